@@ -1,0 +1,188 @@
+"""The pipeline, and the only module that knows the order of its stages:
+
+    read sources -> parse documents -> resolve a Briefing -> plan pages -> render -> write
+
+The dev server runs this same function; a Cache passed in lets each stage skip work whose inputs
+did not change (parse by file content, render by page fingerprint). Nothing is written unless
+every stage before the write succeeded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import pickle
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from . import load, model
+from .errors import BuildFailed, Diagnostic, errors_in
+from .pages import Page, plan
+from .parse import Document, parse
+from .render import Renderer, collect_assets
+from .resolve import resolve
+from .schema import SiteConfig
+from .validate import validate
+from .write import WriteReport, check_output, write_site
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Cache:
+    """What one build leaves for the next, in memory (the dev server keeps one)."""
+
+    parsed: dict[str, tuple[tuple, Document]] = field(default_factory=dict)
+    """file -> (stat key, document)."""
+    rendered: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)
+    """site path -> (fingerprint, html)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    briefing: model.Briefing
+    pages: dict[str, int]
+    """Pages built, by kind."""
+    warnings: tuple[Diagnostic, ...]
+    rendered: int
+    """Pages actually rendered (the rest came from the cache)."""
+    written: WriteReport | None
+    seconds: float
+
+
+def read_project(project: Path, cache: Cache, base_url: str | None = None) -> tuple[SiteConfig | None, list[Document], list[Diagnostic]]:
+    """Stage 1 and 2: the config, then every source file parsed (or taken from the cache)."""
+    problems: list[Diagnostic] = []
+    config_doc = None
+    source = load.config_source(project)
+    if source is not None:
+        config_doc = _parse_cached(source, cache, allow_html=False)
+        problems.extend(config_doc.diagnostics)
+    config = config_doc.data if config_doc is not None else SiteConfig()
+    if config is None:
+        return None, [], problems
+    if base_url is not None:
+        checked, more = validate(SiteConfig, {**config.model_dump(exclude_none=True), "base_url": base_url}, "--base-url", {})
+        problems.extend(Diagnostic(d.severity, d.code, d.message.replace("base_url: ", ""), "--base-url", 0, d.hint) for d in more)
+        if checked is None:
+            return None, [], problems
+        config = checked
+    sources, found = load.discover(project)
+    problems.extend(found)
+    documents = [_parse_cached(s, cache, config.allow_html) for s in sources]
+    live = {s.file for s in sources} | ({source.file} if source else set())
+    for stale in set(cache.parsed) - live:
+        del cache.parsed[stale]
+    return config, documents, problems
+
+
+def _parse_cached(source: load.SourceFile, cache: Cache, allow_html: bool) -> Document:
+    try:
+        st = source.path.stat()
+        key = (st.st_mtime_ns, st.st_size, allow_html)
+    except OSError:
+        key = None
+    hit = cache.parsed.get(source.file)
+    if key is not None and hit is not None and hit[0] == key:
+        return hit[1]
+    raw = load.read(source)
+    if isinstance(raw, Diagnostic):
+        return Document(source.kind, source.file, source.ident, None, diagnostics=(raw,))
+    document = parse(source.kind, source.file, source.ident, raw, allow_html)
+    if key is not None:
+        cache.parsed[source.file] = (key, document)
+    return document
+
+
+def fail_if_errors(diagnostics: list[Diagnostic], strict: bool) -> list[Diagnostic]:
+    """Raise BuildFailed with every problem at once; return the warnings otherwise."""
+    if strict:
+        diagnostics = [Diagnostic("error", d.code, d.message, d.file, d.line, d.hint) for d in diagnostics]
+    if errors_in(diagnostics):
+        raise BuildFailed(diagnostics)
+    return sorted(diagnostics, key=Diagnostic.sort_key)
+
+
+def check(project: Path, *, base_url: str | None = None, strict: bool = False, today: dt.date | None = None,
+          cache: Cache | None = None) -> tuple[model.Briefing, list[Diagnostic]]:
+    """Validate the project: every stage up to a resolved Briefing, nothing rendered or written."""
+    cache = cache if cache is not None else Cache()
+    config, documents, problems = read_project(project, cache, base_url)
+    if config is None:
+        raise BuildFailed(problems)
+    briefing, more = resolve(config, documents, today or _today())
+    warnings = fail_if_errors(problems + more, strict)
+    assert briefing is not None
+    return briefing, warnings
+
+
+def build(project: Path, output: Path, *, base_url: str | None = None, strict: bool = False,
+          today: dt.date | None = None, cache: Cache | None = None, progress: Progress | None = None,
+          write: bool = True) -> BuildResult:
+    started = time.perf_counter()
+    cache = cache if cache is not None else Cache()
+    if write:
+        check_output(project, output)
+    briefing, warnings = check(project, base_url=base_url, strict=strict, today=today, cache=cache)
+    pages = plan(briefing)
+    assets = collect_assets(project)
+    renderer = Renderer(project, briefing.config, assets)
+    files, rendered, problems = render_pages(renderer, pages, cache, progress)
+    if problems:
+        raise BuildFailed(problems)
+    for asset in assets.values():
+        files[asset.output.lstrip("/")] = asset.data
+    report = write_site(output, files) if write else None
+    kinds = Counter(p.kind for p in pages)
+    return BuildResult(briefing, dict(sorted(kinds.items())), tuple(warnings), rendered, report,
+                       time.perf_counter() - started)
+
+
+def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: Progress | None = None
+                 ) -> tuple[dict[str, bytes], int, list[Diagnostic]]:
+    """Render every page whose fingerprint changed; reuse the cached HTML of the others."""
+    from .paths import output_file
+
+    files: dict[str, bytes] = {}
+    problems: dict[tuple, Diagnostic] = {}
+    rendered = 0
+    salt = pickle.dumps((renderer.config.model_dump(), sorted((a.name, a.output) for a in renderer.assets.values())))
+    live = set()
+    for index, page in enumerate(pages):
+        live.add(page.path)
+        fingerprint = _fingerprint(page, renderer.template_digest(page.template), salt)
+        hit = cache.rendered.get(page.path)
+        if hit is not None and hit[0] == fingerprint:
+            html = hit[1]
+        else:
+            result = renderer.render(page)
+            rendered += 1
+            if isinstance(result, Diagnostic):
+                problems.setdefault((result.file, result.line, result.message.split(":", 1)[-1]), result)
+                continue
+            html = result
+            cache.rendered[page.path] = (fingerprint, html)
+        files[output_file(page.path)] = html
+        if progress is not None and index % 200 == 0:
+            progress(index, len(pages))
+    for stale in set(cache.rendered) - live:
+        del cache.rendered[stale]
+    return files, rendered, list(problems.values())
+
+
+def _fingerprint(page: Page, template_digest: str, salt: bytes) -> bytes:
+    h = hashlib.blake2b(salt, digest_size=20)
+    h.update(template_digest.encode())
+    h.update(pickle.dumps((page.path, page.template, page.context), protocol=5))
+    return h.digest()
+
+
+def _today() -> dt.date:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+    return dt.date.today()

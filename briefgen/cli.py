@@ -1,0 +1,128 @@
+"""The command line: parses options, calls one function, prints the outcome. No logic here."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn
+
+from . import __version__
+from .errors import BriefgenError, BuildFailed
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+project_arg = click.argument("project_dir", default=".", type=click.Path(file_okay=False, path_type=Path))
+
+
+def report_failure(exc: BuildFailed) -> None:
+    errors = [d for d in exc.diagnostics if d.severity == "error"]
+    for number, d in enumerate(exc.diagnostics, 1):
+        err.print(f"{number:>3}. {d}", markup=False, style="red" if d.severity == "error" else "yellow")
+    err.print(f"[bold red]Build failed:[/] {len(errors)} error{'s' if len(errors) != 1 else ''}; "
+              "nothing was written, the previous site is unchanged.")
+
+
+class Group(click.Group):
+    """Turns every BriefgenError into a message and an exit code: no traceback reaches a user."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BuildFailed as exc:
+            report_failure(exc)
+            sys.exit(1)
+        except BriefgenError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            sys.exit(130)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="briefgen")
+def main() -> None:
+    """Turn annotated news articles into a static briefing site."""
+
+
+@main.command()
+@project_arg
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), help="Output folder [default: PROJECT_DIR/site].")
+@click.option("--base-url", help="Where the site will be published, e.g. https://example.org/briefing/.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+def build(project_dir: Path, output: Path | None, base_url: str | None, strict: bool) -> None:
+    """Build the site from PROJECT_DIR into its site/ folder."""
+    from .build import build as run
+
+    output = output or project_dir / "site"
+    with Progress(TextColumn("rendering"), BarColumn(), TextColumn("{task.completed}/{task.total} pages"),
+                  console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("render", total=None)
+        result = run(project_dir, output, base_url=base_url, strict=strict,
+                     progress=lambda done, total: bar.update(task, completed=done, total=total))
+    for warning in result.warnings:
+        err.print(str(warning), markup=False, style="yellow")
+    kinds = ", ".join(f"{n} {k}" for k, n in result.pages.items())
+    written = result.written
+    changes = f"{len(written.written)} written, {written.unchanged} unchanged, {len(written.removed)} removed" if written else ""
+    out.print(f"Built {sum(result.pages.values())} pages into {output} ({kinds}); {changes}; "
+              f"{len(result.warnings)} warning{'s' if len(result.warnings) != 1 else ''}; {result.seconds * 1000:.0f} ms",
+              markup=False)
+
+
+@main.command()
+@project_arg
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+def check(project_dir: Path, strict: bool) -> None:
+    """Validate PROJECT_DIR without writing anything."""
+    from .build import check as run
+
+    briefing, warnings = run(project_dir, strict=strict)
+    for warning in warnings:
+        err.print(str(warning), markup=False, style="yellow")
+    out.print(f"OK: {len(briefing.articles)} articles, {len(briefing.topics)} topics, {len(briefing.actors)} actors, "
+              f"{len(briefing.claims)} claims; {len(warnings)} warning{'s' if len(warnings) != 1 else ''}", markup=False)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def init(directory: Path) -> None:
+    """Create a new briefing project in DIRECTORY that builds at once."""
+    from .scaffold import init as run
+
+    created = run(directory)
+    out.print(f"Created a briefing project in {directory} ({len(created)} files). Next: briefgen serve {directory}",
+              markup=False)
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(["article", "topic", "actor"]))
+@click.argument("ident")
+@click.option("-p", "--project", "project_dir", default=".", type=click.Path(file_okay=False, path_type=Path))
+def new(kind: str, ident: str, project_dir: Path) -> None:
+    """Create a new article, topic or actor file from a template."""
+    from .scaffold import new as run
+
+    for path in run(project_dir, kind, ident):
+        out.print(f"Created {path}", markup=False)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def schema(directory: Path) -> None:
+    """Write JSON Schemas of the annotation files into DIRECTORY, for editors."""
+    from .schema import json_schemas
+
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, content in json_schemas().items():
+        path = directory / f"{name}.schema.json"
+        path.write_text(json.dumps(content, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        out.print(f"Wrote {path}", markup=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""Find a project's source files and read them: the input end of the pipeline."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import Diagnostic
+from .paths import id_problem, suggest_id
+
+CONFIG_FILE = "briefgen.yaml"
+FOLDERS = {  # folder under content/ -> {extension: document kind}
+    "articles": {".md": "article", ".txt": "article", ".yaml": "annotations", ".yml": "annotations"},
+    "topics": {".yaml": "topic", ".yml": "topic", ".md": "topic"},
+    "actors": {".yaml": "actor", ".yml": "actor"},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    kind: str
+    file: str
+    """Project-relative path with forward slashes: what diagnostics show."""
+    ident: str
+    path: Path
+
+
+def is_editor_junk(name: str) -> bool:
+    """Swap, backup and lock files that editors leave beside the real ones."""
+    return (name.startswith(".") or name.endswith(("~", ".swp", ".swo", ".swx", ".tmp", ".bak"))
+            or name.startswith("#") or name == "4913")
+
+
+def discover(project: Path) -> tuple[list[SourceFile], list[Diagnostic]]:
+    """Every source file of the project, sorted; problems with names and links as diagnostics."""
+    root = project.resolve()
+    found: list[SourceFile] = []
+    problems: list[Diagnostic] = []
+    for folder, kinds in FOLDERS.items():
+        base = project / "content" / folder
+        if not base.is_dir():
+            continue
+        for path in sorted(base.iterdir()):
+            name = path.name
+            rel = f"content/{folder}/{name}"
+            if is_editor_junk(name):
+                continue
+            if path.is_dir():
+                problems.append(Diagnostic("warning", "ignored-file", "sub-folders are not read", rel))
+                continue
+            kind = kinds.get(path.suffix.lower())
+            if kind is None:
+                allowed = ", ".join(sorted(kinds))
+                problems.append(Diagnostic("warning", "ignored-file", f"'{path.suffix}' files are not read here", rel,
+                                           f"use one of {allowed}"))
+                continue
+            if path.is_symlink() and not _inside(path.resolve(), root):
+                problems.append(Diagnostic("error", "outside-project", "symlink points outside the project", rel,
+                                           "copy the file into the project instead"))
+                continue
+            ident = path.stem
+            problem = id_problem(ident)
+            if problem:
+                suggestion = suggest_id(ident)
+                hint = f"rename it to '{suggestion}{path.suffix}'" if suggestion and suggestion != ident else problem
+                problems.append(Diagnostic("error", "bad-file-name", f"'{ident}' is not a valid id for a file name", rel, hint))
+                continue
+            found.append(SourceFile(kind, rel, ident, path))
+    return found, problems
+
+
+def read(source: SourceFile) -> bytes | Diagnostic:
+    try:
+        return source.path.read_bytes()
+    except OSError as exc:
+        return Diagnostic("error", "unreadable", f"cannot read the file: {exc.strerror or exc}", source.file)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+        return True
+    except ValueError:
+        return False
+
+
+def config_source(project: Path) -> SourceFile | None:
+    path = project / CONFIG_FILE
+    if path.is_file() or (path.is_symlink() and os.path.lexists(path)):
+        return SourceFile("config", CONFIG_FILE, "briefgen", path)
+    return None

@@ -1,0 +1,162 @@
+"""The validated briefing: every reference resolved, every backlink computed. No I/O, no logic.
+
+Entities refer to each other by id; the Briefing holds them all plus the indexes (backlinks)
+that resolve.py computes once, so pages never search.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from .schema import SiteConfig
+
+STATUSES = ("confirmed", "corroborated", "reported", "disputed", "refuted")
+CONTESTED_STATUSES = ("disputed", "refuted")
+CONFIDENCE_WORDS = {"low": "Low confidence", "moderate": "Moderate confidence", "high": "High confidence"}
+RELIABILITY = {
+    "A": "completely reliable", "B": "usually reliable", "C": "fairly reliable",
+    "D": "not usually reliable", "E": "unreliable", "F": "reliability cannot be judged",
+}
+CREDIBILITY = {
+    "1": "confirmed by other sources", "2": "probably true", "3": "possibly true",
+    "4": "doubtful", "5": "improbable", "6": "truth cannot be judged",
+}
+
+
+def grade_meaning(grade: str) -> str:
+    """'B2' -> 'source usually reliable, information probably true'."""
+    return f"source {RELIABILITY[grade[0]]}, information {CREDIBILITY[grade[1]]}"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    id: str
+    name: str
+    kind: str
+    role: str
+    affiliation: str | None
+    aliases: tuple[str, ...]
+    country: str
+    ids: tuple[tuple[str, str], ...]
+    file: str
+
+
+@dataclass(frozen=True, slots=True)
+class Judgment:
+    text: str
+    confidence: str
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    id: str
+    title: str
+    bluf: str
+    judgments: tuple[Judgment, ...]
+    questions: tuple[str, ...]
+    related: tuple[str, ...]
+    overview: str
+    """The analyst's overview as HTML ('' for a YAML topic)."""
+    file: str
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One article's report of a claim."""
+
+    article: str
+    grade: str
+    quote: str
+    via: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    id: str
+    statement: str
+    by: str | None
+    via: tuple[str, ...]
+    about: tuple[str, ...]
+    status: str
+    supports: tuple[str, ...]
+    contradicts: tuple[str, ...]
+    sources: tuple[Source, ...]
+    """Every article that reports the claim, the defining one first."""
+    independent: int
+    """Number of distinct outlets among the sources."""
+    file: str
+
+    @property
+    def grade(self) -> str:
+        """The best grade among the sources: the headline grade."""
+        return min(s.grade for s in self.sources)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    title: str
+    url: str
+    outlet: str
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    date: dt.date
+    text: str
+    actors: tuple[str, ...]
+    article: str
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    slug: str
+    title: str
+    outlet: str
+    url: str
+    author: str
+    published: dt.date | None
+    language: str
+    summary: str
+    topics: tuple[str, ...]
+    actors: tuple[tuple[str, str], ...]
+    """(actor id, role in this article)."""
+    claims: tuple[str, ...]
+    related: tuple[str, ...]
+    links: tuple[Link, ...]
+    events: tuple[Event, ...]
+    file: str
+    annotations_file: str
+
+
+@dataclass(frozen=True, slots=True)
+class Briefing:
+    config: SiteConfig
+    articles: Mapping[str, Article]
+    """By slug, newest first."""
+    topics: Mapping[str, Topic]
+    actors: Mapping[str, Actor]
+    claims: Mapping[str, Claim]
+    bodies: Mapping[str, str]
+    """Article slug -> rendered text with quoted passages marked, for site path /articles/<slug>/."""
+    topic_articles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    topic_claims: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    topic_actors: Mapping[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)
+    """Actors of a topic ranked by how often they figure: (actor id, mentions)."""
+    topic_links: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Related topics, declared first, then those sharing actors."""
+    actor_articles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    actor_claims_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    actor_claims_about: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    actor_topics: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    actor_peers: Mapping[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)
+    """Actors who appear in the same articles most: (actor id, shared articles)."""
+    claim_contradicted_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    claim_supported_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    events: tuple[Event, ...] = ()
+    """Every event, in date order."""
+
+    def contested(self, claim: Claim) -> bool:
+        return bool(claim.status in CONTESTED_STATUSES or claim.contradicts
+                    or self.claim_contradicted_by.get(claim.id))

@@ -1,0 +1,233 @@
+"""Plan the site: one Page per output file, each with exactly the data its template shows.
+
+A page's context holds only the model objects it displays (never the whole briefing), so a
+fingerprint of the context is a fingerprint of everything the page depends on: the render cache
+re-renders a page exactly when something it shows has changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from . import model as m
+from .paths import site_path
+
+LATEST = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    path: str
+    """Site path, e.g. /topics/north-korea/ or /404.html."""
+    kind: str
+    """home, topic, actor, article, claim, topics, actors, articles, claims, timeline, 404, feed..."""
+    template: str
+    context: dict
+    title: str
+
+
+class _Refs:
+    """Collects the entities a page links to, so templates can name and link them."""
+
+    def __init__(self, b: m.Briefing):
+        self.b = b
+        self.actors: dict[str, m.Actor] = {}
+        self.articles: dict[str, m.Article] = {}
+        self.topics: dict[str, m.Topic] = {}
+        self.claims: dict[str, m.Claim] = {}
+
+    def actor(self, ident: str | None) -> None:
+        if ident and ident not in self.actors:
+            actor = self.b.actors[ident]
+            self.actors[ident] = actor
+            if actor.affiliation:
+                self.actors.setdefault(actor.affiliation, self.b.actors[actor.affiliation])
+
+    def article(self, slug: str) -> None:
+        self.articles.setdefault(slug, self.b.articles[slug])
+
+    def topic(self, ident: str) -> None:
+        self.topics.setdefault(ident, self.b.topics[ident])
+
+    def claim(self, cid: str, deep: bool = True) -> None:
+        claim = self.b.claims[cid]
+        self.claims[cid] = claim
+        if not deep:
+            return
+        for a in (claim.by, *claim.via, *claim.about):
+            self.actor(a)
+        for source in claim.sources:
+            self.article(source.article)
+            for a in source.via:
+                self.actor(a)
+        for other in (*claim.contradicts, *claim.supports, *self.b.claim_contradicted_by.get(cid, ()),
+                      *self.b.claim_supported_by.get(cid, ())):
+            self.claim(other, deep=False)
+            self.actor(self.b.claims[other].by)
+
+    def event(self, event: m.Event) -> None:
+        self.article(event.article)
+        for a in event.actors:
+            self.actor(a)
+
+    def context(self, **extra) -> dict:
+        return {"actors": self.actors, "articles": self.articles, "topics": self.topics, "claims": self.claims,
+                "contradicted_by": {c: self.b.claim_contradicted_by[c] for c in self.claims if c in self.b.claim_contradicted_by},
+                **extra}
+
+
+def plan(b: m.Briefing) -> list[Page]:
+    pages = [_home(b), *_topics(b), *_actors(b), *_articles(b), *_claims(b), _timeline(b),
+             Page("/404.html", "404", "404.html", {}, "Page not found")]
+    return pages
+
+
+def _contested(b: m.Briefing, claim_ids: Iterable[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """Contested claims with what they face: (claim, claims contradicting or contradicted by it)."""
+    out = []
+    shown: set[str] = set()
+    for cid in claim_ids:
+        claim = b.claims[cid]
+        if cid in shown or not b.contested(claim):
+            continue
+        opposed = tuple(dict.fromkeys((*claim.contradicts, *b.claim_contradicted_by.get(cid, ()))))
+        shown.update((cid, *opposed))
+        out.append((cid, opposed))
+    return out
+
+
+def _home(b: m.Briefing) -> Page:
+    refs = _Refs(b)
+    for t in b.topics:
+        refs.topic(t)
+    latest = list(b.articles)[:LATEST]
+    for slug in latest:
+        refs.article(slug)
+    contested = _contested(b, b.claims)
+    for cid, opposed in contested:
+        refs.claim(cid)
+    counts = {t: (len(b.topic_articles.get(t, ())), len(b.topic_claims.get(t, ()))) for t in b.topics}
+    ctx = refs.context(latest=latest, contested=contested, counts=counts,
+                       totals={"articles": len(b.articles), "claims": len(b.claims), "actors": len(b.actors),
+                               "topics": len(b.topics)})
+    return Page("/", "home", "home.html", ctx, b.config.title)
+
+
+def _topics(b: m.Briefing) -> Iterable[Page]:
+    index = _Refs(b)
+    for t in b.topics:
+        index.topic(t)
+    counts = {t: (len(b.topic_articles.get(t, ())), len(b.topic_claims.get(t, ()))) for t in b.topics}
+    yield Page(site_path("topic"), "topics", "topics.html", index.context(counts=counts), "Topics")
+    for ident, topic in b.topics.items():
+        refs = _Refs(b)
+        articles = b.topic_articles.get(ident, ())
+        claim_ids = b.topic_claims.get(ident, ())
+        for slug in articles:
+            refs.article(slug)
+        for cid in claim_ids:
+            refs.claim(cid)
+        key_actors = b.topic_actors.get(ident, ())
+        for a, _ in key_actors:
+            refs.actor(a)
+        events = [e for e in b.events if e.article in set(articles)]
+        for e in events:
+            refs.event(e)
+        related = b.topic_links.get(ident, ())
+        for t in related:
+            refs.topic(t)
+        by_status = {s: [c for c in claim_ids if b.claims[c].status == s] for s in m.STATUSES}
+        links = [link for slug in articles for link in b.articles[slug].links]
+        ctx = refs.context(topic=topic, topic_articles=articles, claim_ids=claim_ids, by_status=by_status,
+                           key_actors=key_actors, contested=_contested(b, claim_ids), events=events,
+                           related=related, declared=topic.related, links=list(dict.fromkeys(links)))
+        yield Page(site_path("topic", ident), "topic", "topic.html", ctx, topic.title)
+
+
+def _actors(b: m.Briefing) -> Iterable[Page]:
+    index = _Refs(b)
+    for a in b.actors:
+        index.actor(a)
+    counts = {a: len(b.actor_articles.get(a, ())) for a in b.actors}
+    kinds = {k: sorted((a for a in b.actors if b.actors[a].kind == k), key=lambda a: b.actors[a].name.casefold())
+             for k in ("person", "state", "organisation", "agency", "media", "group")}
+    yield Page(site_path("actor"), "actors", "actors.html", index.context(counts=counts, kinds=kinds), "Actors")
+    for ident, actor in b.actors.items():
+        refs = _Refs(b)
+        refs.actor(ident)
+        by = b.actor_claims_by.get(ident, ())
+        about = b.actor_claims_about.get(ident, ())
+        for cid in (*by, *about):
+            refs.claim(cid)
+        articles = b.actor_articles.get(ident, ())
+        for slug in articles:
+            refs.article(slug)
+        for t in b.actor_topics.get(ident, ()):
+            refs.topic(t)
+        peers = b.actor_peers.get(ident, ())
+        for a, _ in peers:
+            refs.actor(a)
+        members = tuple(a for a, x in b.actors.items() if x.affiliation == ident)
+        for a in members:
+            refs.actor(a)
+        roles = {slug: role for slug in articles for a, role in b.articles[slug].actors if a == ident and role}
+        ctx = refs.context(actor=actor, claims_by=by, claims_about=about, actor_articles=articles, roles=roles,
+                           actor_topics=b.actor_topics.get(ident, ()), peers=peers, members=members)
+        yield Page(site_path("actor", ident), "actor", "actor.html", ctx, actor.name)
+
+
+def _articles(b: m.Briefing) -> Iterable[Page]:
+    index = _Refs(b)
+    for slug in b.articles:
+        index.article(slug)
+    for t in b.topics:
+        index.topic(t)
+    yield Page(site_path("article"), "articles", "articles.html", index.context(), "Articles")
+    for slug, article in b.articles.items():
+        refs = _Refs(b)
+        refs.article(slug)
+        for t in article.topics:
+            refs.topic(t)
+        for a, _ in article.actors:
+            refs.actor(a)
+        for cid in article.claims:
+            refs.claim(cid)
+        for r in article.related:
+            refs.article(r)
+        for e in article.events:
+            refs.event(e)
+        quotes = {cid: next(s for s in b.claims[cid].sources if s.article == slug) for cid in article.claims}
+        ctx = refs.context(article=article, body=b.bodies[slug], quotes=quotes)
+        yield Page(site_path("article", slug), "article", "article.html", ctx, article.title)
+
+
+def _claims(b: m.Briefing) -> Iterable[Page]:
+    index = _Refs(b)
+    for cid in b.claims:
+        index.claim(cid)
+    by_status = {s: [c for c in b.claims if b.claims[c].status == s] for s in m.STATUSES}
+    yield Page(site_path("claim"), "claims", "claims.html", index.context(by_status=by_status), "Claims")
+    for cid, claim in b.claims.items():
+        refs = _Refs(b)
+        refs.claim(cid)
+        topics = sorted({t for s in claim.sources for t in b.articles[s.article].topics})
+        for t in topics:
+            refs.topic(t)
+        ctx = refs.context(claim=claim, claim_topics=topics, supported_by=b.claim_supported_by.get(cid, ()),
+                           contested=b.contested(claim))
+        yield Page(site_path("claim", cid), "claim", "claim.html", ctx, claim.statement)
+
+
+def _timeline(b: m.Briefing) -> Page:
+    refs = _Refs(b)
+    for e in b.events:
+        refs.event(e)
+    undated = []
+    for slug, article in b.articles.items():
+        refs.article(slug)
+        if article.published is None:
+            undated.append(slug)
+    published = sorted((a.published, slug) for slug, a in b.articles.items() if a.published)
+    return Page("/timeline/", "timeline", "timeline.html",
+                refs.context(events=list(b.events), published=published, undated=undated), "Timeline")

@@ -1,0 +1,120 @@
+"""Parse one source file into a document: pure, per file, cacheable by content hash.
+
+Nothing here looks at other files; references between files are resolve.py's business.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass, field
+
+from markdown_it.token import Token
+from pydantic import BaseModel
+
+from . import text as textmod
+from . import yamlfile
+from .errors import Diagnostic
+from .schema import ActorFile, Annotations, ArticleMeta, SiteConfig, TopicFile
+from .validate import validate
+
+MODELS: dict[str, type[BaseModel]] = {
+    "config": SiteConfig,
+    "article": ArticleMeta,
+    "annotations": Annotations,
+    "topic": TopicFile,
+    "actor": ActorFile,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """Parsed Markdown or plain text of an article or topic overview."""
+
+    tokens: list[Token]
+    env: dict
+    heading: str
+    """First heading (Markdown) or first line (plain text): the title when none is given."""
+    blocks: tuple[str, ...]
+    """Visible text of each block, what quotes are matched against."""
+    lead: str
+    plain: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    kind: str
+    """One of MODELS' keys."""
+    file: str
+    """Project-relative path with forward slashes."""
+    ident: str
+    """The file's stem: an article slug, topic id or actor id."""
+    data: BaseModel | None
+    """The validated contents, None when the file had errors."""
+    lines: dict = field(default_factory=dict)
+    body: Body | None = None
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+def decode(raw: bytes, file: str) -> tuple[str | None, list[Diagnostic]]:
+    """UTF-8 with or without BOM, any line ending; anything else is refused with its line."""
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8):]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [Diagnostic("error", "encoding", f"byte 0x{raw[exc.start]:02x} is not valid UTF-8", file, line,
+                                 "save the file as UTF-8")]
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        return None, [Diagnostic("error", "encoding", "the file contains a NUL byte (is it binary?)", file, line)]
+    return text.replace("\r\n", "\n").replace("\r", "\n"), []
+
+
+def parse(kind: str, file: str, ident: str, raw: bytes, allow_html: bool = False) -> Document:
+    text, problems = decode(raw, file)
+    if text is None:
+        return Document(kind, file, ident, None, diagnostics=tuple(problems))
+    if file.endswith(".txt"):
+        return _plain_article(file, ident, text)
+    if file.endswith(".md"):
+        return _markdown(kind, file, ident, text, allow_html)
+    data, lines, problems = yamlfile.load(text, file)
+    if problems:
+        return Document(kind, file, ident, None, lines, diagnostics=tuple(problems))
+    model, problems = validate(MODELS[kind], data, file, lines)
+    return Document(kind, file, ident, model, lines, diagnostics=tuple(problems))
+
+
+def _markdown(kind: str, file: str, ident: str, text: str, allow_html: bool) -> Document:
+    md = textmod.markdown(allow_html)
+    env: dict = {}
+    tokens = md.parse(text, env)
+    data: object = None
+    lines: dict = {}
+    problems: list[Diagnostic] = []
+    if tokens and tokens[0].type == "front_matter":
+        data, lines, problems = yamlfile.load(tokens[0].content, file, line_offset=1)
+    elif text.startswith("---\n"):
+        problems = [Diagnostic("error", "front-matter", "front matter is not closed", file, 1,
+                               "end it with a line of three dashes: ---")]
+    model = None
+    if not problems:
+        model, problems = validate(MODELS[kind], data, file, lines)
+    body = Body(tokens, env, _first_heading(tokens), tuple(textmod.blocks(tokens)), textmod.lead(tokens), False)
+    return Document(kind, file, ident, model, lines, body, tuple(problems))
+
+
+def _plain_article(file: str, ident: str, text: str) -> Document:
+    stripped = text.lstrip("\n")
+    heading, _, rest = stripped.partition("\n")
+    tokens = textmod.plain().parse(rest)
+    body = Body(tokens, {}, heading.strip(), tuple(textmod.blocks(tokens)), textmod.lead(tokens), True)
+    return Document("article", file, ident, ArticleMeta(), {}, body)
+
+
+def _first_heading(tokens: list[Token]) -> str:
+    for i, token in enumerate(tokens):
+        if token.type == "inline" and i and tokens[i - 1].type == "heading_open":
+            return token.content.strip()
+    return ""

@@ -1,0 +1,81 @@
+"""Ids, output paths and URLs: the only module that converts between them.
+
+Three kinds of string travel through a build and must not be confused:
+- an *id* (``kim-jong-un``), the stable name of a topic, actor, claim or article;
+- a *site path* (``/actors/kim-jong-un/``), where a page lives inside the site;
+- an *href*, what a page writes into a link: relative (works from ``file://``) when the site has
+  no base URL, path-absolute under the base URL's path when it has one.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from urllib.parse import urlsplit
+
+ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+_ID_RE = re.compile(ID_PATTERN)
+WINDOWS_RESERVED = frozenset(
+    ["con", "prn", "aux", "nul"] + [f"com{i}" for i in range(1, 10)] + [f"lpt{i}" for i in range(1, 10)]
+)
+
+SECTIONS = {"article": "articles", "topic": "topics", "actor": "actors", "claim": "claims"}
+
+
+def id_problem(value: str) -> str:
+    """Why ``value`` cannot be an id, or '' when it can."""
+    if not _ID_RE.match(value):
+        return "ids are lowercase letters, digits and single hyphens, like 'kim-jong-un'"
+    if value in WINDOWS_RESERVED:
+        return f"'{value}' is a reserved file name on Windows; choose another id"
+    return ""
+
+
+def suggest_id(text: str) -> str:
+    """The id a human would write for ``text``: 'Kim Jong Un' -> 'kim-jong-un'."""
+    return "-".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def site_path(kind: str, ident: str | None = None) -> str:
+    """The site path of an entity page, or of a section index when ``ident`` is None."""
+    section = SECTIONS.get(kind, kind)
+    return f"/{section}/{ident}/" if ident else f"/{section}/"
+
+
+def output_file(path: str) -> str:
+    """The file, relative to the output folder, that serves a site path."""
+    rel = path.lstrip("/")
+    if rel == "" or rel.endswith("/"):
+        return rel + "index.html"
+    return rel
+
+
+def base_path(base_url: str | None) -> str:
+    """The path part of a base URL, always ending in '/'."""
+    if not base_url:
+        return "/"
+    path = urlsplit(base_url).path or "/"
+    return path if path.endswith("/") else path + "/"
+
+
+def href(target: str, current: str, base_url: str | None) -> str:
+    """The link a page at site path ``current`` writes to reach site path ``target``."""
+    path, hash_, fragment = target.partition("#")
+    suffix = hash_ + fragment
+    if base_url:
+        return base_path(base_url) + path.lstrip("/") + suffix
+    if path == "":
+        return suffix or "./"
+    if path.endswith("/"):
+        path += "index.html"
+    start = current if current.endswith("/") else posixpath.dirname(current) + "/"
+    rel = posixpath.relpath(path, start)
+    return rel + suffix
+
+
+def absolute_url(target: str, base_url: str | None) -> str:
+    """A full URL for feeds, sitemaps and canonical tags; the site path when there is no base."""
+    if not base_url:
+        return target
+    root = base_url if base_url.endswith("/") else base_url + "/"
+    return root + target.lstrip("/")

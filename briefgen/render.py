@@ -1,0 +1,139 @@
+"""Jinja rendering: project templates override the theme file by file; everything autoescaped.
+
+Rendering is pure: (page, templates, config) -> bytes. Errors name the template and line.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import traceback
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+from jinja2 import meta
+
+from . import model as m
+from .errors import Diagnostic
+from .pages import Page
+from .paths import absolute_url, href
+from .schema import SiteConfig
+
+THEME = "briefgen.theme"
+
+
+def theme_dir() -> Path:
+    return Path(str(resources.files(THEME)))
+
+
+@dataclass(frozen=True, slots=True)
+class Asset:
+    name: str
+    """Logical name used in templates, e.g. style.css."""
+    output: str
+    """Hashed output path, e.g. /static/style.3f2a9c1b.css."""
+    integrity: str
+    data: bytes
+
+
+def collect_assets(project: Path) -> dict[str, Asset]:
+    """Theme static files, overridden by the project's templates/static/, with content-hashed names."""
+    files: dict[str, bytes] = {}
+    for folder in (theme_dir() / "static", project / "templates" / "static"):
+        if folder.is_dir():
+            for path in sorted(folder.iterdir()):
+                if path.is_file() and not path.name.startswith(".") and path.suffix not in (".py", ".pyc"):
+                    files[path.name] = path.read_bytes()
+    assets = {}
+    for name, data in files.items():
+        digest = hashlib.sha256(data).hexdigest()[:10]
+        stem, dot, ext = name.rpartition(".")
+        hashed = f"{stem}.{digest}.{ext}" if dot else f"{name}.{digest}"
+        sri = "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
+        assets[name] = Asset(name, f"/static/{hashed}", sri, data)
+    return assets
+
+
+class Renderer:
+    def __init__(self, project: Path, config: SiteConfig, assets: dict[str, Asset]):
+        self.config = config
+        self.assets = assets
+        loaders = [jinja2.FileSystemLoader(str(project / "templates")), jinja2.FileSystemLoader(str(theme_dir()))]
+        self.env = jinja2.Environment(
+            loader=jinja2.ChoiceLoader(loaders),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.globals.update(site=config, m=m, grade_meaning=m.grade_meaning, confidence_words=m.CONFIDENCE_WORDS,
+                                statuses=m.STATUSES, reliability=m.RELIABILITY, credibility=m.CREDIBILITY)
+        self.env.filters["isodate"] = lambda d: d.isoformat() if d else ""
+        self.env.filters["longdate"] = lambda d: f"{d.day} {d:%B %Y}" if d else ""
+        self._digests: dict[str, str] = {}
+
+    def template_digest(self, name: str) -> str:
+        """Hash of a template and every template it extends, includes or imports."""
+        if name not in self._digests:
+            seen: set[str] = set()
+            todo = [name]
+            h = hashlib.blake2b(digest_size=16)
+            while todo:
+                current = todo.pop()
+                if current in seen:
+                    continue
+                seen.add(current)
+                source, _, _ = self.env.loader.get_source(self.env, current)
+                h.update(current.encode() + b"\0" + source.encode() + b"\0")
+                try:
+                    refs = meta.find_referenced_templates(self.env.parse(source))
+                except jinja2.TemplateSyntaxError:
+                    refs = []
+                todo.extend(sorted(r for r in refs if r))
+            self._digests[name] = h.hexdigest()
+        return self._digests[name]
+
+    def render(self, page: Page) -> bytes | Diagnostic:
+        # The 404 page is served at any depth, so its links cannot be relative.
+        base_url = self.config.base_url or ("/" if page.kind == "404" else None)
+
+        def url(target: str) -> str:
+            return href(target, page.path, base_url)
+
+        def asset(name: str) -> Asset:
+            found = self.assets[name]
+            return Asset(found.name, url(found.output), found.integrity, b"")
+
+        try:
+            template = self.env.get_template(page.template)
+            html = template.render(page=page, url=url, asset=asset,
+                                   canonical=absolute_url(page.path, base_url) if base_url else "",
+                                   **page.context)
+        except jinja2.TemplateSyntaxError as exc:
+            return Diagnostic("error", "template-syntax", exc.message or "syntax error", _template_file(exc.filename, exc.name),
+                              exc.lineno or 0)
+        except jinja2.TemplateNotFound as exc:
+            return Diagnostic("error", "template-missing", f"template '{exc.name}' not found", f"templates/{page.template}")
+        except Exception as exc:  # a template bug must become a located diagnostic, never a traceback
+            file, line = _template_frame(exc)
+            return Diagnostic("error", "template-error", f"rendering {page.path}: {type(exc).__name__}: {exc}", file, line)
+        return html.encode("utf-8")
+
+
+def _template_file(filename: str | None, name: str | None) -> str:
+    if filename and Path(filename).is_relative_to(theme_dir()):
+        return f"(theme) templates/{name}"
+    return f"templates/{name}" if name else (filename or "templates")
+
+
+def _template_frame(exc: BaseException) -> tuple[str, int]:
+    """Jinja maps template code to template files in tracebacks: find the innermost template frame."""
+    found = ("templates", 0)
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.endswith((".html", ".xml", ".txt")):
+            name = Path(frame.filename).name
+            found = (_template_file(frame.filename, name), frame.lineno or 0)
+    return found

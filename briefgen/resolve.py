@@ -1,0 +1,286 @@
+"""Link parsed documents into a validated Briefing: references, claims' sources, backlinks.
+
+Every problem is collected with its file and line; the caller decides whether to fail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from typing import Iterable
+
+from . import model as m
+from . import text as textmod
+from .errors import Diagnostic, did_you_mean
+from .parse import Document
+from .paths import href, site_path
+from .schema import ActorFile, Annotations, ArticleMeta, ClaimEntry, SiteConfig, TopicFile
+from .yamlfile import line_of
+
+
+class _Problems(list):
+    def error(self, code: str, message: str, doc: Document, loc: tuple = (), hint: str = "") -> None:
+        self.append(Diagnostic("error", code, message, doc.file, line_of(doc.lines, loc) if loc else 0, hint))
+
+    def warn(self, code: str, message: str, doc: Document, loc: tuple = (), hint: str = "") -> None:
+        self.append(Diagnostic("warning", code, message, doc.file, line_of(doc.lines, loc) if loc else 0, hint))
+
+
+def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date) -> tuple[m.Briefing | None, list[Diagnostic]]:
+    docs = sorted(documents, key=lambda d: d.file)
+    problems = _Problems(d for doc in docs for d in doc.diagnostics)
+    by_kind: dict[str, dict[str, Document]] = defaultdict(dict)
+    for doc in docs:
+        twin = by_kind[doc.kind].get(doc.ident)
+        if twin is not None:
+            problems.error("duplicate-id", f"{doc.kind} id '{doc.ident}' is also defined by {twin.file}", doc,
+                           hint="rename or remove one of the two files")
+            continue
+        by_kind[doc.kind][doc.ident] = doc
+    texts, sidecars = by_kind["article"], by_kind["annotations"]
+    topic_docs, actor_docs = by_kind["topic"], by_kind["actor"]
+    for slug, doc in sidecars.items():
+        if slug not in texts:
+            problems.error("orphan-annotations", f"annotations for an article '{slug}' that does not exist", doc,
+                           hint=did_you_mean(slug, texts) or f"add content/articles/{slug}.md")
+
+    def ref(kind: str, ident: str | None, known: dict, doc: Document, loc: tuple, what: str) -> None:
+        if ident is not None and ident not in known:
+            hint = did_you_mean(ident, known)
+            if not hint and kind in ("actor", "topic"):
+                hint = f"add content/{kind}s/{ident}.yaml"
+            problems.error(f"unknown-{kind}", f"{what}: unknown {kind} '{ident}'", doc, loc, hint)
+
+    actors: dict[str, m.Actor] = {}
+    for ident, doc in actor_docs.items():
+        data = doc.data
+        if not isinstance(data, ActorFile):
+            continue
+        ref("actor", data.affiliation, actor_docs, doc, ("affiliation",), "affiliation")
+        if data.affiliation == ident:
+            problems.error("self-reference", f"actor '{ident}' is affiliated with itself", doc, ("affiliation",))
+        actors[ident] = m.Actor(ident, data.name, data.kind, data.role, data.affiliation, tuple(data.aliases),
+                                data.country, tuple(sorted(data.ids.items())), doc.file)
+
+    topics: dict[str, m.Topic] = {}
+    for ident, doc in topic_docs.items():
+        data = doc.data
+        if not isinstance(data, TopicFile):
+            continue
+        for i, other in enumerate(data.related):
+            ref("topic", other, topic_docs, doc, ("related", i), f"related[{i}]")
+        overview = ""
+        if doc.body is not None:
+            overview = textmod.render(textmod.markdown(config.allow_html), doc.body.tokens, doc.body.env, [])
+        judgments = tuple(m.Judgment(j.text, j.confidence) for j in data.judgments)
+        topics[ident] = m.Topic(ident, data.title, data.bluf or "", judgments, tuple(data.questions),
+                                tuple(data.related), overview, doc.file)
+
+    # Claims: the first entry with a statement defines the claim; every entry is a source.
+    entries: dict[str, list[tuple[str, int, ClaimEntry, Document]]] = defaultdict(list)
+    for slug in sorted(texts):
+        side = sidecars.get(slug)
+        if side is not None and isinstance(side.data, Annotations):
+            for i, entry in enumerate(side.data.claims):
+                entries[entry.id].append((slug, i, entry, side))
+
+    articles: dict[str, m.Article] = {}
+    bodies: dict[str, str] = {}
+    for slug, doc in texts.items():
+        meta = doc.data if isinstance(doc.data, ArticleMeta) else None
+        side = sidecars.get(slug)
+        notes = side.data if side is not None and isinstance(side.data, Annotations) else None
+        if meta is None or doc.body is None or (side is not None and notes is None):
+            continue
+        body = doc.body
+        title = meta.title or body.heading or slug
+        if not any(block.strip() for block in body.blocks):
+            problems.warn("empty-article", "the article has no text", doc)
+        notes = notes or Annotations()
+        where = side or doc
+        for i, t in enumerate(notes.topics):
+            ref("topic", t, topic_docs, where, ("topics", i), f"topics[{i}]")
+        for i, a in enumerate(notes.actors):
+            ref("actor", a.id, actor_docs, where, ("actors", i), f"actors[{i}]")
+        for i, r in enumerate(notes.related):
+            ref("article", r, texts, where, ("related", i), f"related[{i}]")
+            if r == slug:
+                problems.error("self-reference", "an article cannot be related to itself", where, ("related", i))
+        for i, event in enumerate(notes.events):
+            for j, a in enumerate(event.actors):
+                ref("actor", a, actor_docs, where, ("events", i, "actors", j), f"events[{i}].actors[{j}]")
+            _check_date(event.date, today, config, problems, where, ("events", i, "date"))
+        if meta.published:
+            _check_date(meta.published, today, config, problems, doc, ("published",))
+        marks = []
+        for i, entry in enumerate(notes.claims):
+            if not textmod.find_quote(list(body.blocks), entry.quote):
+                problems.error("quote-not-found", f"claims[{i}].quote: the quote of claim '{entry.id}' is not in the article's text",
+                               where, ("claims", i, "quote"),
+                               "copy the words exactly from one paragraph of the article; whitespace, typographic quotes and dashes may differ")
+            mark = textmod.Mark(entry.id, href(site_path("claim", entry.id), site_path("article", slug), config.base_url),
+                                entry.statement or entry.id)
+            marks.append((entry.quote, mark))
+        if not notes.topics:
+            problems.warn("no-topic", f"article '{slug}' bears on no topic", where,
+                          hint="add 'topics: [...]' to its annotations" if side else f"add content/articles/{slug}.yaml with 'topics: [...]'")
+        summary = notes.summary or ""
+        if not summary:
+            summary = body.lead
+            problems.warn("no-summary", f"article '{slug}' has no summary; its lead is used", where,
+                          hint="add 'summary: ...' to its annotations")
+        md = textmod.plain() if body.plain else textmod.markdown(config.allow_html)
+        bodies[slug] = textmod.render(md, body.tokens, body.env, marks)
+        events = tuple(m.Event(e.date, e.text, tuple(e.actors), slug) for e in notes.events)
+        links = tuple(m.Link(link.title, link.url, link.outlet or "") for link in notes.links)
+        claim_ids = tuple(dict.fromkeys(c.id for c in notes.claims))
+        articles[slug] = m.Article(
+            slug, title, meta.outlet or "", meta.url or "", meta.author or "", meta.published,
+            meta.language or config.language, summary, tuple(dict.fromkeys(notes.topics)),
+            tuple((a.id, a.role) for a in notes.actors), claim_ids, tuple(dict.fromkeys(notes.related)),
+            links, events, doc.file, side.file if side else "",
+        )
+
+    claims = _claims(entries, articles, actor_docs, problems, ref)
+    for cid, claim in claims.items():
+        for field_name in ("supports", "contradicts"):
+            for other in getattr(claim, field_name):
+                if other not in claims and other not in entries:
+                    slug, i, entry, doc = entries[cid][0]
+                    problems.error("unknown-claim", f"claims[{i}].{field_name}: unknown claim '{other}'", doc,
+                                   ("claims", i, field_name), did_you_mean(other, entries))
+
+    mentioned = {a for art in articles.values() for a, _ in art.actors}
+    mentioned |= {a for art in articles.values() for e in art.events for a in e.actors}
+    mentioned |= {a for c in claims.values() for a in (c.by, *c.via, *c.about, *(v for s in c.sources for v in s.via))}
+    mentioned |= {a.affiliation for a in actors.values()}
+    for ident, doc in actor_docs.items():
+        if ident not in mentioned and ident in actors:
+            problems.warn("unused-actor", f"actor '{ident}' is not mentioned by any article", doc)
+    if any(d.severity == "error" for d in problems):
+        return None, problems
+
+    ordered = dict(sorted(articles.items(), key=lambda kv: (-(kv[1].published or dt.date.min).toordinal(), kv[0])))
+    briefing = _index(config, ordered, topics, actors, claims, bodies)
+    for ident, topic in topics.items():
+        if not briefing.topic_articles.get(ident):
+            problems.warn("empty-topic", f"topic '{ident}' has no articles", topic_docs[ident])
+    return briefing, problems
+
+
+def _check_date(value: dt.date, today: dt.date, config: SiteConfig, problems: _Problems, doc: Document, loc: tuple) -> None:
+    if value > today and not config.future_dates:
+        problems.warn("future-date", f"{'.'.join(map(str, loc))}: {value} is in the future", doc, loc,
+                      "check the date, or set 'future_dates: true' in briefgen.yaml")
+
+
+def _claims(entries, articles, actor_docs, problems: _Problems, ref) -> dict[str, m.Claim]:
+    claims: dict[str, m.Claim] = {}
+    for cid, reports in sorted(entries.items()):
+        defining = [r for r in reports if r[2].statement]
+        if not defining:
+            slug, i, entry, doc = reports[0]
+            problems.error("undefined-claim", f"claims[{i}]: claim '{cid}' has no statement in any article", doc,
+                           ("claims", i, "id"), did_you_mean(cid, [c for c in entries if c != cid]) or
+                           "give it a 'statement' (and 'by', 'status') where it is first reported")
+            continue
+        _, _, first, first_doc = defining[0]
+        for slug, i, entry, doc in reports:
+            loc = ("claims", i)
+            if entry is not first and entry.statement and textmod.normalize_quote(entry.statement) != textmod.normalize_quote(first.statement):
+                problems.error("claim-conflict", f"claims[{i}].statement: claim '{cid}' is already defined in {first_doc.file} with another statement",
+                               doc, loc + ("statement",), "use a new id for a different claim, or drop 'statement' to add this article as a source")
+            if entry is not first:
+                for key in ("by", "about", "status", "supports", "contradicts"):
+                    value = getattr(entry, key)
+                    if value and value != getattr(first, key):
+                        problems.error("claim-conflict", f"claims[{i}].{key}: claim '{cid}' is defined in {first_doc.file}; only that entry sets '{key}'",
+                                       doc, loc + (key,), f"remove '{key}' here or change it in {first_doc.file}")
+            ref("actor", entry.by, actor_docs, doc, loc + ("by",), f"claims[{i}].by")
+            for j, a in enumerate(entry.via):
+                ref("actor", a, actor_docs, doc, loc + ("via", j), f"claims[{i}].via[{j}]")
+            for j, a in enumerate(entry.about):
+                ref("actor", a, actor_docs, doc, loc + ("about", j), f"claims[{i}].about[{j}]")
+            if cid in entry.supports or cid in entry.contradicts:
+                problems.error("self-reference", f"claim '{cid}' refers to itself", doc, loc)
+        sources = tuple(m.Source(slug, e.grade, e.quote, tuple(e.via)) for slug, _, e, _ in reports if slug in articles)
+        if not sources:
+            continue
+        outlets = {articles[s.article].outlet or f"article:{s.article}" for s in sources}
+        claims[cid] = m.Claim(cid, first.statement, first.by, tuple(first.via), tuple(first.about),
+                              first.status or "reported", tuple(first.supports), tuple(first.contradicts),
+                              sources, len(outlets), first_doc.file)
+    return claims
+
+
+def _rank(counter: Counter) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _index(config, articles, topics, actors, claims, bodies) -> m.Briefing:
+    """Backlinks, computed once in one pass per relation so no page ever searches."""
+    topic_articles: dict[str, list[str]] = defaultdict(list)
+    actor_articles: dict[str, list[str]] = defaultdict(list)
+    peers: dict[str, Counter] = defaultdict(Counter)
+    for slug, article in articles.items():
+        for t in article.topics:
+            topic_articles[t].append(slug)
+        ids = list(dict.fromkeys([a for a, _ in article.actors]))
+        for a in ids:
+            actor_articles[a].append(slug)
+            for b in ids:
+                if a != b:
+                    peers[a][b] += 1
+    topic_claims: dict[str, dict[str, None]] = defaultdict(dict)
+    claim_topics: dict[str, set[str]] = defaultdict(set)
+    for cid, claim in claims.items():
+        for source in claim.sources:
+            for t in articles[source.article].topics:
+                topic_claims[t][cid] = None
+                claim_topics[cid].add(t)
+    by: dict[str, list[str]] = defaultdict(list)
+    about: dict[str, list[str]] = defaultdict(list)
+    contradicted: dict[str, list[str]] = defaultdict(list)
+    supported: dict[str, list[str]] = defaultdict(list)
+    for cid, claim in claims.items():
+        if claim.by:
+            by[claim.by].append(cid)
+        for a in claim.about:
+            about[a].append(cid)
+        for other in claim.contradicts:
+            contradicted[other].append(cid)
+        for other in claim.supports:
+            supported[other].append(cid)
+    topic_actors: dict[str, tuple] = {}
+    actor_topics: dict[str, set[str]] = defaultdict(set)
+    for t in topics:
+        counts: Counter = Counter()
+        for slug in topic_articles.get(t, ()):
+            counts.update(dict.fromkeys((a for a, _ in articles[slug].actors), 1))
+        for cid in topic_claims.get(t, ()):
+            claim = claims[cid]
+            counts.update([a for a in (claim.by, *claim.via, *claim.about) if a])
+        topic_actors[t] = _rank(counts)
+        for a in counts:
+            actor_topics[a].add(t)
+    topic_links: dict[str, tuple[str, ...]] = {}
+    for t, topic in topics.items():
+        mine = {a for a, _ in topic_actors[t]}
+        shared = Counter({o: len(mine & {a for a, _ in topic_actors[o]}) for o in topics if o != t and o not in topic.related})
+        topic_links[t] = tuple(topic.related) + tuple(o for o, n in _rank(shared) if n > 0)[:5]
+    events = tuple(sorted((e for a in articles.values() for e in a.events), key=lambda e: (e.date, e.article, e.text)))
+    return m.Briefing(
+        config, articles, topics, actors, claims, bodies,
+        topic_articles={t: tuple(v) for t, v in topic_articles.items()},
+        topic_claims={t: tuple(v) for t, v in topic_claims.items()},
+        topic_actors=topic_actors,
+        topic_links=topic_links,
+        actor_articles={a: tuple(v) for a, v in actor_articles.items()},
+        actor_claims_by={a: tuple(v) for a, v in by.items()},
+        actor_claims_about={a: tuple(v) for a, v in about.items()},
+        actor_topics={a: tuple(sorted(v)) for a, v in actor_topics.items()},
+        actor_peers={a: _rank(c)[:8] for a, c in peers.items()},
+        claim_contradicted_by={c: tuple(v) for c, v in contradicted.items()},
+        claim_supported_by={c: tuple(v) for c, v in supported.items()},
+        events=events,
+    )

@@ -1,0 +1,191 @@
+"""Article text: Markdown and plain-text parsing, quote matching and quote highlighting.
+
+Quote checking and quote highlighting use the same matcher over the same parsed tokens, so a
+quote that validates is a quote that gets highlighted.
+"""
+
+from __future__ import annotations
+
+import re
+from html import escape
+from dataclasses import dataclass
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+_FOLD = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
+    "\u00a0": " ", "\u202f": " ", "\u2009": " ",
+})
+_SPACE = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=4)
+def markdown(allow_html: bool) -> MarkdownIt:
+    """One parser per setting, reused for every article: building one is the slow part."""
+    md = MarkdownIt("commonmark", {"html": allow_html, "linkify": False})
+    return md.use(front_matter_plugin).use(footnote_plugin).use(anchors_plugin, min_level=2, max_level=3)
+
+
+@lru_cache(maxsize=1)
+def plain() -> MarkdownIt:
+    """Plain-text articles: paragraphs only, every character literal."""
+    return MarkdownIt("zero")
+
+
+def normalize(text: str) -> tuple[str, list[int]]:
+    """Fold typographic quotes and dashes, collapse whitespace; keep a map to original offsets."""
+    folded = text.translate(_FOLD)
+    out: list[str] = []
+    where: list[int] = []
+    in_space = False
+    for i, ch in enumerate(folded):
+        if ch.isspace():
+            if in_space:
+                continue
+            in_space = True
+            ch = " "
+        else:
+            in_space = False
+        out.append(ch)
+        where.append(i)
+    return "".join(out), where
+
+
+def normalize_quote(quote: str) -> str:
+    return _SPACE.sub(" ", quote.translate(_FOLD)).strip()
+
+
+def _inline_text(inline: Token) -> tuple[str, list[tuple[int, int, int]]]:
+    """The visible text of an inline token, and where each text child sits in it."""
+    parts: list[str] = []
+    spans: list[tuple[int, int, int]] = []
+    pos = 0
+    for index, child in enumerate(inline.children or []):
+        if child.type in ("text", "code_inline"):
+            content = child.content
+            if child.type == "text":
+                spans.append((index, pos, pos + len(content)))
+        elif child.type in ("softbreak", "hardbreak"):
+            content = " "
+        else:
+            continue
+        parts.append(content)
+        pos += len(content)
+    return "".join(parts), spans
+
+
+def blocks(tokens: list[Token]) -> list[str]:
+    """The visible text of each block (paragraph, heading, list item line...)."""
+    return [_inline_text(t)[0] for t in tokens if t.type == "inline"]
+
+
+def find_quote(block_texts: list[str], quote: str) -> bool:
+    wanted = normalize_quote(quote)
+    return bool(wanted) and any(wanted in normalize(text)[0] for text in block_texts)
+
+
+def lead(tokens: list[Token]) -> str:
+    """The first paragraph's text: an article's summary when the analyst gave none."""
+    for i, token in enumerate(tokens):
+        if token.type == "inline" and i and tokens[i - 1].type == "paragraph_open":
+            return _SPACE.sub(" ", _inline_text(token)[0]).strip()
+    return ""
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    claim: str
+    href: str
+    title: str
+
+
+def _locate(text: str, quote: str) -> tuple[int, int] | None:
+    wanted = normalize_quote(quote)
+    norm, where = normalize(text)
+    at = norm.find(wanted) if wanted else -1
+    if at < 0:
+        return None
+    return where[at], where[at + len(wanted) - 1] + 1
+
+
+def _html(content: str) -> Token:
+    token = Token("html_inline", "", 0)
+    token.content = content
+    return token
+
+
+def _text(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
+
+
+def _mark_inline(inline: Token, ranges: list[tuple[int, int, Mark]]) -> None:
+    """Split the inline token's text children at the quote ranges and wrap them in <mark>."""
+    _, spans = _inline_text(inline)
+    children = list(inline.children or [])
+    new_children: list[Token] = []
+    span_of = {index: (start, end) for index, start, end in spans}
+    for index, child in enumerate(children):
+        if index not in span_of:
+            new_children.append(child)
+            continue
+        start, end = span_of[index]
+        cuts = sorted({start, end, *(p for s, e, _ in ranges for p in (s, e) if start < p < end)})
+        for a, b in zip(cuts, cuts[1:]):
+            piece = child.content[a - start:b - start]
+            covering = [m for s, e, m in ranges if s <= a and b <= e]
+            opening = [m for s, e, m in ranges if s == a]
+            for m in opening:
+                new_children.append(_html(f'<span class="quote-anchor" id="quote-{m.claim}"></span>'))
+            if covering:
+                new_children.append(_html(f'<mark class="quote" data-claim="{covering[0].claim}">'))
+                new_children.append(_text(piece))
+                new_children.append(_html("</mark>"))
+            else:
+                new_children.append(_text(piece))
+            for m in [m for s, e, m in ranges if e == b]:
+                new_children.append(_html(
+                    f'<a class="quote-claim" href="{escape(m.href)}" title="{escape(m.title)}">'
+                    f'<span class="visually-hidden">Claim: {escape(m.title)}</span><span aria-hidden="true">\u2197</span></a>'
+                ))
+    inline.children = new_children
+
+
+def render(md: MarkdownIt, tokens: list[Token], env: dict, marks: list[tuple[str, Mark]]) -> str:
+    """HTML of an article body with each (quote, mark) highlighted where it first occurs."""
+    tokens = [t for t in tokens if t.type != "front_matter"]
+    if marks:
+        tokens = [_copy(t) for t in tokens]
+        pending = list(marks)
+        for token in tokens:
+            if token.type != "inline" or not pending:
+                continue
+            text, _ = _inline_text(token)
+            found: list[tuple[int, int, Mark]] = []
+            rest = []
+            for quote, mark in pending:
+                span = _locate(text, quote)
+                if span:
+                    found.append((*span, mark))
+                else:
+                    rest.append((quote, mark))
+            pending = rest
+            if found:
+                _mark_inline(token, found)
+    return md.renderer.render(tokens, md.options, dict(env))
+
+
+def _copy(token: Token) -> Token:
+    if token.type != "inline":
+        return token
+    clone = token.copy()
+    clone.children = [c.copy() for c in token.children or []]
+    return clone

@@ -1,0 +1,94 @@
+"""Atomic, diffed output: the other end of the pipeline.
+
+Two phases: every changed file is first written beside its target as a temporary file; only when
+all of them are on disk are they renamed into place (``os.replace`` is atomic) and stale files
+removed. A full disk or a read-only folder fails in phase one and leaves the old site as it was;
+a killed build leaves complete files only, never a half-written page.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import BriefgenError
+
+KEEP = {".git"}
+"""Top-level entries of the output folder that a build never removes (a deploy checkout)."""
+
+
+class WriteError(BriefgenError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class WriteReport:
+    written: tuple[str, ...]
+    removed: tuple[str, ...]
+    unchanged: int
+
+
+def check_output(project: Path, output: Path) -> None:
+    """Refuse output folders whose cleaning would delete the user's own files."""
+    out, proj = output.resolve(), project.resolve()
+    if out == proj or out in proj.parents:
+        raise WriteError(f"output folder {output} contains the project; choose a folder inside it, like site/")
+    if (out / "briefgen.yaml").exists() or (out / "content").is_dir():
+        raise WriteError(f"output folder {output} looks like a briefgen project; refusing to overwrite it")
+
+
+def write_site(output: Path, files: dict[str, bytes]) -> WriteReport:
+    output.mkdir(parents=True, exist_ok=True)
+    changed = {rel: data for rel, data in files.items() if not _same(output / rel, data)}
+    temps: list[tuple[Path, Path]] = []
+    try:
+        for rel, data in sorted(changed.items()):
+            target = output / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.is_dir():
+                raise WriteError(f"cannot write {rel}: a folder of that name is in the way")
+            temp = target.with_name(f".{target.name}.briefgen-tmp")
+            with open(temp, "wb") as handle:
+                handle.write(data)
+            temps.append((temp, target))
+    except OSError as exc:
+        for temp, _ in temps:
+            temp.unlink(missing_ok=True)
+        raise WriteError(f"cannot write to {output}: {exc.strerror or exc}; the previous site was left as it was") from None
+    except WriteError:
+        for temp, _ in temps:
+            temp.unlink(missing_ok=True)
+        raise
+    for temp, target in temps:
+        os.replace(temp, target)
+    removed = _remove_stale(output, set(files))
+    return WriteReport(tuple(sorted(changed)), tuple(removed), len(files) - len(changed))
+
+
+def _same(path: Path, data: bytes) -> bool:
+    try:
+        if path.stat().st_size != len(data):
+            return False
+        return path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _remove_stale(output: Path, keep: set[str]) -> list[str]:
+    removed = []
+    for root, dirs, names in os.walk(output, topdown=False):
+        rel_root = os.path.relpath(root, output).replace(os.sep, "/")
+        rel_root = "" if rel_root == "." else rel_root + "/"
+        if rel_root.split("/", 1)[0] in KEEP:
+            continue
+        for name in names:
+            rel = rel_root + name
+            if rel not in keep and rel.split("/", 1)[0] not in KEEP:
+                os.unlink(os.path.join(root, name))
+                removed.append(rel)
+        for name in dirs:
+            path = os.path.join(root, name)
+            if (rel_root + name) not in KEEP and not os.listdir(path):
+                os.rmdir(path)
+    return sorted(removed)

@@ -1,0 +1,93 @@
+"""YAML with line numbers, safely: every value knows its line, and hostile YAML is refused.
+
+PyYAML's C loader composes the node tree; we walk it once to record each key's line, to refuse
+duplicate keys (PyYAML keeps the last silently) and aliases (the "billion laughs" bomb), and
+only then construct Python values.
+"""
+
+from __future__ import annotations
+
+import yaml
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+from .errors import Diagnostic
+
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_DEPTH = 40
+Lines = dict[tuple, int]
+
+
+def load(text: str, file: str, line_offset: int = 0) -> tuple[object, Lines, list[Diagnostic]]:
+    """Parse one YAML document: (data, lines of every key and item, diagnostics)."""
+    loader = Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}, []
+        lines, problems = _walk(node, file, line_offset)
+        if problems:
+            return None, lines, problems
+        return loader.construct_document(node), lines, []
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = (mark.line + 1 + line_offset) if mark else 0
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        hint = "indent with spaces; YAML does not allow tabs" if "\\t" in problem or "tab" in problem else ""
+        if exc.context and exc.problem:
+            problem = f"{problem} ({exc.context})"
+        return None, {}, [Diagnostic("error", "yaml-syntax", problem, file, line, hint)]
+    except yaml.YAMLError as exc:
+        return None, {}, [Diagnostic("error", "yaml-syntax", str(exc).strip(), file, line_offset + 1)]
+    except RecursionError:
+        return None, {}, [Diagnostic("error", "yaml-too-deep", "YAML nesting is too deep", file, line_offset + 1)]
+    finally:
+        loader.dispose()
+
+
+def _walk(root, file: str, offset: int) -> tuple[Lines, list[Diagnostic]]:
+    lines: Lines = {(): root.start_mark.line + 1 + offset}
+    problems: list[Diagnostic] = []
+    seen: set[int] = set()
+    stack = [(root, (), 0)]
+    while stack:
+        node, path, depth = stack.pop()
+        line = node.start_mark.line + 1 + offset
+        if id(node) in seen:
+            problems.append(Diagnostic(
+                "error", "yaml-alias", "YAML aliases (*name) are not allowed in briefgen files",
+                file, line, "write the value out in full",
+            ))
+            continue
+        seen.add(id(node))
+        if depth > MAX_DEPTH:
+            problems.append(Diagnostic("error", "yaml-too-deep", f"YAML nested deeper than {MAX_DEPTH} levels", file, line))
+            continue
+        if isinstance(node, MappingNode):
+            keys: dict[object, int] = {}
+            for key_node, value_node in node.value:
+                key = key_node.value if isinstance(key_node, ScalarNode) else repr(key_node.value)
+                key_line = key_node.start_mark.line + 1 + offset
+                if key == "<<":
+                    problems.append(Diagnostic("error", "yaml-alias", "YAML merge keys (<<) are not allowed", file, key_line))
+                    continue
+                if key in keys:
+                    problems.append(Diagnostic(
+                        "error", "duplicate-key", f"key '{key}' appears twice (first on line {keys[key]})",
+                        file, key_line, "remove one of them; YAML would silently keep only the last",
+                    ))
+                keys[key] = key_line
+                lines[path + (key,)] = key_line
+                stack.append((value_node, path + (key,), depth + 1))
+        elif isinstance(node, SequenceNode):
+            for index, item in enumerate(node.value):
+                lines[path + (index,)] = item.start_mark.line + 1 + offset
+                stack.append((item, path + (index,), depth + 1))
+    return lines, problems
+
+
+def line_of(lines: Lines, loc: tuple) -> int:
+    """The line of the deepest known prefix of ``loc``."""
+    for end in range(len(loc), -1, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return 0

@@ -1,0 +1,1 @@
+"""The default theme: Jinja templates and static files, installed as briefgen.theme."""
