@@ -51,7 +51,10 @@ class BuildResult:
     rendered: int
     """Pages actually rendered (the rest came from the cache)."""
     written: WriteReport | None
+    """What the write stage changed; None when the build was kept in memory (dev server)."""
     seconds: float
+    files: dict[str, bytes] = field(default_factory=dict, repr=False)
+    """The whole site: output-relative path -> bytes."""
 
 
 def read_project(project: Path, cache: Cache, base_url: str | None = None) -> tuple[SiteConfig | None, list[Document], list[Diagnostic]]:
@@ -120,12 +123,12 @@ def check(project: Path, *, base_url: str | None = None, strict: bool = False, t
     return briefing, warnings
 
 
-def build(project: Path, output: Path, *, base_url: str | None = None, strict: bool = False,
-          today: dt.date | None = None, cache: Cache | None = None, progress: Progress | None = None,
-          write: bool = True) -> BuildResult:
+def build(project: Path, output: Path | None, *, base_url: str | None = None, strict: bool = False,
+          today: dt.date | None = None, cache: Cache | None = None, progress: Progress | None = None) -> BuildResult:
+    """Run the pipeline; write into ``output`` unless it is None (the dev server serves from memory)."""
     started = time.perf_counter()
     cache = cache if cache is not None else Cache()
-    if write:
+    if output is not None:
         check_output(project, output)
     briefing, warnings = check(project, base_url=base_url, strict=strict, today=today, cache=cache)
     pages = plan(briefing)
@@ -136,10 +139,10 @@ def build(project: Path, output: Path, *, base_url: str | None = None, strict: b
         raise BuildFailed(problems)
     for asset in assets.values():
         files[asset.output.lstrip("/")] = asset.data
-    report = write_site(output, files) if write else None
+    report = write_site(output, files) if output is not None else None
     kinds = Counter(p.kind for p in pages)
     return BuildResult(briefing, dict(sorted(kinds.items())), tuple(warnings), rendered, report,
-                       time.perf_counter() - started)
+                       time.perf_counter() - started, files)
 
 
 def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: Progress | None = None

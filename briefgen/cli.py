@@ -76,6 +76,28 @@ def build(project_dir: Path, output: Path | None, base_url: str | None, strict: 
 
 @main.command()
 @project_arg
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port (the next free one if busy).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the site in a browser.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+def serve(project_dir: Path, host: str, port: int, open_browser: bool, strict: bool) -> None:
+    """Build, serve and live-reload PROJECT_DIR while you edit it."""
+    from .serve import serve as run
+
+    def ready(url: str) -> None:
+        if open_browser:
+            import webbrowser
+
+            webbrowser.open(url)
+
+    try:
+        run(project_dir, host, port, strict, log=lambda line: err.print(line, highlight=False), ready=ready)
+    except KeyboardInterrupt:
+        pass
+
+
+@main.command()
+@project_arg
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 def check(project_dir: Path, strict: bool) -> None:
     """Validate PROJECT_DIR without writing anything."""

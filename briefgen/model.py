@@ -70,6 +70,8 @@ class Source:
     grade: str
     quote: str
     via: tuple[str, ...]
+    topics: tuple[str, ...]
+    """Topics this report bears on: the claim entry's own, else its article's."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -211,7 +211,7 @@ def _claims(b: m.Briefing) -> Iterable[Page]:
     for cid, claim in b.claims.items():
         refs = _Refs(b)
         refs.claim(cid)
-        topics = sorted({t for s in claim.sources for t in b.articles[s.article].topics})
+        topics = sorted({t for s in claim.sources for t in s.topics})
         for t in topics:
             refs.topic(t)
         ctx = refs.context(claim=claim, claim_topics=topics, supported_by=b.claim_supported_by.get(cid, ()),

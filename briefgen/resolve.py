@@ -197,13 +197,19 @@ def _claims(entries, articles, actor_docs, problems: _Problems, ref) -> dict[str
                         problems.error("claim-conflict", f"claims[{i}].{key}: claim '{cid}' is defined in {first_doc.file}; only that entry sets '{key}'",
                                        doc, loc + (key,), f"remove '{key}' here or change it in {first_doc.file}")
             ref("actor", entry.by, actor_docs, doc, loc + ("by",), f"claims[{i}].by")
+            for j, t in enumerate(entry.topics):
+                if slug in articles and t not in articles[slug].topics:
+                    problems.error("claim-topic", f"claims[{i}].topics[{j}]: '{t}' is not one of the article's topics",
+                                   doc, loc + ("topics", j), did_you_mean(t, articles[slug].topics) or
+                                   "add it to the article's 'topics' first")
             for j, a in enumerate(entry.via):
                 ref("actor", a, actor_docs, doc, loc + ("via", j), f"claims[{i}].via[{j}]")
             for j, a in enumerate(entry.about):
                 ref("actor", a, actor_docs, doc, loc + ("about", j), f"claims[{i}].about[{j}]")
             if cid in entry.supports or cid in entry.contradicts:
                 problems.error("self-reference", f"claim '{cid}' refers to itself", doc, loc)
-        sources = tuple(m.Source(slug, e.grade, e.quote, tuple(e.via)) for slug, _, e, _ in reports if slug in articles)
+        sources = tuple(m.Source(slug, e.grade, e.quote, tuple(e.via), tuple(e.topics) or articles[slug].topics)
+                        for slug, _, e, _ in reports if slug in articles)
         if not sources:
             continue
         outlets = {articles[s.article].outlet or f"article:{s.article}" for s in sources}
@@ -235,7 +241,7 @@ def _index(config, articles, topics, actors, claims, bodies) -> m.Briefing:
     claim_topics: dict[str, set[str]] = defaultdict(set)
     for cid, claim in claims.items():
         for source in claim.sources:
-            for t in articles[source.article].topics:
+            for t in source.topics:
                 topic_claims[t][cid] = None
                 claim_topics[cid].add(t)
     by: dict[str, list[str]] = defaultdict(list)

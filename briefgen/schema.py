@@ -87,6 +87,8 @@ class ClaimEntry(Strict):
     status: Status | None = Field(None, description="confirmed, corroborated, reported, disputed or refuted.")
     grade: Grade = Field(description="Admiralty grade of this source: reliability A-F and credibility 1-6, e.g. B2.")
     quote: Text = Field(description="The exact words of the article that report the claim.")
+    topics: IdList = Field(default_factory=list,
+                           description="Topics this report bears on, when not all of the article's topics.")
     supports: IdList = Field(default_factory=list, description="Claims this claim supports.")
     contradicts: IdList = Field(default_factory=list, description="Claims this claim contradicts.")
 

@@ -1,0 +1,49 @@
+# Pelican side of the briefgen benchmark: comparable pages to a briefing site. Topics are tags
+# (topics/<id>/), actors are authors (actors/<id>/); the YAML sidecars, topics and actors are
+# read by plugins/bench_sidecar.py. Category, archive-by-date and per-term feed pages are off.
+AUTHOR = "briefgen benchmarks"
+SITENAME = "Benchmark briefing"
+SITEURL = ""
+PATH = "content"
+ARTICLE_PATHS = ["articles"]
+PAGE_PATHS = []
+STATIC_PATHS = []
+THEME = "theme"
+TIMEZONE = "UTC"
+DEFAULT_LANG = "en"
+DEFAULT_PAGINATION = False
+PLUGIN_PATHS = ["plugins"]
+PLUGINS = ["bench_sidecar"]
+JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True}
+
+# Pelican's own incremental mode: reuse parsed Markdown when the file's mtime is unchanged
+CACHE_CONTENT = True
+LOAD_CONTENT_CACHE = True
+CACHE_PATH = "cache"
+
+ARTICLE_URL = "articles/{slug}/"
+ARTICLE_SAVE_AS = "articles/{slug}/index.html"
+TAG_URL = "topics/{slug}/"
+TAG_SAVE_AS = "topics/{slug}/index.html"
+TAGS_SAVE_AS = "topics/index.html"
+AUTHOR_URL = "actors/{slug}/"
+AUTHOR_SAVE_AS = "actors/{slug}/index.html"
+AUTHORS_SAVE_AS = "actors/index.html"
+ARCHIVES_SAVE_AS = "articles/index.html"
+INDEX_SAVE_AS = "index.html"
+CATEGORY_SAVE_AS = ""
+CATEGORIES_SAVE_AS = ""
+YEAR_ARCHIVE_SAVE_AS = ""
+MONTH_ARCHIVE_SAVE_AS = ""
+DAY_ARCHIVE_SAVE_AS = ""
+DRAFT_SAVE_AS = ""
+PAGE_SAVE_AS = ""
+DIRECT_TEMPLATES = ["index", "tags", "authors", "archives"]
+
+# one feed of the 20 latest articles, like Hugo's home RSS
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+FEED_MAX_ITEMS = 20
+CATEGORY_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+TRANSLATION_FEED_ATOM = None

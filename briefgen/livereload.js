@@ -1,0 +1,60 @@
+// Injected by `briefgen serve` only; never part of a built site.
+(function () {
+  "use strict";
+  var KEY = "briefgen:scroll:" + location.pathname;
+  var saved = sessionStorage.getItem(KEY);
+  if (saved !== null) {
+    sessionStorage.removeItem(KEY);
+    var y = parseInt(saved, 10);
+    var restore = function () { window.scrollTo(0, y); };
+    if (document.readyState === "complete") restore(); else window.addEventListener("load", restore);
+  }
+  var epoch = null;
+  var source = new EventSource("/__briefgen/events");
+  source.addEventListener("state", function (event) {
+    var state = JSON.parse(event.data);
+    if (epoch !== null && state.epoch !== epoch && !state.errors.length) {
+      sessionStorage.setItem(KEY, String(window.scrollY));
+      source.close();
+      location.reload();
+      return;
+    }
+    epoch = state.epoch;
+    showErrors(state.errors);
+  });
+  function showErrors(errors) {
+    var old = document.getElementById("briefgen-overlay");
+    if (old) old.remove();
+    if (!errors.length) return;
+    if (!document.getElementById("briefgen-overlay-css")) {
+      var link = document.createElement("link");
+      link.id = "briefgen-overlay-css"; link.rel = "stylesheet"; link.href = "/__briefgen/overlay.css";
+      document.head.appendChild(link);
+    }
+    var box = document.createElement("div");
+    box.id = "briefgen-overlay";
+    box.setAttribute("role", "alertdialog");
+    box.setAttribute("aria-label", "Build failed");
+    var h = document.createElement("h2");
+    h.textContent = "Build failed: " + errors.length + " problem" + (errors.length === 1 ? "" : "s") + ". The last good version of the site is still served.";
+    box.appendChild(h);
+    var list = document.createElement("ol");
+    errors.forEach(function (e) {
+      var li = document.createElement("li");
+      var where = document.createElement("code");
+      where.className = "where";
+      where.textContent = e.file + (e.line ? ":" + e.line : "");
+      li.appendChild(where);
+      li.appendChild(document.createTextNode(" " + e.severity + "[" + e.code + "]: " + e.message));
+      if (e.hint) {
+        var hint = document.createElement("span");
+        hint.className = "hint";
+        hint.textContent = " (" + e.hint + ")";
+        li.appendChild(hint);
+      }
+      list.appendChild(li);
+    });
+    box.appendChild(list);
+    document.body.appendChild(box);
+  }
+})();

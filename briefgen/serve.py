@@ -1,0 +1,277 @@
+"""`briefgen serve`: build in memory, serve it, rebuild on every edit, reload open pages.
+
+The site lives in memory as the `files` of the last good build and is replaced in one assignment,
+so a request sees the old site or the new one, never a mix. Browsers hold a Server-Sent Events
+connection; each build bumps an epoch, and pages reload when it changes, or show the build's
+diagnostics in an overlay when it failed.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import mimetypes
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from pathlib import Path
+from typing import Callable
+from urllib.parse import unquote, urlsplit
+
+from .build import Cache, build
+from .errors import BriefgenError, BuildFailed, Diagnostic
+from .watch import Changes, watch
+
+EVENTS = "/__briefgen/events"
+RELOAD_JS = "/__briefgen/reload.js"
+OVERLAY_CSS = "/__briefgen/overlay.css"
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
+MAX_HEADER = 8192
+
+
+@dataclass
+class State:
+    """What the server shows: the last good site, and the last build's problems."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    errors: list[Diagnostic] = field(default_factory=list)
+    epoch: int = 0
+    cond: threading.Condition = field(default_factory=threading.Condition)
+
+    def publish(self, files: dict[str, bytes] | None, errors: list[Diagnostic]) -> None:
+        with self.cond:
+            if files is not None:
+                self.files = files
+            self.errors = errors
+            self.epoch += 1
+            self.cond.notify_all()
+
+    def snapshot(self) -> dict:
+        return {"epoch": self.epoch, "errors": [
+            {"file": d.file, "line": d.line, "severity": d.severity, "code": d.code, "message": d.message, "hint": d.hint}
+            for d in self.errors]}
+
+
+class Rebuilder:
+    """Runs the build pipeline with a shared cache, one build at a time."""
+
+    def __init__(self, project: Path, base_url: str, strict: bool, state: State, log: Callable[[str], None]):
+        self.project, self.base_url, self.strict = project, base_url, strict
+        self.state, self.log = state, log
+        self.cache = Cache()
+
+    def run(self, changed: set[str] | None = None) -> None:
+        started = time.perf_counter()
+        what = ", ".join(sorted(changed)[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "") if changed else "initial build"
+        try:
+            result = build(self.project, None, base_url=self.base_url, strict=self.strict, cache=self.cache)
+        except BuildFailed as exc:
+            self.state.publish(None, list(exc.diagnostics))
+            errors = [d for d in exc.diagnostics if d.severity == "error"]
+            self.log(f"[red]✗[/] {what}: build failed with {len(errors)} error(s); still serving the last good site")
+            for d in exc.diagnostics:
+                self.log(f"    {escape(str(d))}")
+            return
+        except BriefgenError as exc:
+            self.state.publish(None, [Diagnostic("error", "build", str(exc))])
+            self.log(f"[red]✗[/] {what}: {escape(str(exc))}")
+            return
+        except Exception as exc:  # a bug must not stop the server: report it like any other problem
+            self.state.publish(None, [Diagnostic("error", "internal", f"{type(exc).__name__}: {exc}", hint="please report this bug")])
+            self.log(f"[red]✗[/] {what}: internal error {type(exc).__name__}: {escape(str(exc))}")
+            return
+        self.state.publish(result.files, list(result.warnings) if self.strict else [])
+        ms = (time.perf_counter() - started) * 1000
+        self.log(f"[green]✓[/] {escape(what)}: {result.rendered} page(s) re-rendered of {sum(result.pages.values())}, "
+                 f"{len(result.warnings)} warning(s), {ms:.0f} ms")
+
+
+def escape(text: str) -> str:
+    return text.replace("[", "\\[")
+
+
+def resolve_path(files: dict[str, bytes], raw_path: str) -> tuple[str, str | None]:
+    """Map a request path to (status, file key or redirect target). Only built files are served."""
+    path = unquote(urlsplit(raw_path).path)
+    if "\x00" in path or "\\" in path or not path.startswith("/"):
+        return "bad", None
+    parts = path.split("/")[1:]
+    if any(p in ("..", ".") or (p.startswith(".") and p != ".nojekyll") for p in parts):
+        return "forbidden", None
+    rel = "/".join(parts)
+    if rel == "" or rel.endswith("/"):
+        key = rel + "index.html"
+        return ("ok", key) if key in files else ("missing", None)
+    if rel in files:
+        return "ok", rel
+    if rel + "/index.html" in files:
+        return "redirect", path + "/"
+    return "missing", None
+
+
+def make_handler(state: State, allowed_hosts: set[str]) -> type[BaseHTTPRequestHandler]:
+    reload_js = resources.files("briefgen").joinpath("livereload.js").read_bytes()
+    overlay_css = resources.files("briefgen").joinpath("overlay.css").read_bytes()
+    tag = f'<script src="{RELOAD_JS}"></script>'.encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "briefgen"
+        sys_version = ""
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args) -> None:  # requests are not worth a terminal line
+            pass
+
+        def do_HEAD(self) -> None:
+            self.do_GET(head=True)
+
+        def do_GET(self, head: bool = False) -> None:
+            host = (self.headers.get("Host") or "").rsplit(":", 1)[0].lower()
+            if host not in allowed_hosts:
+                return self.send_text(HTTPStatus.FORBIDDEN, "Host not allowed (DNS rebinding protection)")
+            if sum(len(k) + len(v) for k, v in self.headers.items()) > MAX_HEADER:
+                return self.send_text(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Headers too large")
+            path = self.path
+            if path == EVENTS:
+                return self.events()
+            if path == RELOAD_JS:
+                return self.send_bytes(HTTPStatus.OK, reload_js, "text/javascript; charset=utf-8", head)
+            if path == OVERLAY_CSS:
+                return self.send_bytes(HTTPStatus.OK, overlay_css, "text/css; charset=utf-8", head)
+            files = state.files
+            status, key = resolve_path(files, path)
+            if status == "ok":
+                return self.send_file(HTTPStatus.OK, key, files[key], head)
+            if status == "redirect":
+                self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+                self.send_header("Location", key)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            if status == "missing" and "404.html" in files:
+                return self.send_file(HTTPStatus.NOT_FOUND, "404.html", files["404.html"], head)
+            if status == "missing" and not files:
+                page = b"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>Build failed</title></head><body><h1>The site has not built yet</h1></body></html>"
+                return self.send_file(HTTPStatus.SERVICE_UNAVAILABLE, "error.html", page, head)
+            code = {"bad": HTTPStatus.BAD_REQUEST, "forbidden": HTTPStatus.FORBIDDEN}.get(status, HTTPStatus.NOT_FOUND)
+            return self.send_text(code, code.phrase)
+
+        def send_file(self, status: HTTPStatus, key: str, body: bytes, head: bool) -> None:
+            kind = mimetypes.guess_type(key)[0] or "application/octet-stream"
+            if kind == "text/html":
+                at = body.rfind(b"</body>")
+                body = body[:at] + tag + body[at:] if at >= 0 else body + tag
+            if kind.startswith("text/") or kind in ("application/javascript", "application/xml", "application/json"):
+                kind += "; charset=utf-8"
+            self.send_bytes(status, body, kind, head)
+
+        def send_bytes(self, status: HTTPStatus, body: bytes, kind: str, head: bool = False) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.end_headers()
+            if not head:
+                self.wfile.write(body)
+
+        def send_text(self, status: HTTPStatus, text: str) -> None:
+            self.send_bytes(status, (text + "\n").encode(), "text/plain; charset=utf-8")
+
+        def events(self) -> None:
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("Connection", "keep-alive")
+            self.end_headers()
+            self.close_connection = True
+            seen = -1
+            try:
+                while not getattr(self.server, "stopping", False):
+                    with state.cond:
+                        if state.epoch == seen:
+                            state.cond.wait(timeout=10)
+                        snapshot = state.snapshot()
+                    if snapshot["epoch"] != seen:
+                        seen = snapshot["epoch"]
+                        self.wfile.write(f"event: state\ndata: {json.dumps(snapshot)}\n\n".encode())
+                    else:
+                        self.wfile.write(b": keep-alive\n\n")
+                    self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError, OSError):
+                return
+
+    return Handler
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 256
+    stopping = False
+
+
+def bind(host: str, port: int, handler: type[BaseHTTPRequestHandler], tries: int = 10) -> tuple[Server, list[int]]:
+    """Bind to ``port`` or the next free one; return the server and the ports that were busy."""
+    busy = []
+    for candidate in range(port, port + tries):
+        try:
+            if ":" in host:
+                Server.address_family = socket.AF_INET6
+            return Server((host, candidate), handler), busy
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise BriefgenError(f"cannot listen on {host}:{candidate}: {exc.strerror}") from None
+            busy.append(candidate)
+    raise BriefgenError(f"ports {port}-{port + tries - 1} on {host} are all in use; pass --port with a free one")
+
+
+def serve(project: Path, host: str, port: int, strict: bool, log: Callable[[str], None],
+          ready: Callable[[str], None] | None = None) -> None:
+    """Serve until interrupted. Raises BriefgenError for problems the user must fix first."""
+    if not project.is_dir():
+        raise BriefgenError(f"{project} is not a folder")
+    state = State()
+    allowed = LOCAL_HOSTS | {host.lower(), f"[{host.lower()}]"}
+    server, busy = bind(host, port, make_handler(state, allowed))
+    actual = server.server_address[1]
+    url_host = f"[{host}]" if ":" in host else host
+    base_url = f"http://{url_host}:{actual}/"
+    if busy:
+        log(f"[yellow]Port {', '.join(map(str, busy))} in use; using {actual} instead.[/]")
+    rebuilder = Rebuilder(project, base_url, strict, state, log)
+    rebuilder.run()
+    changes = Changes()
+    stop = threading.Event()
+    observer = watch(project, changes, ignore=[project / "site"])
+
+    def loop() -> None:
+        while not stop.is_set():
+            changed = changes.wait(stop)
+            if changed:
+                rebuilder.run(changed)
+
+    worker = threading.Thread(target=loop, name="briefgen-rebuild", daemon=True)
+    worker.start()
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+    thread.start()
+    log(f"Serving [bold]{project}[/] at [bold]{base_url}[/] (Ctrl-C to stop); watching content/, templates/ and briefgen.yaml")
+    if ready:
+        ready(base_url)
+    try:
+        while thread.is_alive():
+            thread.join(0.5)
+    finally:
+        stop.set()
+        changes.wake()
+        server.stopping = True
+        with state.cond:
+            state.cond.notify_all()
+        server.shutdown()
+        server.server_close()
+        observer.stop()
+        log("Stopped.")

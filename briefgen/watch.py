@@ -1,0 +1,92 @@
+"""Watch a project for edits and turn bursts of file events into single rebuild requests.
+
+Editors save in many ways (truncate and write, write a temp file and rename, swap and backup
+files); the watcher keeps only events that touch a source, and a quiet period merges a burst of
+them into one rebuild.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from .load import CONFIG_FILE, is_editor_junk
+
+QUIET = 0.05
+"""Seconds without events before a rebuild starts: long enough to merge an editor's save."""
+
+
+class Changes:
+    """A thread-safe set of changed paths, with a way to wait until edits have settled."""
+
+    def __init__(self) -> None:
+        self._paths: set[str] = set()
+        self._last = 0.0
+        self._cond = threading.Condition()
+
+    def add(self, path: str) -> None:
+        with self._cond:
+            self._paths.add(path)
+            self._last = time.monotonic()
+            self._cond.notify_all()
+
+    def wait(self, stop: threading.Event) -> set[str]:
+        """Block until there are changes and no new event came for QUIET seconds; take them."""
+        with self._cond:
+            while not stop.is_set():
+                if self._paths:
+                    quiet_for = time.monotonic() - self._last
+                    if quiet_for >= QUIET:
+                        taken, self._paths = self._paths, set()
+                        return taken
+                    self._cond.wait(QUIET - quiet_for)
+                else:
+                    self._cond.wait(0.5)
+        return set()
+
+    def wake(self) -> None:
+        with self._cond:
+            self._cond.notify_all()
+
+
+class _Handler(FileSystemEventHandler):
+    def __init__(self, project: Path, changes: Changes, ignore: list[Path]):
+        self.project = project.resolve()
+        self.changes = changes
+        self.ignore = [p.resolve() for p in ignore]
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("opened", "closed_no_write"):
+            return
+        for raw in (event.src_path, getattr(event, "dest_path", "")):
+            if raw:
+                rel = self.relevant(Path(raw if isinstance(raw, str) else raw.decode()))
+                if rel:
+                    self.changes.add(rel)
+
+    def relevant(self, path: Path) -> str:
+        """The project-relative path of a source file, or '' for anything a build does not read."""
+        try:
+            rel = path.resolve().relative_to(self.project) if path.exists() else path.relative_to(self.project)
+        except ValueError:
+            return ""
+        if any(path == ig or ig in path.parents for ig in self.ignore):
+            return ""
+        parts = rel.parts
+        if not parts or is_editor_junk(parts[-1]):
+            return ""
+        if parts == (CONFIG_FILE,) or parts[0] in ("content", "templates"):
+            return rel.as_posix()
+        return ""
+
+
+def watch(project: Path, changes: Changes, ignore: list[Path]) -> Observer:
+    observer = Observer()
+    observer.schedule(_Handler(project, changes, ignore), str(project), recursive=True)
+    observer.daemon = True
+    observer.start()
+    return observer
