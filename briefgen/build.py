@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import load, model
+from . import load, model, search
 from .errors import BuildFailed, Diagnostic, errors_in
 from .pages import Page, plan
 from .parse import Document, parse
@@ -40,6 +40,8 @@ class Cache:
     """file -> (stat key, document)."""
     rendered: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)
     """site path -> (fingerprint, html)."""
+    search: tuple[bytes, dict[str, bytes]] | None = None
+    """(fingerprint of every indexed page, the index files)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,10 +141,25 @@ def build(project: Path, output: Path | None, *, base_url: str | None = None, st
         raise BuildFailed(problems)
     for asset in assets.values():
         files[asset.output.lstrip("/")] = asset.data
+    files[".nojekyll"] = b""  # GitHub Pages: serve the site as it is, no Jekyll pass
+    if briefing.config.search:
+        files.update(search_index(files, briefing.config.language, cache))
     report = write_site(output, files) if output is not None else None
     kinds = Counter(p.kind for p in pages)
     return BuildResult(briefing, dict(sorted(kinds.items())), tuple(warnings), rendered, report,
                        time.perf_counter() - started, files)
+
+
+def search_index(files: dict[str, bytes], language: str, cache: Cache) -> dict[str, bytes]:
+    """The search stage, skipped when no indexed page changed since the last build."""
+    key = search.fingerprint(files) + language.encode()
+    if cache.search is not None and cache.search[0] == key:
+        return cache.search[1]
+    index, problems = search.index(files, language)
+    if problems:
+        raise BuildFailed(problems)
+    cache.search = (key, index)
+    return index
 
 
 def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: Progress | None = None

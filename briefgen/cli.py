@@ -111,6 +111,34 @@ def check(project_dir: Path, strict: bool) -> None:
 
 
 @main.command()
+@project_arg
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), help="Output folder [default: PROJECT_DIR/site].")
+@click.option("--base-url", help="Where the site is published, e.g. https://user.github.io/repo/.")
+@click.option("--remote", default="origin", show_default=True, help="Git remote name, URL or path.")
+@click.option("--branch", default="gh-pages", show_default=True, help="Branch to publish to.")
+@click.option("-m", "--message", help="Commit message.")
+@click.option("--force", is_flag=True, help="Replace the branch's history with a single commit.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+def deploy(project_dir: Path, output: Path | None, base_url: str | None, remote: str, branch: str,
+           message: str | None, force: bool, strict: bool) -> None:
+    """Build PROJECT_DIR, commit the site to a branch of a git remote and push it."""
+    from .build import build as run
+    from .deploy import deploy as publish
+
+    output = output or project_dir / "site"
+    result = run(project_dir, output, base_url=base_url, strict=strict)
+    for warning in result.warnings:
+        err.print(str(warning), markup=False, style="yellow")
+    done = publish(project_dir, output, remote, branch, message, force)
+    if done.changed:
+        out.print(f"Deployed {sum(result.pages.values())} pages: commit {done.commit[:12]} pushed to branch "
+                  f"'{done.branch}' of {done.remote}", markup=False)
+    else:
+        out.print(f"Nothing to deploy: branch '{done.branch}' of {done.remote} already has this site "
+                  f"(commit {done.commit[:12]})", markup=False)
+
+
+@main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def init(directory: Path) -> None:
     """Create a new briefing project in DIRECTORY that builds at once."""

@@ -80,7 +80,7 @@ class _Refs:
 def plan(b: m.Briefing) -> list[Page]:
     pages = [_home(b), *_topics(b), *_actors(b), *_articles(b), *_claims(b), _timeline(b),
              Page("/404.html", "404", "404.html", {}, "Page not found")]
-    return pages
+    return pages + extras(b, pages)
 
 
 def _contested(b: m.Briefing, claim_ids: Iterable[str]) -> list[tuple[str, tuple[str, ...]]]:
@@ -231,3 +231,96 @@ def _timeline(b: m.Briefing) -> Page:
     published = sorted((a.published, slug) for slug, a in b.articles.items() if a.published)
     return Page("/timeline/", "timeline", "timeline.html",
                 refs.context(events=list(b.events), published=published, undated=undated), "Timeline")
+
+
+FEED_SIZE = 50
+
+
+def _feed_entries(b: m.Briefing, slugs: Iterable[str], claim_ids: Iterable[str]) -> list[tuple]:
+    """Newest articles and claims, each as (date, kind, id); claims dated by their latest source."""
+    entries = [(b.articles[s].published, "article", s) for s in slugs if b.articles[s].published]
+    for cid in claim_ids:
+        dates = [b.articles[s.article].published for s in b.claims[cid].sources if b.articles[s.article].published]
+        if dates:
+            entries.append((max(dates), "claim", cid))
+    entries.sort(key=lambda e: (e[0], e[1], e[2]), reverse=True)
+    return entries[:FEED_SIZE]
+
+
+def feeds(b: m.Briefing) -> Iterable[Page]:
+    """Atom feeds: the whole briefing, and one per topic."""
+    scopes = [("/feed.xml", b.config.title, None, tuple(b.articles), tuple(b.claims))]
+    for ident, topic in b.topics.items():
+        scopes.append((f"/topics/{ident}/feed.xml", f"{topic.title} · {b.config.title}", ident,
+                       b.topic_articles.get(ident, ()), b.topic_claims.get(ident, ())))
+    for path, title, topic, slugs, claim_ids in scopes:
+        refs = _Refs(b)
+        entries = _feed_entries(b, slugs, claim_ids)
+        for _, kind, ident in entries:
+            refs.article(ident) if kind == "article" else refs.claim(ident)
+        home = site_path("topic", topic) if topic else "/"
+        yield Page(path, "feed", "feed.xml", refs.context(entries=entries, home=home), title)
+
+
+def sitemap(b: m.Briefing, pages: list[Page]) -> Page:
+    """Every HTML page with the date of its newest content as lastmod (never the build time)."""
+    newest = max((a.published for a in b.articles.values() if a.published), default=None)
+    dates: dict[str, object] = {site_path("article", s): a.published for s, a in b.articles.items()}
+    for t in b.topics:
+        dates[site_path("topic", t)] = max((b.articles[s].published for s in b.topic_articles.get(t, ())
+                                            if b.articles[s].published), default=None)
+    for cid, claim in b.claims.items():
+        dates[site_path("claim", cid)] = max((b.articles[s.article].published for s in claim.sources
+                                             if b.articles[s.article].published), default=None)
+    for a in b.actors:
+        dates[site_path("actor", a)] = max((b.articles[s].published for s in b.actor_articles.get(a, ())
+                                           if b.articles[s].published), default=None)
+    entries = [(p.path, dates.get(p.path, newest)) for p in pages if p.path.endswith("/")]
+    return Page("/sitemap.xml", "sitemap", "sitemap.xml", {"entries": entries}, "Sitemap")
+
+
+def extras(b: m.Briefing, pages: list[Page]) -> list[Page]:
+    """The files static hosts and machines expect beside the pages."""
+    out = [*feeds(b), Page("/robots.txt", "robots", "robots.txt", {}, "robots.txt"),
+           Page("/briefing.json", "data", "briefing.json", {"data": briefing_data(b)}, "Briefing data")]
+    if b.config.base_url:  # a sitemap must list absolute URLs
+        out.append(sitemap(b, pages))
+    return out
+
+
+BRIEFING_SCHEMA_VERSION = 1
+
+
+def briefing_data(b: m.Briefing) -> dict:
+    """The whole briefing for downstream tools; the format is documented in docs/briefing-json.md."""
+    def day(d):
+        return d.isoformat() if d else None
+
+    return {
+        "schema": "briefgen.briefing", "version": BRIEFING_SCHEMA_VERSION,
+        "site": {"title": b.config.title, "description": b.config.description, "language": b.config.language,
+                 "base_url": b.config.base_url},
+        "topics": [{"id": t.id, "url": site_path("topic", t.id), "title": t.title, "bluf": t.bluf,
+                    "judgments": [{"text": j.text, "confidence": j.confidence} for j in t.judgments],
+                    "questions": list(t.questions), "related": list(b.topic_links.get(t.id, ())),
+                    "articles": list(b.topic_articles.get(t.id, ())), "claims": list(b.topic_claims.get(t.id, ()))}
+                   for t in b.topics.values()],
+        "actors": [{"id": a.id, "url": site_path("actor", a.id), "name": a.name, "kind": a.kind, "role": a.role,
+                    "affiliation": a.affiliation, "aliases": list(a.aliases), "country": a.country, "ids": dict(a.ids)}
+                   for a in b.actors.values()],
+        "claims": [{"id": c.id, "url": site_path("claim", c.id), "statement": c.statement, "by": c.by,
+                    "via": list(c.via), "about": list(c.about), "status": c.status, "grade": c.grade,
+                    "independent_sources": c.independent, "supports": list(c.supports),
+                    "contradicts": list(c.contradicts),
+                    "sources": [{"article": s.article, "grade": s.grade, "quote": s.quote, "via": list(s.via),
+                                 "topics": list(s.topics), "url": site_path("article", s.article) + f"#quote-{c.id}"}
+                                for s in c.sources]}
+                   for c in b.claims.values()],
+        "articles": [{"slug": a.slug, "url": site_path("article", a.slug), "title": a.title, "outlet": a.outlet,
+                      "source_url": a.url, "author": a.author, "published": day(a.published), "language": a.language,
+                      "summary": a.summary, "topics": list(a.topics),
+                      "actors": [{"id": i, "role": r} for i, r in a.actors], "claims": list(a.claims),
+                      "related": list(a.related), "links": [{"title": l.title, "url": l.url, "outlet": l.outlet} for l in a.links],
+                      "events": [{"date": day(e.date), "text": e.text, "actors": list(e.actors)} for e in a.events]}
+                     for a in b.articles.values()],
+    }

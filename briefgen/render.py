@@ -18,7 +18,7 @@ from jinja2 import meta
 from . import model as m
 from .errors import Diagnostic
 from .pages import Page
-from .paths import absolute_url, href
+from .paths import absolute_url, href, suggest_id
 from .schema import SiteConfig
 
 THEME = "briefgen.theme"
@@ -73,6 +73,10 @@ class Renderer:
                                 statuses=m.STATUSES, reliability=m.RELIABILITY, credibility=m.CREDIBILITY)
         self.env.filters["isodate"] = lambda d: d.isoformat() if d else ""
         self.env.filters["longdate"] = lambda d: f"{d.day} {d:%B %Y}" if d else ""
+        self.env.filters["atomdate"] = lambda d: f"{d.isoformat()}T00:00:00Z" if d else "1970-01-01T00:00:00Z"
+        self.env.globals["absolute"] = lambda path: absolute_url(path, config.base_url)
+        self.env.globals["feed_id"] = lambda path: (absolute_url(path, config.base_url) if config.base_url
+                                                    else f"urn:briefgen:{suggest_id(config.title) or 'site'}:{path}")
         self._digests: dict[str, str] = {}
 
     def template_digest(self, name: str) -> str:

@@ -49,6 +49,7 @@ class SiteConfig(Strict):
     )
     author: str = Field("", description="Who writes the briefing.")
     allow_html: bool = Field(False, description="Pass raw HTML in Markdown bodies through instead of escaping it.")
+    search: bool = Field(True, description="Build a Pagefind search index and show a search box.")
     future_dates: bool = Field(False, description="Accept dates after the build date without a warning.")
 
 
