@@ -21,7 +21,9 @@ from typing import Callable
 
 from . import load, model, search
 from .errors import BuildFailed, Diagnostic, errors_in
-from .pages import Page, plan
+from .links import check_links
+from .pages import Page, plan, source_of
+from .paths import output_file
 from .parse import Document, parse
 from .render import Renderer, collect_assets
 from .resolve import resolve
@@ -112,9 +114,9 @@ def fail_if_errors(diagnostics: list[Diagnostic], strict: bool) -> list[Diagnost
     return sorted(diagnostics, key=Diagnostic.sort_key)
 
 
-def check(project: Path, *, base_url: str | None = None, strict: bool = False, today: dt.date | None = None,
-          cache: Cache | None = None) -> tuple[model.Briefing, list[Diagnostic]]:
-    """Validate the project: every stage up to a resolved Briefing, nothing rendered or written."""
+def load_briefing(project: Path, *, base_url: str | None = None, strict: bool = False, today: dt.date | None = None,
+                  cache: Cache | None = None) -> tuple[model.Briefing, list[Diagnostic]]:
+    """Every stage up to a resolved Briefing: the sources read, parsed, validated and linked."""
     cache = cache if cache is not None else Cache()
     config, documents, problems = read_project(project, cache, base_url)
     if config is None:
@@ -126,13 +128,14 @@ def check(project: Path, *, base_url: str | None = None, strict: bool = False, t
 
 
 def build(project: Path, output: Path | None, *, base_url: str | None = None, strict: bool = False,
-          today: dt.date | None = None, cache: Cache | None = None, progress: Progress | None = None) -> BuildResult:
+          today: dt.date | None = None, cache: Cache | None = None, progress: Progress | None = None,
+          check_search: bool = True) -> BuildResult:
     """Run the pipeline; write into ``output`` unless it is None (the dev server serves from memory)."""
     started = time.perf_counter()
     cache = cache if cache is not None else Cache()
     if output is not None:
         check_output(project, output)
-    briefing, warnings = check(project, base_url=base_url, strict=strict, today=today, cache=cache)
+    briefing, warnings = load_briefing(project, base_url=base_url, strict=strict, today=today, cache=cache)
     pages = plan(briefing)
     assets = collect_assets(project)
     renderer = Renderer(project, briefing.config, assets)
@@ -142,7 +145,7 @@ def build(project: Path, output: Path | None, *, base_url: str | None = None, st
     for asset in assets.values():
         files[asset.output.lstrip("/")] = asset.data
     files[".nojekyll"] = b""  # GitHub Pages: serve the site as it is, no Jekyll pass
-    if briefing.config.search:
+    if briefing.config.search and check_search:
         files.update(search_index(files, briefing.config.language, cache))
     report = write_site(output, files) if output is not None else None
     kinds = Counter(p.kind for p in pages)
@@ -165,8 +168,6 @@ def search_index(files: dict[str, bytes], language: str, cache: Cache) -> dict[s
 def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: Progress | None = None
                  ) -> tuple[dict[str, bytes], int, list[Diagnostic]]:
     """Render every page whose fingerprint changed; reuse the cached HTML of the others."""
-    from .paths import output_file
-
     files: dict[str, bytes] = {}
     problems: dict[tuple, Diagnostic] = {}
     rendered = 0
@@ -206,3 +207,16 @@ def _today() -> dt.date:
     if epoch and epoch.isdigit():
         return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
     return dt.date.today()
+
+
+def check(project: Path, *, base_url: str | None = None, strict: bool = False,
+          today: dt.date | None = None) -> BuildResult:
+    """Validate everything a build would, then check every internal link of the rendered site."""
+    result = build(project, None, base_url=base_url, strict=strict, today=today, check_search=False)
+    b = result.briefing
+    pages = plan(b)
+    sources = {output_file(p.path): (source_of(b, p), f"templates/{p.template}") for p in pages}
+    broken = check_links(result.files, sources, b.config.base_url, project)
+    if broken:
+        raise BuildFailed(broken)
+    return result

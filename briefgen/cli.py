@@ -103,11 +103,13 @@ def check(project_dir: Path, strict: bool) -> None:
     """Validate PROJECT_DIR without writing anything."""
     from .build import check as run
 
-    briefing, warnings = run(project_dir, strict=strict)
+    result = run(project_dir, strict=strict)
+    b, warnings = result.briefing, result.warnings
     for warning in warnings:
         err.print(str(warning), markup=False, style="yellow")
-    out.print(f"OK: {len(briefing.articles)} articles, {len(briefing.topics)} topics, {len(briefing.actors)} actors, "
-              f"{len(briefing.claims)} claims; {len(warnings)} warning{'s' if len(warnings) != 1 else ''}", markup=False)
+    out.print(f"OK: {len(b.articles)} articles, {len(b.topics)} topics, {len(b.actors)} actors, "
+              f"{len(b.claims)} claims, {sum(result.pages.values())} pages with every internal link resolving; "
+              f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}", markup=False)
 
 
 @main.command()

@@ -77,6 +77,13 @@ class _Refs:
                 **extra}
 
 
+def source_of(b: m.Briefing, page: Page) -> str:
+    """The source file a page is made from, to locate problems found in its output."""
+    ident = page.path.split("/")[2] if page.path.count("/") >= 3 else ""
+    entity = {"article": b.articles, "topic": b.topics, "actor": b.actors, "claim": b.claims}.get(page.kind, {}).get(ident)
+    return entity.file if entity is not None else ""
+
+
 def plan(b: m.Briefing) -> list[Page]:
     pages = [_home(b), *_topics(b), *_actors(b), *_articles(b), *_claims(b), _timeline(b),
              Page("/404.html", "404", "404.html", {}, "Page not found")]

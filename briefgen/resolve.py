@@ -71,7 +71,9 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date) -
             ref("topic", other, topic_docs, doc, ("related", i), f"related[{i}]")
         overview = ""
         if doc.body is not None:
-            overview = textmod.render(textmod.markdown(config.allow_html), doc.body.tokens, doc.body.env, [])
+            here = site_path("topic", ident)
+            overview = textmod.render(textmod.markdown(config.allow_html), doc.body.tokens, doc.body.env, [],
+                                      lambda target, here=here: href(target, here, config.base_url))
         judgments = tuple(m.Judgment(j.text, j.confidence) for j in data.judgments)
         topics[ident] = m.Topic(ident, data.title, data.bluf or "", judgments, tuple(data.questions),
                                 tuple(data.related), overview, doc.file)
@@ -130,7 +132,8 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date) -
             problems.warn("no-summary", f"article '{slug}' has no summary; its lead is used", where,
                           hint="add 'summary: ...' to its annotations")
         md = textmod.plain() if body.plain else textmod.markdown(config.allow_html)
-        bodies[slug] = textmod.render(md, body.tokens, body.env, marks)
+        here = site_path("article", slug)
+        bodies[slug] = textmod.render(md, body.tokens, body.env, marks, lambda target: href(target, here, config.base_url))
         events = tuple(m.Event(e.date, e.text, tuple(e.actors), slug) for e in notes.events)
         links = tuple(m.Link(link.title, link.url, link.outlet or "") for link in notes.links)
         claim_ids = tuple(dict.fromkeys(c.id for c in notes.claims))

@@ -10,6 +10,7 @@ import re
 from html import escape
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -159,9 +160,16 @@ def _mark_inline(inline: Token, ranges: list[tuple[int, int, Mark]]) -> None:
     inline.children = new_children
 
 
-def render(md: MarkdownIt, tokens: list[Token], env: dict, marks: list[tuple[str, Mark]]) -> str:
-    """HTML of an article body with each (quote, mark) highlighted where it first occurs."""
+def render(md: MarkdownIt, tokens: list[Token], env: dict, marks: list[tuple[str, Mark]],
+           link: Callable[[str], str] | None = None) -> str:
+    """HTML of a body with each (quote, mark) highlighted where it first occurs.
+
+    ``link`` rewrites site-absolute links written by hand (``/topics/x/``) into the hrefs the page
+    needs (relative, or under the base URL's path).
+    """
     tokens = [t for t in tokens if t.type != "front_matter"]
+    if link is not None:
+        tokens = [_relink(t, link) for t in tokens]
     if marks:
         tokens = [_copy(t) for t in tokens]
         pending = list(marks)
@@ -181,6 +189,18 @@ def render(md: MarkdownIt, tokens: list[Token], env: dict, marks: list[tuple[str
             if found:
                 _mark_inline(token, found)
     return md.renderer.render(tokens, md.options, dict(env))
+
+
+def _relink(token: Token, link: Callable[[str], str]) -> Token:
+    if token.type != "inline" or not any(c.type in ("link_open", "image") for c in token.children or []):
+        return token
+    clone = _copy(token)
+    for child in clone.children or []:
+        attr = "href" if child.type == "link_open" else "src" if child.type == "image" else ""
+        value = child.attrGet(attr) if attr else None
+        if isinstance(value, str) and value.startswith("/") and not value.startswith("//"):
+            child.attrSet(attr, link(value))
+    return clone
 
 
 def _copy(token: Token) -> Token:
