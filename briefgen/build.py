@@ -25,6 +25,7 @@ from .links import check_links
 from .pages import Page, plan, source_of
 from .paths import output_file
 from .parse import Document, parse
+from . import render
 from .render import Renderer, collect_assets
 from .resolve import resolve
 from .schema import SiteConfig
@@ -44,6 +45,8 @@ class Cache:
     """site path -> (fingerprint, html)."""
     search: tuple[bytes, dict[str, bytes]] | None = None
     """(fingerprint of every indexed page, the index files)."""
+    remember: bool = True
+    """Keep rendered pages for the next build; a one-off CLI build skips the fingerprinting."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,14 +135,14 @@ def build(project: Path, output: Path | None, *, base_url: str | None = None, st
           check_search: bool = True) -> BuildResult:
     """Run the pipeline; write into ``output`` unless it is None (the dev server serves from memory)."""
     started = time.perf_counter()
-    cache = cache if cache is not None else Cache()
+    cache = cache if cache is not None else Cache(remember=False)
     if output is not None:
         check_output(project, output)
     briefing, warnings = load_briefing(project, base_url=base_url, strict=strict, today=today, cache=cache)
     pages = plan(briefing)
     assets = collect_assets(project)
     renderer = Renderer(project, briefing.config, assets)
-    files, rendered, problems = render_pages(renderer, pages, cache, progress)
+    files, rendered, problems = render_pages(renderer, pages, cache, progress, parallel=cache.remember is False)
     if problems:
         raise BuildFailed(problems)
     for asset in assets.values():
@@ -165,40 +168,40 @@ def search_index(files: dict[str, bytes], language: str, cache: Cache) -> dict[s
     return index
 
 
-def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: Progress | None = None
-                 ) -> tuple[dict[str, bytes], int, list[Diagnostic]]:
+def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: Progress | None = None,
+                 parallel: bool = True) -> tuple[dict[str, bytes], int, list[Diagnostic]]:
     """Render every page whose fingerprint changed; reuse the cached HTML of the others."""
     files: dict[str, bytes] = {}
-    problems: dict[tuple, Diagnostic] = {}
-    rendered = 0
+    fingerprints: dict[int, bytes] = {}
+    todo: list[int] = []
     salt = pickle.dumps((renderer.config.model_dump(), sorted((a.name, a.output) for a in renderer.assets.values())))
-    live = set()
     for index, page in enumerate(pages):
-        live.add(page.path)
-        fingerprint = _fingerprint(page, renderer.template_digest(page.template), salt)
-        hit = cache.rendered.get(page.path)
-        if hit is not None and hit[0] == fingerprint:
-            html = hit[1]
-        else:
-            result = renderer.render(page)
-            rendered += 1
-            if isinstance(result, Diagnostic):
-                problems.setdefault((result.file, result.line, result.message.split(":", 1)[-1]), result)
+        if cache.remember:
+            fingerprint = _fingerprint(page, renderer.template_digest(page.template), salt)
+            hit = cache.rendered.get(page.path)
+            if hit is not None and hit[0] == fingerprint:
+                files[output_file(page.path)] = hit[1]
                 continue
-            html = result
-            cache.rendered[page.path] = (fingerprint, html)
-        files[output_file(page.path)] = html
-        if progress is not None and index % 200 == 0:
-            progress(index, len(pages))
-    for stale in set(cache.rendered) - live:
+            fingerprints[index] = fingerprint
+        todo.append(index)
+    problems: dict[tuple, Diagnostic] = {}
+    for index, result in zip(todo, render.render_many(renderer, pages, todo, progress, parallel)):
+        page = pages[index]
+        if isinstance(result, Diagnostic):
+            problems.setdefault((result.file, result.line, result.message.split(":", 1)[-1]), result)
+            continue
+        files[output_file(page.path)] = result
+        if cache.remember:
+            cache.rendered[page.path] = (fingerprints[index], result)
+    for stale in set(cache.rendered) - {p.path for p in pages}:
         del cache.rendered[stale]
-    return files, rendered, list(problems.values())
+    return files, len(todo), list(problems.values())
 
 
 def _fingerprint(page: Page, template_digest: str, salt: bytes) -> bytes:
     h = hashlib.blake2b(salt, digest_size=20)
     h.update(template_digest.encode())
-    h.update(pickle.dumps((page.path, page.template, page.context), protocol=5))
+    h.update(pickle.dumps((page.path, page.kind, page.template, page.title, page.context), protocol=5))
     return h.digest()
 
 

@@ -6,6 +6,9 @@ Rendering is pure: (page, templates, config) -> bytes. Errors name the template 
 from __future__ import annotations
 
 import base64
+import multiprocessing as mp
+import os
+from concurrent.futures import ProcessPoolExecutor
 import hashlib
 import traceback
 from dataclasses import dataclass
@@ -141,3 +144,45 @@ def _template_frame(exc: BaseException) -> tuple[str, int]:
             name = Path(frame.filename).name
             found = (_template_file(frame.filename, name), frame.lineno or 0)
     return found
+
+
+PARALLEL_MIN = 400
+"""Below this many pages, starting worker processes costs more than it saves."""
+_shared: tuple[Renderer, list[Page]] | None = None
+
+
+def _render_chunk(indexes: list[int]) -> list[bytes | Diagnostic]:
+    assert _shared is not None
+    renderer, pages = _shared
+    return [renderer.render(pages[i]) for i in indexes]
+
+
+def render_many(renderer: Renderer, pages: list[Page], indexes: list[int], progress=None,
+                parallel: bool = True) -> list[bytes | Diagnostic]:
+    """Render pages[i] for each index, on every core when there are many.
+
+    Workers are forked after the pages are planned, so they inherit the model without copying
+    or pickling it; only the rendered bytes travel back.
+    """
+    global _shared
+    workers = min(os.cpu_count() or 1, 8)
+    if not parallel or workers < 2 or len(indexes) < PARALLEL_MIN or "fork" not in mp.get_all_start_methods():
+        out = []
+        for n, i in enumerate(indexes):
+            out.append(renderer.render(pages[i]))
+            if progress is not None and n % 200 == 0:
+                progress(n, len(indexes))
+        return out
+    size = max(50, len(indexes) // (workers * 8))
+    chunks = [indexes[k:k + size] for k in range(0, len(indexes), size)]
+    _shared = (renderer, pages)
+    try:
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+            out = []
+            for chunk in pool.map(_render_chunk, chunks):
+                out.extend(chunk)
+                if progress is not None:
+                    progress(len(out), len(indexes))
+            return out
+    finally:
+        _shared = None

@@ -115,8 +115,9 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date) -
         if meta.published:
             _check_date(meta.published, today, config, problems, doc, ("published",))
         marks = []
+        folded = [textmod.normalize_quote(block) for block in body.blocks] if notes.claims else []
         for i, entry in enumerate(notes.claims):
-            if not textmod.find_quote(list(body.blocks), entry.quote):
+            if not textmod.find_quote(folded, entry.quote):
                 problems.error("quote-not-found", f"claims[{i}].quote: the quote of claim '{entry.id}' is not in the article's text",
                                where, ("claims", i, "quote"),
                                "copy the words exactly from one paragraph of the article; whitespace, typographic quotes and dashes may differ")

@@ -60,6 +60,7 @@ def normalize(text: str) -> tuple[str, list[int]]:
 
 
 def normalize_quote(quote: str) -> str:
+    """The folded form of a text: the fast path, no offsets."""
     return _SPACE.sub(" ", quote.translate(_FOLD)).strip()
 
 
@@ -87,9 +88,10 @@ def blocks(tokens: list[Token]) -> list[str]:
     return [_inline_text(t)[0] for t in tokens if t.type == "inline"]
 
 
-def find_quote(block_texts: list[str], quote: str) -> bool:
+def find_quote(folded_blocks: list[str], quote: str) -> bool:
+    """Whether the quote lies within one block; blocks given folded by normalize_quote."""
     wanted = normalize_quote(quote)
-    return bool(wanted) and any(wanted in normalize(text)[0] for text in block_texts)
+    return bool(wanted) and any(wanted in text for text in folded_blocks)
 
 
 def lead(tokens: list[Token]) -> str:
@@ -109,6 +111,8 @@ class Mark:
 
 def _locate(text: str, quote: str) -> tuple[int, int] | None:
     wanted = normalize_quote(quote)
+    if not wanted or wanted not in normalize_quote(text):
+        return None
     norm, where = normalize(text)
     at = norm.find(wanted) if wanted else -1
     if at < 0:
