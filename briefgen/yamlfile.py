@@ -7,6 +7,8 @@ only then construct Python values.
 
 from __future__ import annotations
 
+import re
+
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
@@ -17,8 +19,40 @@ MAX_DEPTH = 40
 Lines = dict[tuple, int]
 
 
+_DEEP_LINE = re.compile(r"^[ \t\-?:]{%d,}" % (2 * MAX_DEPTH), re.MULTILINE)
+
+
+def _too_deep(text: str) -> int:
+    """The line where nesting passes MAX_DEPTH, or 0.
+
+    libyaml's composer recurses once per level and overflows the C stack on a few thousand
+    levels, so suspicious input is measured first with its (iterative) token scanner.
+    """
+    if text.count("[") + text.count("{") <= MAX_DEPTH and not _DEEP_LINE.search(text):
+        return 0
+    depth = 0
+    openers = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken, yaml.FlowSequenceStartToken,
+               yaml.FlowMappingStartToken)
+    closers = (yaml.BlockEndToken, yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken)
+    try:
+        for token in yaml.scan(text, Loader=Loader):
+            if isinstance(token, openers):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return token.start_mark.line + 1
+            elif isinstance(token, closers):
+                depth -= 1
+    except yaml.YAMLError:
+        return 0  # the parser proper reports syntax errors with their lines
+    return 0
+
+
 def load(text: str, file: str, line_offset: int = 0) -> tuple[object, Lines, list[Diagnostic]]:
     """Parse one YAML document: (data, lines of every key and item, diagnostics)."""
+    deep = _too_deep(text)
+    if deep:
+        return None, {}, [Diagnostic("error", "yaml-too-deep", f"YAML nested deeper than {MAX_DEPTH} levels",
+                                     file, deep + line_offset, "flatten the structure")]
     loader = Loader(text)
     try:
         node = loader.get_single_node()
