@@ -40,7 +40,7 @@ class Cache:
     """What one build leaves for the next, in memory (the dev server keeps one)."""
 
     parsed: dict[str, tuple[tuple, Document]] = field(default_factory=dict)
-    """file -> (stat key, document)."""
+    """file -> ((content hash, allow_html), document)."""
     rendered: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)
     """site path -> (fingerprint, html)."""
     search: tuple[bytes, dict[str, bytes]] | None = None
@@ -91,20 +91,20 @@ def read_project(project: Path, cache: Cache, base_url: str | None = None) -> tu
 
 
 def _parse_cached(source: load.SourceFile, cache: Cache, allow_html: bool) -> Document:
-    try:
-        st = source.path.stat()
-        key = (st.st_mtime_ns, st.st_size, allow_html)
-    except OSError:
-        key = None
-    hit = cache.parsed.get(source.file)
-    if key is not None and hit is not None and hit[0] == key:
-        return hit[1]
+    """Parse a file, or reuse its last parse when its bytes are the same.
+
+    Keyed on content, not on mtime: editors, `cp -p`, rsync and coarse file systems can change a
+    file without changing its mtime or size.
+    """
     raw = load.read(source)
     if isinstance(raw, Diagnostic):
         return Document(source.kind, source.file, source.ident, None, diagnostics=(raw,))
+    key = (hashlib.blake2b(raw, digest_size=20).digest(), allow_html)
+    hit = cache.parsed.get(source.file)
+    if hit is not None and hit[0] == key:
+        return hit[1]
     document = parse(source.kind, source.file, source.ident, raw, allow_html)
-    if key is not None:
-        cache.parsed[source.file] = (key, document)
+    cache.parsed[source.file] = (key, document)
     return document
 
 

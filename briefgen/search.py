@@ -42,7 +42,7 @@ def index(files: dict[str, bytes], language: str) -> tuple[dict[str, bytes], lis
     scratch = Path("/dev/shm") if Path("/dev/shm").is_dir() and os.access("/dev/shm", os.W_OK) else None
     with tempfile.TemporaryDirectory(prefix="briefgen-search-", dir=scratch) as tmp:
         site, out = Path(tmp) / "site", Path(tmp) / "index"
-        for rel, data in files.items():
+        for rel, data in sorted(files.items()):  # Pagefind's output depends on the order it reads pages
             if rel.endswith(".html") and rel != "404.html":
                 target = site / rel
                 target.parent.mkdir(parents=True, exist_ok=True)
