@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import load, model, search
-from .errors import BuildFailed, Diagnostic, errors_in
+from .errors import BriefgenError, BuildFailed, Diagnostic, errors_in
 from .links import check_links
 from .pages import Page, plan, source_of
 from .paths import output_file
@@ -69,6 +69,9 @@ def read_project(project: Path, cache: Cache, base_url: str | None = None) -> tu
     problems: list[Diagnostic] = []
     config_doc = None
     source = load.config_source(project)
+    if source is None and not (project / "content").is_dir():
+        raise BriefgenError(f"{project} is not a briefing project: it has neither briefgen.yaml nor content/ "
+                            "(run 'briefgen init DIR' to start one)")
     if source is not None:
         config_doc = _parse_cached(source, cache, allow_html=False)
         problems.extend(config_doc.diagnostics)

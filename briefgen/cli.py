@@ -16,7 +16,7 @@ from .errors import BriefgenError, BuildFailed
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
-project_arg = click.argument("project_dir", default=".", type=click.Path(file_okay=False, path_type=Path))
+project_arg = click.argument("project_dir", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path))
 
 
 def report_failure(exc: BuildFailed) -> None:
@@ -37,7 +37,8 @@ class Group(click.Group):
             report_failure(exc)
             sys.exit(1)
         except BriefgenError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False)
+            err.print("error: ", style="bold red", end="")
+            err.print(str(exc), markup=False, highlight=False)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             sys.exit(130)

@@ -53,18 +53,19 @@ def discover(project: Path) -> tuple[list[SourceFile], list[Diagnostic]]:
             if kind is None:
                 allowed = ", ".join(sorted(kinds))
                 problems.append(Diagnostic("warning", "ignored-file", f"'{path.suffix}' files are not read here", rel,
-                                           f"use one of {allowed}"))
+                                           hint=f"use one of {allowed}"))
                 continue
             if path.is_symlink() and not _inside(path.resolve(), root):
                 problems.append(Diagnostic("error", "outside-project", "symlink points outside the project", rel,
-                                           "copy the file into the project instead"))
+                                           hint="copy the file into the project instead"))
                 continue
             ident = path.stem
             problem = id_problem(ident)
             if problem:
                 suggestion = suggest_id(ident)
                 hint = f"rename it to '{suggestion}{path.suffix}'" if suggestion and suggestion != ident else problem
-                problems.append(Diagnostic("error", "bad-file-name", f"'{ident}' is not a valid id for a file name", rel, hint))
+                problems.append(Diagnostic("error", "bad-file-name", f"'{ident}' is not a valid id for a file name", rel,
+                                           hint=hint))
                 continue
             found.append(SourceFile(kind, rel, ident, path))
     return found, problems

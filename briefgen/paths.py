@@ -62,6 +62,8 @@ def href(target: str, current: str, base_url: str | None) -> str:
     """The link a page at site path ``current`` writes to reach site path ``target``."""
     path, hash_, fragment = target.partition("#")
     suffix = hash_ + fragment
+    if path == "" and suffix:
+        return suffix
     if base_url:
         return base_path(base_url) + path.lstrip("/") + suffix
     if path == "":

@@ -87,7 +87,7 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date) -
                 entries[entry.id].append((slug, i, entry, side))
 
     articles: dict[str, m.Article] = {}
-    bodies: dict[str, str] = {}
+    unrendered: dict[str, tuple] = {}
     for slug, doc in texts.items():
         meta = doc.data if isinstance(doc.data, ArticleMeta) else None
         side = sidecars.get(slug)
@@ -121,9 +121,7 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date) -
                 problems.error("quote-not-found", f"claims[{i}].quote: the quote of claim '{entry.id}' is not in the article's text",
                                where, ("claims", i, "quote"),
                                "copy the words exactly from one paragraph of the article; whitespace, typographic quotes and dashes may differ")
-            mark = textmod.Mark(entry.id, href(site_path("claim", entry.id), site_path("article", slug), config.base_url),
-                                entry.statement or entry.id)
-            marks.append((entry.quote, mark))
+            marks.append((entry.quote, entry.id))
         if not notes.topics:
             problems.warn("no-topic", f"article '{slug}' bears on no topic", where,
                           hint="add 'topics: [...]' to its annotations" if side else f"add content/articles/{slug}.yaml with 'topics: [...]'")
@@ -132,9 +130,7 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date) -
             summary = body.lead
             problems.warn("no-summary", f"article '{slug}' has no summary; its lead is used", where,
                           hint="add 'summary: ...' to its annotations")
-        md = textmod.plain() if body.plain else textmod.markdown(config.allow_html)
-        here = site_path("article", slug)
-        bodies[slug] = textmod.render(md, body.tokens, body.env, marks, lambda target: href(target, here, config.base_url))
+        unrendered[slug] = (body, marks)
         events = tuple(m.Event(e.date, e.text, tuple(e.actors), slug) for e in notes.events)
         links = tuple(m.Link(link.title, link.url, link.outlet or "") for link in notes.links)
         claim_ids = tuple(dict.fromkeys(c.id for c in notes.claims))
@@ -145,7 +141,8 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date) -
             links, events, doc.file, side.file if side else "",
         )
 
-    claims = _claims(entries, articles, actor_docs, problems, ref)
+    broken_notes = any(doc.data is None for doc in sidecars.values())
+    claims = _claims(entries, articles, actor_docs, problems, ref, broken_notes)
     for cid, claim in claims.items():
         for field_name in ("supports", "contradicts"):
             for other in getattr(claim, field_name):
@@ -159,10 +156,11 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date) -
     mentioned |= {a for c in claims.values() for a in (c.by, *c.via, *c.about, *(v for s in c.sources for v in s.via))}
     mentioned |= {a.affiliation for a in actors.values()}
     for ident, doc in actor_docs.items():
-        if ident not in mentioned and ident in actors:
+        if ident not in mentioned and ident in actors and not broken_notes:  # a broken file may mention it
             problems.warn("unused-actor", f"actor '{ident}' is not mentioned by any article", doc)
     if any(d.severity == "error" for d in problems):
         return None, problems
+    bodies = {slug: _body(config, slug, body, marks, claims) for slug, (body, marks) in unrendered.items()}
 
     ordered = dict(sorted(articles.items(), key=lambda kv: (-(kv[1].published or dt.date.min).toordinal(), kv[0])))
     briefing = _index(config, ordered, topics, actors, claims, bodies)
@@ -178,10 +176,22 @@ def _check_date(value: dt.date, today: dt.date, config: SiteConfig, problems: _P
                       "check the date, or set 'future_dates: true' in briefgen.yaml")
 
 
-def _claims(entries, articles, actor_docs, problems: _Problems, ref) -> dict[str, m.Claim]:
+def _body(config: SiteConfig, slug: str, body, marks: list[tuple[str, str]], claims: dict[str, m.Claim]) -> str:
+    """An article's text as HTML, each claim's quote marked and linked to the claim."""
+    here = site_path("article", slug)
+    md = textmod.plain() if body.plain else textmod.markdown(config.allow_html)
+    spec = [(quote, textmod.Mark(cid, href(site_path("claim", cid), here, config.base_url), claims[cid].statement))
+            for quote, cid in marks]
+    return textmod.render(md, body.tokens, body.env, spec, lambda target: href(target, here, config.base_url))
+
+
+def _claims(entries, articles, actor_docs, problems: _Problems, ref, broken_notes: bool) -> dict[str, m.Claim]:
+    """Merge every article's reports of a claim into one Claim; ``broken_notes``: a file failed to load."""
     claims: dict[str, m.Claim] = {}
     for cid, reports in sorted(entries.items()):
         defining = [r for r in reports if r[2].statement]
+        if not defining and broken_notes:
+            continue  # its definition may be in the file that failed; that file's error is reported
         if not defining:
             slug, i, entry, doc = reports[0]
             problems.error("undefined-claim", f"claims[{i}]: claim '{cid}' has no statement in any article", doc,

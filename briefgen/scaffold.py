@@ -87,7 +87,8 @@ def new(project: Path, kind: str, ident: str) -> list[Path]:
     problem = id_problem(ident)
     if problem:
         suggestion = suggest_id(ident)
-        raise BriefgenError(f"'{ident}' is not a valid id: {problem}" + (f" (try '{suggestion}')" if suggestion else ""))
+        usable = suggestion and suggestion != ident and not id_problem(suggestion)
+        raise BriefgenError(f"'{ident}' is not a valid id: {problem}" + (f" (try '{suggestion}')" if usable else ""))
     if not (project / "content").is_dir() and not (project / "briefgen.yaml").is_file():
         raise BriefgenError(f"{project} is not a briefing project (no content/ folder); run 'briefgen init' first")
     files = {rel.format(id=ident): text for rel, text in NEW[kind].items()}

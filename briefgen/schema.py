@@ -157,7 +157,26 @@ def json_schemas() -> dict[str, dict]:
         "topic": TopicFile,
         "actor": ActorFile,
     }.items():
-        schema = model.model_json_schema()
+        schema = _shorthands(model.model_json_schema())
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         out[name] = schema
     return out
+
+
+def _shorthands(node: object) -> object:
+    """Teach the schema the short forms the validators accept: one id for a list of ids
+    (``via: reuters``) and an id for an actor mention (``actors: [kim-jong-un]``)."""
+    if isinstance(node, dict):
+        node = {key: _shorthands(value) for key, value in node.items()}
+        items = node.get("items")
+        if node.get("type") == "array" and isinstance(items, dict):
+            if items.get("pattern") == ID_PATTERN:
+                keep = {k: v for k, v in node.items() if k in ("title", "description", "default")}
+                array = {k: v for k, v in node.items() if k not in ("title", "description", "default")}
+                return {**keep, "anyOf": [items, array]}
+            if items.get("$ref", "").endswith("/ActorMention"):
+                node["items"] = {"anyOf": [{"type": "string", "pattern": ID_PATTERN}, items]}
+        return node
+    if isinstance(node, list):
+        return [_shorthands(value) for value in node]
+    return node

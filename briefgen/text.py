@@ -65,15 +65,14 @@ def normalize_quote(quote: str) -> str:
 
 
 def _inline_text(inline: Token) -> tuple[str, list[tuple[int, int, int]]]:
-    """The visible text of an inline token, and where each text child sits in it."""
+    """The visible text of an inline token, and where each text or code child sits in it."""
     parts: list[str] = []
     spans: list[tuple[int, int, int]] = []
     pos = 0
     for index, child in enumerate(inline.children or []):
         if child.type in ("text", "code_inline"):
             content = child.content
-            if child.type == "text":
-                spans.append((index, pos, pos + len(content)))
+            spans.append((index, pos, pos + len(content)))
         elif child.type in ("softbreak", "hardbreak"):
             content = " "
         else:
@@ -132,36 +131,68 @@ def _text(content: str) -> Token:
     return token
 
 
+def _anchor(mark: Mark) -> Token:
+    return _html(f'<span class="quote-anchor" id="quote-{mark.claim}"></span>')
+
+
+def _claim_link(mark: Mark) -> Token:
+    return _html(f'<a class="quote-claim" href="{escape(mark.href)}" title="{escape(mark.title)}">'
+                 f'<span class="visually-hidden">Claim: {escape(mark.title)}</span><span aria-hidden="true">\u2197</span></a>')
+
+
 def _mark_inline(inline: Token, ranges: list[tuple[int, int, Mark]]) -> None:
-    """Split the inline token's text children at the quote ranges and wrap them in <mark>."""
+    """Split the inline token's text children at the quote ranges and wrap them in <mark>.
+
+    Inline code is wrapped whole (it cannot be split); links back to the claim that would fall
+    inside a link of the article wait until that link closes, since links cannot nest.
+    """
     _, spans = _inline_text(inline)
-    children = list(inline.children or [])
-    new_children: list[Token] = []
     span_of = {index: (start, end) for index, start, end in spans}
-    for index, child in enumerate(children):
+    out: list[Token] = []
+    depth = 0
+    waiting: list[Mark] = []
+
+    def close(marks: list[Mark]) -> None:
+        if depth:
+            waiting.extend(marks)
+        else:
+            out.extend(_claim_link(m) for m in marks)
+
+    for index, child in enumerate(inline.children or []):
+        if child.type == "link_open":
+            depth += 1
+        elif child.type == "link_close":
+            depth -= 1
+            out.append(child)
+            if depth == 0 and waiting:
+                out.extend(_claim_link(m) for m in waiting)
+                waiting.clear()
+            continue
         if index not in span_of:
-            new_children.append(child)
+            out.append(child)
             continue
         start, end = span_of[index]
+        if child.type == "code_inline":
+            inside = [m for s, e, m in ranges if s < end and e > start]
+            out.extend(_anchor(m) for s, e, m in ranges if start <= s < end)
+            if inside:
+                out.extend([_html(f'<mark class="quote" data-claim="{inside[0].claim}">'), child, _html("</mark>")])
+            else:
+                out.append(child)
+            close([m for s, e, m in ranges if start < e <= end])
+            continue
         cuts = sorted({start, end, *(p for s, e, _ in ranges for p in (s, e) if start < p < end)})
         for a, b in zip(cuts, cuts[1:]):
             piece = child.content[a - start:b - start]
             covering = [m for s, e, m in ranges if s <= a and b <= e]
-            opening = [m for s, e, m in ranges if s == a]
-            for m in opening:
-                new_children.append(_html(f'<span class="quote-anchor" id="quote-{m.claim}"></span>'))
+            out.extend(_anchor(m) for s, e, m in ranges if s == a)
             if covering:
-                new_children.append(_html(f'<mark class="quote" data-claim="{covering[0].claim}">'))
-                new_children.append(_text(piece))
-                new_children.append(_html("</mark>"))
+                out.extend([_html(f'<mark class="quote" data-claim="{covering[0].claim}">'), _text(piece), _html("</mark>")])
             else:
-                new_children.append(_text(piece))
-            for m in [m for s, e, m in ranges if e == b]:
-                new_children.append(_html(
-                    f'<a class="quote-claim" href="{escape(m.href)}" title="{escape(m.title)}">'
-                    f'<span class="visually-hidden">Claim: {escape(m.title)}</span><span aria-hidden="true">\u2197</span></a>'
-                ))
-    inline.children = new_children
+                out.append(_text(piece))
+            close([m for s, e, m in ranges if e == b])
+    out.extend(_claim_link(m) for m in waiting)
+    inline.children = out
 
 
 def render(md: MarkdownIt, tokens: list[Token], env: dict, marks: list[tuple[str, Mark]],

@@ -14,7 +14,21 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from .errors import Diagnostic
 
-Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class Loader(_Base):  # type: ignore[misc, valid-type]
+    """PyYAML's C loader without implicit timestamps.
+
+    Dates stay strings here and pydantic parses them, so an impossible date (2023-02-30) is a
+    located validation error instead of a ValueError deep inside PyYAML.
+    """
+
+
+Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _Base.yaml_implicit_resolvers.items()
+}
 MAX_DEPTH = 40
 Lines = dict[tuple, int]
 
@@ -47,12 +61,28 @@ def _too_deep(text: str) -> int:
     return 0
 
 
+def _alias_lines(text: str) -> list[int]:
+    """Lines that use an alias, each once: aliases are refused (they make "billion laughs" bombs)."""
+    lines: dict[int, None] = {}
+    try:
+        for event in yaml.parse(text, Loader=Loader):
+            if isinstance(event, yaml.AliasEvent):
+                lines[event.start_mark.line + 1] = None
+    except yaml.YAMLError:
+        return []  # the parser proper reports syntax errors with their lines
+    return list(lines)
+
+
 def load(text: str, file: str, line_offset: int = 0) -> tuple[object, Lines, list[Diagnostic]]:
     """Parse one YAML document: (data, lines of every key and item, diagnostics)."""
     deep = _too_deep(text)
     if deep:
         return None, {}, [Diagnostic("error", "yaml-too-deep", f"YAML nested deeper than {MAX_DEPTH} levels",
                                      file, deep + line_offset, "flatten the structure")]
+    aliases = _alias_lines(text) if "*" in text else []
+    if aliases:
+        return None, {}, [Diagnostic("error", "yaml-alias", "YAML aliases (*name) are not allowed in briefgen files",
+                                     file, line + line_offset, "write the value out in full") for line in aliases]
     loader = Loader(text)
     try:
         node = loader.get_single_node()
