@@ -40,25 +40,6 @@ def plain() -> MarkdownIt:
     return MarkdownIt("zero")
 
 
-def normalize(text: str) -> tuple[str, list[int]]:
-    """Fold typographic quotes and dashes, collapse whitespace; keep a map to original offsets."""
-    folded = text.translate(_FOLD)
-    out: list[str] = []
-    where: list[int] = []
-    in_space = False
-    for i, ch in enumerate(folded):
-        if ch.isspace():
-            if in_space:
-                continue
-            in_space = True
-            ch = " "
-        else:
-            in_space = False
-        out.append(ch)
-        where.append(i)
-    return "".join(out), where
-
-
 def normalize_quote(quote: str) -> str:
     """The folded form of a text: the fast path, no offsets."""
     return _SPACE.sub(" ", quote.translate(_FOLD)).strip()
@@ -108,15 +89,28 @@ class Mark:
     title: str
 
 
-def _locate(text: str, quote: str) -> tuple[int, int] | None:
+_CLASSES = {
+    "'": "['\u2018\u2019\u201a\u201b\u2032`]",
+    '"': '["\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb]',
+    "-": "[-\u2010-\u2015\u2212]",
+    " ": r"\s+",
+}
+
+
+@lru_cache(maxsize=4096)
+def _pattern(quote: str) -> re.Pattern | None:
+    """A regex matching the quote in unfolded text: every folded character stands for its class."""
     wanted = normalize_quote(quote)
-    if not wanted or wanted not in normalize_quote(text):
+    return re.compile("".join(_CLASSES.get(ch) or re.escape(ch) for ch in wanted)) if wanted else None
+
+
+def _locate(text: str, folded: str, quote: str) -> tuple[int, int] | None:
+    """Where the quote lies in ``text`` (whose folded form is ``folded``), in original offsets."""
+    pattern = _pattern(quote)
+    if pattern is None or normalize_quote(quote) not in folded:
         return None
-    norm, where = normalize(text)
-    at = norm.find(wanted) if wanted else -1
-    if at < 0:
-        return None
-    return where[at], where[at + len(wanted) - 1] + 1
+    found = pattern.search(text)
+    return (found.start(), found.end()) if found else None
 
 
 def _html(content: str) -> Token:
@@ -205,24 +199,24 @@ def render(md: MarkdownIt, tokens: list[Token], env: dict, marks: list[tuple[str
     tokens = [t for t in tokens if t.type != "front_matter"]
     if link is not None:
         tokens = [_relink(t, link) for t in tokens]
-    if marks:
-        tokens = [_copy(t) for t in tokens]
-        pending = list(marks)
-        for token in tokens:
-            if token.type != "inline" or not pending:
-                continue
-            text, _ = _inline_text(token)
-            found: list[tuple[int, int, Mark]] = []
-            rest = []
-            for quote, mark in pending:
-                span = _locate(text, quote)
-                if span:
-                    found.append((*span, mark))
-                else:
-                    rest.append((quote, mark))
-            pending = rest
-            if found:
-                _mark_inline(token, found)
+    pending = list(marks)
+    for position, token in enumerate(tokens):
+        if token.type != "inline" or not pending:
+            continue
+        text, _ = _inline_text(token)
+        folded = normalize_quote(text)
+        found: list[tuple[int, int, Mark]] = []
+        rest = []
+        for quote, mark in pending:
+            span = _locate(text, folded, quote)
+            if span:
+                found.append((*span, mark))
+            else:
+                rest.append((quote, mark))
+        pending = rest
+        if found:
+            tokens[position] = token = _copy(token)  # the parsed tokens are cached: never change them
+            _mark_inline(token, found)
     return md.renderer.render(tokens, md.options, dict(env))
 
 

@@ -1,0 +1,134 @@
+"""briefgen.text: quote matching (whitespace, typographic quotes and dashes fold; letters do not)
+and quote highlighting in rendered article bodies."""
+
+from __future__ import annotations
+
+import pytest
+
+from briefgen import text
+from html_tree import parse_html
+
+
+def quote_in(blocks: list[str], quote: str) -> bool:
+    """Does the quote occur within one block? (the check the build runs on every claim)."""
+    return text.find_quote([text.normalize_quote(b) for b in blocks], quote)
+
+
+def highlight(source: str, quote: str, *, plain: bool = False) -> str:
+    md = text.plain() if plain else text.markdown(False)
+    env: dict = {}
+    tokens = md.parse(source, env)
+    return text.render(md, tokens, env, [(quote, text.Mark("c", "../../claims/c/", "The claim"))])
+
+
+@pytest.mark.parametrize("source, folded", [
+    ("plain text", "plain text"),
+    ("a  b\n\tc", "a b c"),
+    ("“Hello,” she said", '"Hello," she said'),
+    ("„quoted“ «guillemets»", '"quoted" "guillemets"'),
+    ("it’s ‘single’", "it's 'single'"),
+    ("2020–2023 — a dash ‒ figure ― bar − minus", "2020-2023 - a dash - figure - bar - minus"),
+    ("no\u00a0break thin\u2009space narrow\u202fnbsp", "no break thin space narrow nbsp"),
+    ("Ünïcödé letters stay", "Ünïcödé letters stay"),
+    ("…", "…"),
+])
+def test_normalize_folds_quotes_dashes_and_whitespace(source, folded):
+    assert text.normalize_quote(source) == folded.strip()
+    # The folded form, used as a quote, is found in the original at the original's offsets.
+    if folded.strip():
+        span = text._locate(source, text.normalize_quote(source), folded)
+        assert span is not None and text.normalize_quote(source[span[0]:span[1]]) == folded.strip()
+
+
+def test_located_offsets_point_into_the_original():
+    source = "He said  “too early” — twice"
+    start, end = text._locate(source, text.normalize_quote(source), '"too early"')
+    assert source[start:end] == "“too early”"
+
+
+@pytest.mark.parametrize("quote, expected", [
+    ("  the bridge\n would open  ", "the bridge would open"),
+    ("“too early to say” — maybe", '"too early to say" - maybe'),
+    ("", ""),
+])
+def test_normalize_quote(quote, expected):
+    assert text.normalize_quote(quote) == expected
+
+
+ARTICLE = [
+    "South Korea’s intelligence service said it was “too early to say” — for now.",
+    "A second   paragraph,\nwith a line break and a\u00a0non-breaking space.",
+]
+
+
+@pytest.mark.parametrize("quote, found", [
+    ("it was “too early to say” — for now", True),
+    ('it was "too early to say" - for now', True),
+    ("South Korea's intelligence service", True),
+    ("it was ‘too early to say’", False),         # single quotes do not stand for double ones
+    ("it was “too early to say” – for now", True),  # any dash stands for any dash
+    ("it was “too early to say” -- for now", False),  # but two hyphens are not one dash
+    ("second paragraph, with a line break", True),
+    ("a non-breaking space", True),
+    ("  second  paragraph,  ", True),
+    ("Second paragraph", False),                  # letters, including case, must match
+    ("too early to sya", False),
+    ("for now. A second paragraph", False),       # a quote never spans two blocks
+    ("", False),
+    ("   ", False),
+])
+def test_find_quote(quote, found):
+    assert quote_in(ARTICLE, quote) is found
+
+
+def test_highlight_marks_the_quote_and_anchors_it():
+    html = highlight("The minister said “the bridge will open” next month.", '"the bridge will open"')
+    doc = parse_html(html)
+    anchor = doc.find("span", cls="quote-anchor", id_="quote-c")
+    assert anchor is not None
+    assert doc.find("mark", data_claim="c").text == "“the bridge will open”"
+    link = doc.find("a", cls="quote-claim")
+    assert link.attrs["href"] == "../../claims/c/" and link.attrs["title"] == "The claim"
+
+
+def test_highlight_spans_inline_formatting():
+    doc = parse_html(highlight("the *new* bridge opens", "the new bridge"))
+    assert " ".join(m.text for m in doc.find_all("mark")).split() == ["the", "new", "bridge"]
+    assert doc.find("em").find("mark").text == "new"
+    assert len(doc.find_all(id_="quote-c")) == 1
+
+
+def test_highlight_in_plain_text_keeps_everything_literal():
+    html = highlight("He wrote <b>bold</b> & *stars*, they said.", "<b>bold</b> & *stars*", plain=True)
+    doc = parse_html(html)
+    assert doc.find("mark").text == "<b>bold</b> & *stars*"
+    assert not doc.find_all("b") and not doc.find_all("em")
+
+
+def test_only_the_first_occurrence_is_marked():
+    doc = parse_html(highlight("Twice said.\n\nTwice said.", "Twice said"))
+    assert len(doc.find_all("mark")) == 1
+    assert len(doc.find_all(id_="quote-c")) == 1
+
+
+def test_a_quote_that_is_not_there_is_not_marked():
+    assert "<mark" not in highlight("Nothing to see.", "something else")
+
+
+def test_a_quote_in_inline_code_is_highlighted():
+    source = "The order read `evacuate the coast` at dawn."
+    assert quote_in(text.blocks(text.markdown(False).parse(source)), "evacuate the coast")
+    doc = parse_html(highlight(source, "evacuate the coast"))
+    assert doc.find_all(id_="quote-c")
+
+
+def test_a_quote_ending_inside_a_link_does_not_nest_links():
+    html = highlight("He said [the bridge would open](https://example.org/) soon", "the bridge would")
+    doc = parse_html(html)
+    claim_link = doc.find("a", cls="quote-claim")
+    assert all(a.tag != "a" for a in claim_link.ancestors())
+
+
+def test_lead_is_the_first_paragraph():
+    tokens = text.markdown(False).parse("# Title\n\nFirst  *paragraph*\ncontinues.\n\nSecond.")
+    assert text.lead(tokens) == "First paragraph continues."
