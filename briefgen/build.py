@@ -137,11 +137,11 @@ def load_briefing(project: Path, *, base_url: str | None = None, strict: bool = 
 
 def build(project: Path, output: Path | None, *, base_url: str | None = None, strict: bool = False,
           today: dt.date | None = None, cache: Cache | None = None, progress: Progress | None = None,
-          check_search: bool = True) -> BuildResult:
+          index_search: bool = True) -> BuildResult:
     """Run the pipeline; write into ``output`` unless it is None (the dev server serves from memory)."""
     with _no_gc_pauses():
         return _build(project, output, base_url=base_url, strict=strict, today=today, cache=cache,
-                      progress=progress, check_search=check_search)
+                      progress=progress, index_search=index_search)
 
 
 @contextlib.contextmanager
@@ -158,7 +158,7 @@ def _no_gc_pauses():
 
 
 def _build(project: Path, output: Path | None, *, base_url: str | None, strict: bool, today: dt.date | None,
-           cache: Cache | None, progress: Progress | None, check_search: bool) -> BuildResult:
+           cache: Cache | None, progress: Progress | None, index_search: bool) -> BuildResult:
     started = time.perf_counter()
     cache = cache if cache is not None else Cache(remember=False)
     if output is not None:
@@ -173,7 +173,7 @@ def _build(project: Path, output: Path | None, *, base_url: str | None, strict: 
     for asset in assets.values():
         files[asset.output.lstrip("/")] = asset.data
     files[".nojekyll"] = b""  # GitHub Pages: serve the site as it is, no Jekyll pass
-    if briefing.config.search and check_search:
+    if briefing.config.search and index_search:
         files.update(search_index(files, briefing.config.language, cache))
     report = write_site(output, files) if output is not None else None
     kinds = Counter(p.kind for p in pages)
@@ -240,7 +240,7 @@ def _today() -> dt.date:
 def check(project: Path, *, base_url: str | None = None, strict: bool = False,
           today: dt.date | None = None) -> BuildResult:
     """Validate everything a build would, then check every internal link of the rendered site."""
-    result = build(project, None, base_url=base_url, strict=strict, today=today, check_search=False)
+    result = build(project, None, base_url=base_url, strict=strict, today=today, index_search=False)
     b = result.briefing
     pages = plan(b)
     sources = {output_file(p.path): (source_of(b, p), f"templates/{p.template}") for p in pages}

@@ -91,6 +91,12 @@ def serve(project_dir: Path, host: str, port: int, open_browser: bool, strict: b
 
             webbrowser.open(url)
 
+    import signal
+
+    def stop(signum, frame):  # a service manager's SIGTERM stops as cleanly as Ctrl-C
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         run(project_dir, host, port, strict, log=lambda line: err.print(line, highlight=False), ready=ready)
     except KeyboardInterrupt:

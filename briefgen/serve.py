@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote, urlsplit
 
-from .build import Cache, build
+from .build import Cache, build, search_index
 from .errors import BriefgenError, BuildFailed, Diagnostic
 from .watch import Changes, watch
 
@@ -68,7 +68,8 @@ class Rebuilder:
         started = time.perf_counter()
         what = ", ".join(sorted(changed)[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "") if changed else "initial build"
         try:
-            result = build(self.project, None, base_url=self.base_url, strict=self.strict, cache=self.cache)
+            result = build(self.project, None, base_url=self.base_url, strict=self.strict, cache=self.cache,
+                           index_search=False)
         except BuildFailed as exc:
             self.state.publish(None, list(exc.diagnostics))
             errors = [d for d in exc.diagnostics if d.severity == "error"]
@@ -88,6 +89,19 @@ class Rebuilder:
         ms = (time.perf_counter() - started) * 1000
         self.log(f"[green]✓[/] {escape(what)}: {result.rendered} page(s) re-rendered of {sum(result.pages.values())}, "
                  f"{len(result.warnings)} warning(s), {ms:.0f} ms")
+        if result.briefing.config.search:
+            self.index_search(result)
+
+    def index_search(self, result) -> None:
+        """Pages reload first; the search index follows (same stage as a build, same cache)."""
+        try:
+            index = search_index(result.files, result.briefing.config.language, self.cache)
+        except BuildFailed as exc:
+            self.log(f"[yellow]search index not updated:[/] {escape(str(exc.diagnostics[0]))}")
+            return
+        with self.state.cond:
+            if self.state.files is result.files:
+                self.state.files = {**result.files, **index}
 
 
 def escape(text: str) -> str:
