@@ -122,6 +122,8 @@ def _home(b: m.Briefing) -> Page:
 
 
 def _topics(b: m.Briefing) -> Iterable[Page]:
+    from . import figures  # build-time SVG figures of the topic page
+
     index = _Refs(b)
     for t in b.topics:
         index.topic(t)
@@ -138,7 +140,8 @@ def _topics(b: m.Briefing) -> Iterable[Page]:
         key_actors = b.topic_actors.get(ident, ())
         for a, _ in key_actors:
             refs.actor(a)
-        events = [e for e in b.events if e.article in set(articles)]
+        in_topic = set(articles)
+        events = [e for e in b.events if e.article in in_topic]
         for e in events:
             refs.event(e)
         related = b.topic_links.get(ident, ())
@@ -146,9 +149,14 @@ def _topics(b: m.Briefing) -> Iterable[Page]:
             refs.topic(t)
         by_status = {s: [c for c in claim_ids if b.claims[c].status == s] for s in m.STATUSES}
         links = [link for slug in articles for link in b.articles[slug].links]
+        claims = [b.claims[c] for c in claim_ids]
+        figs = {"status": figures.status_mix(ident, claims),
+                "network": figures.actor_network(ident, key_actors, b.actors, claims, events),
+                "timeline": figures.timeline(ident, events, {slug: b.articles[slug] for slug in articles})}
         ctx = refs.context(topic=topic, topic_articles=articles, claim_ids=claim_ids, by_status=by_status,
                            key_actors=key_actors, contested=_contested(b, claim_ids), events=events,
-                           related=related, declared=topic.related, links=list(dict.fromkeys(links)))
+                           related=related, declared=topic.related, links=list(dict.fromkeys(links)),
+                           figures=figs)
         yield Page(site_path("topic", ident), "topic", "topic.html", ctx, topic.title)
 
 
@@ -289,6 +297,7 @@ def sitemap(b: m.Briefing, pages: list[Page]) -> Page:
 def extras(b: m.Briefing, pages: list[Page]) -> list[Page]:
     """The files static hosts and machines expect beside the pages."""
     out = [*feeds(b), Page("/robots.txt", "robots", "robots.txt", {}, "robots.txt"),
+           *([Page("/search/", "search", "search.html", {}, "Search")] if b.config.search else []),
            Page("/briefing.json", "data", "briefing.json", {"data": briefing_data(b)}, "Briefing data")]
     if b.config.base_url:  # a sitemap must list absolute URLs
         out.append(sitemap(b, pages))
