@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Callable
 
 from . import load, model, search
+from . import cache as caching
+from .cache import Cache
 from .errors import BriefgenError, BuildFailed, Diagnostic, errors_in
 from .links import check_links
 from .pages import Page, plan, source_of
@@ -35,20 +37,6 @@ from .validate import validate
 from .write import WriteReport, check_output, write_site
 
 Progress = Callable[[int, int], None]
-
-
-@dataclass
-class Cache:
-    """What one build leaves for the next, in memory (the dev server keeps one)."""
-
-    parsed: dict[str, tuple[tuple, Document]] = field(default_factory=dict)
-    """file -> ((content hash, allow_html), document)."""
-    rendered: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)
-    """site path -> (fingerprint, html)."""
-    search: tuple[bytes, dict[str, bytes]] | None = None
-    """(fingerprint of every indexed page, the index files)."""
-    remember: bool = True
-    """Keep rendered pages for the next build; a one-off CLI build skips the fingerprinting."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,11 +125,20 @@ def load_briefing(project: Path, *, base_url: str | None = None, strict: bool = 
 
 def build(project: Path, output: Path | None, *, base_url: str | None = None, strict: bool = False,
           today: dt.date | None = None, cache: Cache | None = None, progress: Progress | None = None,
-          index_search: bool = True) -> BuildResult:
-    """Run the pipeline; write into ``output`` unless it is None (the dev server serves from memory)."""
+          index_search: bool = True, persist: bool = False, parallel: bool = True) -> BuildResult:
+    """Run the pipeline; write into ``output`` unless it is None (the dev server serves from memory).
+
+    ``persist`` keeps a cache in the project between runs (the CLI's default; --no-cache turns it
+    off); ``parallel`` renders on every core (not from the dev server's threads).
+    """
     with _no_gc_pauses():
-        return _build(project, output, base_url=base_url, strict=strict, today=today, cache=cache,
-                      progress=progress, index_search=index_search)
+        if persist and output is not None and cache is None:
+            cache = caching.load(project, output)
+        result = _build(project, output, base_url=base_url, strict=strict, today=today, cache=cache,
+                        progress=progress, index_search=index_search, parallel=parallel)
+        if persist and output is not None and cache is not None:
+            caching.save(project, output, cache)
+        return result
 
 
 @contextlib.contextmanager
@@ -158,16 +155,18 @@ def _no_gc_pauses():
 
 
 def _build(project: Path, output: Path | None, *, base_url: str | None, strict: bool, today: dt.date | None,
-           cache: Cache | None, progress: Progress | None, index_search: bool) -> BuildResult:
+           cache: Cache | None, progress: Progress | None, index_search: bool, parallel: bool) -> BuildResult:
     started = time.perf_counter()
     cache = cache if cache is not None else Cache(remember=False)
+    if cache.output is not None and output is not None and cache.output.resolve() != output.resolve():
+        cache.written, cache.output = {}, None
     if output is not None:
         check_output(project, output)
     briefing, warnings = load_briefing(project, base_url=base_url, strict=strict, today=today, cache=cache)
     pages = plan(briefing)
     assets = collect_assets(project)
     renderer = Renderer(project, briefing.config, assets)
-    files, rendered, problems = render_pages(renderer, pages, cache, progress, parallel=cache.remember is False)
+    files, rendered, problems = render_pages(renderer, pages, cache, progress, parallel)
     if problems:
         raise BuildFailed(problems)
     for asset in assets.values():
@@ -200,12 +199,15 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
     fingerprints: dict[int, bytes] = {}
     todo: list[int] = []
     salt = pickle.dumps((renderer.config.model_dump(), sorted((a.name, a.output) for a in renderer.assets.values())))
+    digests: dict[int, bytes] = {}
     for index, page in enumerate(pages):
         if cache.remember:
-            fingerprint = _fingerprint(page, renderer.template_digest(page.template), salt)
-            hit = cache.rendered.get(page.path)
-            if hit is not None and hit[0] == fingerprint:
-                files[output_file(page.path)] = hit[1]
+            fingerprint = _fingerprint(page, renderer.template_digest(page.template), salt, digests)
+            file = output_file(page.path)
+            html = cache.reuse(page.path, fingerprint, file)
+            if html is not None:
+                files[file] = html
+                cache.rendered[page.path] = (fingerprint, html)
                 continue
             fingerprints[index] = fingerprint
         todo.append(index)
@@ -223,10 +225,25 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
     return files, len(todo), list(problems.values())
 
 
-def _fingerprint(page: Page, template_digest: str, salt: bytes) -> bytes:
+REFS = ("actors", "articles", "topics", "claims")
+"""Context keys holding {id: entity}: hashed through per-entity digests computed once per build."""
+
+
+def _fingerprint(page: Page, template_digest: str, salt: bytes, digests: dict[int, bytes]) -> bytes:
     h = hashlib.blake2b(salt, digest_size=20)
     h.update(template_digest.encode())
-    h.update(pickle.dumps((page.path, page.kind, page.template, page.title, page.context), protocol=5))
+    rest = {}
+    for key, value in page.context.items():
+        if key in REFS and isinstance(value, dict):
+            h.update(key.encode())
+            for ident, entity in value.items():
+                known = digests.get(id(entity))
+                if known is None:
+                    known = digests[id(entity)] = hashlib.blake2b(pickle.dumps(entity, protocol=5), digest_size=16).digest()
+                h.update(ident.encode() + known)
+        else:
+            rest[key] = value
+    h.update(pickle.dumps((page.path, page.kind, page.template, page.title, rest), protocol=5))
     return h.digest()
 
 

@@ -55,7 +55,8 @@ def main() -> None:
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), help="Output folder [default: PROJECT_DIR/site].")
 @click.option("--base-url", help="Where the site will be published, e.g. https://example.org/briefing/.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-def build(project_dir: Path, output: Path | None, base_url: str | None, strict: bool) -> None:
+@click.option("--no-cache", is_flag=True, help="Ignore and do not write the build cache (.briefgen-cache/).")
+def build(project_dir: Path, output: Path | None, base_url: str | None, strict: bool, no_cache: bool) -> None:
     """Build the site from PROJECT_DIR into its site/ folder."""
     from .build import build as run
 
@@ -63,7 +64,7 @@ def build(project_dir: Path, output: Path | None, base_url: str | None, strict: 
     with Progress(TextColumn("rendering"), BarColumn(), TextColumn("{task.completed}/{task.total} pages"),
                   console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("render", total=None)
-        result = run(project_dir, output, base_url=base_url, strict=strict,
+        result = run(project_dir, output, base_url=base_url, strict=strict, persist=not no_cache,
                      progress=lambda done, total: bar.update(task, completed=done, total=total))
     for warning in result.warnings:
         err.print(str(warning), markup=False, style="yellow")
@@ -135,7 +136,7 @@ def deploy(project_dir: Path, output: Path | None, base_url: str | None, remote:
     from .deploy import deploy as publish
 
     output = output or project_dir / "site"
-    result = run(project_dir, output, base_url=base_url, strict=strict)
+    result = run(project_dir, output, base_url=base_url, strict=strict, persist=True)
     for warning in result.warnings:
         err.print(str(warning), markup=False, style="yellow")
     done = publish(project_dir, output, remote, branch, message, force)
@@ -145,6 +146,27 @@ def deploy(project_dir: Path, output: Path | None, base_url: str | None, remote:
     else:
         out.print(f"Nothing to deploy: branch '{done.branch}' of {done.remote} already has this site "
                   f"(commit {done.commit[:12]})", markup=False)
+
+
+@main.command()
+@project_arg
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), help="Output folder [default: PROJECT_DIR/site].")
+def clean(project_dir: Path, output: Path | None) -> None:
+    """Remove the build cache and the built site of PROJECT_DIR."""
+    import shutil
+
+    from .cache import clear
+    from .write import check_output
+
+    output = output or project_dir / "site"
+    check_output(project_dir, output)
+    removed = []
+    if clear(project_dir):
+        removed.append(str(project_dir / ".briefgen-cache"))
+    if output.is_dir():
+        shutil.rmtree(output)
+        removed.append(str(output))
+    out.print(f"Removed {', '.join(removed)}" if removed else "Nothing to clean", markup=False)
 
 
 @main.command()

@@ -9,6 +9,7 @@ from .errors import BriefgenError
 from .paths import id_problem, suggest_id
 
 STARTER = {
+    ".gitignore": "site/\n.briefgen-cache/\n",
     "briefgen.yaml": """\
 # Site settings; every key is optional. See docs/content-format.md.
 title: My briefing

@@ -69,7 +69,7 @@ class Rebuilder:
         what = ", ".join(sorted(changed)[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "") if changed else "initial build"
         try:
             result = build(self.project, None, base_url=self.base_url, strict=self.strict, cache=self.cache,
-                           index_search=False)
+                           index_search=False, parallel=False)
         except BuildFailed as exc:
             self.state.publish(None, list(exc.diagnostics))
             errors = [d for d in exc.diagnostics if d.severity == "error"]

@@ -1,0 +1,114 @@
+"""What incremental builds reuse: in memory for the dev server, on disk between CLI builds.
+
+The on-disk cache is an optimisation that must never change the output: it is bound to the
+briefgen code that wrote it (a hash of the package's own source), to the Python version and to
+the output folder, and anything unexpected in it (a killed build, another version, a truncated or
+corrupt file) makes it ignored, never trusted. Rendered pages are not stored twice: the cache
+keeps each page's fingerprint and the hash of the bytes written, and a page is taken back from
+the output folder only when those bytes are still exactly what this cache says it wrote.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from .parse import Document
+
+FOLDER = ".briefgen-cache"
+FILE = "build.pickle"
+FORMAT = 1
+
+
+@dataclass
+class Cache:
+    parsed: dict[str, tuple[tuple, Document]] = field(default_factory=dict)
+    """file -> ((content hash, allow_html), document)."""
+    rendered: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)
+    """site path -> (fingerprint, html), from this process's builds."""
+    written: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)
+    """site path -> (fingerprint, hash of the html) of pages in ``output``, from an earlier run."""
+    output: Path | None = None
+    """The folder ``written`` describes."""
+    search: tuple[bytes, dict[str, bytes]] | None = None
+    """(fingerprint of every indexed page, the index files)."""
+    remember: bool = True
+    """Fingerprint pages so the next build can skip unchanged ones; a --no-cache build does not."""
+
+    def reuse(self, path: str, fingerprint: bytes, file: str) -> bytes | None:
+        """The page's html if an earlier build rendered it with the same fingerprint."""
+        hit = self.rendered.get(path)
+        if hit is not None and hit[0] == fingerprint:
+            return hit[1]
+        stored = self.written.get(path)
+        if stored is None or stored[0] != fingerprint or self.output is None:
+            return None
+        try:
+            html = (self.output / file).read_bytes()
+        except OSError:
+            return None
+        return html if digest(html) == stored[1] else None
+
+
+def digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """A hash of briefgen's own code and theme: a cache from any other code is not used."""
+    h = hashlib.blake2b(digest_size=16)
+    package = Path(__file__).parent
+    for path in sorted(package.glob("*.py")):
+        h.update(path.name.encode() + path.read_bytes())
+    return h.hexdigest()
+
+
+def _header(output: Path) -> tuple:
+    return (FORMAT, code_digest(), sys.version_info[:2], str(output.resolve()))
+
+
+def load(project: Path, output: Path) -> Cache:
+    """The cache of the last build into ``output``, or an empty one if there is none to trust."""
+    path = project / FOLDER / FILE
+    try:
+        with open(path, "rb") as handle:
+            if pickle.load(handle) != _header(output):
+                return Cache()
+            parsed, written, search = pickle.load(handle)
+        if not (isinstance(parsed, dict) and isinstance(written, dict)):
+            return Cache()
+        return Cache(parsed=parsed, written=written, output=output, search=search)
+    except Exception:  # missing, truncated, corrupt, from another version: start clean
+        return Cache()
+
+
+def save(project: Path, output: Path, cache: Cache) -> None:
+    """Write the cache atomically; a failure only costs the next build its head start."""
+    folder = project / FOLDER
+    written = {path: (fingerprint, digest(html)) for path, (fingerprint, html) in cache.rendered.items()}
+    try:
+        folder.mkdir(exist_ok=True)
+        (folder / ".gitignore").write_text("*\n", encoding="utf-8")
+        temp = folder / f".{FILE}.{os.getpid()}.tmp"
+        with open(temp, "wb") as handle:
+            pickle.dump(_header(output), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((cache.parsed, written, cache.search), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temp, folder / FILE)
+    except OSError:
+        pass
+
+
+def clear(project: Path) -> bool:
+    path = project / FOLDER
+    if not path.is_dir():
+        return False
+    for child in path.iterdir():
+        child.unlink()
+    path.rmdir()
+    return True
