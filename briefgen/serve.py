@@ -63,6 +63,7 @@ class Rebuilder:
         self.project, self.base_url, self.strict = project, base_url, strict
         self.state, self.log = state, log
         self.cache = Cache()
+        self.indexer = Indexer(state, self.cache, log)  # only it touches cache.search
 
     def run(self, changed: set[str] | None = None) -> None:
         started = time.perf_counter()
@@ -90,18 +91,46 @@ class Rebuilder:
         self.log(f"[green]✓[/] {escape(what)}: {result.rendered} page(s) re-rendered of {sum(result.pages.values())}, "
                  f"{len(result.warnings)} warning(s), {ms:.0f} ms")
         if result.briefing.config.search:
-            self.index_search(result)
+            self.indexer.submit(result)
 
-    def index_search(self, result) -> None:
-        """Pages reload first; the search index follows (same stage as a build, same cache)."""
-        try:
-            index = search_index(result.files, result.briefing.config.language, self.cache)
-        except BuildFailed as exc:
-            self.log(f"[yellow]search index not updated:[/] {escape(str(exc.diagnostics[0]))}")
-            return
-        with self.state.cond:
-            if self.state.files is result.files:
-                self.state.files = {**result.files, **index}
+
+class Indexer:
+    """Rebuilds the search index in the background after each build, latest build first.
+
+    Pages reload as soon as they are rendered; the index (same stage as a build, same cache)
+    follows, and an index for a site that has meanwhile been rebuilt is dropped.
+    """
+
+    def __init__(self, state: State, cache: Cache, log: Callable[[str], None]):
+        self.state, self.cache, self.log = state, cache, log
+        self.latest = None
+        self.cond = threading.Condition()
+        threading.Thread(target=self.loop, name="briefgen-search", daemon=True).start()
+
+    def submit(self, result) -> None:
+        with self.cond:
+            self.latest = result
+            self.cond.notify()
+
+    def loop(self) -> None:
+        while True:
+            with self.cond:
+                while self.latest is None:
+                    self.cond.wait()
+                result, self.latest = self.latest, None
+            if self.state.files is not result.files:
+                continue
+            try:
+                index = search_index(result.files, result.briefing.config.language, self.cache)
+            except BuildFailed as exc:
+                self.log(f"[yellow]search index not updated:[/] {escape(str(exc.diagnostics[0]))}")
+                continue
+            except Exception as exc:  # never let the indexer thread die
+                self.log(f"[yellow]search index not updated:[/] {escape(f'{type(exc).__name__}: {exc}')}")
+                continue
+            with self.state.cond:
+                if self.state.files is result.files:
+                    self.state.files = {**result.files, **index}
 
 
 def escape(text: str) -> str:
@@ -227,6 +256,13 @@ class Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 256
     stopping = False
+
+    def handle_error(self, request, client_address) -> None:
+        """A browser closing a connection mid-response is normal, not worth a traceback."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
 
 
 def bind(host: str, port: int, handler: type[BaseHTTPRequestHandler], tries: int = 10) -> tuple[Server, list[int]]:
