@@ -94,6 +94,11 @@ ORG_WORDS = """Energy Defence Grain Maritime Security Trade Research Aerospace S
 Telecom Finance Development Strategic Industrial Nuclear Cyber Border Customs Railway""".split()
 ORG_KINDS = """Council Agency Company Group Institute Service Authority Corporation Bureau Fund
 Directorate Network Union Front Movement""".split()
+TOPIC_SUBJECTS = ["sanctions", "grain exports", "satellite programme", "border security",
+                  "energy talks", "elections", "cyber operations", "missile tests",
+                  "ceasefire negotiations", "arms transfers", "shipping disruptions", "debt crisis",
+                  "refugee flows", "nuclear programme", "drone strikes", "trade dispute",
+                  "maritime claims", "protests", "intelligence cooperation", "pipeline project"]
 OUTLETS = ["Kyiv Independent", "Reuters", "Associated Press", "Yonhap", "NK News", "BBC News",
            "Financial Times", "The Guardian", "Le Monde", "Der Spiegel", "Nikkei Asia",
            "Al Jazeera", "Meduza", "Radio Free Europe"]
@@ -151,14 +156,14 @@ class Prose:
 def make_topics(rng: random.Random, prose: Prose, n: int) -> list[dict]:
     topics, seen = [], set()
     while len(topics) < n:
-        place = rng.choice(PLACES)
-        words = [w for w in prose.words(2) if len(w) > 3] or ["affairs"]
-        title = f"{place} {' '.join(words)}"
-        tid = slugify(title)
-        if tid in seen:
-            continue
-        seen.add(tid)
-        topics.append({"id": tid, "title": title})
+        title = f"{rng.choice(PLACES)} {rng.choice(TOPIC_SUBJECTS)}"
+        if title.lower() in seen:
+            if len(seen) >= len(PLACES) * len(TOPIC_SUBJECTS):
+                title = f"{title} {len(topics)}"
+            else:
+                continue
+        seen.add(title.lower())
+        topics.append({"id": slugify(title), "title": title})
     for t in topics:
         t["bluf"] = " ".join(prose.sentence() for _ in range(2))
         t["judgments"] = [{"text": prose.sentence(), "confidence": rng.choice(CONFIDENCES)}
@@ -321,8 +326,9 @@ class BriefgenWriter:
 
 
 class HugoWriter:
-    """Articles carry their annotations in front matter; topics and actors are taxonomy terms
-    whose ``_index.md`` holds their data."""
+    """Articles carry their annotations in front matter; topics, actors and claims are taxonomy
+    terms (topic and actor data in the term's ``_index.md``; a claim's definition stays in the
+    ``claim_reports`` of the article that defines it, as in briefgen)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -337,6 +343,10 @@ class HugoWriter:
         (root / "content/articles/_index.md").write_text(front_matter({"title": "Articles"}, ""))
         (root / "content/topics/_index.md").write_text(front_matter({"title": "Topics"}, ""))
         (root / "content/actors/_index.md").write_text(front_matter({"title": "Actors"}, ""))
+        (root / "content/claims").mkdir(exist_ok=True)
+        (root / "content/claims/_index.md").write_text(front_matter({"title": "Claims"}, ""))
+        (root / "content/timeline").mkdir(exist_ok=True)
+        (root / "content/timeline/_index.md").write_text(front_matter({"title": "Timeline"}, ""))
 
     def topic(self, t: dict) -> None:
         d = self.root / "content/topics" / t["id"]
@@ -359,7 +369,8 @@ class HugoWriter:
               "source_url": meta["url"], "byline": meta["author"], "summary": ann["summary"],
               "topics": ann["topics"], "actors": [mention_id(m) for m in ann["actors"]],
               "actor_mentions": [m if isinstance(m, dict) else {"id": m} for m in ann["actors"]],
-              "claims": ann["claims"], "related": ann.get("related", []),
+              "claims": [c["id"] for c in ann["claims"]], "claim_reports": ann["claims"],
+              "related": ann.get("related", []),
               "links": ann.get("links", []),
               "events": [{**e, "date": e["date"].isoformat()} for e in ann["events"]]}
         (self.root / "content/articles" / f"{art['slug']}.md").write_text(

@@ -49,6 +49,11 @@ from pathlib import Path
 
 import yaml
 
+try:
+    import psutil  # optional: peak memory of a whole process tree
+except ImportError:
+    psutil = None
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
@@ -101,9 +106,10 @@ ANY_BLOCK_RE = re.compile(r"\{%-?\s*block\s+\w+\s*-?%\}")
 
 
 def insert_marker(template: str, marker: str) -> str:
-    """Put an HTML comment where it reaches the output: inside the main block of a child
-    template, else before </body>, else at the end."""
-    comment = f"<!-- {marker} -->"
+    """Put a hidden element where it reaches the output: inside the main block of a child
+    template, else before </body>, else at the end. (Not an HTML comment: Go's html/template,
+    and so Hugo, drops comments.)"""
+    comment = f'<div hidden class="bench-marker">{marker}</div>'
     m = MARKER_RE.search(template) or ANY_BLOCK_RE.search(template)
     if m:
         return template[:m.end()] + comment + template[m.end():]
@@ -262,12 +268,45 @@ class Run:
     verified: bool | None = None  # did the edited page show the edit?
 
 
+class TreeMemory(threading.Thread):
+    """Samples the summed RSS of a process and all its descendants (every 100 ms, with psutil).
+
+    ru_maxrss only gives the largest single process; a tool that renders in a process pool or
+    runs helper programs holds the sum of them all at once."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak_kb, self.stop = pid, 0, threading.Event()
+
+    def run(self) -> None:
+        try:
+            root = psutil.Process(self.pid)
+        except psutil.Error:
+            return
+        while not self.stop.wait(0.1):
+            total = 0
+            try:
+                procs = [root, *root.children(recursive=True)]
+            except psutil.Error:
+                return
+            for p in procs:
+                try:
+                    total += p.memory_info().rss
+                except psutil.Error:
+                    pass
+            self.peak_kb = max(self.peak_kb, total // 1024)
+
+
 def run_child(cmd: list[str], cwd: Path, env: dict, timeout: float, log: Path) -> tuple[Run, str]:
-    """Run one build; wall, CPU and peak RSS of exactly this child (os.wait4)."""
+    """Run one build: wall time; CPU time of the child and every descendant it waited for
+    (os.wait4); peak memory, the larger of the sampled process-tree sum and ru_maxrss."""
     with open(log, "wb") as out:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)
+        sampler = TreeMemory(proc.pid) if psutil else None
+        if sampler:
+            sampler.start()
         killer = threading.Timer(timeout, os.killpg, (proc.pid, signal.SIGKILL))
         killer.start()
         try:
@@ -275,9 +314,13 @@ def run_child(cmd: list[str], cwd: Path, env: dict, timeout: float, log: Path) -
         finally:
             killer.cancel()
         wall = time.perf_counter() - t0
+        if sampler:
+            sampler.stop.set()
+            sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
     text = log.read_text(errors="replace")
-    return Run(wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss, proc.returncode == 0), text
+    peak = max(ru.ru_maxrss, sampler.peak_kb if sampler else 0)
+    return Run(wall, ru.ru_utime + ru.ru_stime, peak, proc.returncode == 0), text
 
 
 def page_contains(page: Path, token: str) -> bool:
@@ -344,13 +387,39 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def fetch(url: str) -> str | None:
+def fetch(url: str, timeout: float = 120) -> str | None:
+    """The page's text, None when it is not served (yet). The timeout is long because a dev
+    server may hold a request until its running build is done."""
     req = urllib.request.Request(url, headers={"Cache-Control": "no-cache"})
     try:
-        with urllib.request.urlopen(req, timeout=5) as resp:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
             return resp.read().decode("utf-8", "replace")
     except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
         return None
+
+
+# a line each dev server logs when a build (the first one, or one after a change) is done
+BUILD_DONE = {"hugo": r"^Web Server is available at", "pelican": r"^Done: Processed",
+              "briefgen": r"^\u2713 "}
+
+
+def wait_for_builds(tool: Tool, log: Path, count: int, timeout: float) -> bool:
+    """Wait until the server's log reports `count` finished builds (or, for a server whose log
+    we cannot read, until the log has been quiet for a second). Editing while a build is still
+    running measures the wrong thing, and Pelican's autoreload even loses such an edit."""
+    pattern = re.compile(BUILD_DONE.get(tool.name, r"(?!x)x"), re.M)
+    t0 = time.perf_counter()
+    last_size, quiet_since = -1, time.perf_counter()
+    while time.perf_counter() - t0 < timeout:
+        text = log.read_text(errors="replace")
+        if len(pattern.findall(text)) >= count:
+            return True
+        if len(text) != last_size:
+            last_size, quiet_since = len(text), time.perf_counter()
+        elif time.perf_counter() - quiet_since > 1.0 and time.perf_counter() - t0 > 15:
+            return False  # no recognisable "done" line: fall back on a quiet log
+        time.sleep(0.05)
+    return False
 
 
 def measure_serve_latency(tool: Tool, edits: int, timeout: float, log_dir: Path) -> dict | None:
@@ -386,6 +455,9 @@ def measure_serve_latency(tool: Tool, edits: int, timeout: float, log_dir: Path)
             return None
         latencies = []
         for i in range(edits):
+            if not wait_for_builds(tool, log, i + 1, timeout):
+                tool.notes.append(f"{tool.name}: dev-server log shows no finished build line; "
+                                  "edits were made after a quiet second instead")
             time.sleep(1.0)  # let watchers settle; also keeps edits in distinct mtime seconds
             token = f"benchserve{i}x{int(time.time() * 1000) % 100000}"
             tool.edit_article(token)
@@ -459,11 +531,27 @@ def machine_info(args) -> dict:
     return {
         "cpu": cpu, "cores": os.cpu_count(), "memory": mem, "os": os_name,
         "python": platform.python_version(),
-        "briefgen": version_of([sys.executable, "-c", "import briefgen; print(briefgen.__version__)"], cwd=REPO),
+        "briefgen": version_of([sys.executable, "-c", "import briefgen; print(briefgen.__version__)"], cwd=REPO)
+        + git_state(),
         "hugo": version_of([args.hugo_bin, "version"]) if args.hugo_bin else "unavailable",
         "pelican": version_of([sys.executable, "-m", "pelican", "--version"]),
         "output": "tmpfs (/dev/shm)" if not args.disk else f"disk ({args.workdir})",
+        "load average at start (1/5/15 min)": "%.2f / %.2f / %.2f" % os.getloadavg(),
     }
+
+
+def git_state() -> str:
+    """' (git abc1234, uncommitted changes)' for the repository being measured."""
+    try:
+        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                             text=True, timeout=30).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "briefgen", "templates"],
+                               cwd=REPO, capture_output=True, text=True, timeout=30).stdout.strip()
+    except Exception:
+        return ""
+    if not sha:
+        return ""
+    return f" (git {sha}{', uncommitted changes in briefgen/ or templates/' if dirty else ''})"
 
 
 def fmt_s(x: float) -> str:
@@ -499,9 +587,10 @@ def size_table(size: int, tools: list[Tool], results: dict, serve: dict, extra: 
 
     for key, label in SCENARIOS.items():
         row(label, {n: [r.wall for r in results.get(n, {}).get(key, []) if r.ok] for n in names})
-    row("CPU time, cold build (user+sys)",
-        {n: [r.cpu for r in results.get(n, {}).get("cold", []) if r.ok] for n in names})
-    row("peak memory, cold build (max RSS)",
+    for key, label in SCENARIOS.items():  # steadier than wall time on a busy machine
+        row(f"CPU time (user+sys), {label}",
+            {n: [r.cpu for r in results.get(n, {}).get(key, []) if r.ok] for n in names})
+    row("peak memory, cold build (RSS of the process tree)",
         {n: [r.maxrss_kb / 1024 for r in results.get(n, {}).get("cold", []) if r.ok] for n in names},
         fmt=lambda mb: f"{mb:.0f} MB")
     row("peak memory, any build", {n: [max((r.maxrss_kb / 1024 for s in results.get(n, {}).values()
@@ -553,7 +642,8 @@ def main(argv=None) -> int:
                     "(default /dev/shm/briefgen-bench, or benchmarks/.work with --disk)")
     ap.add_argument("--no-write", action="store_true", help="print the results, do not write RESULTS.md")
     ap.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
-    ap.add_argument("--json", type=Path, help="also write the raw measurements here")
+    ap.add_argument("--json", type=Path, help="also write the raw measurements here "
+                    "(they always go to WORKDIR/last-run.json)")
     ap.add_argument("--no-serve", action="store_true", help="skip the dev-server latency measurement")
     ap.add_argument("--serve-edits", type=int, help="edits per dev server (default: --repeat)")
     ap.add_argument("--timeout", type=float, default=480, help="seconds allowed per build (default 480)")
@@ -601,7 +691,7 @@ def main(argv=None) -> int:
         if not args.no_serve:
             for t in tools:
                 serve[t.name] = measure_serve_latency(t, args.serve_edits or args.repeat,
-                                                      min(args.timeout, 300), log_dir)
+                                                      min(args.timeout, 120), log_dir)
         tables.append(size_table(size, tools, results, serve, extra))
         raw["sizes"][size] = {
             "results": {n: {s: [r.__dict__ for r in runs] for s, runs in sc.items()} for n, sc in results.items()},
@@ -610,14 +700,15 @@ def main(argv=None) -> int:
         if not args.keep:
             shutil.rmtree(run_dir, ignore_errors=True)
 
+    info["load average at end (1/5/15 min)"] = "%.2f / %.2f / %.2f" % os.getloadavg()
     text = report(args, info, tables, started)
     if args.no_write:
         print("\n" + text)
     else:
         args.results.write_text(text, encoding="utf-8")
         print(f"\nwrote {args.results}")
-    if args.json:
-        args.json.write_text(json.dumps(raw, indent=1, default=str))
+    for path in filter(None, [args.json, args.workdir / "last-run.json"]):
+        path.write_text(json.dumps(raw, indent=1, default=str))
     return 0
 
 

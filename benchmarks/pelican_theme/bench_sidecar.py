@@ -40,13 +40,32 @@ def attach_annotations(generator):
         ann["actor_ids"] = [m["id"] if isinstance(m, dict) else m for m in ann.get("actors", [])]
         article.annotations = ann
         by_slug[article.slug] = article
-        for claim in ann.get("claims", []):
-            if claim.get("statement"):
-                claims[claim["id"]] = claim
+    # claims: the defining entry plus every article that reports the claim
+    for article in sorted(generator.articles, key=lambda a: a.date):
+        for entry in article.annotations.get("claims", []):
+            claim = claims.setdefault(entry["id"], {"id": entry["id"], "sources": [],
+                                                    "topics": set(), "outlets": set()})
+            if entry.get("statement"):
+                claim.update({k: v for k, v in entry.items() if k not in ("quote", "grade", "via")})
+            claim["sources"].append({"article": article, "quote": entry["quote"],
+                                     "grade": entry["grade"], "via": entry.get("via", [])})
+            claim["topics"].update(article.annotations.get("topics", []))
+            claim["outlets"].add(getattr(article, "outlet", None))
+    for claim in claims.values():
+        claim["best"] = min(s["grade"] for s in claim["sources"])
+        claim["topics"] = sorted(claim["topics"])
     generator.context["CLAIMS"] = claims
     generator.context["ARTICLES_BY_SLUG"] = by_slug
+
+
+def write_claim_pages(generator, writer):
+    template = generator.get_template("claim")
+    for cid, claim in generator.context["CLAIMS"].items():
+        writer.write_file(f"claims/{cid}/index.html", template, generator.context,
+                          claim=claim, url=f"claims/{cid}/")
 
 
 def register():
     signals.article_generator_init.connect(load_entities)
     signals.article_generator_pretaxonomy.connect(attach_annotations)
+    signals.article_writer_finalized.connect(write_claim_pages)

@@ -1,6 +1,6 @@
 # Pelican side of the briefgen benchmark: comparable pages to a briefing site. Topics are tags
 # (topics/<id>/), actors are authors (actors/<id>/); the YAML sidecars, topics and actors are
-# read by plugins/bench_sidecar.py. Category, archive-by-date and per-term feed pages are off.
+# read by plugins/bench_sidecar.py, which also writes the claim pages (claims/<id>/). Category, archive-by-date and per-term feed pages are off.
 AUTHOR = "briefgen benchmarks"
 SITENAME = "Benchmark briefing"
 SITEURL = ""
@@ -38,7 +38,9 @@ MONTH_ARCHIVE_SAVE_AS = ""
 DAY_ARCHIVE_SAVE_AS = ""
 DRAFT_SAVE_AS = ""
 PAGE_SAVE_AS = ""
-DIRECT_TEMPLATES = ["index", "tags", "authors", "archives"]
+DIRECT_TEMPLATES = ["index", "tags", "authors", "archives", "claims", "timeline", "404"]  # 404 -> 404.html
+CLAIMS_SAVE_AS = "claims/index.html"
+TIMELINE_SAVE_AS = "timeline/index.html"
 
 # one feed of the 20 latest articles, like Hugo's home RSS
 FEED_ALL_ATOM = "feeds/all.atom.xml"
