@@ -1,6 +1,8 @@
 // Injected by `briefgen serve` only; never part of a built site.
 (function () {
   "use strict";
+  var script = document.currentScript;
+  var built = Number(script && script.getAttribute("data-epoch"));  // the build this page came from
   var KEY = "briefgen:scroll:" + location.pathname;
   var saved = sessionStorage.getItem(KEY);
   if (saved !== null) {
@@ -9,19 +11,27 @@
     var restore = function () { window.scrollTo(0, y); };
     if (document.readyState === "complete") restore(); else window.addEventListener("load", restore);
   }
-  var epoch = null;
-  var source = new EventSource("/__briefgen/events");
-  source.addEventListener("state", function (event) {
-    var state = JSON.parse(event.data);
-    if (epoch !== null && state.epoch !== epoch && !state.errors.length) {
+  var reloading = false;
+  function onState(data) {
+    var state = JSON.parse(data);
+    if (reloading) return;
+    if (state.epoch !== built && !state.errors.length) {
+      reloading = true;
       sessionStorage.setItem(KEY, String(window.scrollY));
-      source.close();
       location.reload();
       return;
     }
-    epoch = state.epoch;
     showErrors(state.errors);
-  });
+  }
+  // One event stream for all tabs: browsers allow only six connections per host, and each
+  // stream holds one open, so tabs share it through a worker when they can.
+  if (window.SharedWorker) {
+    var worker = new SharedWorker("/__briefgen/worker.js");
+    worker.port.onmessage = function (event) { onState(event.data); };
+    worker.port.start();
+  } else {
+    new EventSource("/__briefgen/events").addEventListener("state", function (event) { onState(event.data); });
+  }
   function showErrors(errors) {
     var old = document.getElementById("briefgen-overlay");
     if (old) old.remove();

@@ -29,6 +29,7 @@ from .watch import Changes, watch
 EVENTS = "/__briefgen/events"
 RELOAD_JS = "/__briefgen/reload.js"
 OVERLAY_CSS = "/__briefgen/overlay.css"
+WORKER_JS = "/__briefgen/worker.js"
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 MAX_HEADER = 8192
 
@@ -39,7 +40,8 @@ class State:
 
     files: dict[str, bytes] = field(default_factory=dict)
     errors: list[Diagnostic] = field(default_factory=list)
-    epoch: int = 0
+    epoch: int = field(default_factory=lambda: time.time_ns() // 1_000_000)
+    """Counts builds; starts from the clock so a page from before a server restart reloads."""
     cond: threading.Condition = field(default_factory=threading.Condition)
 
     def publish(self, files: dict[str, bytes] | None, errors: list[Diagnostic]) -> None:
@@ -159,7 +161,7 @@ def resolve_path(files: dict[str, bytes], raw_path: str) -> tuple[str, str | Non
 def make_handler(state: State, allowed_hosts: set[str]) -> type[BaseHTTPRequestHandler]:
     reload_js = resources.files("briefgen").joinpath("livereload.js").read_bytes()
     overlay_css = resources.files("briefgen").joinpath("overlay.css").read_bytes()
-    tag = f'<script src="{RELOAD_JS}"></script>'.encode()
+    worker_js = resources.files("briefgen").joinpath("liveworker.js").read_bytes()
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "briefgen"
@@ -185,7 +187,10 @@ def make_handler(state: State, allowed_hosts: set[str]) -> type[BaseHTTPRequestH
                 return self.send_bytes(HTTPStatus.OK, reload_js, "text/javascript; charset=utf-8", head)
             if path == OVERLAY_CSS:
                 return self.send_bytes(HTTPStatus.OK, overlay_css, "text/css; charset=utf-8", head)
-            files = state.files
+            if path == WORKER_JS:
+                return self.send_bytes(HTTPStatus.OK, worker_js, "text/javascript; charset=utf-8", head)
+            with state.cond:  # the files and the epoch of the same build
+                files, self.epoch = state.files, state.epoch
             status, key = resolve_path(files, path)
             if status == "ok":
                 return self.send_file(HTTPStatus.OK, key, files[key], head)
@@ -206,6 +211,7 @@ def make_handler(state: State, allowed_hosts: set[str]) -> type[BaseHTTPRequestH
         def send_file(self, status: HTTPStatus, key: str, body: bytes, head: bool) -> None:
             kind = mimetypes.guess_type(key)[0] or "application/octet-stream"
             if kind == "text/html":
+                tag = f'<script src="{RELOAD_JS}" data-epoch="{self.epoch}"></script>'.encode()
                 at = body.rfind(b"</body>")
                 body = body[:at] + tag + body[at:] if at >= 0 else body + tag
             if kind.startswith("text/") or kind in ("application/javascript", "application/xml", "application/json"):

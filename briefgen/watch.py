@@ -62,6 +62,8 @@ class _Handler(FileSystemEventHandler):
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
             return
+        if event.is_directory and event.event_type == "modified":
+            return  # a folder's own "modified" only echoes the file events inside it
         for raw in (event.src_path, getattr(event, "dest_path", "")):
             if raw:
                 rel = self.relevant(Path(raw if isinstance(raw, str) else raw.decode()))
@@ -71,7 +73,7 @@ class _Handler(FileSystemEventHandler):
     def relevant(self, path: Path) -> str:
         """The project-relative path of a source file, or '' for anything a build does not read."""
         try:
-            rel = path.resolve().relative_to(self.project) if path.exists() else path.relative_to(self.project)
+            rel = path.relative_to(self.project)
         except ValueError:
             return ""
         if any(path == ig or ig in path.parents for ig in self.ignore):
@@ -86,7 +88,8 @@ class _Handler(FileSystemEventHandler):
 
 def watch(project: Path, changes: Changes, ignore: list[Path]) -> Observer:
     observer = Observer()
-    observer.schedule(_Handler(project, changes, ignore), str(project), recursive=True)
+    # Watch the resolved folder: events then carry absolute paths under it, deleted files included.
+    observer.schedule(_Handler(project, changes, ignore), str(project.resolve()), recursive=True)
     observer.daemon = True
     observer.start()
     return observer
