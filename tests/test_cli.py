@@ -154,7 +154,8 @@ def test_error_messages_with_markup_like_text_do_not_crash(tmp_path):
 
 
 def test_bad_base_url_option_is_a_located_diagnostic(tmp_path):
-    result = run_briefgen("build", FIXTURES / "valid" / "basic", "--base-url", "example.org", "-o", tmp_path / "site")
+    result = run_briefgen("build", FIXTURES / "valid" / "basic", "--no-cache", "--base-url", "example.org",
+                          "-o", tmp_path / "site")
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         "  1. --base-url: error[bad-url]: 'example.org' is not an http(s) URL (write the full address, starting with https://)",
@@ -175,7 +176,7 @@ def test_build_refuses_an_output_folder_that_contains_the_project(tmp_path):
 def test_build_refuses_to_overwrite_another_project(tmp_path):
     other = copy_project(FIXTURES / "warnings", tmp_path / "other")
     before = read_tree(other)
-    result = run_briefgen("build", FIXTURES / "valid" / "basic", "-o", other)
+    result = run_briefgen("build", FIXTURES / "valid" / "basic", "--no-cache", "-o", other)
     assert result.returncode == 1
     assert result.stderr == f"error: output folder {other} looks like a briefgen project; refusing to overwrite it\n"
     assert read_tree(other) == before

@@ -1,0 +1,63 @@
+"""A build that fails leaves the previous site exactly as it was, and says what to fix."""
+
+from __future__ import annotations
+
+import re
+
+from support import FIXTURES, copy_project, read_tree, run_briefgen
+
+BASIC = FIXTURES / "valid" / "basic"
+
+
+def test_failed_build_leaves_previous_site_byte_for_byte(tmp_path):
+    project = copy_project(BASIC, tmp_path / "project")
+    out = tmp_path / "site"
+    first = run_briefgen("build", project, "-o", out)
+    assert first.returncode == 0, first.stderr
+    before = read_tree(out)
+    stats = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    assert "index.html" in before and len(before) > 20
+
+    sidecar = project / "content/articles/seoul-assessment.yaml"
+    text = sidecar.read_text(encoding="utf-8")
+    typo_line = text.splitlines().index("  - id: national-intelligence-service") + 1
+    sidecar.write_text(text.replace("  - id: national-intelligence-service", "  - id: national-inteligence-service"),
+                       encoding="utf-8")
+
+    second = run_briefgen("build", project, "-o", out)
+    assert second.returncode == 1
+    assert "Traceback" not in second.stderr
+    lines = second.stderr.splitlines()
+    assert lines[0] == (f"  1. content/articles/seoul-assessment.yaml:{typo_line}: error[unknown-actor]: actors[0]: "
+                        "unknown actor 'national-inteligence-service' (did you mean 'national-intelligence-service'?)")
+    assert re.fullmatch(r"Build failed: 1 error; nothing was written, the previous site is unchanged\.", lines[-1])
+    assert second.stdout == ""
+
+    assert read_tree(out) == before
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == stats, "files were touched"
+
+
+def test_rebuild_without_changes_writes_nothing(tmp_path):
+    project = copy_project(BASIC, tmp_path / "project")
+    out = tmp_path / "site"
+    assert run_briefgen("build", project, "-o", out).returncode == 0
+    stats = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    again = run_briefgen("build", project, "-o", out)
+    assert again.returncode == 0
+    assert re.search(r"; 0 written, \d+ unchanged, 0 removed;", again.stdout), again.stdout
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == stats
+
+
+def test_build_removes_pages_that_are_no_longer_produced(tmp_path):
+    project = copy_project(BASIC, tmp_path / "project")
+    out = tmp_path / "site"
+    assert run_briefgen("build", project, "-o", out).returncode == 0
+    (out / "stale.html").write_text("left over", encoding="utf-8")
+    (project / "content/articles/analyst-notes.txt").unlink()
+    (project / "content/articles/analyst-notes.yaml").unlink()
+    result = run_briefgen("build", project, "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert not (out / "articles/analyst-notes").exists()
+    assert not (out / "claims/new-engine-on-third-launch").exists()
+    assert not (out / "stale.html").exists()
+    assert (out / "articles/seoul-assessment/index.html").is_file()

@@ -1,0 +1,351 @@
+"""Incremental builds equal clean builds.
+
+The dev server rebuilds through ``build()`` with one long-lived ``Cache``. Whatever sequence of
+edits an analyst makes, the site it serves must be byte for byte the site a clean build of the
+same files gives. A seeded random walk of edits checks that after every step.
+
+Every write in the walk gets a new, increasing mtime, so the walk tests the caches' dependency
+tracking whatever the parse cache is keyed on; test_same_size_edit_* cover edits that keep a file's
+size and mtime.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from briefgen.build import Cache, build
+from briefgen.errors import BuildFailed
+from briefgen.render import theme_dir
+
+REPO = Path(__file__).resolve().parents[1]
+TODAY = dt.date(2025, 1, 1)
+MAIN = "seoul-says-russia-helped-north-korea-launch-spy-satellite"
+TOPICS = ["north-korea-satellite-programme", "russia-north-korea-military-cooperation"]
+STEPS = int(os.environ.get("BRIEFGEN_INCREMENTAL_STEPS", "30"))
+SEEDS = [int(s) for s in os.environ.get("BRIEFGEN_INCREMENTAL_SEEDS", "1,2").split(",")]
+
+
+class Clock:
+    """Gives every write a fresh mtime, later than any before, whatever the file system's tick."""
+
+    def __init__(self) -> None:
+        self.ns = time.time_ns()
+
+    def write(self, path: Path, text: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        self.ns = max(self.ns + 1_000_000, time.time_ns())
+        os.utime(path, ns=(self.ns, self.ns))
+
+
+def make_project(root: Path) -> Path:
+    project = root / "project"
+    shutil.copytree(REPO / "content", project / "content")
+    (project / "briefgen.yaml").write_text("title: Incremental briefing\nsearch: false\n", encoding="utf-8")
+    templates = project / "templates"
+    templates.mkdir()
+    topic = (theme_dir() / "topic.html").read_text(encoding="utf-8")
+    assert topic.count("{% block main %}") == 1
+    (templates / "topic.html").write_text(
+        topic.replace("{% block main %}", '{% block main %}<p class="marker">topic marker 0</p>'), encoding="utf-8")
+    macros = (theme_dir() / "macros.html").read_text(encoding="utf-8")
+    anchor = "{% macro article_item(slug) %}"
+    assert macros.count(anchor) == 1
+    (templates / "macros.html").write_text(macros.replace(anchor, anchor + "<!-- macro marker 0 -->"), encoding="utf-8")
+    return project
+
+
+def files_diff(incremental: dict[str, bytes], clean: dict[str, bytes]) -> str:
+    only_inc = sorted(set(incremental) - set(clean))
+    only_clean = sorted(set(clean) - set(incremental))
+    differ = sorted(k for k in set(incremental) & set(clean) if incremental[k] != clean[k])
+    lines = [f"only in incremental: {only_inc[:10]}", f"only in clean: {only_clean[:10]}", f"differ: {differ[:10]}"]
+    if differ:
+        import difflib
+
+        a = incremental[differ[0]].decode("utf-8", "replace").splitlines()
+        b = clean[differ[0]].decode("utf-8", "replace").splitlines()
+        lines += list(difflib.unified_diff(b, a, "clean/" + differ[0], "incremental/" + differ[0], lineterm="", n=1))[:40]
+    return "\n".join(lines)
+
+
+class Walk:
+    """The project and the edits the random walk can make to it."""
+
+    def __init__(self, project: Path, rng: random.Random):
+        self.project, self.rng, self.clock = project, rng, Clock()
+        self.generated: list[str] = []
+        self.counter = 0
+
+    # helpers
+    def path(self, rel: str) -> Path:
+        return self.project / rel
+
+    def read(self, rel: str) -> str:
+        return self.path(rel).read_text(encoding="utf-8")
+
+    def write(self, rel: str, text: str) -> None:
+        self.clock.write(self.path(rel), text)
+
+    def token(self) -> str:
+        self.counter += 1
+        return f"{self.counter}-{self.rng.randrange(10**6)}"
+
+    def actors(self) -> list[str]:
+        return sorted(p.stem for p in self.path("content/actors").glob("*.yaml"))
+
+    def sidecars(self) -> list[str]:
+        return sorted(f"content/articles/{p.name}" for p in self.path("content/articles").glob("*.yaml"))
+
+    # edits: each returns a description
+    def edit_summary(self) -> str:
+        rel = self.rng.choice(self.sidecars())
+        lines = self.read(rel).splitlines(keepends=True)
+        start = next(i for i, l in enumerate(lines) if l.startswith("summary:"))
+        end = start + 1
+        while end < len(lines) and lines[end].startswith("  "):
+            end += 1
+        lines[start:end] = [f"summary: Edited summary {self.token()}.\n"]
+        self.write(rel, "".join(lines))
+        return f"summary of {rel}"
+
+    def rename_actor(self) -> str:
+        ident = self.rng.choice(self.actors())
+        rel = f"content/actors/{ident}.yaml"
+        lines = self.read(rel).splitlines(keepends=True)
+        lines = [f"name: Actor {self.token()}\n" if l.startswith("name:") else l for l in lines]
+        self.write(rel, "".join(lines))
+        return f"name of {ident}"
+
+    def edit_topic(self) -> str:
+        ident = self.rng.choice(TOPICS)
+        rel = next(f"content/topics/{p.name}" for p in self.path("content/topics").glob(f"{ident}.*"))
+        text = self.read(rel)
+        lines = text.splitlines(keepends=True)
+        at = next(i for i, l in enumerate(lines) if l.startswith("title:"))
+        lines[at] = f"title: Topic {self.token()}\n"
+        self.write(rel, "".join(lines))
+        return f"title of {rel}"
+
+    def add_article(self) -> str:
+        slug = f"gen-{self.token()}"
+        actor = self.rng.choice(self.actors())
+        topics = self.rng.sample(TOPICS, self.rng.randint(1, 2))
+        phrase = f"the talks on item {self.token()} would resume next week"
+        day = self.rng.randint(1, 28)
+        self.write(f"content/articles/{slug}.md",
+                   f"---\ntitle: Generated article {slug}\noutlet: Outlet {self.rng.randint(1, 3)}\n"
+                   f"published: 2023-10-{day:02d}\n---\nAn official said {phrase}.\n\nMore text follows.\n")
+        related = "related: [%s]\n" % MAIN if self.rng.random() < 0.5 else ""
+        self.write(f"content/articles/{slug}.yaml",
+                   f"topics: [{', '.join(topics)}]\nsummary: Generated summary {self.token()}.\n"
+                   f"actors:\n  - id: {actor}\n    role: says so\n"
+                   f"claims:\n  - id: claim-{slug}\n    statement: Talks resume ({slug}).\n    by: {actor}\n"
+                   f"    status: reported\n    grade: C3\n    quote: {phrase}\n"
+                   f"events:\n  - date: 2023-10-{day:02d}\n    text: Event of {slug}.\n    actors: [{actor}]\n"
+                   + related)
+        self.generated.append(slug)
+        return f"add article {slug}"
+
+    def remove_article(self) -> str:
+        if not self.generated:
+            return self.add_article()
+        slug = self.generated.pop(self.rng.randrange(len(self.generated)))
+        self.path(f"content/articles/{slug}.md").unlink()
+        self.path(f"content/articles/{slug}.yaml").unlink()
+        return f"remove article {slug}"
+
+    def edit_template(self) -> str:
+        rel = "templates/topic.html"
+        text = self.read(rel)
+        start = text.index("topic marker ")
+        end = text.index("</p>", start)
+        self.write(rel, text[:start] + f"topic marker {self.token()}" + text[end:])
+        return "topic.html override"
+
+    def edit_macro(self) -> str:
+        """An imported template: every page that lists articles depends on it."""
+        rel = "templates/macros.html"
+        text = self.read(rel)
+        start = text.index("macro marker ")
+        end = text.index(" -->", start)
+        self.write(rel, text[:start] + f"macro marker {self.token()}" + text[end:])
+        return "macros.html override"
+
+    def toggle_article_override(self) -> str:
+        path = self.path("templates/article.html")
+        if path.exists():
+            path.unlink()
+            return "remove article.html override"
+        theme = (theme_dir() / "article.html").read_text(encoding="utf-8")
+        assert "{% block main %}" in theme
+        self.write("templates/article.html",
+                   theme.replace("{% block main %}", "{% block main %}<p class=\"marker\">article override</p>", 1))
+        return "add article.html override"
+
+    def edit_static(self) -> str:
+        rel = "templates/static/style.css"
+        base = self.read(rel) if self.path(rel).exists() else (theme_dir() / "static" / "style.css").read_text(encoding="utf-8")
+        self.write(rel, base + f"\n/* {self.token()} */\n")
+        return "style.css override"
+
+    def edit_config(self) -> str:
+        lines = self.read("briefgen.yaml").splitlines(keepends=True)
+        lines = [f"title: Briefing {self.token()}\n" if l.startswith("title:") else l for l in lines]
+        for key in ("allow_html", "search"):  # now and then, flip a setting
+            if self.rng.random() < 0.25:
+                on = f"{key}: true\n" in lines
+                lines = [l for l in lines if not l.startswith(f"{key}:")] + [f"{key}: {'false' if on else 'true'}\n"]
+        self.write("briefgen.yaml", "".join(lines))
+        return "briefgen.yaml"
+
+    BREAKAGES = ["yaml-syntax", "unknown-actor", "template-syntax", "config-key"]
+
+    def break_something(self) -> tuple[str, str, str]:
+        """Break one file; return (description, rel, good text) to restore."""
+        kind = self.rng.choice(self.BREAKAGES)
+        if kind == "yaml-syntax":
+            rel = f"content/actors/{self.rng.choice(self.actors())}.yaml"
+            good = self.read(rel)
+            self.write(rel, good + "aliases: [unclosed\n")
+        elif kind == "unknown-actor":
+            rel = f"content/articles/{MAIN}.yaml"
+            good = self.read(rel)
+            assert "    by: g7\n" in good
+            self.write(rel, good.replace("    by: g7\n", "    by: g-7\n"))
+        elif kind == "template-syntax":
+            rel = "templates/topic.html"
+            good = self.read(rel)
+            self.write(rel, good.replace("topic marker", "{% if %}topic marker", 1))
+        else:
+            rel = "briefgen.yaml"
+            good = self.read(rel)
+            self.write(rel, good + "titel: typo\n")
+        return kind, rel, good
+
+    EDITS = ["edit_summary", "rename_actor", "edit_topic", "add_article", "remove_article", "edit_template",
+             "edit_macro", "toggle_article_override", "edit_static", "edit_config"]
+
+
+def random_walk(root: Path, seed: int, edits: list[str]) -> None:
+    """STEPS random edits; after each, the shared-cache build must equal clean builds."""
+    rng = random.Random(seed)
+    walk = Walk(make_project(root), rng)
+    cache = Cache()
+    first = build(walk.project, None, cache=cache, today=TODAY)
+    clean_total, incremental_total = first.rendered, first.rendered
+    history = []
+    for step in range(STEPS):
+        if rng.random() < 0.15:
+            kind, rel, good = walk.break_something()
+            history.append(f"break {rel} ({kind})")
+            with pytest.raises(BuildFailed) as failed:
+                build(walk.project, None, cache=cache, today=TODAY)
+            assert any(d.file == rel for d in failed.value.diagnostics), (history, failed.value.diagnostics)
+            walk.write(rel, good)
+            history.append(f"fix {rel}")
+        else:
+            history.append(getattr(walk, rng.choice(edits))())
+        incremental = build(walk.project, None, cache=cache, today=TODAY)
+        clean = build(walk.project, None, cache=Cache(), today=TODAY)
+        where = f"seed {seed}, step {step}: {history}\n"
+        assert incremental.files == clean.files, where + files_diff(incremental.files, clean.files)
+        assert incremental.warnings == clean.warnings, where
+        if step % 5 == 4:  # and the one-off CLI path (no cache at all) agrees too
+            one_off = build(walk.project, None, today=TODAY)
+            assert one_off.files == clean.files, where + files_diff(one_off.files, clean.files)
+        incremental_total += incremental.rendered
+        clean_total += clean.rendered
+    # The walk exercised the cache: incremental builds re-render less than clean ones.
+    assert incremental_total < clean_total
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_incremental_build_equals_clean_build(tmp_path: Path, seed: int):
+    random_walk(tmp_path, seed, Walk.EDITS)
+
+
+def test_topic_feed_follows_topic_rename(tmp_path: Path):
+    """Regression: the render fingerprint once ignored page.title, and a topic feed's title (topic
+    title · site title) is not in its context, so a renamed topic kept its old feed title."""
+    project = make_project(tmp_path)
+    cache = Cache()
+    build(project, None, cache=cache, today=TODAY)
+    topic = project / "content/topics/russia-north-korea-military-cooperation.yaml"
+    Clock().write(topic, topic.read_text(encoding="utf-8").replace(
+        "title: Russia–North Korea military cooperation", "title: Renamed topic"))
+    incremental = build(project, None, cache=cache, today=TODAY)
+    feed = "topics/russia-north-korea-military-cooperation/feed.xml"
+    assert b"<title>Renamed topic \xc2\xb7 Incremental briefing</title>" in build(project, None, today=TODAY).files[feed]
+    assert b"Renamed topic" in incremental.files[feed]
+
+
+def test_search_index_of_incremental_build_equals_clean(tmp_path: Path):
+    """Regression: render_pages puts cached pages before re-rendered ones in the files dict, and the
+    search stage once staged pages for Pagefind in that order, which changes Pagefind's index."""
+    project = make_project(tmp_path)
+    (project / "briefgen.yaml").write_text("title: Incremental briefing\nsearch: true\n", encoding="utf-8")
+    walk = Walk(project, random.Random(7))
+    cache = Cache()
+    build(project, None, cache=cache, today=TODAY)
+    walk.edit_summary()
+    incremental = build(project, None, cache=cache, today=TODAY)
+    clean = build(project, None, cache=Cache(), today=TODAY)
+    pages = {k for k in clean.files if not k.startswith("pagefind/")}
+    assert {k: incremental.files[k] for k in pages} == {k: clean.files[k] for k in pages}  # the pages agree
+    assert incremental.files == clean.files, files_diff(incremental.files, clean.files)
+
+
+def test_search_index_does_not_depend_on_page_order(tmp_path: Path):
+    """Same pages, fed to the search stage in another order: the same index (Pagefind's output
+    depends on the order it reads pages in)."""
+    from briefgen import search
+
+    project = make_project(tmp_path)
+    files = build(project, None, cache=Cache(), today=TODAY).files
+    forward, _ = search.index(files, "en")
+    backward, _ = search.index(dict(reversed(list(files.items()))), "en")
+    assert forward == backward, files_diff(backward, forward)
+
+
+def test_no_op_rebuild_renders_nothing(tmp_path: Path):
+    project = make_project(tmp_path)
+    cache = Cache()
+    first = build(project, None, cache=cache, today=TODAY)
+    again = build(project, None, cache=cache, today=TODAY)
+    assert again.rendered == 0
+    assert again.files == first.files
+
+
+def _same_size_edit(tmp_path: Path, keep_mtime: bool) -> None:
+    project = make_project(tmp_path)
+    sidecar = project / "content/articles" / f"{MAIN}.yaml"
+    cache = Cache()
+    build(project, None, cache=cache, today=TODAY)
+    before = sidecar.stat()
+    text = sidecar.read_text(encoding="utf-8")
+    assert "grade: B2" in text
+    sidecar.write_text(text.replace("grade: B2", "grade: C3", 1), encoding="utf-8")  # same size
+    if keep_mtime:  # the edit lands in the same mtime tick as the version the cache has parsed
+        os.utime(sidecar, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert sidecar.stat().st_size == before.st_size
+    incremental = build(project, None, cache=cache, today=TODAY)
+    clean = build(project, None, cache=Cache(), today=TODAY)
+    assert incremental.files == clean.files, files_diff(incremental.files, clean.files)
+
+
+def test_same_size_edit_with_new_mtime_is_seen(tmp_path: Path):
+    _same_size_edit(tmp_path, keep_mtime=False)
+
+
+def test_same_size_edit_within_same_mtime_tick_is_seen(tmp_path: Path):
+    """Regression: the parse cache was keyed on (mtime_ns, size), so a same-size edit in the same
+    mtime tick (coarse file systems, cp -p, rsync -t, tar x) was served from the stale parse."""
+    _same_size_edit(tmp_path, keep_mtime=True)
