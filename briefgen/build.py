@@ -52,6 +52,8 @@ class BuildResult:
     seconds: float
     files: dict[str, bytes] = field(default_factory=dict, repr=False)
     """The whole site: output-relative path -> bytes."""
+    planned: tuple[Page, ...] = field(default=(), repr=False)
+    """The pages, as planned: what each file was made from."""
 
 
 def read_project(project: Path, cache: Cache, base_url: str | None = None) -> tuple[SiteConfig | None, list[Document], list[Diagnostic]]:
@@ -117,7 +119,7 @@ def load_briefing(project: Path, *, base_url: str | None = None, strict: bool = 
     config, documents, problems = read_project(project, cache, base_url)
     if config is None:
         raise BuildFailed(problems)
-    briefing, more = resolve(config, documents, today or _today())
+    briefing, more = resolve(config, documents, today or build_date())
     warnings = fail_if_errors(problems + more, strict)
     assert briefing is not None
     return briefing, warnings
@@ -177,7 +179,7 @@ def _build(project: Path, output: Path | None, *, base_url: str | None, strict: 
     report = write_site(output, files) if output is not None else None
     kinds = Counter(p.kind for p in pages)
     return BuildResult(briefing, dict(sorted(kinds.items())), tuple(warnings), rendered, report,
-                       time.perf_counter() - started, files)
+                       time.perf_counter() - started, files, tuple(pages))
 
 
 def search_index(files: dict[str, bytes], language: str, cache: Cache) -> dict[str, bytes]:
@@ -247,7 +249,8 @@ def _fingerprint(page: Page, template_digest: str, salt: bytes, digests: dict[in
     return h.digest()
 
 
-def _today() -> dt.date:
+def build_date() -> dt.date:
+    """Today, or the day SOURCE_DATE_EPOCH names: what reproducible builds compare dates with."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.isdigit():
         return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
@@ -259,9 +262,9 @@ def check(project: Path, *, base_url: str | None = None, strict: bool = False,
     """Validate everything a build would, then check every internal link of the rendered site."""
     result = build(project, None, base_url=base_url, strict=strict, today=today, index_search=False)
     b = result.briefing
-    pages = plan(b)
-    sources = {output_file(p.path): (source_of(b, p), f"templates/{p.template}") for p in pages}
-    broken = check_links(result.files, sources, b.config.base_url, project)
+    sources = {output_file(p.path): (source_of(b, p), f"templates/{p.template}") for p in result.planned}
+    later = (f"{search.FOLDER}/",) if b.config.search else ()
+    broken = check_links(result.files, sources, b.config.base_url, project, later)
     if broken:
         raise BuildFailed(broken)
     return result

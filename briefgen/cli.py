@@ -19,12 +19,15 @@ out = Console(highlight=False, soft_wrap=True)
 project_arg = click.argument("project_dir", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path))
 
 
-def report_failure(exc: BuildFailed) -> None:
+def report_failure(exc: BuildFailed, command: str) -> None:
     errors = [d for d in exc.diagnostics if d.severity == "error"]
     for number, d in enumerate(exc.diagnostics, 1):
         err.print(f"{number:>3}. {d}", markup=False, style="red" if d.severity == "error" else "yellow")
-    err.print(f"[bold red]Build failed:[/] {len(errors)} error{'s' if len(errors) != 1 else ''}; "
-              "nothing was written, the previous site is unchanged.")
+    count = f"{len(errors)} error{'s' if len(errors) != 1 else ''}"
+    if command == "check":
+        err.print(f"[bold red]Check failed:[/] {count}.")
+    else:
+        err.print(f"[bold red]Build failed:[/] {count}; nothing was written, the previous site is unchanged.")
 
 
 class Group(click.Group):
@@ -34,7 +37,7 @@ class Group(click.Group):
         try:
             return super().invoke(ctx)
         except BuildFailed as exc:
-            report_failure(exc)
+            report_failure(exc, ctx.invoked_subcommand or "")
             sys.exit(1)
         except BriefgenError as exc:
             err.print("error: ", style="bold red", end="")

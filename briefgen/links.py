@@ -70,15 +70,16 @@ def target_file(files: dict, page_file: str, href: str, base_url: str | None) ->
 
 
 def check_links(files: dict[str, bytes], sources: dict[str, tuple[str, str]], base_url: str | None,
-                project: Path) -> list[Diagnostic]:
-    """Broken internal links and anchors. ``sources`` maps an output file to (source file, template)."""
+                project: Path, later: tuple[str, ...] = ()) -> list[Diagnostic]:
+    """Broken internal links and anchors. ``sources`` maps an output file to (source file, template);
+    ``later`` lists folders a build adds after rendering (the search index), taken as present."""
     pages = {rel: scan(data) for rel, data in files.items() if rel.endswith(".html")}
     problems: list[Diagnostic] = []
     texts: dict[str, list[str]] = {}
     for rel, page in sorted(pages.items()):
         for href, line in page.links:
             target, fragment = target_file(files, rel, href, base_url)
-            if target is None:
+            if target is None or (target and target.startswith(later)):
                 continue
             page_path = "/" + rel.removesuffix("index.html")
             shown = "/" + target.removesuffix("index.html") + (f"#{fragment}" if fragment else "") if target else href

@@ -24,7 +24,7 @@ SECTIONS = {"article": "articles", "topic": "topics", "actor": "actors", "claim"
 
 def id_problem(value: str) -> str:
     """Why ``value`` cannot be an id, or '' when it can."""
-    if not _ID_RE.match(value):
+    if not _ID_RE.fullmatch(value):
         return "ids are lowercase letters, digits and single hyphens, like 'kim-jong-un'"
     if value in WINDOWS_RESERVED:
         return f"'{value}' is a reserved file name on Windows; choose another id"

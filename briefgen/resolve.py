@@ -49,6 +49,8 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date) -
             hint = did_you_mean(ident, known)
             if not hint and kind in ("actor", "topic"):
                 hint = f"add content/{kind}s/{ident}.yaml"
+            elif not hint and kind == "article":
+                hint = f"add content/articles/{ident}.md"
             problems.error(f"unknown-{kind}", f"{what}: unknown {kind} '{ident}'", doc, loc, hint)
 
     actors: dict[str, m.Actor] = {}
@@ -129,7 +131,8 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date) -
         if not summary:
             summary = body.lead
             problems.warn("no-summary", f"article '{slug}' has no summary; its lead is used", where,
-                          hint="add 'summary: ...' to its annotations")
+                          hint="add 'summary: ...' to its annotations" if side else
+                          f"add content/articles/{slug}.yaml with 'summary: ...'")
         unrendered[slug] = (body, marks)
         events = tuple(m.Event(e.date, e.text, tuple(e.actors), slug) for e in notes.events)
         links = tuple(m.Link(link.title, link.url, link.outlet or "") for link in notes.links)
@@ -141,7 +144,7 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date) -
             links, events, doc.file, side.file if side else "",
         )
 
-    broken_notes = any(doc.data is None for doc in sidecars.values())
+    broken_notes = any(doc.data is None for doc in (*sidecars.values(), *texts.values()))
     claims = _claims(entries, articles, actor_docs, problems, ref, broken_notes)
     for cid, claim in claims.items():
         for field_name in ("supports", "contradicts"):

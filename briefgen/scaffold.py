@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from .build import build_date
 from .errors import BriefgenError
 from .paths import id_problem, suggest_id
 
@@ -74,7 +75,7 @@ NEW = {
 def init(directory: Path) -> list[Path]:
     if directory.exists() and any(directory.iterdir()):
         raise BriefgenError(f"{directory} is not empty; choose a new folder")
-    today = dt.date.today().isoformat()
+    today = build_date().isoformat()
     created = []
     for rel, text in STARTER.items():
         path = directory / rel
@@ -101,7 +102,7 @@ def new(project: Path, kind: str, ident: str) -> list[Path]:
     for rel, text in files.items():
         path = project / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        text = text.replace("{title}", title).replace("{today}", dt.date.today().isoformat())
+        text = text.replace("{title}", title).replace("{today}", build_date().isoformat())
         path.write_text(text, encoding="utf-8")
         created.append(path)
     return created

@@ -77,6 +77,9 @@ def _pattern(where, loc, value, shown, pattern, file, line) -> Diagnostic:
         suggestion = suggest_id(value)
         hint = f"write '{suggestion}'" if suggestion and suggestion != value else id_problem(value)
         return Diagnostic("error", "bad-id", f"{where}: {shown} is not a valid id", file, line, hint)
+    if "a-zA-Z]{2,3}" in pattern:
+        return Diagnostic("error", "bad-value", f"{where}: {shown} is not a language tag", file, line,
+                          "write a BCP 47 tag such as 'en', 'ko' or 'pt-BR'")
     return Diagnostic("error", "bad-value", f"{where}: {shown} does not match {pattern}", file, line)
 
 

@@ -96,7 +96,14 @@ def load(text: str, file: str, line_offset: int = 0) -> tuple[object, Lines, lis
         mark = exc.problem_mark or exc.context_mark
         line = (mark.line + 1 + line_offset) if mark else 0
         problem = (exc.problem or exc.context or "invalid YAML").strip()
-        hint = "indent with spaces; YAML does not allow tabs" if "\\t" in problem or "tab" in problem else ""
+        lines = text.splitlines()
+        bad_line = lines[mark.line] if mark and mark.line < len(lines) else ""
+        if "\t" in bad_line[: len(bad_line) - len(bad_line.lstrip())] or "tab" in problem:
+            hint = "indent with spaces; YAML does not allow tabs"
+        elif "mapping values are not allowed" in problem:
+            hint = "put quotes around a value that contains ': '"
+        else:
+            hint = ""
         if exc.context and exc.problem:
             problem = f"{problem} ({exc.context})"
         return None, {}, [Diagnostic("error", "yaml-syntax", problem, file, line, hint)]
@@ -132,7 +139,8 @@ def _walk(root, file: str, offset: int) -> tuple[Lines, list[Diagnostic]]:
                 key = key_node.value if isinstance(key_node, ScalarNode) else repr(key_node.value)
                 key_line = key_node.start_mark.line + 1 + offset
                 if key == "<<":
-                    problems.append(Diagnostic("error", "yaml-alias", "YAML merge keys (<<) are not allowed", file, key_line))
+                    problems.append(Diagnostic("error", "yaml-merge-key", "YAML merge keys (<<) are not allowed", file,
+                                               key_line, "write the keys out in full"))
                     continue
                 if key in keys:
                     problems.append(Diagnostic(

@@ -97,9 +97,7 @@ def test_site_path(kind, ident, expected):
     ("nul", "'nul' is a reserved file name on Windows; choose another id"),
     ("com1", "'com1' is a reserved file name on Windows; choose another id"),
     ("lpt9", "'lpt9' is a reserved file name on Windows; choose another id"),
-    pytest.param("kim\n", BAD_ID, id="trailing-newline", marks=pytest.mark.xfail(
-        strict=True, reason="ID_PATTERN ends in '$', which re.match lets match before a final newline: "
-        "id_problem accepts 'kim\\n' (a file 'kim\\n.yaml' is read as an id), while pydantic's regex refuses it")),
+    pytest.param("kim\n", BAD_ID, id="trailing-newline"),
 ])
 def test_id_problem(value, problem):
     assert id_problem(value) == problem

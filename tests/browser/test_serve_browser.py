@@ -394,16 +394,11 @@ def test_missing_page_reloads_when_created(page: Page, server: DevServer, projec
 
 # -- the server restarts under an open page ----------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "serve.State.epoch restarts at 0 in every server process and the page compares numbers only: "
-    "after a restart the first build has the same epoch as the page built by the old server (1 == 1), "
-    "so edits made while the server was stopped never reach an open page (until the next edit); "
-    "an epoch unique per process, e.g. '<boot id>-<n>', would fix it"))
 def test_page_reloads_after_server_restart_with_edits(page: Page, project: Path):
     """Stop the server, edit, start it again on the same port: the open page must show the edit.
 
-    Epochs count builds from the start of a server process, so the new server's first build has
-    the same epoch as the old server's first build.
+    Regression: epochs once counted builds from 0 in every server process, so the new server's
+    first build had the same epoch as the page the old server built, and the page stayed stale.
     """
     first = DevServer(project)
     port = first.port
