@@ -71,6 +71,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            extensions=["jinja2.ext.do"],
         )
         self.env.globals.update(site=config, m=m, grade_meaning=m.grade_meaning, confidence_words=m.CONFIDENCE_WORDS,
                                 statuses=m.STATUSES, reliability=m.RELIABILITY, credibility=m.CREDIBILITY)
@@ -78,6 +79,9 @@ class Renderer:
         self.env.filters["longdate"] = lambda d: f"{d.day} {d:%B %Y}" if d else ""
         self.env.filters["atomdate"] = lambda d: f"{d.isoformat()}T00:00:00Z" if d else "1970-01-01T00:00:00Z"
         self.env.globals["absolute"] = lambda path: absolute_url(path, config.base_url)
+        self.env.filters["jsonld_article"] = lambda slug, articles: {
+            "@type": "NewsArticle", "headline": articles[slug].title,
+            "url": articles[slug].url or absolute_url(f"/articles/{slug}/", config.base_url)}
         self.env.globals["feed_id"] = lambda path: (absolute_url(path, config.base_url) if config.base_url
                                                     else f"urn:briefgen:{suggest_id(config.title) or 'site'}:{path}")
         self._digests: dict[str, str] = {}
