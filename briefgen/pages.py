@@ -14,6 +14,8 @@ from . import model as m
 from .paths import site_path
 
 LATEST = 12
+HOME_CONTESTED = 10
+"""Contested claims shown on the home page; the claims index lists them all."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,10 +114,10 @@ def _home(b: m.Briefing) -> Page:
     for slug in latest:
         refs.article(slug)
     contested = _contested(b, b.claims)
-    for cid, opposed in contested:
+    for cid, opposed in contested[:HOME_CONTESTED]:
         refs.claim(cid)
     counts = {t: (len(b.topic_articles.get(t, ())), len(b.topic_claims.get(t, ()))) for t in b.topics}
-    ctx = refs.context(latest=latest, contested=contested, counts=counts,
+    ctx = refs.context(latest=latest, contested=contested, contested_shown=HOME_CONTESTED, counts=counts,
                        totals={"articles": len(b.articles), "claims": len(b.claims), "actors": len(b.actors),
                                "topics": len(b.topics)})
     return Page("/", "home", "home.html", ctx, b.config.title)
