@@ -15,14 +15,15 @@ BASE = "https://example.org/briefing/"
     ("/", "/", None, "index.html"),
     ("/topics/x/", "/", None, "topics/x/index.html"),
     ("/", "/topics/x/", None, "../../index.html"),
-    ("/topics/y/", "/topics/x/", None, "../y/index.html"),
-    ("/topics/x/", "/topics/x/", None, "index.html"),
+    # Relative links always climb to the root and descend: one rule, no path arithmetic per link.
+    ("/topics/y/", "/topics/x/", None, "../../topics/y/index.html"),
+    ("/topics/x/", "/topics/x/", None, "../../topics/x/index.html"),
     ("/articles/a/#quote-c", "/claims/c/", None, "../../articles/a/index.html#quote-c"),
     ("#quote-c", "/articles/a/", None, "#quote-c"),
     ("/static/style.css", "/404.html", None, "static/style.css"),
     ("/static/style.css", "/articles/a/", None, "../../static/style.css"),
     ("/feed.xml", "/topics/x/feed.xml", None, "../../feed.xml"),
-    ("/topics/x/feed.xml", "/topics/x/", None, "feed.xml"),
+    ("/topics/x/feed.xml", "/topics/x/", None, "../../topics/x/feed.xml"),
     # With a base URL links are path-absolute under its path, with or without a trailing slash.
     ("/topics/x/", "/articles/a/", BASE, "/briefing/topics/x/"),
     ("/topics/x/", "/articles/a/", "https://example.org/briefing", "/briefing/topics/x/"),
