@@ -64,6 +64,10 @@ def read_project(project: Path, cache: Cache, base_url: str | None = None) -> tu
     if source is None and not (project / "content").is_dir():
         raise BriefgenError(f"{project} is not a briefing project: it has neither briefgen.yaml nor content/ "
                             "(run 'briefgen init DIR' to start one)")
+    if source is not None and not load.inside(source.path, project.resolve()):
+        problems.append(Diagnostic("error", "outside-project", "briefgen.yaml links to a file outside the project",
+                                   source.file, hint="copy the settings into the project instead"))
+        return None, [], problems
     if source is not None:
         config_doc = _parse_cached(source, cache, allow_html=False)
         problems.extend(config_doc.diagnostics)

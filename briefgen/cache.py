@@ -3,7 +3,9 @@
 The on-disk cache is an optimisation that must never change the output: it is bound to the
 briefgen code that wrote it (a hash of the package's own source), to the Python version and to
 the output folder, and anything unexpected in it (a killed build, another version, a truncated or
-corrupt file) makes it ignored, never trusted. Rendered pages are not stored twice: the cache
+corrupt file) makes it ignored, never trusted. It is a pickle, and unpickling runs code, so it
+carries an HMAC made with a key that lives in the user's own cache folder, outside every
+project: a cache file that came with a cloned or shared project is never unpickled. Rendered pages are not stored twice: the cache
 keeps each page's fingerprint and the hash of the bytes written, and a page is taken back from
 the output folder only when those bytes are still exactly what this cache says it wrote.
 """
@@ -11,6 +13,7 @@ the output folder only when those bytes are still exactly what this cache says i
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import pickle
 import sys
@@ -69,18 +72,48 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
-def _header(output: Path) -> tuple:
-    return (FORMAT, code_digest(), sys.version_info[:2], str(output.resolve()))
+MAGIC = b"briefgen-cache\n"
+
+
+def _header(output: Path) -> bytes:
+    return repr((FORMAT, code_digest(), sys.version_info[:2], str(output.resolve()))).encode()
+
+
+def _key() -> bytes | None:
+    """This user's secret for signing caches, made on first use; None if it cannot be kept."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "briefgen"
+    path = base / "cache-key"
+    try:
+        if not path.is_file():
+            base.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(os.urandom(32))
+        key = path.read_bytes()
+        return key if len(key) == 32 else None
+    except OSError:
+        return None
+
+
+def _sign(key: bytes, header: bytes, body: bytes) -> bytes:
+    return hmac.new(key, header + b"\0" + body, hashlib.sha256).digest()
 
 
 def load(project: Path, output: Path) -> Cache:
     """The cache of the last build into ``output``, or an empty one if there is none to trust."""
-    path = project / FOLDER / FILE
+    key = _key()
+    if key is None:
+        return Cache()
     try:
-        with open(path, "rb") as handle:
-            if pickle.load(handle) != _header(output):
-                return Cache()
-            parsed, written, search = pickle.load(handle)
+        raw = (project / FOLDER / FILE).read_bytes()
+        header = _header(output)
+        prefix = MAGIC + header + b"\n"
+        if not raw.startswith(prefix):
+            return Cache()
+        mac, body = raw[len(prefix):len(prefix) + 32], raw[len(prefix) + 32:]
+        if not hmac.compare_digest(mac, _sign(key, header, body)):
+            return Cache()  # not written by this user's briefgen: never unpickle it
+        parsed, written, search = pickle.loads(body)
         if not (isinstance(parsed, dict) and isinstance(written, dict)):
             return Cache()
         return Cache(parsed=parsed, written=written, output=output, search=search)
@@ -91,14 +124,18 @@ def load(project: Path, output: Path) -> Cache:
 def save(project: Path, output: Path, cache: Cache) -> None:
     """Write the cache atomically; a failure only costs the next build its head start."""
     folder = project / FOLDER
+    key = _key()
+    if key is None:
+        return
     written = {path: (fingerprint, digest(html)) for path, (fingerprint, html) in cache.rendered.items()}
+    header = _header(output)
+    body = pickle.dumps((cache.parsed, written, cache.search), protocol=pickle.HIGHEST_PROTOCOL)
     try:
         folder.mkdir(exist_ok=True)
         (folder / ".gitignore").write_text("*\n", encoding="utf-8")
         temp = folder / f".{FILE}.{os.getpid()}.tmp"
         with open(temp, "wb") as handle:
-            pickle.dump(_header(output), handle, protocol=pickle.HIGHEST_PROTOCOL)
-            pickle.dump((cache.parsed, written, cache.search), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            handle.write(MAGIC + header + b"\n" + _sign(key, header, body) + body)
         os.replace(temp, folder / FILE)
     except OSError:
         pass

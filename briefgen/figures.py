@@ -109,8 +109,9 @@ def _month_start(d: dt.date) -> dt.date:
 
 
 def _add_months(d: dt.date, n: int) -> dt.date:
+    """The first of the month n months after d's; the calendar's last day past year 9999."""
     y, mo = divmod(d.month - 1 + n, 12)
-    return dt.date(d.year + y, mo + 1, 1)
+    return dt.date(d.year + y, mo + 1, 1) if d.year + y <= dt.MAXYEAR else dt.date.max
 
 
 def _segments(lo: dt.date, hi: dt.date) -> list[tuple[dt.date, dt.date, str]]:
@@ -126,12 +127,12 @@ def _segments(lo: dt.date, hi: dt.date) -> list[tuple[dt.date, dt.date, str]]:
         return out
     years = hi.year - lo.year + 1
     every = max(1, math.ceil(years / 8))
-    return [(dt.date(y, 1, 1), dt.date(y + 1, 1, 1), str(y) if (y - lo.year) % every == 0 else "")
+    return [(dt.date(y, 1, 1), _add_months(dt.date(y, 1, 1), 12), str(y) if (y - lo.year) % every == 0 else "")
             for y in range(lo.year, hi.year + 1)]
 
 
 def _segment_of(segments: Sequence[tuple[dt.date, dt.date, str]], d: dt.date) -> int:
-    return next(k for k, (a, b, _) in enumerate(segments) if a <= d < b)
+    return next(k for k, (a, b, _) in enumerate(segments) if a <= d < b or d == b == dt.date.max)
 
 
 def _period(segment: tuple[dt.date, dt.date, str]) -> str:

@@ -76,6 +76,7 @@ def check_links(files: dict[str, bytes], sources: dict[str, tuple[str, str]], ba
     pages = {rel: scan(data) for rel, data in files.items() if rel.endswith(".html")}
     problems: list[Diagnostic] = []
     texts: dict[str, list[str]] = {}
+    seen: dict[tuple[str, str], int] = {}
     for rel, page in sorted(pages.items()):
         for href, line in page.links:
             target, fragment = target_file(files, rel, href, base_url)
@@ -90,7 +91,8 @@ def check_links(files: dict[str, bytes], sources: dict[str, tuple[str, str]], ba
             else:
                 continue
             source, template = sources.get(rel, ("", ""))
-            file, at = _locate(project, source, [href, shown, shown.split("#")[0]], texts)
+            nth = seen[(source, href)] = seen.get((source, href), 0) + 1
+            file, at = _locate(project, source, [href, shown, shown.split("#")[0]], texts, nth)
             if not file:
                 file, at = template, 0
             problems.append(Diagnostic("error", "broken-link", problem, file, at,
@@ -98,8 +100,13 @@ def check_links(files: dict[str, bytes], sources: dict[str, tuple[str, str]], ba
     return problems
 
 
-def _locate(project: Path, source: str, candidates: list[str], texts: dict[str, list[str]]) -> tuple[str, int]:
-    """The line of the source file where a hand-written link appears, if it does."""
+def _locate(project: Path, source: str, candidates: list[str], texts: dict[str, list[str]],
+            nth: int = 1) -> tuple[str, int]:
+    """The line of the ``nth`` place in the source where a hand-written link appears.
+
+    The link as written is looked for first, then as a site path (links written `/x/` are
+    rewritten), then the page alone: a broken anchor must not be pinned on a good link to the page.
+    """
     if not source:
         return "", 0
     if source not in texts:
@@ -107,8 +114,10 @@ def _locate(project: Path, source: str, candidates: list[str], texts: dict[str, 
             texts[source] = (project / source).read_text(encoding="utf-8", errors="replace").splitlines()
         except OSError:
             texts[source] = []
-    candidates = [c for c in candidates if c and c != "/"]
-    for number, line in enumerate(texts[source], 1):
-        if any(f"({c}" in line or f'"{c}' in line or f"<{c}" in line or f": {c}" in line for c in candidates):
-            return source, number
+    for candidate in (c for c in candidates if c and c != "/"):
+        forms = (f"({candidate})", f"({candidate} ", f'"{candidate}"', f"<{candidate}>", f": {candidate}")
+        hits = [number for number, line in enumerate(texts[source], 1) for form in forms
+                if line.count(form) for _ in range(line.count(form))]
+        if hits:
+            return source, hits[min(nth, len(hits)) - 1]
     return "", 0

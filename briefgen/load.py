@@ -41,6 +41,10 @@ def discover(project: Path) -> tuple[list[SourceFile], list[Diagnostic]]:
         base = project / "content" / folder
         if not base.is_dir():
             continue
+        if not inside(base, root):
+            problems.append(Diagnostic("error", "outside-project", "the folder is a link to a place outside the project",
+                                       f"content/{folder}", hint="copy the files into the project instead"))
+            continue
         for path in sorted(base.iterdir()):
             name = path.name
             rel = f"content/{folder}/{name}"
@@ -55,15 +59,17 @@ def discover(project: Path) -> tuple[list[SourceFile], list[Diagnostic]]:
                 problems.append(Diagnostic("warning", "ignored-file", f"'{path.suffix}' files are not read here", rel,
                                            hint=f"use one of {allowed}"))
                 continue
-            if path.is_symlink() and not _inside(path.resolve(), root):
-                problems.append(Diagnostic("error", "outside-project", "symlink points outside the project", rel,
+            if path.is_symlink() and not inside(path, root):
+                problems.append(Diagnostic("error", "outside-project", "symlink points outside the project or loops", rel,
                                            hint="copy the file into the project instead"))
                 continue
             ident = path.stem
             problem = id_problem(ident)
             if problem:
                 suggestion = suggest_id(ident)
-                hint = f"rename it to '{suggestion}{path.suffix}'" if suggestion and suggestion != ident else problem
+                usable = (suggestion and suggestion != ident and not id_problem(suggestion)
+                          and not any((base / (suggestion + ext)).exists() for ext in kinds))
+                hint = f"rename it to '{suggestion}{path.suffix}'" if usable else problem
                 problems.append(Diagnostic("error", "bad-file-name", f"'{ident}' is not a valid id for a file name", rel,
                                            hint=hint))
                 continue
@@ -78,11 +84,12 @@ def read(source: SourceFile) -> bytes | Diagnostic:
         return Diagnostic("error", "unreadable", f"cannot read the file: {exc.strerror or exc}", source.file)
 
 
-def _inside(path: Path, root: Path) -> bool:
+def inside(path: Path, root: Path) -> bool:
+    """Whether ``path``, links followed, lies inside ``root``; a link loop is not inside anything."""
     try:
-        path.relative_to(root)
+        path.resolve().relative_to(root)
         return True
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop on Python < 3.13
         return False
 
 

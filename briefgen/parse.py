@@ -75,9 +75,10 @@ def parse(kind: str, file: str, ident: str, raw: bytes, allow_html: bool = False
     text, problems = decode(raw, file)
     if text is None:
         return Document(kind, file, ident, None, diagnostics=tuple(problems))
-    if file.endswith(".txt"):
+    suffix = file.rsplit(".", 1)[-1].lower()
+    if suffix == "txt":
         return _plain_article(file, ident, text)
-    if file.endswith(".md"):
+    if suffix == "md":
         return _markdown(kind, file, ident, text, allow_html)
     data, lines, problems = yamlfile.load(text, file)
     if problems:

@@ -6,6 +6,7 @@ Rendering is pure: (page, templates, config) -> bytes. Errors name the template 
 from __future__ import annotations
 
 import base64
+import re
 import multiprocessing as mp
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -16,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 import jinja2
+import markupsafe
 from jinja2 import meta
 
 from . import model as m
@@ -25,6 +27,7 @@ from .paths import absolute_url, href, suggest_id
 from .schema import SiteConfig
 
 THEME = "briefgen.theme"
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def theme_dir() -> Path:
@@ -61,6 +64,7 @@ def collect_assets(project: Path) -> dict[str, Asset]:
 
 class Renderer:
     def __init__(self, project: Path, config: SiteConfig, assets: dict[str, Asset]):
+        self.project = project
         self.config = config
         self.assets = assets
         loaders = [jinja2.FileSystemLoader(str(project / "templates")), jinja2.FileSystemLoader(str(theme_dir()))]
@@ -77,6 +81,7 @@ class Renderer:
                                 statuses=m.STATUSES, reliability=m.RELIABILITY, credibility=m.CREDIBILITY)
         self.env.filters["isodate"] = lambda d: d.isoformat() if d else ""
         self.env.filters["longdate"] = lambda d: f"{d.day} {d:%B %Y}" if d else ""
+        self.env.filters["text"] = lambda value: str(markupsafe.escape(value))  # escaped, then autoescaped again
         self.env.filters["atomdate"] = lambda d: f"{d.isoformat()}T00:00:00Z" if d else "1970-01-01T00:00:00Z"
         self.env.globals["absolute"] = lambda path: absolute_url(path, config.base_url)
         self.env.filters["jsonld_article"] = lambda slug, articles: {
@@ -121,17 +126,32 @@ class Renderer:
         try:
             template = self.env.get_template(page.template)
             html = template.render(page=page, url=url, asset=asset,
-                                   canonical=absolute_url(page.path, base_url) if base_url else "",
+                                   canonical=absolute_url(page.path, self.config.base_url) if self.config.base_url else "",
                                    **page.context)
         except jinja2.TemplateSyntaxError as exc:
             return Diagnostic("error", "template-syntax", exc.message or "syntax error", _template_file(exc.filename, exc.name),
                               exc.lineno or 0)
         except jinja2.TemplateNotFound as exc:
             return Diagnostic("error", "template-missing", f"template '{exc.name}' not found", f"templates/{page.template}")
+        except UnicodeDecodeError as exc:
+            return Diagnostic("error", "encoding", f"a template is not valid UTF-8: {exc.reason}",
+                              self._undecodable() or f"templates/{page.template}", hint="save the template as UTF-8")
         except Exception as exc:  # a template bug must become a located diagnostic, never a traceback
             file, line = _template_frame(exc)
             return Diagnostic("error", "template-error", f"rendering {page.path}: {type(exc).__name__}: {exc}", file, line)
-        return html.encode("utf-8")
+        # Control characters are invalid in XML and in HTML text: drop what the sources smuggled in.
+        return _CONTROL.sub("", html).encode("utf-8")
+
+    def _undecodable(self) -> str:
+        """The project template that is not UTF-8, to name it in the diagnostic."""
+        folder = self.project / "templates"
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+            if path.is_file() and path.suffix in (".html", ".xml", ".txt", ".json"):
+                try:
+                    path.read_bytes().decode("utf-8")
+                except UnicodeDecodeError:
+                    return path.relative_to(self.project).as_posix()
+        return ""
 
 
 def _template_file(filename: str | None, name: str | None) -> str:

@@ -15,6 +15,7 @@ from .errors import Diagnostic, did_you_mean
 from .parse import Document
 from .paths import href, site_path
 from .schema import ActorFile, Annotations, ArticleMeta, ClaimEntry, SiteConfig, TopicFile
+from .validate import field_path
 from .yamlfile import line_of
 
 
@@ -175,7 +176,7 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date) -
 
 def _check_date(value: dt.date, today: dt.date, config: SiteConfig, problems: _Problems, doc: Document, loc: tuple) -> None:
     if value > today and not config.future_dates:
-        problems.warn("future-date", f"{'.'.join(map(str, loc))}: {value} is in the future", doc, loc,
+        problems.warn("future-date", f"{field_path(loc)}: {value} is in the future", doc, loc,
                       "check the date, or set 'future_dates: true' in briefgen.yaml")
 
 

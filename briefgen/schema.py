@@ -10,11 +10,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
-from .paths import ID_PATTERN
+from .paths import ID_PATTERN, WINDOWS_RESERVED
 
-Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=120)]
+def _not_reserved(value: str) -> str:
+    """Every id becomes a folder name: Windows cannot create 'con', 'nul', 'com1'..."""
+    if value in WINDOWS_RESERVED:
+        raise PydanticCustomError("reserved_id", "'{value}' is a reserved file name on Windows", {"value": value})
+    return value
+
+
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=120), AfterValidator(_not_reserved)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 HttpUrl = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^https?://[^\s<>\"]+$")]
 Grade = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-F][1-6]$")]

@@ -18,6 +18,10 @@ from pathlib import Path
 from .errors import Diagnostic
 
 FOLDER = "pagefind"
+UNSTABLE = (f"{FOLDER}/filter/", f"{FOLDER}/pagefind-entry.json", f"{FOLDER}/pagefind.")
+"""Files Pagefind writes differently on every run over the same pages: its filter index comes out of
+a hash map (Pagefind issue #638), and the entry and meta files name it by hash. ``pagefind.js``
+matches the last prefix too, harmlessly: it only ever changes with Pagefind itself."""
 
 
 def available() -> bool:

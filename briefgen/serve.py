@@ -175,7 +175,10 @@ def make_handler(state: State, allowed_hosts: set[str]) -> type[BaseHTTPRequestH
             self.do_GET(head=True)
 
         def do_GET(self, head: bool = False) -> None:
-            host = (self.headers.get("Host") or "").rsplit(":", 1)[0].lower()
+            hosts = self.headers.get_all("Host") or []
+            if len(hosts) != 1 or not self.path.startswith("/"):  # RFC 9112: one Host; origin-form targets only
+                return self.send_text(HTTPStatus.BAD_REQUEST, "Bad request")
+            host = hosts[0].rsplit(":", 1)[0].lower()
             if host not in allowed_hosts:
                 return self.send_text(HTTPStatus.FORBIDDEN, "Host not allowed (DNS rebinding protection)")
             if sum(len(k) + len(v) for k, v in self.headers.items()) > MAX_HEADER:

@@ -36,7 +36,8 @@ def field_path(loc: tuple) -> str:
 
 
 def _diagnostic(model: type[BaseModel], err: dict, file: str, lines: Lines) -> Diagnostic:
-    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
+    # pydantic adds '[key]' to the location of a bad dict key and 'function-...' tags for validators
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and (p == "[key]" or p.startswith("function-"))))
     line = line_of(lines, loc)
     where = field_path(loc)
     kind = err["type"]
@@ -59,6 +60,9 @@ def _diagnostic(model: type[BaseModel], err: dict, file: str, lines: Lines) -> D
     if kind.startswith("date") or kind.startswith("datetime"):
         return Diagnostic("error", "bad-date", f"{where}: {shown} is not a date", file, line,
                           "write dates as YYYY-MM-DD, e.g. 2023-11-21")
+    if kind == "reserved_id":
+        return Diagnostic("error", "bad-id", f"{where}: {shown} is a reserved file name on Windows", file, line,
+                          "choose another id")
     if kind == "string_too_short":
         return Diagnostic("error", "empty-value", f"{where}: must not be empty", file, line)
     return Diagnostic("error", "bad-type", f"{where}: {shown}: {err['msg']}", file, line)

@@ -39,31 +39,47 @@ def check_output(project: Path, output: Path) -> None:
 
 
 def write_site(output: Path, files: dict[str, bytes]) -> WriteReport:
-    output.mkdir(parents=True, exist_ok=True)
     changed = {rel: data for rel, data in files.items() if not _same(output / rel, data)}
     temps: list[tuple[Path, Path]] = []
+    made: list[Path] = []
     try:
-        for rel, data in sorted(changed.items()):
+        _mkdir(output, made)
+        # Pages last: a page must never be in place before the stylesheet, script or index it uses.
+        for rel, data in sorted(changed.items(), key=lambda item: (item[0].endswith(".html"), item[0])):
             target = output / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
+            _mkdir(target.parent, made)
             if target.is_dir():
                 raise WriteError(f"cannot write {rel}: a folder of that name is in the way")
             temp = target.with_name(f".{target.name}.briefgen-tmp")
+            temps.append((temp, target))
             with open(temp, "wb") as handle:
                 handle.write(data)
-            temps.append((temp, target))
-    except OSError as exc:
+    except (OSError, WriteError) as exc:
         for temp, _ in temps:
             temp.unlink(missing_ok=True)
+        for folder in reversed(made):
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+        if isinstance(exc, WriteError):
+            raise
         raise WriteError(f"cannot write to {output}: {exc.strerror or exc}; the previous site was left as it was") from None
-    except WriteError:
-        for temp, _ in temps:
-            temp.unlink(missing_ok=True)
-        raise
     for temp, target in temps:
         os.replace(temp, target)
     removed = _remove_stale(output, set(files))
     return WriteReport(tuple(sorted(changed)), tuple(removed), len(files) - len(changed))
+
+
+def _mkdir(folder: Path, made: list[Path]) -> None:
+    """mkdir -p that remembers what it made, so a failed write can take it back."""
+    missing = []
+    while not folder.is_dir():
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        path.mkdir()
+        made.append(path)
 
 
 def _same(path: Path, data: bytes) -> bool:

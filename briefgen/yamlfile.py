@@ -73,8 +73,13 @@ def _alias_lines(text: str) -> list[int]:
     return list(lines)
 
 
+_YAML_BREAKS = str.maketrans({"\u2028": " ", "\u2029": " ", "\x85": " "})
+"""Characters PyYAML counts as line breaks and editors do not: read as spaces, so lines agree."""
+
+
 def load(text: str, file: str, line_offset: int = 0) -> tuple[object, Lines, list[Diagnostic]]:
     """Parse one YAML document: (data, lines of every key and item, diagnostics)."""
+    text = text.translate(_YAML_BREAKS)
     deep = _too_deep(text)
     if deep:
         return None, {}, [Diagnostic("error", "yaml-too-deep", f"YAML nested deeper than {MAX_DEPTH} levels",
@@ -94,6 +99,8 @@ def load(text: str, file: str, line_offset: int = 0) -> tuple[object, Lines, lis
         return loader.construct_document(node), lines, []
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark is not None and mark.line >= text.count("\n"):
+            mark = exc.context_mark  # the problem is the end of the file: where the open thing began helps
         line = (mark.line + 1 + line_offset) if mark else 0
         problem = (exc.problem or exc.context or "invalid YAML").strip()
         lines = text.splitlines()

@@ -53,10 +53,7 @@ def normalise(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.rstrip().splitlines())
 
 
-SEARCH_UNSTABLE = ("pagefind/filter/", "pagefind/pagefind-entry.json", "pagefind/pagefind.en_")
-"""Pagefind writes its filter index out of a hash map, so these files (and the two that name them
-by hash) differ between two runs over the same pages (Pagefind issue #638). The pages, the
-fragments and the word index are stable; comparisons of whole sites leave these out."""
+from briefgen.search import UNSTABLE as SEARCH_UNSTABLE  # noqa: E402  (Pagefind #638: left out of comparisons)
 
 
 def stable(files: dict[str, bytes]) -> dict[str, bytes]:

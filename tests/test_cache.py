@@ -67,18 +67,38 @@ def test_truncated_cache_is_ignored(tmp_path):
     assert read_tree(out, SEARCH_UNSTABLE) == clean_tree(tmp_path, project, "clean")
 
 
-def test_cache_from_other_code_is_not_trusted(tmp_path):
+def test_cache_from_other_code_is_not_trusted(tmp_path, monkeypatch):
+    project = project_copy(tmp_path)
+    out = tmp_path / "site"
+    monkeypatch.setattr(caching, "code_digest", lambda: "another-version")
+    build(project, out, today=TODAY, persist=True)
+    monkeypatch.undo()
+    assert (project / ".briefgen-cache" / "build.pickle").is_file()
+    assert caching.load(project, out).parsed == {}
+
+
+class _Payload:
+    """Unpickling this writes a file: proof that a cache was unpickled."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.write_text, (self.marker, "unpickled"))
+
+
+def test_a_cache_this_user_did_not_sign_is_never_unpickled(tmp_path):
     project = project_copy(tmp_path)
     out = tmp_path / "site"
     build(project, out, today=TODAY, persist=True)
     path = project / ".briefgen-cache" / "build.pickle"
-    with open(path, "rb") as handle:
-        header = pickle.load(handle)
-        body = pickle.load(handle)
-    with open(path, "wb") as handle:
-        pickle.dump((header[0], "another-version", *header[2:]), handle)
-        pickle.dump(body, handle)
+    marker = tmp_path / "marker"
+    header = caching.MAGIC + caching._header(out) + b"\n"
+    body = pickle.dumps(_Payload(marker))
+    path.write_bytes(header + b"\0" * 32 + body)  # a cache shipped with a cloned project, say
     assert caching.load(project, out).parsed == {}
+    build(project, out, today=TODAY, persist=True)
+    assert not marker.exists()
 
 
 def test_a_page_edited_in_the_output_is_rebuilt(tmp_path):
