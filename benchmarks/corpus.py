@@ -307,9 +307,12 @@ class BriefgenWriter:
         for d in ("articles", "topics", "actors"):
             (root / "content" / d).mkdir(parents=True, exist_ok=True)
         (root / "templates").mkdir(exist_ok=True)
+        # Hugo and Pelican build no search index here, so neither does briefgen: like for like.
+        # (Pagefind's cost is measured on its own: `--briefgen-args` cannot turn it back on, edit
+        # the generated briefgen.yaml for that.)
         (root / "briefgen.yaml").write_text(dump({
             "title": "Benchmark briefing", "description": "A generated corpus for benchmarks.",
-            "language": "en", "author": "briefgen benchmarks"}))
+            "language": "en", "author": "briefgen benchmarks", "search": False}))
 
     def topic(self, t: dict) -> None:
         data = {k: v for k, v in t.items() if k != "id" and v}
