@@ -1,0 +1,261 @@
+"""Publishing, in a real headless Chromium (Debian's /usr/bin/chromium through pytest-playwright).
+
+- The example briefing built without a base URL and opened from ``file://``: a reader follows
+  links home -> topic -> actor -> article -> claim and every page has its stylesheet applied.
+- The same briefing built with ``--base-url http://127.0.0.1:PORT/sub/path/`` and served by a
+  small http.server whose root is two folders above the site, so the site lives under
+  /sub/path/: the same walk (SRI-checked assets load), then the header's search box finds an actor.
+- A generated corpus of 2,000 articles (benchmarks/corpus.py), built and served: one query loads
+  only a small part of the Pagefind index. The bytes are printed (``pytest -s`` shows them).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from playwright.sync_api import Page, expect
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from support import REPO, run_briefgen  # noqa: E402
+
+pytestmark = pytest.mark.browser
+
+TOPIC = "north-korea-satellite-programme"
+ACTOR = "vladimir-putin"
+ACTOR_QUERY = "Putin"
+SUB_PATH = "/sub/path/"
+INDEX_SHARE_LIMIT = 0.25
+"""A query may load at most this share of the bytes of pagefind/."""
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    """A static server that remembers every path it served (workers' requests included)."""
+
+    served: list[str]
+
+    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+        pass
+
+    def send_head(self):
+        self.served.append(urlsplit(self.path).path)
+        return super().send_head()
+
+
+@contextlib.contextmanager
+def serving(root: Path):
+    served: list[str] = []
+    handler = type("Handler", (_Handler,), {"served": served})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", served
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def build(project: Path, out: Path, *args: str) -> Path:
+    result = run_briefgen("build", project, "--no-cache", "-o", out, *args)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def file_site(tmp_path_factory) -> Path:
+    return build(REPO, tmp_path_factory.mktemp("publish-file") / "site")
+
+
+@pytest.fixture(scope="module")
+def sub_path_site(tmp_path_factory):
+    """(site URL, served paths): the example under /sub/path/ of a server rooted above it."""
+    root = tmp_path_factory.mktemp("publish-http") / "root"
+    root.mkdir()
+    with serving(root) as (origin, served):
+        base = origin + SUB_PATH
+        build(REPO, root / SUB_PATH.strip("/"), "--base-url", base)
+        yield base, served
+
+
+@pytest.fixture
+def problems(page: Page) -> list[str]:
+    """Console errors (a failed SRI check or CSP violation among them), page errors, failed requests."""
+    seen: list[str] = []
+    page.on("console", lambda m: seen.append(f"console: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: seen.append(f"page error: {e}"))
+    # ERR_ABORTED: a hover preview's fetch of the link target, cancelled by the navigation the click starts
+    page.on("requestfailed", lambda r: seen.append(f"request failed: {r.url} {r.failure}")
+            if "ERR_ABORTED" not in (r.failure or "") else None)
+    page.on("response", lambda r: seen.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+    return seen
+
+
+def assert_styled(page: Page, where: str) -> None:
+    """The theme's stylesheet applies: body font and margin, the header panel's background."""
+    style = page.evaluate("""() => {
+        const body = getComputedStyle(document.body), header = document.querySelector('.site-header');
+        return {font: body.fontFamily, margin: body.margin,
+                header: header ? getComputedStyle(header).backgroundColor : null,
+                sheets: [...document.styleSheets].map(s => s.href || '')};
+    }""")
+    assert style["font"].startswith("system-ui"), f"{where}: body font is {style['font']!r} (stylesheet not applied)"
+    assert style["margin"] == "0px", f"{where}: body margin {style['margin']}"
+    assert style["header"] == "rgb(244, 246, 248)", f"{where}: header background {style['header']}"
+    assert any(re.search(r"/static/style\.[0-9a-f]{8,}\.css$", s) for s in style["sheets"]), style["sheets"]
+
+
+def follow(page: Page, pattern: str, where: str) -> str:
+    """Click the first link in <main> whose href matches ``pattern``; return the href followed."""
+    hrefs = page.eval_on_selector_all("main a[href]", "links => links.map(a => a.getAttribute('href'))")
+    matching = [h for h in hrefs if re.search(pattern, h)]
+    assert matching, f"{where}: no link matching {pattern!r} among {hrefs[:30]}"
+    link = page.locator(f'main a[href="{matching[0]}"]').first
+    link.scroll_into_view_if_needed()
+    with page.expect_navigation(wait_until="load"):
+        link.click()
+    return matching[0]
+
+
+def walk(page: Page, start: str, pretty: bool) -> list[str]:
+    """home -> topic -> actor -> article -> claim, checking each page; returns the URLs visited."""
+    end = "/" if pretty else "/index.html"
+    page.goto(start, wait_until="load")
+    assert_styled(page, "home")
+    visited = [page.url]
+    steps = [("topic", rf"topics/{TOPIC}{re.escape(end)}$", rf"/topics/{TOPIC}{re.escape(end)}$"),
+             ("actor", rf"actors/{ACTOR}{re.escape(end)}$", rf"/actors/{ACTOR}{re.escape(end)}$"),
+             ("article", rf"articles/[a-z0-9-]+{re.escape(end)}$", rf"/articles/[a-z0-9-]+{re.escape(end)}$"),
+             ("claim", rf"claims/[a-z0-9-]+{re.escape(end)}$", rf"/claims/[a-z0-9-]+{re.escape(end)}$")]
+    for kind, link, url in steps:
+        follow(page, link, f"{kind} link on {page.url}")
+        assert re.search(url, page.url), f"{kind}: landed on {page.url}"
+        assert page.locator("main h1").count() == 1, f"{kind}: {page.url} has no heading"
+        assert page.evaluate("document.body.className") == f"kind-{kind}", page.url
+        assert_styled(page, page.url)
+        visited.append(page.url)
+    return visited
+
+
+def test_site_from_file_url_follows_links_with_styles(page: Page, file_site: Path, problems):
+    visited = walk(page, (file_site / "index.html").as_uri(), pretty=False)
+    assert all(u.startswith("file://") for u in visited), visited
+    assert not problems, "\n".join(problems)
+
+
+def test_search_from_file_url_explains_it_needs_a_server(page: Page, file_site: Path):
+    page.goto((file_site / "index.html").as_uri(), wait_until="load")
+    page.fill("input#site-search-q", ACTOR_QUERY)
+    with page.expect_navigation(wait_until="load"):
+        page.press("input#site-search-q", "Enter")
+    assert urlsplit(page.url).path.endswith("/search/index.html"), page.url
+    expect(page.locator(".search-offline")).to_be_visible()
+    assert_styled(page, page.url)
+
+
+def test_site_under_a_sub_path_follows_links_with_styles(page: Page, sub_path_site, problems):
+    base, served = sub_path_site
+    served.clear()
+    visited = walk(page, base, pretty=True)
+    assert all(u.startswith(base) for u in visited), visited
+    assert not problems, "\n".join(problems)
+    outside = sorted({p for p in served if not p.startswith(SUB_PATH)})
+    assert not outside, f"requests outside the site's sub-path: {outside}"
+    integrity = page.eval_on_selector_all("link[rel=stylesheet][href*='/static/'], script[src*='/static/']",
+                                          "els => els.map(e => e.integrity)")
+    assert integrity and all(i.startswith("sha384-") for i in integrity), "SRI attributes were in force"
+
+
+def test_header_search_finds_an_actor(page: Page, sub_path_site, problems):
+    base, served = sub_path_site
+    page.goto(f"{base}topics/{TOPIC}/", wait_until="load")
+    page.fill("input#site-search-q", ACTOR_QUERY)
+    with page.expect_navigation(wait_until="load"):
+        page.press("input#site-search-q", "Enter")
+    assert page.url.startswith(f"{base}search/") and f"q={ACTOR_QUERY}" in page.url, page.url
+    results = page.locator(".pagefind-ui__result-link")
+    expect(results.first).to_be_visible(timeout=15_000)
+    found = [(link.inner_text(), link.get_attribute("href")) for link in results.all()]
+    assert any(ACTOR_QUERY in text for text, _ in found), found
+    assert any(href.startswith(f"{SUB_PATH}actors/{ACTOR}/") for _, href in found), found
+    filters = page.locator(".pagefind-ui__filter-name").all_inner_texts()
+    assert {"Topic", "Actor", "Kind", "Status"} <= {f.strip() for f in filters}, filters
+    actor = page.locator(f'.pagefind-ui__result-link[href^="{SUB_PATH}actors/{ACTOR}/"]').first
+    with page.expect_navigation(wait_until="load"):
+        actor.click()
+    assert page.url.startswith(f"{base}actors/{ACTOR}/"), page.url
+    assert_styled(page, page.url)
+    assert not problems, "\n".join(problems)
+
+
+# --- a query loads only a small part of a large index ---------------------------------------------
+
+@pytest.fixture(scope="module")
+def corpus_site(tmp_path_factory):
+    """benchmarks/corpus.py -n 2000, built without a base URL (as unzipped and served by
+    `python -m http.server -d site`). Built in /dev/shm when there is one: this disk is slow."""
+    source = tmp_path_factory.mktemp("corpus")
+    run = subprocess.run([sys.executable, str(REPO / "benchmarks" / "corpus.py"), "-n", "2000", "--formats", "briefgen",
+                          "--out", str(source)], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    probe = json.loads((source / "probe.json").read_text(encoding="utf-8"))
+    shm = Path("/dev/shm")
+    out_root = Path(tempfile.mkdtemp(prefix="briefgen-corpus-", dir=shm if shm.is_dir() else None))
+    try:
+        site = build(source / "briefgen", out_root / "site")
+        name = next(line.split(":", 1)[1].strip() for line in
+                    (source / "briefgen" / "content" / "actors" / f"{probe['actor']}.yaml").read_text().splitlines()
+                    if line.startswith("name:"))
+        yield site, name
+    finally:
+        shutil.rmtree(out_root, ignore_errors=True)
+
+
+def test_a_query_loads_a_small_part_of_the_index(page: Page, corpus_site, problems):
+    site, actor_name = corpus_site
+    pagefind = site / "pagefind"
+    total = sum(p.stat().st_size for p in pagefind.rglob("*") if p.is_file())
+    pages = sum(1 for _ in site.rglob("index.html"))
+    with serving(site) as (origin, served):
+        page.goto(f"{origin}/articles/", wait_until="load")
+        seen: list[str] = []
+        page.context.on("response", lambda r: seen.append(urlsplit(r.url).path) if "/pagefind/" in r.url else None)
+        served.clear()
+        page.fill("input#site-search-q", actor_name)
+        with page.expect_navigation(wait_until="load"):
+            page.press("input#site-search-q", "Enter")
+        expect(page.locator(".pagefind-ui__result-link").first).to_be_visible(timeout=30_000)
+        page.wait_for_load_state("networkidle")
+        results = page.locator(".pagefind-ui__result-link").all_inner_texts()
+        requested = sorted({p for p in served if p.startswith("/pagefind/")})
+    assert any(actor_name in r for r in results), results[:10]
+    assert set(seen) <= set(requested) and seen, (seen, requested)
+
+    def size(path: str) -> int:
+        return (site / unquote(path).lstrip("/")).stat().st_size
+
+    loaded = sum(size(p) for p in requested)
+    by_kind: dict[str, list[int]] = {}
+    for p in requested:
+        kind = p.split("/")[2] if p.count("/") > 2 else p.rsplit(".", 1)[-1]
+        by_kind.setdefault(kind, [0, 0])
+        by_kind[kind][0] += 1
+        by_kind[kind][1] += size(p)
+    share = loaded / total
+    print(f"\ncorpus: {pages} pages; pagefind/ {total:,} bytes in {sum(1 for p in pagefind.rglob('*') if p.is_file())} files;"
+          f" query {actor_name!r} loaded {loaded:,} bytes in {len(requested)} files ({share:.1%}):"
+          + "".join(f"\n  {k}: {n} files, {b:,} bytes" for k, (n, b) in sorted(by_kind.items())))
+    assert share < INDEX_SHARE_LIMIT, f"a query loaded {share:.1%} of the index ({loaded:,} of {total:,} bytes)"
+    assert not problems, "\n".join(problems)

@@ -1,0 +1,238 @@
+"""`briefgen deploy` against a real local bare repository, as a user runs it.
+
+Each test copies tests/fixtures/valid/basic into tmp_path, `git init --bare`s a remote beside it,
+runs `python -m briefgen deploy` in a subprocess and reads the result back with git itself (clone,
+rev-parse, log). Git runs without the machine's global or system configuration, with a fixed
+identity in the environment, so nothing here depends on who runs the tests.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from support import FIXTURES, cli_env, read_tree
+
+BASIC = FIXTURES / "valid" / "basic"
+IDENTITY = {"GIT_AUTHOR_NAME": "Deploy Tester", "GIT_AUTHOR_EMAIL": "tester@example.org",
+            "GIT_COMMITTER_NAME": "Deploy Tester", "GIT_COMMITTER_EMAIL": "tester@example.org"}
+COMMIT_IN_MESSAGE = re.compile(r"commit ([0-9a-f]{7,40})\b")
+
+
+@pytest.fixture
+def git_env(tmp_path) -> dict[str, str]:
+    """An environment whose git sees no global or system config, plus a fixed identity."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in cli_env().items() if not k.startswith("GIT_")}
+    env.update(HOME=str(home), GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=str(home / ".gitconfig"),
+               GIT_TERMINAL_PROMPT="0", **IDENTITY)
+    (home / ".gitconfig").write_text("", encoding="utf-8")
+    return env
+
+
+def git(*args: object, env: dict, cwd: Path | None = None, check: bool = True) -> str:
+    run = subprocess.run(["git", *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
+    if check:
+        assert run.returncode == 0, f"git {' '.join(map(str, args))}: {run.stderr}"
+    return run.stdout.strip()
+
+
+def deploy(project: Path, *args: object, env: dict) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "briefgen", "deploy", project, *map(str, args)], env=env,
+                          capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=180)
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    return Path(shutil.copytree(BASIC, tmp_path / "project", ignore=shutil.ignore_patterns(".briefgen-cache", "site")))
+
+
+@pytest.fixture
+def remote(tmp_path, git_env) -> Path:
+    bare = tmp_path / "remote.git"
+    git("init", "-q", "--bare", bare, env=git_env)
+    return bare
+
+
+def head(remote: Path, branch: str, env: dict) -> str:
+    return git("--git-dir", remote, "rev-parse", f"refs/heads/{branch}", env=env)
+
+
+def parents(remote: Path, commit: str, env: dict) -> list[str]:
+    return git("--git-dir", remote, "rev-list", "--parents", "-n", "1", commit, env=env).split()[1:]
+
+
+def branches(remote: Path, env: dict) -> list[str]:
+    out = git("--git-dir", remote, "for-each-ref", "--format=%(refname:short)", "refs/heads/", env=env)
+    return out.split() if out else []
+
+
+def clone_tree(remote: Path, branch: str, target: Path, env: dict) -> dict[str, bytes]:
+    git("clone", "-q", "--branch", branch, "--single-branch", remote, target, env=env)
+    return read_tree(target, exclude=(".git/",))
+
+
+def deployed(result: subprocess.CompletedProcess[str]) -> str:
+    """The commit hash (abbreviated) the success message names."""
+    assert result.returncode == 0, result.stdout + result.stderr
+    found = COMMIT_IN_MESSAGE.search(result.stdout)
+    assert found, f"the message names no commit: {result.stdout!r}"
+    return found.group(1)
+
+
+def edit_title(project: Path, new: str) -> None:
+    article = project / "content" / "articles" / "satellite-launch.md"
+    text = article.read_text(encoding="utf-8")
+    article.write_text(re.sub(r"(?m)^title: .*$", f"title: {new}", text, count=1), encoding="utf-8")
+
+
+def test_deploy_pushes_the_built_site_to_gh_pages(project, remote, git_env, tmp_path):
+    result = deploy(project, "--remote", remote, env=git_env)
+    short = deployed(result)
+    assert "Deployed" in result.stdout and "'gh-pages'" in result.stdout, result.stdout
+    assert branches(remote, git_env) == ["gh-pages"]
+    commit = head(remote, "gh-pages", git_env)
+    assert commit.startswith(short), f"message names {short}, the branch is at {commit}"
+    assert parents(remote, commit, git_env) == [], "the first deploy is a root commit"
+    author = git("--git-dir", remote, "log", "-1", "--format=%an <%ae>|%cn <%ce>|%s", commit, env=git_env)
+    assert author.startswith("Deploy Tester <tester@example.org>|Deploy Tester <tester@example.org>|"), author
+    site = read_tree(project / "site")
+    assert ".nojekyll" in site and "index.html" in site and any(k.startswith("pagefind/") for k in site)
+    assert clone_tree(remote, "gh-pages", tmp_path / "clone", git_env) == site
+    assert not (project / ".git").exists(), "deploy must not turn the project into a repository"
+
+
+def test_deploy_with_a_base_url_publishes_that_build(project, remote, git_env, tmp_path):
+    base = "https://user.github.io/repo/"
+    deployed(deploy(project, "--remote", remote, "--base-url", base, env=git_env))
+    tree = clone_tree(remote, "gh-pages", tmp_path / "clone", git_env)
+    assert b"/repo/static/style." in tree["index.html"]
+    assert f"<loc>{base}</loc>".encode() in tree["sitemap.xml"]
+
+
+def test_second_deploy_without_change_does_nothing(project, remote, git_env):
+    deployed(deploy(project, "--remote", remote, env=git_env))
+    commit = head(remote, "gh-pages", git_env)
+    again = deploy(project, "--remote", remote, env=git_env)
+    assert again.returncode == 0, again.stderr
+    assert "Nothing to deploy" in again.stdout, again.stdout
+    assert commit[:12] in again.stdout, "the message names the commit already there"
+    assert head(remote, "gh-pages", git_env) == commit
+
+
+def test_content_change_adds_a_commit_on_top(project, remote, git_env, tmp_path):
+    deployed(deploy(project, "--remote", remote, env=git_env))
+    first = head(remote, "gh-pages", git_env)
+    edit_title(project, "A changed headline for the deploy test")
+    short = deployed(deploy(project, "--remote", remote, env=git_env))
+    second = head(remote, "gh-pages", git_env)
+    assert second != first and second.startswith(short)
+    assert parents(remote, second, git_env) == [first], "the new commit sits on top of the previous deploy"
+    tree = clone_tree(remote, "gh-pages", tmp_path / "clone", git_env)
+    assert tree == read_tree(project / "site")
+    assert b"A changed headline for the deploy test" in tree["articles/satellite-launch/index.html"]
+
+
+def test_branch_and_message_are_honoured(project, remote, git_env, tmp_path):
+    result = deploy(project, "--remote", remote, "--branch", "other", "--message", "msg", env=git_env)
+    short = deployed(result)
+    assert "branch 'other'" in result.stdout, result.stdout
+    assert branches(remote, git_env) == ["other"]
+    commit = head(remote, "other", git_env)
+    assert commit.startswith(short)
+    assert git("--git-dir", remote, "log", "-1", "--format=%B", commit, env=git_env) == "msg"
+    assert clone_tree(remote, "other", tmp_path / "clone", git_env) == read_tree(project / "site")
+
+
+def test_force_replaces_the_history_with_one_commit(project, remote, git_env):
+    deployed(deploy(project, "--remote", remote, env=git_env))
+    edit_title(project, "Second version")
+    deployed(deploy(project, "--remote", remote, env=git_env))
+    assert git("--git-dir", remote, "rev-list", "--count", "gh-pages", env=git_env) == "2"
+    edit_title(project, "Third version")
+    short = deployed(deploy(project, "--remote", remote, "--force", env=git_env))
+    commit = head(remote, "gh-pages", git_env)
+    assert commit.startswith(short)
+    assert parents(remote, commit, git_env) == [], "--force makes a commit without parents"
+    assert git("--git-dir", remote, "rev-list", "--count", "gh-pages", env=git_env) == "1"
+
+
+def test_failing_build_deploys_nothing(project, remote, git_env):
+    assessment = project / "content" / "articles" / "seoul-assessment.yaml"
+    assessment.write_text(assessment.read_text(encoding="utf-8").replace("- id: russia\n", "- id: rusia\n"), encoding="utf-8")
+    result = deploy(project, "--remote", remote, env=git_env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "content/articles/seoul-assessment.yaml:" in result.stderr and "unknown actor 'rusia'" in result.stderr, result.stderr
+    assert "Build failed" in result.stderr and "Traceback" not in result.stderr
+    assert "Deployed" not in result.stdout
+    assert branches(remote, git_env) == [], "nothing was pushed"
+
+
+def test_failing_build_leaves_the_deployed_branch_alone(project, remote, git_env):
+    deployed(deploy(project, "--remote", remote, env=git_env))
+    commit = head(remote, "gh-pages", git_env)
+    assessment = project / "content" / "articles" / "seoul-assessment.yaml"
+    assessment.write_text(assessment.read_text(encoding="utf-8").replace("- id: russia\n", "- id: rusia\n"), encoding="utf-8")
+    result = deploy(project, "--remote", remote, env=git_env)
+    assert result.returncode == 1 and "unknown actor 'rusia'" in result.stderr
+    assert head(remote, "gh-pages", git_env) == commit
+
+
+def test_unknown_remote_name_is_a_clear_error(project, git_env):
+    result = deploy(project, "--remote", "no-such-remote", env=git_env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr.startswith("error: ") and "no-such-remote" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and "Deployed" not in result.stdout
+
+
+def test_unreachable_remote_url_is_a_clear_error(project, git_env, tmp_path):
+    result = deploy(project, "--remote", f"file://{tmp_path / 'missing.git'}", env=git_env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr.startswith("error: ") and "missing.git" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_deploy_uses_the_projects_origin_and_leaves_its_repository_alone(project, remote, git_env):
+    """A project kept in git: `--remote` defaults to its origin; its branches, index and working
+    tree are not touched, and the default message names the source commit."""
+    git("init", "-q", "-b", "main", env=git_env, cwd=project)
+    (project / ".gitignore").write_text("site/\n.briefgen-cache/\n", encoding="utf-8")
+    git("add", "-A", env=git_env, cwd=project)
+    git("commit", "-q", "-m", "sources", env=git_env, cwd=project)
+    git("remote", "add", "origin", remote, env=git_env, cwd=project)
+    source = git("rev-parse", "HEAD", env=git_env, cwd=project)
+    before = (git("branch", "-a", env=git_env, cwd=project), git("status", "--porcelain", env=git_env, cwd=project))
+    short = deployed(deploy(project, env=git_env))
+    commit = head(remote, "gh-pages", git_env)
+    assert commit.startswith(short)
+    assert git("--git-dir", remote, "log", "-1", "--format=%s", commit, env=git_env).startswith("Deploy briefing from "
+                                                                                                 + source[:7])
+    after = (git("branch", "-a", env=git_env, cwd=project), git("status", "--porcelain", env=git_env, cwd=project))
+    assert after == before and git("rev-parse", "HEAD", env=git_env, cwd=project) == source
+
+
+def test_deploy_without_a_git_identity(project, remote, git_env):
+    """A CI machine with no user.name: deploy still commits, under a stand-in identity."""
+    env = {k: v for k, v in git_env.items() if k not in IDENTITY}
+    deployed(deploy(project, "--remote", remote, env=env))
+    assert git("--git-dir", remote, "log", "-1", "--format=%an", "gh-pages", env=git_env)
+
+
+def test_redeploy_from_a_fresh_checkout_without_change_does_nothing(project, remote, git_env):
+    """CI deploys from a fresh checkout: no build cache, so the search index is rebuilt, and Pagefind
+    never writes its filter files the same way twice. Unchanged sources must still push nothing."""
+    deployed(deploy(project, "--remote", remote, env=git_env))
+    commit = head(remote, "gh-pages", git_env)
+    shutil.rmtree(project / ".briefgen-cache", ignore_errors=True)
+    shutil.rmtree(project / "site")
+    again = deploy(project, "--remote", remote, env=git_env)
+    assert again.returncode == 0, again.stderr
+    assert "Nothing to deploy" in again.stdout, (again.stdout, git("--git-dir", remote, "diff", "--stat", commit,
+                                                                    "gh-pages", env=git_env))
+    assert head(remote, "gh-pages", git_env) == commit
