@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__, search
+from . import __version__
 from .errors import BriefgenError
 
 
@@ -56,13 +56,6 @@ def default_message(project: Path) -> str:
     return f"Deploy briefing{source} with briefgen {__version__}"
 
 
-def _same_site(parent: str, tree: str, env: dict) -> bool:
-    """Whether the new tree is the deployed one, but for the search files Pagefind never writes
-    the same way twice (the pages they index are then the same, so the index means the same)."""
-    changed = _git("diff", "--name-only", "--no-renames", parent, tree, env=env).stdout.split()
-    return all(path.startswith(search.UNSTABLE) for path in changed)
-
-
 def deploy(project: Path, site: Path, remote: str, branch: str, message: str | None, force: bool) -> Deployed:
     url = remote_url(project, remote)
     message = message or default_message(project)
@@ -82,7 +75,7 @@ def deploy(project: Path, site: Path, remote: str, branch: str, message: str | N
             raise DeployError(f"cannot reach {url}: {detail[-1] if detail else 'git fetch failed'}")
         _git("add", "-A", "--force", ".", env=env)
         tree = _git("write-tree", env=env).stdout.strip()
-        if parent and not force and _same_site(parent, tree, env):
+        if parent and not force and _git("rev-parse", f"{parent}^{{tree}}", env=env).stdout.strip() == tree:
             return Deployed(parent, branch, url, False)
         args = ["commit-tree", tree, "-m", message] + (["-p", parent] if parent and not force else [])
         commit = _git(*args, env=env).stdout.strip()

@@ -7,7 +7,9 @@ atomically with the pages, and a failed build never leaves a half-updated index 
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -15,13 +17,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+import cbor2
+
 from .errors import Diagnostic
 
 FOLDER = "pagefind"
-UNSTABLE = (f"{FOLDER}/filter/", f"{FOLDER}/pagefind-entry.json", f"{FOLDER}/pagefind.")
-"""Files Pagefind writes differently on every run over the same pages: its filter index comes out of
-a hash map (Pagefind issue #638), and the entry and meta files name it by hash. ``pagefind.js``
-matches the last prefix too, harmlessly: it only ever changes with Pagefind itself."""
+PACKED = b"pagefind_dcd"
+"""The header of Pagefind's gzipped CBOR files."""
 
 
 def available() -> bool:
@@ -66,4 +68,53 @@ def index(files: dict[str, bytes], language: str) -> tuple[dict[str, bytes], lis
             if path.is_file():
                 result[f"{FOLDER}/{path.relative_to(out).as_posix()}"] = path.read_bytes()
         shutil.rmtree(site, ignore_errors=True)
-    return result, []
+    return canonical(result), []
+
+
+def _unpack(data: bytes) -> object:
+    return cbor2.loads(gzip.decompress(data)[len(PACKED):])
+
+
+def _pack(value: object) -> bytes:
+    return gzip.compress(PACKED + cbor2.dumps(value), mtime=0)
+
+
+def _renamed(old: str, blob: bytes) -> str:
+    """'en_3f2a9c1' -> 'en_<hash of blob, same length>'."""
+    lang, _, digest = old.rpartition("_")
+    return f"{lang}_{hashlib.sha256(blob).hexdigest()[:len(digest)]}"
+
+
+def canonical(files: dict[str, bytes]) -> dict[str, bytes]:
+    """Pagefind's index with its filters in a fixed order, so the same pages give the same bytes.
+
+    Pagefind writes each filter's values, and the list of filters, in hash-map order, which
+    changes from run to run (Pagefind issue #638); the files that name them by hash change with
+    them. The values are sorted here, the filter files renamed by their new content, and the
+    metadata and entry files that point at them rewritten to match.
+    """
+    out = dict(files)
+    renames: dict[str, str] = {}
+    for path in sorted(p for p in files if p.startswith(f"{FOLDER}/filter/") and p.endswith(".pf_filter")):
+        name, values = _unpack(files[path])
+        blob = _pack([name, sorted(values, key=lambda value: value[0])])
+        old = path.rsplit("/", 1)[1].removesuffix(".pf_filter")
+        renames[old] = _renamed(old, blob)
+        del out[path]
+        out[f"{FOLDER}/filter/{renames[old]}.pf_filter"] = blob
+    entry_path = f"{FOLDER}/pagefind-entry.json"
+    if not renames or entry_path not in files:
+        return out
+    entry = json.loads(files[entry_path])
+    for lang in entry.get("languages", {}).values():
+        meta_path = f"{FOLDER}/pagefind.{lang['hash']}.pf_meta"
+        if meta_path not in files:
+            continue
+        meta = _unpack(files[meta_path])
+        meta[3] = sorted([name, renames.get(digest, digest)] for name, digest in meta[3])
+        blob = _pack(meta)
+        lang["hash"] = _renamed(lang["hash"], blob)
+        del out[meta_path]
+        out[f"{FOLDER}/pagefind.{lang['hash']}.pf_meta"] = blob
+    out[entry_path] = json.dumps(entry, separators=(",", ":"), ensure_ascii=False).encode()
+    return out

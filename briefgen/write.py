@@ -56,7 +56,10 @@ def write_site(output: Path, files: dict[str, bytes]) -> WriteReport:
                 handle.write(data)
     except (OSError, WriteError) as exc:
         for temp, _ in temps:
-            temp.unlink(missing_ok=True)
+            try:
+                temp.unlink(missing_ok=True)
+            except OSError:  # a read-only file system refuses even this
+                pass
         for folder in reversed(made):
             try:
                 folder.rmdir()

@@ -53,13 +53,6 @@ def normalise(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.rstrip().splitlines())
 
 
-from briefgen.search import UNSTABLE as SEARCH_UNSTABLE  # noqa: E402  (Pagefind #638: left out of comparisons)
-
-
-def stable(files: dict[str, bytes]) -> dict[str, bytes]:
-    return {k: v for k, v in files.items() if not k.startswith(SEARCH_UNSTABLE)}
-
-
 def read_tree(root: Path, exclude: tuple[str, ...] = ()) -> dict[str, bytes]:
     """Every file under ``root`` (dot-files included): relative path with '/' -> bytes.
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from briefgen import cache as caching
 from briefgen.build import build
-from support import FIXTURES, SEARCH_UNSTABLE, read_tree
+from support import FIXTURES, read_tree
 
 TODAY = dt.date(2024, 1, 1)
 
@@ -23,7 +23,7 @@ def project_copy(tmp_path: Path) -> Path:
 def clean_tree(tmp_path: Path, project: Path, name: str) -> dict:
     out = tmp_path / name
     build(project, out, today=TODAY, persist=False)
-    return read_tree(out, SEARCH_UNSTABLE)
+    return read_tree(out)
 
 
 def test_second_build_reuses_every_page_and_writes_the_same_site(tmp_path):
@@ -33,7 +33,7 @@ def test_second_build_reuses_every_page_and_writes_the_same_site(tmp_path):
     assert (project / ".briefgen-cache" / "build.pickle").is_file()
     again = build(project, out, today=TODAY, persist=True)
     assert first.rendered > 0 and again.rendered == 0
-    assert read_tree(out, SEARCH_UNSTABLE) == clean_tree(tmp_path, project, "clean")
+    assert read_tree(out) == clean_tree(tmp_path, project, "clean")
 
 
 def test_an_edit_rerenders_only_what_it_touches(tmp_path):
@@ -44,7 +44,7 @@ def test_an_edit_rerenders_only_what_it_touches(tmp_path):
     actor.write_text(actor.read_text(encoding="utf-8").replace("name: ", "name: Renamed ", 1), encoding="utf-8")
     again = build(project, out, today=TODAY, persist=True)
     assert 0 < again.rendered < first.rendered
-    assert read_tree(out, SEARCH_UNSTABLE) == clean_tree(tmp_path, project, "clean")
+    assert read_tree(out) == clean_tree(tmp_path, project, "clean")
 
 
 def test_corrupt_cache_is_ignored(tmp_path):
@@ -54,7 +54,7 @@ def test_corrupt_cache_is_ignored(tmp_path):
     (project / ".briefgen-cache" / "build.pickle").write_bytes(b"\x80\x05garbage" * 10)
     result = build(project, out, today=TODAY, persist=True)
     assert result.rendered > 0
-    assert read_tree(out, SEARCH_UNSTABLE) == clean_tree(tmp_path, project, "clean")
+    assert read_tree(out) == clean_tree(tmp_path, project, "clean")
 
 
 def test_truncated_cache_is_ignored(tmp_path):
@@ -64,7 +64,7 @@ def test_truncated_cache_is_ignored(tmp_path):
     path = project / ".briefgen-cache" / "build.pickle"
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     build(project, out, today=TODAY, persist=True)
-    assert read_tree(out, SEARCH_UNSTABLE) == clean_tree(tmp_path, project, "clean")
+    assert read_tree(out) == clean_tree(tmp_path, project, "clean")
 
 
 def test_cache_from_other_code_is_not_trusted(tmp_path, monkeypatch):
@@ -109,7 +109,7 @@ def test_a_page_edited_in_the_output_is_rebuilt(tmp_path):
     page.write_bytes(b"tampered")
     result = build(project, out, today=TODAY, persist=True)
     assert result.rendered >= 1
-    assert read_tree(out, SEARCH_UNSTABLE) == clean_tree(tmp_path, project, "clean")
+    assert read_tree(out) == clean_tree(tmp_path, project, "clean")
 
 
 def test_cache_for_another_output_folder_is_not_used(tmp_path):
@@ -117,4 +117,4 @@ def test_cache_for_another_output_folder_is_not_used(tmp_path):
     build(project, tmp_path / "one", today=TODAY, persist=True)
     other = build(project, tmp_path / "two", today=TODAY, persist=True)
     assert other.rendered > 0
-    assert read_tree(tmp_path / "two", SEARCH_UNSTABLE) == clean_tree(tmp_path, project, "clean")
+    assert read_tree(tmp_path / "two") == clean_tree(tmp_path, project, "clean")
