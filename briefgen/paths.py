@@ -82,3 +82,20 @@ def absolute_url(target: str, base_url: str | None) -> str:
         return target
     root = base_url if base_url.endswith("/") else base_url + "/"
     return root + target.lstrip("/")
+
+
+def body_link(value: str, current: str, base_url: str | None) -> str:
+    """A link written by hand in Markdown, made to work where the site is read.
+
+    Site-absolute links (``/topics/x/``) become hrefs like the theme's; relative links to a folder
+    (``../other/``) get their ``index.html`` when the site has no base URL, as file:// needs;
+    external links, anchors and files are left alone.
+    """
+    if value.startswith("//") or urlsplit(value).scheme or value.startswith("#"):
+        return value
+    if value.startswith("/"):
+        return href(value, current, base_url)
+    path, hash_, fragment = value.partition("#")
+    if not base_url and (path.endswith("/") or path in ("", ".", "..")) and path:
+        return path.rstrip("/") + "/index.html" + hash_ + fragment
+    return value

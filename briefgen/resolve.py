@@ -13,7 +13,7 @@ from . import model as m
 from . import text as textmod
 from .errors import Diagnostic, did_you_mean
 from .parse import Document
-from .paths import href, site_path
+from .paths import body_link, href, site_path
 from .schema import ActorFile, Annotations, ArticleMeta, ClaimEntry, SiteConfig, TopicFile
 from .validate import field_path
 from .yamlfile import line_of
@@ -76,7 +76,7 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date) -
         if doc.body is not None:
             here = site_path("topic", ident)
             overview = textmod.render(textmod.markdown(config.allow_html), doc.body.tokens, doc.body.env, [],
-                                      lambda target, here=here: href(target, here, config.base_url))
+                                      lambda target, here=here: body_link(target, here, config.base_url))
         judgments = tuple(m.Judgment(j.text, j.confidence) for j in data.judgments)
         topics[ident] = m.Topic(ident, data.title, data.bluf or "", judgments, tuple(data.questions),
                                 tuple(data.related), overview, doc.file)
@@ -186,7 +186,7 @@ def _body(config: SiteConfig, slug: str, body, marks: list[tuple[str, str]], cla
     md = textmod.plain() if body.plain else textmod.markdown(config.allow_html)
     spec = [(quote, textmod.Mark(cid, href(site_path("claim", cid), here, config.base_url), claims[cid].statement))
             for quote, cid in marks]
-    return textmod.render(md, body.tokens, body.env, spec, lambda target: href(target, here, config.base_url))
+    return textmod.render(md, body.tokens, body.env, spec, lambda target: body_link(target, here, config.base_url))
 
 
 def _claims(entries, articles, actor_docs, problems: _Problems, ref, broken_notes: bool) -> dict[str, m.Claim]:

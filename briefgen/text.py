@@ -193,8 +193,7 @@ def render(md: MarkdownIt, tokens: list[Token], env: dict, marks: list[tuple[str
            link: Callable[[str], str] | None = None) -> str:
     """HTML of a body with each (quote, mark) highlighted where it first occurs.
 
-    ``link`` rewrites site-absolute links written by hand (``/topics/x/``) into the hrefs the page
-    needs (relative, or under the base URL's path).
+    ``link`` rewrites the links written by hand into the hrefs the page needs (paths.body_link).
     """
     tokens = [t for t in tokens if t.type != "front_matter"]
     if link is not None:
@@ -222,12 +221,12 @@ def render(md: MarkdownIt, tokens: list[Token], env: dict, marks: list[tuple[str
 
 def _relink(token: Token, link: Callable[[str], str]) -> Token:
     if token.type != "inline" or not any(c.type in ("link_open", "image") for c in token.children or []):
-        return token
+        return token  # most blocks have no link: keep the cached token
     clone = _copy(token)
     for child in clone.children or []:
         attr = "href" if child.type == "link_open" else "src" if child.type == "image" else ""
         value = child.attrGet(attr) if attr else None
-        if isinstance(value, str) and value.startswith("/") and not value.startswith("//"):
+        if isinstance(value, str):
             child.attrSet(attr, link(value))
     return clone
 

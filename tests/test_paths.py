@@ -116,3 +116,20 @@ def test_id_problem(value, problem):
 def test_suggest_id(text, expected):
     assert suggest_id(text) == expected
     assert expected == "" or id_problem(expected) == ""
+
+
+@pytest.mark.parametrize("value, base_url, expected", [
+    ("../other/", None, "../other/index.html"),          # file:// shows a folder listing otherwise
+    ("../other/#quote-c", None, "../other/index.html#quote-c"),
+    ("../other/", "https://example.org/b/", "../other/"),  # a server maps folders to index.html
+    ("/topics/t/", None, "../../topics/t/index.html"),
+    ("/topics/t/", "https://example.org/b/", "/b/topics/t/"),
+    ("https://example.org/x/", None, "https://example.org/x/"),
+    ("//cdn.example.org/x/", None, "//cdn.example.org/x/"),
+    ("#quote-c", None, "#quote-c"),
+    ("report.pdf", None, "report.pdf"),
+])
+def test_body_link(value, base_url, expected):
+    from briefgen.paths import body_link
+
+    assert body_link(value, "/articles/a/", base_url) == expected
