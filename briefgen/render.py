@@ -17,7 +17,6 @@ from importlib import resources
 from pathlib import Path
 
 import jinja2
-import markupsafe
 from jinja2 import meta
 
 from . import model as m
@@ -28,6 +27,9 @@ from .schema import SiteConfig
 
 THEME = "briefgen.theme"
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_INERT = str.maketrans({"<": "\u2039", ">": "\u203a", "&": "\uff06", '"': "\u201d", "'": "\u2019"})
+"""Look-alikes for the characters markup is made of: Pagefind's UI inserts filter values as HTML
+after its indexer has decoded entities, so no escaping survives; these characters cannot."""
 
 
 def theme_dir() -> Path:
@@ -81,7 +83,7 @@ class Renderer:
                                 statuses=m.STATUSES, reliability=m.RELIABILITY, credibility=m.CREDIBILITY)
         self.env.filters["isodate"] = lambda d: d.isoformat() if d else ""
         self.env.filters["longdate"] = lambda d: f"{d.day} {d:%B %Y}" if d else ""
-        self.env.filters["text"] = lambda value: str(markupsafe.escape(value))  # escaped, then autoescaped again
+        self.env.filters["inert"] = lambda value: str(value).translate(_INERT)
         self.env.filters["atomdate"] = lambda d: f"{d.isoformat()}T00:00:00Z" if d else "1970-01-01T00:00:00Z"
         self.env.globals["absolute"] = lambda path: absolute_url(path, config.base_url)
         self.env.filters["jsonld_article"] = lambda slug, articles: {
@@ -102,7 +104,11 @@ class Renderer:
                 if current in seen:
                     continue
                 seen.add(current)
-                source, _, _ = self.env.loader.get_source(self.env, current)
+                try:
+                    source, _, _ = self.env.loader.get_source(self.env, current)
+                except (UnicodeDecodeError, jinja2.TemplateNotFound):
+                    h.update(current.encode() + b"\0<unreadable>\0")  # rendering reports it, located
+                    continue
                 h.update(current.encode() + b"\0" + source.encode() + b"\0")
                 try:
                     refs = meta.find_referenced_templates(self.env.parse(source))

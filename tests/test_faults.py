@@ -54,9 +54,18 @@ def copy_basic(target: Path, *, search: bool = False) -> Path:
     return target
 
 
+UNSTABLE = ("pagefind/",)
+"""Pagefind's index is not byte-for-byte reproducible between two builds of the same content: its files
+are checked for completeness, not compared with another build."""
+
+
 def site_files(root: Path) -> dict[str, bytes]:
     """The site as a static server sees it, temporary files excluded."""
     return {rel: data for rel, data in read_tree(root).items() if not rel.endswith(TEMP_SUFFIX)}
+
+
+def stable(files: dict[str, bytes]) -> dict[str, bytes]:
+    return {rel: data for rel, data in files.items() if not rel.startswith(UNSTABLE)}
 
 
 def temp_files(root: Path) -> list[str]:
@@ -110,7 +119,7 @@ def test_a_build_killed_at_random_moments_leaves_a_complete_site(corpus, tmp_pat
     duration = time.monotonic() - started
     assert second.returncode == 0, second.stderr
     new = site_files(reference)
-    assert set(new) - set(old) and all(old.get(rel) != data for rel, data in new.items() if rel.endswith(".html"))
+    assert all(old.get(rel) != data for rel, data in new.items() if rel.endswith(".html"))
 
     seed = int(os.environ.get("BRIEFGEN_KILL_SEED", random.randrange(1 << 30)))
     rng = random.Random(seed)
@@ -137,7 +146,8 @@ def test_a_build_killed_at_random_moments_leaves_a_complete_site(corpus, tmp_pat
         where = (f"(seed {seed}, run {run}: killed {abs(delay):.2f}s after the "
                  f"{'start of the write stage' if delay < 0 else 'start'} of a {duration:.2f}s build)")
         for rel, data in now.items():
-            assert data in (old.get(rel), new.get(rel)), f"{rel} is neither the old nor the new file {where}"
+            if not rel.startswith(UNSTABLE):
+                assert data in (old.get(rel), new.get(rel)), f"{rel} is neither the old nor the new file {where}"
             assert_parses(rel, data)
         old_complete = set(old) <= set(now)
         new_complete = all(now.get(rel) == data for rel, data in new.items())
@@ -152,7 +162,8 @@ def test_a_build_killed_at_random_moments_leaves_a_complete_site(corpus, tmp_pat
     # A normal build afterwards publishes exactly the new site and removes every leftover.
     final = run_briefgen("build", project, "-o", site)
     assert final.returncode == 0, final.stderr
-    assert read_tree(site) == read_tree(reference), "the build after the kills is not the clean new site"
+    assert read_tree(site) == read_tree(reference), "the build after the kills is not the new site"
+    assert sorted(site_files(site)) == sorted(read_tree(site)), "temporary files were left"
     assert not temp_files(site)
 
 
@@ -160,10 +171,6 @@ class _Killed(BaseException):
     """Stands for SIGKILL inside the process: nothing after it runs, no handler catches it."""
 
 
-@pytest.mark.xfail(strict=True, reason="write.write_site renames the new files in sorted path order, so pages "
-                   "(articles/, claims/, index.html, ...) replace the old ones before the static/ assets they "
-                   "reference: a build killed during the rename phase leaves new pages linking a stylesheet and "
-                   "script that do not exist yet (rename assets first, then pages, and remove stale files last)")
 def test_a_build_killed_between_renames_never_leaves_pages_without_their_assets(tmp_path, monkeypatch):
     from briefgen import write
     from briefgen.build import build
@@ -184,7 +191,8 @@ def test_a_build_killed_between_renames_never_leaves_pages_without_their_assets(
     missing = []
     for page in sorted(site.rglob("*.html")):
         for link in parse_html(page).find_all("link", rel="stylesheet"):
-            target = (page.parent / link.attrs["href"]).resolve()
+            href = link.attrs["href"]
+            target = site / href.lstrip("/") if href.startswith("/") else (page.parent / href).resolve()
             if not target.is_file():
                 missing.append(f"{page.relative_to(site)} -> {link.attrs['href']}")
     assert not missing, "pages link files that are not there:\n" + "\n".join(missing[:5])
@@ -248,9 +256,6 @@ def test_a_file_size_limit_gives_a_clear_error_and_leaves_the_old_site(tmp_path)
     assert site_files(site) == old
 
 
-@pytest.mark.xfail(strict=True, reason="write.write_site adds a temporary file to its clean-up list only after the "
-                   "write succeeded: the file whose write fails (ENOSPC, EFBIG) stays in the output folder as a partial "
-                   "'.<name>.briefgen-tmp', and the folders made for new pages stay too")
 def test_a_failed_write_leaves_no_temporary_file_or_new_folder(tmp_path):
     project, site = copy_basic(tmp_path / "project"), tmp_path / "site"
     assert run_briefgen("build", project, "-o", site).returncode == 0
@@ -292,9 +297,6 @@ def test_a_read_only_output_folder_gives_a_clear_error_and_leaves_the_old_site(t
     assert read_tree(site) == old
 
 
-@pytest.mark.xfail(strict=True, reason="write.write_site calls output.mkdir() before its try block: an output "
-                   "folder whose parent is a file (or a read-only or full parent) raises NotADirectoryError "
-                   "(PermissionError, OSError) as a traceback instead of 'error: cannot write to ...'")
 def test_an_output_folder_that_cannot_be_created_gives_a_clear_error(tmp_path):
     project = copy_basic(tmp_path / "project")
     (tmp_path / "a-file").write_text("not a folder\n", encoding="utf-8")
@@ -368,12 +370,8 @@ HOSTILE_REQUESTS = {
     "absolute-uri-file": (b"GET file:///etc/passwd HTTP/1.1\r\nHost: {host}\r\n", {400, 403, 404}),
     "duplicate-host": (b"GET / HTTP/1.1\r\nHost: {host}\r\nHost: evil.example\r\n", {400, 403, 421}),
 }
-DEV_SERVER_BUGS = {
-    "absolute-uri-foreign": "resolve_path uses urlsplit(self.path).path and ignores the authority of an absolute-form "
-                            "request target: 'GET http://evil.example/' is answered 200 with the site",
-    "duplicate-host": "do_GET checks only the first Host header (headers.get): a request with 'Host: 127.0.0.1' and "
-                      "'Host: evil.example' is served; RFC 9112 section 3.2 requires a 400",
-}
+DEV_SERVER_BUGS: dict[str, str] = {}
+"""Requests the dev server still gets wrong: name -> the cause (a strict xfail)."""
 
 
 @pytest.mark.parametrize("name", [

@@ -14,8 +14,8 @@ that many of them build. Every run is bounded (max_examples, sizes) to stay well
 the hypothesis database is off so no files are left in the repository. Set BRIEFGEN_FUZZ_EXAMPLES
 to fuzz longer locally.
 
-Dates are drawn from 1900-2100: a year-9999 date crashes the timeline figure today (a strict
-xfail in tests/test_hostile.py, case year-9999), which would otherwise be all this test reports.
+Crashes that a strict xfail already reports (KNOWN_BUGS: a key containing '[', a date in 9999) are
+tolerated here so that the fuzzer keeps looking for new ones; generated dates stay within 1900-2100.
 """
 
 from __future__ import annotations
@@ -63,8 +63,9 @@ hostile_text = st.lists(st.one_of(st.sampled_from(SNIPPETS), st.text(max_size=12
 
 
 KNOWN_BUGS = {
-    # (exception type, file and function of the innermost frame) -> the strict xfail that covers it
+    # (exception type, file and function of the innermost frame; "*": any) -> the strict xfail that covers it
     ("IndexError", "validate.py", "_diagnostic"): "tests/test_hostile.py, case bracket-in-key",
+    ("ValueError", "figures.py", "*"): "tests/test_hostile.py, case year-9999",
 }
 known_hits: dict[str, int] = {}
 
@@ -75,7 +76,10 @@ def known_bug(exc: BaseException) -> str:
     if not frames:
         return ""
     last = frames[-1]
-    found = KNOWN_BUGS.get((type(exc).__name__, Path(last.filename).name, last.name), "")
+    where = (type(exc).__name__, Path(last.filename).name)
+    found = KNOWN_BUGS.get((*where, last.name)) or KNOWN_BUGS.get((*where, "*"), "")
+    if found == KNOWN_BUGS.get(("ValueError", "figures.py", "*")) and "out of range" not in str(exc):
+        found = ""
     if found:
         known_hits[found] = known_hits.get(found, 0) + 1
     return found
@@ -98,8 +102,8 @@ def _check_document(document: Document, file: str) -> None:
         assert d.file == file, d
         assert d.severity in ("error", "warning") and d.code and d.message, d
         assert isinstance(d.line, int) and d.line >= 0, d
-    if document.data is None and document.kind != "article":
-        assert document.diagnostics or document.kind == "config" or document.lines == {}, document
+    if document.data is None:  # a file that yields nothing says why
+        assert [d for d in document.diagnostics if d.severity == "error"], document
 
 
 # --- the loader --------------------------------------------------------------------------------------
@@ -199,7 +203,8 @@ def _no_injection(result: BuildResult, tmp: Path) -> None:
         (site.root / rel).parent.mkdir(parents=True, exist_ok=True)
         (site.root / rel).write_bytes(data)
     found = [p for rel in result.files if rel.endswith(".html")
-             for p in problems_of(rel, parse_html(result.files[rel]), site)]
+             for p in problems_of(rel, parse_html(result.files[rel]), site,
+                                  raw_bodies=result.briefing.config.allow_html)]
     assert not found, found[:10]
 
 
@@ -351,7 +356,7 @@ def test_generated_briefings_build_into_a_site_or_diagnostics():
     assert outcomes["failed"] >= 10, outcomes
 
 
-def test_mutated_fixture_files_build_into_a_site_or_diagnostics(tmp_path):
+def test_mutated_fixture_files_build_into_a_site_or_diagnostics():
     basic = FIXTURES / "valid" / "basic"
     sources = [p.relative_to(basic).as_posix() for p in sorted((basic / "content").rglob("*")) if p.is_file()]
     outcomes = {"built": 0, "failed": 0}
