@@ -123,7 +123,7 @@ def load_briefing(project: Path, *, base_url: str | None = None, strict: bool = 
     config, documents, problems = read_project(project, cache, base_url)
     if config is None:
         raise BuildFailed(problems)
-    briefing, more = resolve(config, documents, today or build_date())
+    briefing, more = resolve(config, documents, today or build_date(), cache.bodies)
     warnings = fail_if_errors(problems + more, strict)
     assert briefing is not None
     return briefing, warnings

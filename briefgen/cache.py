@@ -40,6 +40,8 @@ class Cache:
     """The folder ``written`` describes."""
     search: tuple[bytes, dict[str, bytes]] | None = None
     """(fingerprint of every indexed page, the index files)."""
+    bodies: dict = field(default_factory=dict)
+    """Rendered article texts of this process's builds (resolve's memo); not kept on disk."""
     remember: bool = True
     """Fingerprint pages so the next build can skip unchanged ones; a --no-cache build does not."""
 

@@ -27,7 +27,9 @@ class _Problems(list):
         self.append(Diagnostic("warning", code, message, doc.file, line_of(doc.lines, loc) if loc else 0, hint))
 
 
-def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date) -> tuple[m.Briefing | None, list[Diagnostic]]:
+def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
+            bodies_memo: dict | None = None) -> tuple[m.Briefing | None, list[Diagnostic]]:
+    """``bodies_memo`` (a Cache's) keeps rendered article texts between builds of one process."""
     docs = sorted(documents, key=lambda d: d.file)
     problems = _Problems(d for doc in docs for d in doc.diagnostics)
     by_kind: dict[str, dict[str, Document]] = defaultdict(dict)
@@ -164,7 +166,11 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date) -
             problems.warn("unused-actor", f"actor '{ident}' is not mentioned by any article", doc)
     if any(d.severity == "error" for d in problems):
         return None, problems
-    bodies = {slug: _body(config, slug, body, marks, claims) for slug, (body, marks) in unrendered.items()}
+    memo = bodies_memo if bodies_memo is not None else {}
+    used: dict = {}
+    bodies = {slug: _body(config, slug, body, marks, claims, memo, used) for slug, (body, marks) in unrendered.items()}
+    memo.clear()
+    memo.update(used)  # only this build's texts: the memo never outgrows the briefing
 
     ordered = dict(sorted(articles.items(), key=lambda kv: (-(kv[1].published or dt.date.min).toordinal(), kv[0])))
     briefing = _index(config, ordered, topics, actors, claims, bodies)
@@ -180,13 +186,23 @@ def _check_date(value: dt.date, today: dt.date, config: SiteConfig, problems: _P
                       "check the date, or set 'future_dates: true' in briefgen.yaml")
 
 
-def _body(config: SiteConfig, slug: str, body, marks: list[tuple[str, str]], claims: dict[str, m.Claim]) -> str:
-    """An article's text as HTML, each claim's quote marked and linked to the claim."""
+def _body(config: SiteConfig, slug: str, body, marks: list[tuple[str, str]], claims: dict[str, m.Claim],
+          memo: dict, used: dict) -> str:
+    """An article's text as HTML, each claim's quote marked and linked to the claim.
+
+    Memoised on everything the HTML depends on: the parsed text (the same object while its file is
+    unchanged: the memo holds it, so its identity cannot be reused), the marks and the settings.
+    """
     here = site_path("article", slug)
-    md = textmod.plain() if body.plain else textmod.markdown(config.allow_html)
     spec = [(quote, textmod.Mark(cid, href(site_path("claim", cid), here, config.base_url), claims[cid].statement))
             for quote, cid in marks]
-    return textmod.render(md, body.tokens, body.env, spec, lambda target: body_link(target, here, config.base_url))
+    key = (slug, tuple(spec), config.base_url, config.allow_html)
+    hit = memo.get(key)
+    if hit is None or hit[0] is not body:
+        md = textmod.plain() if body.plain else textmod.markdown(config.allow_html)
+        hit = (body, textmod.render(md, body.tokens, body.env, spec, lambda target: body_link(target, here, config.base_url)))
+    used[key] = hit
+    return hit[1]
 
 
 def _claims(entries, articles, actor_docs, problems: _Problems, ref, broken_notes: bool) -> dict[str, m.Claim]:
