@@ -21,15 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import load, model, search
 from . import cache as caching
+from . import load, model, render, search
 from .cache import Cache
 from .errors import BriefgenError, BuildFailed, Diagnostic, errors_in
 from .links import check_links
 from .pages import Page, plan, source_of
 from .paths import output_file
 from .parse import Document, parse
-from . import render
 from .render import Renderer, collect_assets
 from .resolve import resolve
 from .schema import SiteConfig
