@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -45,6 +46,15 @@ class Group(click.Group):
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             sys.exit(130)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # a bug in briefgen: say so plainly; the traceback only on request
+            if os.environ.get("BRIEFGEN_DEBUG"):
+                raise
+            err.print("internal error: ", style="bold red", end="")
+            err.print(f"{type(exc).__name__}: {exc} (this is a bug in briefgen; rerun with BRIEFGEN_DEBUG=1 "
+                      "for the traceback and report it)", markup=False, highlight=False)
+            sys.exit(2)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
