@@ -26,14 +26,6 @@ PACKED = b"pagefind_dcd"
 """The header of Pagefind's gzipped CBOR files."""
 
 
-def available() -> bool:
-    try:
-        import pagefind_bin  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def fingerprint(files: dict[str, bytes]) -> bytes:
     h = hashlib.blake2b(digest_size=20)
     for rel in sorted(files):
