@@ -85,6 +85,7 @@ def read_project(project: Path, cache: Cache, base_url: str | None = None) -> tu
     live = {s.file for s in sources} | ({source.file} if source else set())
     for stale in set(cache.parsed) - live:
         del cache.parsed[stale]
+        cache.dirty = True
     return config, documents, problems
 
 
@@ -103,6 +104,7 @@ def _parse_cached(source: load.SourceFile, cache: Cache, allow_html: bool) -> Do
         return hit[1]
     document = parse(source.kind, source.file, source.ident, raw, allow_html)
     cache.parsed[source.file] = (key, document)
+    cache.dirty = True
     return document
 
 
@@ -194,6 +196,7 @@ def search_index(files: dict[str, bytes], language: str, cache: Cache) -> dict[s
     if problems:
         raise BuildFailed(problems)
     cache.search = (key, index)
+    cache.dirty = True
     return index
 
 
@@ -227,6 +230,7 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
             cache.rendered[page.path] = (fingerprints[index], result)
     for stale in set(cache.rendered) - {p.path for p in pages}:
         del cache.rendered[stale]
+    cache.dirty = cache.dirty or bool(todo) or len(cache.rendered) != len(cache.written)
     return files, len(todo), list(problems.values())
 
 

@@ -42,6 +42,8 @@ class Cache:
     """(fingerprint of every indexed page, the index files)."""
     bodies: dict = field(default_factory=dict)
     """Rendered article texts of this process's builds (resolve's memo); not kept on disk."""
+    dirty: bool = False
+    """Something was parsed, rendered or indexed anew: the on-disk copy is out of date."""
     remember: bool = True
     """Fingerprint pages so the next build can skip unchanged ones; a --no-cache build does not."""
 
@@ -127,7 +129,7 @@ def save(project: Path, output: Path, cache: Cache) -> None:
     """Write the cache atomically; a failure only costs the next build its head start."""
     folder = project / FOLDER
     key = _key()
-    if key is None:
+    if key is None or not cache.dirty:
         return
     written = {path: (fingerprint, digest(html)) for path, (fingerprint, html) in cache.rendered.items()}
     header = _header(output)

@@ -89,28 +89,30 @@ class Mark:
     title: str
 
 
-_CLASSES = {
-    "'": "['\u2018\u2019\u201a\u201b\u2032`]",
-    '"': '["\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb]',
-    "-": "[-\u2010-\u2015\u2212]",
-    " ": r"\s+",
-}
+def _locate(text: str, folded: str, quote: str, wanted: str | None = None) -> tuple[int, int] | None:
+    """Where the quote lies in ``text`` (whose folded form is ``folded``), in original offsets.
 
-
-@lru_cache(maxsize=4096)
-def _pattern(quote: str) -> re.Pattern | None:
-    """A regex matching the quote in unfolded text: every folded character stands for its class."""
-    wanted = normalize_quote(quote)
-    return re.compile("".join(_CLASSES.get(ch) or re.escape(ch) for ch in wanted)) if wanted else None
-
-
-def _locate(text: str, folded: str, quote: str) -> tuple[int, int] | None:
-    """Where the quote lies in ``text`` (whose folded form is ``folded``), in original offsets."""
-    pattern = _pattern(quote)
-    if pattern is None or normalize_quote(quote) not in folded:
+    Folding maps characters one to one except that runs of whitespace become one space, so an
+    offset in the folded text moves right by what the runs before it lost.
+    """
+    wanted = normalize_quote(quote) if wanted is None else wanted
+    if not wanted or wanted not in folded:
         return None
-    found = pattern.search(text)
-    return (found.start(), found.end()) if found else None
+    translated = text.translate(_FOLD)
+    at = _SPACE.sub(" ", translated).find(wanted)
+    if at < 0:
+        return None
+    last = at + len(wanted) - 1  # quote and match end on a non-space: exact positions
+    start = end = None
+    lost = 0
+    for run in _SPACE.finditer(translated):
+        collapsed = run.start() - lost
+        if start is None and collapsed >= at:
+            start = at + lost
+        if collapsed >= last:
+            break
+        lost += run.end() - run.start() - 1
+    return (at + lost if start is None else start), last + lost + 1
 
 
 def _html(content: str) -> Token:
@@ -198,7 +200,7 @@ def render(md: MarkdownIt, tokens: list[Token], env: dict, marks: list[tuple[str
     tokens = [t for t in tokens if t.type != "front_matter"]
     if link is not None:
         tokens = [_relink(t, link) for t in tokens]
-    pending = list(marks)
+    pending = [(quote, normalize_quote(quote), mark) for quote, mark in marks]
     for position, token in enumerate(tokens):
         if token.type != "inline" or not pending:
             continue
@@ -206,12 +208,12 @@ def render(md: MarkdownIt, tokens: list[Token], env: dict, marks: list[tuple[str
         folded = normalize_quote(text)
         found: list[tuple[int, int, Mark]] = []
         rest = []
-        for quote, mark in pending:
-            span = _locate(text, folded, quote)
+        for quote, wanted, mark in pending:
+            span = _locate(text, folded, quote, wanted)
             if span:
                 found.append((*span, mark))
             else:
-                rest.append((quote, mark))
+                rest.append((quote, wanted, mark))
         pending = rest
         if found:
             tokens[position] = token = _copy(token)  # the parsed tokens are cached: never change them

@@ -118,3 +118,13 @@ def test_cache_for_another_output_folder_is_not_used(tmp_path):
     other = build(project, tmp_path / "two", today=TODAY, persist=True)
     assert other.rendered > 0
     assert read_tree(tmp_path / "two") == clean_tree(tmp_path, project, "clean")
+
+
+def test_a_build_that_changed_nothing_does_not_rewrite_the_cache(tmp_path):
+    project = project_copy(tmp_path)
+    out = tmp_path / "site"
+    build(project, out, today=TODAY, persist=True)
+    path = project / ".briefgen-cache" / "build.pickle"
+    before = path.stat().st_mtime_ns, path.read_bytes()
+    build(project, out, today=TODAY, persist=True)
+    assert (path.stat().st_mtime_ns, path.read_bytes()) == before
