@@ -25,7 +25,7 @@ from .parse import Document
 
 FOLDER = ".briefgen-cache"
 FILE = "build.pickle"
-FORMAT = 1
+FORMAT = 2
 
 
 @dataclass
@@ -41,7 +41,7 @@ class Cache:
     search: tuple[bytes, dict[str, bytes]] | None = None
     """(fingerprint of every indexed page, the index files)."""
     bodies: dict = field(default_factory=dict)
-    """Rendered article texts of this process's builds (resolve's memo); not kept on disk."""
+    """Rendered article texts (resolve's memo), kept while their parsed text and marks are the same."""
     dirty: bool = False
     """Something was parsed, rendered or indexed anew: the on-disk copy is out of date."""
     remember: bool = True
@@ -117,10 +117,10 @@ def load(project: Path, output: Path) -> Cache:
         mac, body = raw[len(prefix):len(prefix) + 32], raw[len(prefix) + 32:]
         if not hmac.compare_digest(mac, _sign(key, header, body)):
             return Cache()  # not written by this user's briefgen: never unpickle it
-        parsed, written, search = pickle.loads(body)
-        if not (isinstance(parsed, dict) and isinstance(written, dict)):
+        parsed, written, search, bodies = pickle.loads(body)
+        if not (isinstance(parsed, dict) and isinstance(written, dict) and isinstance(bodies, dict)):
             return Cache()
-        return Cache(parsed=parsed, written=written, output=output, search=search)
+        return Cache(parsed=parsed, written=written, output=output, search=search, bodies=bodies)
     except Exception:  # missing, truncated, corrupt, from another version: start clean
         return Cache()
 
@@ -133,7 +133,9 @@ def save(project: Path, output: Path, cache: Cache) -> None:
         return
     written = {path: (fingerprint, digest(html)) for path, (fingerprint, html) in cache.rendered.items()}
     header = _header(output)
-    body = pickle.dumps((cache.parsed, written, cache.search), protocol=pickle.HIGHEST_PROTOCOL)
+    # One pickle for all: the article texts' memo refers to the parsed documents by identity,
+    # which survives only when they are pickled together.
+    body = pickle.dumps((cache.parsed, written, cache.search, cache.bodies), protocol=pickle.HIGHEST_PROTOCOL)
     try:
         folder.mkdir(exist_ok=True)
         (folder / ".gitignore").write_text("*\n", encoding="utf-8")
