@@ -165,6 +165,7 @@ def _build(project: Path, output: Path | None, *, base_url: str | None, strict: 
            cache: Cache | None, progress: Progress | None, index_search: bool, parallel: bool) -> BuildResult:
     started = time.perf_counter()
     cache = cache if cache is not None else Cache(remember=False)
+    cache.on_disk = set()
     if cache.output is not None and output is not None and cache.output.resolve() != output.resolve():
         cache.written, cache.output = {}, None
     if output is not None:
@@ -181,7 +182,7 @@ def _build(project: Path, output: Path | None, *, base_url: str | None, strict: 
     files[".nojekyll"] = b""  # GitHub Pages: serve the site as it is, no Jekyll pass
     if briefing.config.search and index_search:
         files.update(search_index(files, briefing.config.language, cache))
-    report = write_site(output, files) if output is not None else None
+    report = write_site(output, files, cache.on_disk) if output is not None else None
     kinds = Counter(p.kind for p in pages)
     return BuildResult(briefing, dict(sorted(kinds.items())), tuple(warnings), rendered, report,
                        time.perf_counter() - started, files, tuple(pages))

@@ -42,6 +42,8 @@ class Cache:
     """(fingerprint of every indexed page, the index files)."""
     bodies: dict = field(default_factory=dict)
     """Rendered article texts (resolve's memo), kept while their parsed text and marks are the same."""
+    on_disk: set[str] = field(default_factory=set)
+    """Output files this build took back from the output folder: known to be there as they are."""
     dirty: bool = False
     """Something was parsed, rendered or indexed anew: the on-disk copy is out of date."""
     remember: bool = True
@@ -59,7 +61,10 @@ class Cache:
             html = (self.output / file).read_bytes()
         except OSError:
             return None
-        return html if digest(html) == stored[1] else None
+        if digest(html) != stored[1]:
+            return None
+        self.on_disk.add(file)
+        return html
 
 
 def digest(data: bytes) -> bytes:

@@ -38,8 +38,9 @@ def check_output(project: Path, output: Path) -> None:
         raise WriteError(f"output folder {output} looks like a briefgen project; refusing to overwrite it")
 
 
-def write_site(output: Path, files: dict[str, bytes]) -> WriteReport:
-    changed = {rel: data for rel, data in files.items() if not _same(output / rel, data)}
+def write_site(output: Path, files: dict[str, bytes], known_same: set[str] | frozenset = frozenset()) -> WriteReport:
+    """``known_same``: files the caller has just read back from ``output`` unchanged (not re-read)."""
+    changed = {rel: data for rel, data in files.items() if rel not in known_same and not _same(output / rel, data)}
     temps: list[tuple[Path, Path]] = []
     made: list[Path] = []
     try:
