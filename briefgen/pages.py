@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from . import figures
 from . import model as m
 from .paths import site_path
 
@@ -124,8 +125,6 @@ def _home(b: m.Briefing) -> Page:
 
 
 def _topics(b: m.Briefing) -> Iterable[Page]:
-    from . import figures  # build-time SVG figures of the topic page
-
     index = _Refs(b)
     for t in b.topics:
         index.topic(t)
