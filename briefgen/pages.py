@@ -93,6 +93,16 @@ def plan(b: m.Briefing) -> list[Page]:
     return pages + extras(b, pages)
 
 
+def _topic_counts(b: m.Briefing) -> dict[str, tuple[int, int]]:
+    """Articles and claims of each topic, as the topic lists show them."""
+    return {t: (len(b.topic_articles.get(t, ())), len(b.topic_claims.get(t, ()))) for t in b.topics}
+
+
+def _newest(b: m.Briefing, slugs: Iterable[str]):
+    """The latest publication date among these articles: a page's content date, or None."""
+    return max((b.articles[s].published for s in slugs if b.articles[s].published), default=None)
+
+
 def _contested(b: m.Briefing, claim_ids: Iterable[str]) -> list[tuple[str, tuple[str, ...]]]:
     """Contested claims with what they face: (claim, claims contradicting or contradicted by it)."""
     out = []
@@ -117,8 +127,7 @@ def _home(b: m.Briefing) -> Page:
     contested = _contested(b, b.claims)
     for cid, opposed in contested[:HOME_CONTESTED]:
         refs.claim(cid)
-    counts = {t: (len(b.topic_articles.get(t, ())), len(b.topic_claims.get(t, ()))) for t in b.topics}
-    ctx = refs.context(latest=latest, contested=contested, contested_shown=HOME_CONTESTED, counts=counts,
+    ctx = refs.context(latest=latest, contested=contested, contested_shown=HOME_CONTESTED, counts=_topic_counts(b),
                        totals={"articles": len(b.articles), "claims": len(b.claims), "actors": len(b.actors),
                                "topics": len(b.topics)})
     return Page("/", "home", "home.html", ctx, b.config.title)
@@ -128,8 +137,7 @@ def _topics(b: m.Briefing) -> Iterable[Page]:
     index = _Refs(b)
     for t in b.topics:
         index.topic(t)
-    counts = {t: (len(b.topic_articles.get(t, ())), len(b.topic_claims.get(t, ()))) for t in b.topics}
-    yield Page(site_path("topic"), "topics", "topics.html", index.context(counts=counts), "Topics")
+    yield Page(site_path("topic"), "topics", "topics.html", index.context(counts=_topic_counts(b)), "Topics")
     for ident, topic in b.topics.items():
         refs = _Refs(b)
         articles = b.topic_articles.get(ident, ())
@@ -169,6 +177,10 @@ def _actors(b: m.Briefing) -> Iterable[Page]:
     kinds = {k: sorted((a for a in b.actors if b.actors[a].kind == k), key=lambda a: b.actors[a].name.casefold())
              for k in ("person", "state", "organisation", "agency", "media", "group")}
     yield Page(site_path("actor"), "actors", "actors.html", index.context(counts=counts, kinds=kinds), "Actors")
+    members_of: dict[str, list[str]] = {}
+    for a, x in b.actors.items():  # one pass, not one per actor
+        if x.affiliation:
+            members_of.setdefault(x.affiliation, []).append(a)
     for ident, actor in b.actors.items():
         refs = _Refs(b)
         refs.actor(ident)
@@ -184,7 +196,7 @@ def _actors(b: m.Briefing) -> Iterable[Page]:
         peers = b.actor_peers.get(ident, ())
         for a, _ in peers:
             refs.actor(a)
-        members = tuple(a for a, x in b.actors.items() if x.affiliation == ident)
+        members = tuple(members_of.get(ident, ()))
         for a in members:
             refs.actor(a)
         roles = {slug: role for slug in articles for a, role in b.articles[slug].actors if a == ident and role}
@@ -256,9 +268,9 @@ def _feed_entries(b: m.Briefing, slugs: Iterable[str], claim_ids: Iterable[str])
     """Newest articles and claims, each as (date, kind, id); claims dated by their latest source."""
     entries = [(b.articles[s].published, "article", s) for s in slugs if b.articles[s].published]
     for cid in claim_ids:
-        dates = [b.articles[s.article].published for s in b.claims[cid].sources if b.articles[s.article].published]
-        if dates:
-            entries.append((max(dates), "claim", cid))
+        date = _newest(b, (s.article for s in b.claims[cid].sources))
+        if date:
+            entries.append((date, "claim", cid))
     entries.sort(key=lambda e: (e[0], e[1], e[2]), reverse=True)
     return entries[:FEED_SIZE]
 
@@ -280,17 +292,11 @@ def feeds(b: m.Briefing) -> Iterable[Page]:
 
 def sitemap(b: m.Briefing, pages: list[Page]) -> Page:
     """Every HTML page with the date of its newest content as lastmod (never the build time)."""
-    newest = max((a.published for a in b.articles.values() if a.published), default=None)
+    newest = _newest(b, b.articles)
     dates: dict[str, object] = {site_path("article", s): a.published for s, a in b.articles.items()}
-    for t in b.topics:
-        dates[site_path("topic", t)] = max((b.articles[s].published for s in b.topic_articles.get(t, ())
-                                            if b.articles[s].published), default=None)
-    for cid, claim in b.claims.items():
-        dates[site_path("claim", cid)] = max((b.articles[s.article].published for s in claim.sources
-                                             if b.articles[s.article].published), default=None)
-    for a in b.actors:
-        dates[site_path("actor", a)] = max((b.articles[s].published for s in b.actor_articles.get(a, ())
-                                           if b.articles[s].published), default=None)
+    dates.update({site_path("topic", t): _newest(b, b.topic_articles.get(t, ())) for t in b.topics})
+    dates.update({site_path("claim", c): _newest(b, (s.article for s in claim.sources)) for c, claim in b.claims.items()})
+    dates.update({site_path("actor", a): _newest(b, b.actor_articles.get(a, ())) for a in b.actors})
     entries = [(p.path, dates.get(p.path, newest)) for p in pages if p.path.endswith("/")]
     return Page("/sitemap.xml", "sitemap", "sitemap.xml", {"entries": entries}, "Sitemap")
 
