@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote, urlsplit
 
+from rich.markup import escape
+
 from .build import Cache, build, search_index
 from .errors import BriefgenError, BuildFailed, Diagnostic
 from .watch import Changes, watch
@@ -70,6 +72,7 @@ class Rebuilder:
     def run(self, changed: set[str] | None = None) -> None:
         started = time.perf_counter()
         what = ", ".join(sorted(changed)[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "") if changed else "initial build"
+        what = escape(what)  # file names go into rich markup
         try:
             result = build(self.project, None, base_url=self.base_url, strict=self.strict, cache=self.cache,
                            index_search=False, parallel=False)
@@ -90,7 +93,7 @@ class Rebuilder:
             return
         self.state.publish(result.files, list(result.warnings) if self.strict else [])
         ms = (time.perf_counter() - started) * 1000
-        self.log(f"[green]✓[/] {escape(what)}: {result.rendered} page(s) re-rendered of {sum(result.pages.values())}, "
+        self.log(f"[green]✓[/] {what}: {result.rendered} page(s) re-rendered of {sum(result.pages.values())}, "
                  f"{len(result.warnings)} warning(s), {ms:.0f} ms")
         if result.briefing.config.search:
             self.indexer.submit(result)
@@ -133,10 +136,6 @@ class Indexer:
             with self.state.cond:
                 if self.state.files is result.files:
                     self.state.files = {**result.files, **index}
-
-
-def escape(text: str) -> str:
-    return text.replace("[", "\\[")
 
 
 def resolve_path(files: dict[str, bytes], raw_path: str) -> tuple[str, str | None]:

@@ -103,7 +103,7 @@ def _locate(text: str, folded: str, quote: str, wanted: str | None = None) -> tu
     if at < 0:
         return None
     last = at + len(wanted) - 1  # quote and match end on a non-space: exact positions
-    start = end = None
+    start = None
     lost = 0
     for run in _SPACE.finditer(translated):
         collapsed = run.start() - lost
