@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import cache as caching
-from . import load, model, render, search
+from . import load, model, render, search, stamps
 from .cache import Cache
 from .errors import BriefgenError, BuildFailed, Diagnostic, errors_in
 from .links import check_links
@@ -40,7 +40,8 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True, slots=True)
 class BuildResult:
-    briefing: model.Briefing
+    briefing: model.Briefing | None
+    """None when the stamps showed the site already up to date."""
     pages: dict[str, int]
     """Pages built, by kind."""
     warnings: tuple[Diagnostic, ...]
@@ -136,16 +137,31 @@ def build(project: Path, output: Path | None, *, base_url: str | None = None, st
     """Run the pipeline; write into ``output`` unless it is None (the dev server serves from memory).
 
     ``persist`` keeps a cache in the project between runs (the CLI's default; --no-cache turns it
-    off); ``parallel`` renders on every core (not from the dev server's threads).
+    off), and with it the stamps that let a build whose inputs and output did not change stop at
+    once (its result then has no briefing). ``parallel`` renders on every core (not from the dev
+    server's threads).
     """
+    if not (persist and output is not None and cache is None):
+        with _no_gc_pauses():
+            return _build(project, output, base_url=base_url, strict=strict, today=today, cache=cache,
+                          progress=progress, index_search=index_search, parallel=parallel)
+    started = time.perf_counter()
+    settings = (str(project.resolve()), base_url, strict, index_search, (today or build_date()).isoformat())
+    done = stamps.unchanged(project, output, settings)
+    if done is not None:
+        return BuildResult(None, done["pages"], stamps.warnings_of(done), 0, WriteReport((), (), done["files"]),
+                           time.perf_counter() - started)
+    swept_at = stamps.now()
+    swept = stamps.inputs(project)
     with _no_gc_pauses():
-        if persist and output is not None and cache is None:
-            cache = caching.load(project, output)
+        cache = caching.load(project, output)
+        stamps.forget(project)
         result = _build(project, output, base_url=base_url, strict=strict, today=today, cache=cache,
                         progress=progress, index_search=index_search, parallel=parallel)
-        if persist and output is not None and cache is not None:
-            caching.save(project, output, cache)
-        return result
+        caching.save(project, output, cache)
+    stamps.record(project, output, settings, swept, swept_at, sorted(result.files),
+                  stamps.summary(result.pages, result.warnings, len(result.files)))
+    return result
 
 
 @contextlib.contextmanager

@@ -84,11 +84,26 @@ def code_digest() -> str:
 MAGIC = b"briefgen-cache\n"
 
 
-def _header(output: Path) -> bytes:
-    return repr((FORMAT, code_digest(), sys.version_info[:2], str(output.resolve()))).encode()
+@lru_cache(maxsize=1)
+def _libraries() -> str:
+    """Versions of the libraries that shape the output: an upgrade may change the HTML."""
+    from importlib import metadata
+
+    found = []
+    for name in ("jinja2", "markdown-it-py", "mdit-py-plugins", "pyyaml", "pydantic", "pagefind", "cbor2"):
+        try:
+            found.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name}=?")
+    return ",".join(found)
 
 
-def _key() -> bytes | None:
+def header(output: Path, settings: tuple = ()) -> bytes:
+    """What a file in the cache folder is bound to: the code, the libraries, Python, the output folder."""
+    return repr((FORMAT, code_digest(), _libraries(), sys.version_info[:2], str(output.resolve()), settings)).encode()
+
+
+def key() -> bytes | None:
     """This user's secret for signing caches, made on first use; None if it cannot be kept."""
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "briefgen"
     path = base / "cache-key"
@@ -98,30 +113,49 @@ def _key() -> bytes | None:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(os.urandom(32))
-        key = path.read_bytes()
-        return key if len(key) == 32 else None
+        found = path.read_bytes()
+        return found if len(found) == 32 else None
     except OSError:
         return None
 
 
-def _sign(key: bytes, header: bytes, body: bytes) -> bytes:
-    return hmac.new(key, header + b"\0" + body, hashlib.sha256).digest()
+def _sign(secret: bytes, head: bytes, body: bytes) -> bytes:
+    return hmac.new(secret, head + b"\0" + body, hashlib.sha256).digest()
+
+
+def read_signed(raw: bytes, secret: bytes, head: bytes) -> bytes | None:
+    """The body of a cache file if it was signed with this user's key for exactly this header."""
+    prefix = MAGIC + head + b"\n"
+    if not raw.startswith(prefix):
+        return None
+    mac, body = raw[len(prefix):len(prefix) + 32], raw[len(prefix) + 32:]
+    if not hmac.compare_digest(mac, _sign(secret, head, body)):
+        return None  # not written by this user's briefgen: never trust it
+    return body
+
+
+def write_signed(folder: Path, name: str, secret: bytes, head: bytes, body: bytes) -> None:
+    """Write atomically; a failure only costs the next build its head start."""
+    try:
+        folder.mkdir(exist_ok=True)
+        (folder / ".gitignore").write_text("*\n", encoding="utf-8")
+        temp = folder / f".{name}.{os.getpid()}.tmp"
+        with open(temp, "wb") as handle:
+            handle.write(MAGIC + head + b"\n" + _sign(secret, head, body) + body)
+        os.replace(temp, folder / name)
+    except OSError:
+        pass
 
 
 def load(project: Path, output: Path) -> Cache:
     """The cache of the last build into ``output``, or an empty one if there is none to trust."""
-    key = _key()
-    if key is None:
+    secret = key()
+    if secret is None:
         return Cache()
     try:
-        raw = (project / FOLDER / FILE).read_bytes()
-        header = _header(output)
-        prefix = MAGIC + header + b"\n"
-        if not raw.startswith(prefix):
+        body = read_signed((project / FOLDER / FILE).read_bytes(), secret, header(output))
+        if body is None:
             return Cache()
-        mac, body = raw[len(prefix):len(prefix) + 32], raw[len(prefix) + 32:]
-        if not hmac.compare_digest(mac, _sign(key, header, body)):
-            return Cache()  # not written by this user's briefgen: never unpickle it
         parsed, written, search, bodies = pickle.loads(body)
         if not (isinstance(parsed, dict) and isinstance(written, dict) and isinstance(bodies, dict)):
             return Cache()
@@ -131,25 +165,14 @@ def load(project: Path, output: Path) -> Cache:
 
 
 def save(project: Path, output: Path, cache: Cache) -> None:
-    """Write the cache atomically; a failure only costs the next build its head start."""
-    folder = project / FOLDER
-    key = _key()
-    if key is None or not cache.dirty:
+    secret = key()
+    if secret is None or not cache.dirty:
         return
     written = {path: (fingerprint, digest(html)) for path, (fingerprint, html) in cache.rendered.items()}
-    header = _header(output)
     # One pickle for all: the article texts' memo refers to the parsed documents by identity,
     # which survives only when they are pickled together.
     body = pickle.dumps((cache.parsed, written, cache.search, cache.bodies), protocol=pickle.HIGHEST_PROTOCOL)
-    try:
-        folder.mkdir(exist_ok=True)
-        (folder / ".gitignore").write_text("*\n", encoding="utf-8")
-        temp = folder / f".{FILE}.{os.getpid()}.tmp"
-        with open(temp, "wb") as handle:
-            handle.write(MAGIC + header + b"\n" + _sign(key, header, body) + body)
-        os.replace(temp, folder / FILE)
-    except OSError:
-        pass
+    write_signed(project / FOLDER, FILE, secret, header(output), body)
 
 
 def clear(project: Path) -> bool:

@@ -83,10 +83,25 @@ def build(project_dir: Path, output: Path | None, base_url: str | None, strict: 
         err.print(str(warning), markup=False, style="yellow")
     kinds = ", ".join(f"{n} {k}" for k, n in result.pages.items())
     written = result.written
-    changes = f"{len(written.written)} written, {written.unchanged} unchanged, {len(written.removed)} removed" if written else ""
-    out.print(f"Built {sum(result.pages.values())} pages into {output} ({kinds}); {changes}; "
-              f"{len(result.warnings)} warning{'s' if len(result.warnings) != 1 else ''}; {result.seconds * 1000:.0f} ms",
-              markup=False)
+    plural = "s" if len(result.warnings) != 1 else ""
+    if result.briefing is None:
+        out.print(f"Up to date: {sum(result.pages.values())} pages in {output} ({kinds}); no source, template or "
+                  f"output file changed since the last build; {len(result.warnings)} warning{plural}; "
+                  f"{result.seconds * 1000:.0f} ms", markup=False)
+    else:
+        changes = f"{len(written.written)} written, {written.unchanged} unchanged, {len(written.removed)} removed" if written else ""
+        out.print(f"Built {sum(result.pages.values())} pages into {output} ({kinds}); {changes}; "
+                  f"{len(result.warnings)} warning{plural}; {result.seconds * 1000:.0f} ms", markup=False)
+    _exit_now()
+
+
+def _exit_now() -> None:
+    """Exit without tearing down a large build's millions of objects one by one (seconds at 10,000
+    articles); everything that matters is on disk. Only when briefgen is its own process."""
+    if _own_process:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 @main.command()
@@ -218,5 +233,15 @@ def schema(directory: Path) -> None:
         out.print(f"Wrote {path}", markup=False)
 
 
+_own_process = False
+
+
+def entry() -> None:
+    """The console script and ``python -m briefgen``: briefgen owns the process."""
+    global _own_process
+    _own_process = True
+    main(prog_name="briefgen")
+
+
 if __name__ == "__main__":
-    main()
+    entry()

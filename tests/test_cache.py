@@ -93,7 +93,7 @@ def test_a_cache_this_user_did_not_sign_is_never_unpickled(tmp_path):
     build(project, out, today=TODAY, persist=True)
     path = project / ".briefgen-cache" / "build.pickle"
     marker = tmp_path / "marker"
-    header = caching.MAGIC + caching._header(out) + b"\n"
+    header = caching.MAGIC + caching.header(out) + b"\n"
     body = pickle.dumps(_Payload(marker))
     path.write_bytes(header + b"\0" * 32 + body)  # a cache shipped with a cloned project, say
     assert caching.load(project, out).parsed == {}

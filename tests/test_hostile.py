@@ -432,7 +432,7 @@ def test_a_planted_build_cache_never_runs_code(form, tmp_path):
     marker = tmp_path / "code-from-the-project-ran"
     body = pickle.dumps(_PlantedCode(marker))
     if form == "well-formed-header-forged-signature":  # everything right but the secret
-        body = caching.MAGIC + caching._header(site) + b"\n" + os.urandom(32) + body
+        body = caching.MAGIC + caching.header(site) + b"\n" + os.urandom(32) + body
     (project / CACHE_FOLDER).mkdir()
     (project / CACHE_FOLDER / "build.pickle").write_bytes(body)
     result = run_briefgen("build", project, "-o", site)

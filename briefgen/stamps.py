@@ -1,0 +1,152 @@
+"""Stat stamps of everything a build read and wrote: when none has changed, the build is done.
+
+A no-change rebuild would otherwise read, parse, resolve and plan the whole corpus only to find
+that every page is the same. Like make, ninja and git's index, this compares file stamps instead:
+(mtime, ctime, size, inode) of every source, template and theme file, of the folders holding them
+(a folder's stamp changes when a file is added, removed or renamed in it) and of every file and
+folder of the output. ctime cannot be set by programs, so an editor, ``cp -p`` or rsync that
+restores an old mtime still changes the stamp.
+
+A stamp is only evidence if the file cannot change again within the same timestamp tick: an input
+touched within ``RACY`` of the sweep makes the record untrusted (git's "racily clean" rule), and
+the next build does the real work. The record is bound to the code, the settings and the day
+(dates decide warnings), and signed like the build cache.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+from . import cache as caching
+from .errors import Diagnostic
+from .load import CONFIG_FILE
+from .render import theme_dir
+
+FILE = "stamps.json"
+FORMAT = 1
+RACY = 100_000_000
+"""Nanoseconds: more than a kernel clock tick, the granularity of timestamps on local file systems."""
+RACY_COARSE = 2_000_000_000
+"""For file systems that stamp whole seconds (FAT, some network shares)."""
+
+Stamps = dict[str, list[int]]
+
+
+def _stamp(path: str) -> list[int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino]
+
+
+def _sweep(root: Path, prefix: str, into: Stamps, depth: int | None) -> None:
+    """Stamp ``root``, its files and (to ``depth``) its folders; a missing root is stamped missing."""
+    stamp = _stamp(str(root))
+    into[prefix] = stamp or []
+    if stamp is None or not root.is_dir():
+        return
+    for dirpath, dirs, names in os.walk(root, followlinks=True):
+        rel = os.path.relpath(dirpath, root).replace(os.sep, "/")
+        level = 0 if rel == "." else rel.count("/") + 1
+        base = prefix if rel == "." else f"{prefix}/{rel}"
+        if depth is not None and level >= depth:
+            dirs[:] = []
+        for name in names + dirs:
+            path = os.path.join(dirpath, name)
+            into[f"{base}/{name}"] = _stamp(path) or []
+        dirs[:] = [d for d in dirs if d != ".git"]
+
+
+def inputs(project: Path) -> Stamps:
+    """What a build reads: the config, content/ (its folders are read one level deep), templates/, the theme."""
+    found: Stamps = {}
+    found[CONFIG_FILE] = _stamp(str(project / CONFIG_FILE)) or []
+    _sweep(project / "content", "content", found, depth=2)
+    _sweep(project / "templates", "templates", found, depth=None)
+    _sweep(theme_dir(), "(theme)", found, depth=None)
+    return found
+
+
+def outputs(output: Path, files: list[str]) -> Stamps:
+    """The written files and every folder of the output (a stray file added to one changes its stamp)."""
+    found: Stamps = {}
+    for rel in files:
+        found[rel] = _stamp(str(output / rel)) or []
+    for dirpath, dirs, _ in os.walk(output):
+        dirs[:] = [d for d in dirs if d != ".git"]
+        rel = os.path.relpath(dirpath, output).replace(os.sep, "/")
+        found[rel + "/"] = _stamp(dirpath) or []
+    return found
+
+
+def _racy(stamps: Stamps, since: int) -> bool:
+    changes = [s[1] for s in stamps.values() if s]
+    window = RACY_COARSE if all(c % 1_000_000_000 == 0 for c in changes) else RACY
+    return any(s and max(s[0], s[1]) >= since - window for s in stamps.values())
+
+
+def _path(project: Path) -> Path:
+    return project / caching.FOLDER / FILE
+
+
+def forget(project: Path) -> None:
+    """Before a build writes anything: the old record no longer describes the output."""
+    try:
+        _path(project).unlink()
+    except OSError:
+        pass
+
+
+def record(project: Path, output: Path, settings: tuple, swept: Stamps, swept_at: int, files: list[str],
+           summary: dict) -> None:
+    """Keep the stamps of a successful build, unless an input was touched too recently to trust its stamp."""
+    key = caching.key()
+    if key is None or _racy(swept, swept_at):
+        return
+    header = caching.header(output, settings)
+    body = json.dumps({"inputs": swept, "outputs": outputs(output, files), "summary": summary},
+                      separators=(",", ":")).encode()
+    caching.write_signed(project / caching.FOLDER, FILE, key, header, body)
+
+
+def unchanged(project: Path, output: Path, settings: tuple) -> dict | None:
+    """The summary of the last build if nothing it read or wrote has changed since; None otherwise."""
+    key = caching.key()
+    if key is None:
+        return None
+    try:
+        raw = _path(project).read_bytes()
+    except OSError:
+        return None
+    body = caching.read_signed(raw, key, caching.header(output, settings))
+    if body is None:
+        return None
+    try:
+        data = json.loads(body)
+        if data["inputs"] != inputs(project):
+            return None
+        for rel, stamp in data["outputs"].items():
+            if _stamp(str(output / rel.rstrip("/"))) != (stamp or None):
+                return None
+        return data["summary"]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def summary(pages: dict[str, int], warnings: tuple[Diagnostic, ...], files: int) -> dict:
+    return {"pages": pages, "files": files,
+            "warnings": [[d.severity, d.code, d.message, d.file, d.line, d.hint] for d in warnings]}
+
+
+def warnings_of(data: dict) -> tuple[Diagnostic, ...]:
+    return tuple(Diagnostic(*w) for w in data["warnings"])
+
+
+def now() -> int:
+    """The sweep's time, on the clock file systems stamp with."""
+    return time.time_ns()
+

@@ -1,0 +1,135 @@
+"""A build whose inputs and output did not change stops at once; every kind of change is noticed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from briefgen import stamps
+from briefgen.build import build
+from support import FIXTURES, read_tree, run_briefgen
+
+TODAY = dt.date(2024, 1, 1)
+
+
+def settle() -> None:
+    """Let every file's stamp age past the racy window, as it has in any real edit-build cycle."""
+    time.sleep(stamps.RACY / 1e9 + 0.05)
+
+
+@pytest.fixture
+def built(tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "valid" / "basic", project)
+    unused = project / "content" / "actors" / "nobody-at-all.yaml"
+    unused.write_text("name: Nobody At All\nkind: person\n", encoding="utf-8")  # a warning to replay
+    out = tmp_path / "site"
+    settle()
+    first = build(project, out, today=TODAY, persist=True)
+    assert first.briefing is not None
+    return project, out, first
+
+
+def again(project: Path, out: Path):
+    return build(project, out, today=TODAY, persist=True)
+
+
+def test_no_change_build_is_skipped_with_the_same_report(built):
+    project, out, first = built
+    before = read_tree(out)
+    result = again(project, out)
+    assert result.briefing is None, "nothing changed: the build should have stopped at the stamps"
+    assert result.pages == first.pages
+    assert result.warnings == first.warnings and result.warnings
+    assert read_tree(out) == before
+
+
+def edit_article(project: Path, out: Path) -> None:
+    path = next((project / "content" / "articles").glob("*.md"))
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("the", "thE", 1), encoding="utf-8")  # same size, new bytes
+
+
+def restore_mtime_like_cp_p(project: Path, out: Path) -> None:
+    path = next((project / "content" / "actors").glob("*.yaml"))
+    st = path.stat()
+    path.write_text(path.read_text(encoding="utf-8").replace("name: ", "name: X", 1), encoding="utf-8")
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+def add_article(project: Path, out: Path) -> None:
+    (project / "content" / "articles" / "late-addition.md").write_text("# Late addition\n\nA new text.\n", encoding="utf-8")
+
+
+def override_template(project: Path, out: Path) -> None:
+    (project / "templates").mkdir(exist_ok=True)
+    (project / "templates" / "robots.txt").write_text("User-agent: *\nDisallow: /\n", encoding="utf-8")
+
+
+def delete_output_page(project: Path, out: Path) -> None:
+    (out / "index.html").unlink()
+
+
+def edit_output_page(project: Path, out: Path) -> None:
+    page = out / "timeline" / "index.html"
+    data = page.read_bytes()
+    page.write_bytes(data.replace(b"<", b"{", 1))
+
+
+def add_stray_output_file(project: Path, out: Path) -> None:
+    (out / "topics" / "stray.html").write_text("stray", encoding="utf-8")
+
+
+@pytest.mark.parametrize("change", [edit_article, restore_mtime_like_cp_p, add_article, override_template,
+                                    delete_output_page, edit_output_page, add_stray_output_file])
+def test_every_change_is_noticed_and_the_site_equals_a_clean_build(built, tmp_path, change):
+    project, out, _ = built
+    change(project, out)
+    result = again(project, out)
+    assert result.briefing is not None, f"{change.__name__} went unnoticed"
+    clean = tmp_path / "clean"
+    build(project, clean, today=TODAY, persist=False)
+    assert read_tree(out) == read_tree(clean)
+
+
+def test_another_day_or_other_settings_rebuild(built):
+    project, out, _ = built
+    assert build(project, out, today=TODAY + dt.timedelta(days=1), persist=True).briefing is not None
+    assert build(project, out, today=TODAY, strict=False, base_url="https://example.org/", persist=True).briefing is not None
+
+
+def test_an_input_touched_during_the_sweep_window_is_not_trusted(built):
+    project, out, _ = built
+    record = project / ".briefgen-cache" / stamps.FILE
+    edit_article(project, out)
+    assert again(project, out).briefing is not None
+    assert not record.exists(), "the edit was too fresh for its stamp to prove anything later"
+    settle()
+    assert again(project, out).briefing is not None and record.exists()
+    assert again(project, out).briefing is None
+
+
+def test_a_tampered_record_is_ignored(built):
+    project, out, _ = built
+    record = project / ".briefgen-cache" / stamps.FILE
+    record.write_bytes(record.read_bytes().replace(b'"warnings"', b'"warnings" '))
+    assert again(project, out).briefing is not None
+
+
+def test_the_cli_says_the_site_is_up_to_date(tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "valid" / "basic", project)
+    (project / "content" / "actors" / "nobody-at-all.yaml").write_text("name: Nobody\nkind: person\n", encoding="utf-8")
+    settle()
+    first = run_briefgen("build", project)
+    second = run_briefgen("build", project)
+    assert first.returncode == second.returncode == 0, second.stderr
+    assert first.stdout.startswith("Built ")
+    assert second.stdout.startswith("Up to date: "), second.stdout
+    assert "unused-actor" in first.stderr and second.stderr == first.stderr  # the same warnings, replayed
+    assert run_briefgen("build", project, "--no-cache").stdout.startswith("Built ")
