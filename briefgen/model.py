@@ -1,7 +1,8 @@
 """The validated briefing: every reference resolved, every backlink computed. No I/O, no logic.
 
 Entities refer to each other by id; the Briefing holds them all plus the indexes (backlinks)
-that resolve.py computes once, so pages never search.
+that resolve.py computes once, so pages never search. No __slots__: page fingerprints pickle
+entities, and pickle handles plain instances in C but slotted dataclasses through Python code.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def grade_meaning(grade: str) -> str:
     return f"source {RELIABILITY[grade[0]]}, information {CREDIBILITY[grade[1]]}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Actor:
     id: str
     name: str
@@ -43,13 +44,13 @@ class Actor:
     file: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Judgment:
     text: str
     confidence: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Topic:
     id: str
     title: str
@@ -62,7 +63,7 @@ class Topic:
     file: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Source:
     """One article's report of a claim."""
 
@@ -74,7 +75,7 @@ class Source:
     """Topics this report bears on: the claim entry's own, else its article's."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Claim:
     id: str
     statement: str
@@ -96,14 +97,14 @@ class Claim:
         return min(s.grade for s in self.sources)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Link:
     title: str
     url: str
     outlet: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Event:
     date: dt.date
     text: str
@@ -111,7 +112,7 @@ class Event:
     article: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Article:
     slug: str
     title: str
@@ -132,7 +133,7 @@ class Article:
     annotations_file: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Briefing:
     config: SiteConfig
     articles: Mapping[str, Article]

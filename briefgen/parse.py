@@ -28,16 +28,48 @@ MODELS: dict[str, type[BaseModel]] = {
 
 @dataclass(frozen=True, slots=True)
 class Body:
-    """Parsed Markdown or plain text of an article or topic overview."""
+    """Parsed Markdown or plain text of an article or topic overview.
 
-    tokens: list[Token]
-    env: dict
+    What resolving needs on every build (heading, blocks, lead) is kept; the token stream, needed
+    only to render the text anew, is parsed again on demand and never pickled: it is most of a
+    document's size, and the build cache loads faster without it.
+    """
+
+    source: str
+    """The text the tokens are parsed from (for Markdown, with its front matter)."""
+    allow_html: bool
     heading: str
     """First heading (Markdown) or first line (plain text): the title when none is given."""
     blocks: tuple[str, ...]
     """Visible text of each block, what quotes are matched against."""
+    folded: tuple[str, ...]
+    """The blocks folded by text.normalize_quote: computed once per file, not once per build."""
     lead: str
     plain: bool
+    parsed: tuple[list[Token], dict] | None = field(default=None, compare=False, repr=False)
+
+    def tokens(self) -> tuple[list[Token], dict]:
+        """(tokens, env) of the text; the tokens are shared: copy before changing any."""
+        if self.parsed is None:
+            object.__setattr__(self, "parsed", _tokens(self.source, self.allow_html, self.plain))
+        assert self.parsed is not None
+        return self.parsed
+
+    def __reduce__(self):
+        return Body, (self.source, self.allow_html, self.heading, self.blocks, self.folded, self.lead, self.plain)
+
+
+def _tokens(source: str, allow_html: bool, plain: bool) -> tuple[list[Token], dict]:
+    env: dict = {}
+    md = textmod.plain() if plain else textmod.markdown(allow_html)
+    return md.parse(source, env), env
+
+
+def _body(source: str, allow_html: bool, plain: bool, heading: str | None = None) -> Body:
+    tokens, env = _tokens(source, allow_html, plain)
+    blocks = tuple(textmod.blocks(tokens))
+    return Body(source, allow_html, _first_heading(tokens) if heading is None else heading, blocks,
+                tuple(textmod.normalize_quote(b) for b in blocks), textmod.lead(tokens), plain, (tokens, env))
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +120,8 @@ def parse(kind: str, file: str, ident: str, raw: bytes, allow_html: bool = False
 
 
 def _markdown(kind: str, file: str, ident: str, text: str, allow_html: bool) -> Document:
-    md = textmod.markdown(allow_html)
-    env: dict = {}
-    tokens = md.parse(text, env)
+    body = _body(text, allow_html, plain=False)
+    tokens = body.tokens()[0]
     data: object = None
     lines: dict = {}
     problems: list[Diagnostic] = []
@@ -102,15 +133,13 @@ def _markdown(kind: str, file: str, ident: str, text: str, allow_html: bool) -> 
     model = None
     if not problems:
         model, problems = validate(MODELS[kind], data, file, lines)
-    body = Body(tokens, env, _first_heading(tokens), tuple(textmod.blocks(tokens)), textmod.lead(tokens), False)
     return Document(kind, file, ident, model, lines, body, tuple(problems))
 
 
 def _plain_article(file: str, ident: str, text: str) -> Document:
     stripped = text.lstrip("\n")
     heading, _, rest = stripped.partition("\n")
-    tokens = textmod.plain().parse(rest)
-    body = Body(tokens, {}, heading.strip(), tuple(textmod.blocks(tokens)), textmod.lead(tokens), True)
+    body = _body(rest, False, plain=True, heading=heading.strip())
     return Document("article", file, ident, ArticleMeta(), {}, body)
 
 

@@ -77,7 +77,7 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
         overview = ""
         if doc.body is not None:
             here = site_path("topic", ident)
-            overview = textmod.render(textmod.markdown(config.allow_html), doc.body.tokens, doc.body.env, [],
+            overview = textmod.render(textmod.markdown(config.allow_html), *doc.body.tokens(), [],
                                       lambda target, here=here: body_link(target, here, config.base_url))
         judgments = tuple(m.Judgment(j.text, j.confidence) for j in data.judgments)
         topics[ident] = m.Topic(ident, data.title, data.bluf or "", judgments, tuple(data.questions),
@@ -120,7 +120,7 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
         if meta.published:
             _check_date(meta.published, today, config, problems, doc, ("published",))
         marks = []
-        folded = [textmod.normalize_quote(block) for block in body.blocks] if notes.claims else []
+        folded = body.folded
         for i, entry in enumerate(notes.claims):
             if not textmod.find_quote(folded, entry.quote):
                 problems.error("quote-not-found", f"claims[{i}].quote: the quote of claim '{entry.id}' is not in the article's text",
@@ -200,7 +200,7 @@ def _body(config: SiteConfig, slug: str, body, marks: list[tuple[str, str]], cla
     hit = memo.get(key)
     if hit is None or hit[0] is not body:
         md = textmod.plain() if body.plain else textmod.markdown(config.allow_html)
-        hit = (body, textmod.render(md, body.tokens, body.env, spec, lambda target: body_link(target, here, config.base_url)))
+        hit = (body, textmod.render(md, *body.tokens(), spec, lambda target: body_link(target, here, config.base_url)))
     used[key] = hit
     return hit[1]
 
@@ -304,9 +304,10 @@ def _index(config, articles, topics, actors, claims, bodies) -> m.Briefing:
         for a in counts:
             actor_topics[a].add(t)
     topic_links: dict[str, tuple[str, ...]] = {}
+    members = {t: {a for a, _ in ranked} for t, ranked in topic_actors.items()}
     for t, topic in topics.items():
-        mine = {a for a, _ in topic_actors[t]}
-        shared = Counter({o: len(mine & {a for a, _ in topic_actors[o]}) for o in topics if o != t and o not in topic.related})
+        mine = members[t]
+        shared = Counter({o: len(mine & members[o]) for o in topics if o != t and o not in topic.related})
         topic_links[t] = tuple(topic.related) + tuple(o for o, n in _rank(shared) if n > 0)[:5]
     events = tuple(sorted((e for a in articles.values() for e in a.events), key=lambda e: (e.date, e.article, e.text)))
     return m.Briefing(

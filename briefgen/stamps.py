@@ -74,8 +74,9 @@ def inputs(project: Path) -> Stamps:
 def outputs(output: Path, files: list[str]) -> Stamps:
     """The written files and every folder of the output (a stray file added to one changes its stamp)."""
     found: Stamps = {}
+    base = str(output)
     for rel in files:
-        found[rel] = _stamp(str(output / rel)) or []
+        found[rel] = _stamp(os.path.join(base, rel)) or []
     for dirpath, dirs, _ in os.walk(output):
         dirs[:] = [d for d in dirs if d != ".git"]
         rel = os.path.relpath(dirpath, output).replace(os.sep, "/")
@@ -129,8 +130,9 @@ def unchanged(project: Path, output: Path, settings: tuple) -> dict | None:
         data = json.loads(body)
         if data["inputs"] != inputs(project):
             return None
+        base = str(output)
         for rel, stamp in data["outputs"].items():
-            if _stamp(str(output / rel.rstrip("/"))) != (stamp or None):
+            if _stamp(os.path.join(base, rel.rstrip("/"))) != (stamp or None):
                 return None
         return data["summary"]
     except (ValueError, KeyError, TypeError, AttributeError):

@@ -96,19 +96,25 @@ def _same(path: Path, data: bytes) -> bool:
 
 
 def _remove_stale(output: Path, keep: set[str]) -> list[str]:
+    """Delete what this build did not write, then the folders that left empty (bottom up)."""
     removed = []
-    for root, dirs, names in os.walk(output, topdown=False):
-        rel_root = os.path.relpath(root, output).replace(os.sep, "/")
-        rel_root = "" if rel_root == "." else rel_root + "/"
+    top = str(output)
+    emptied: set[str] = set()
+    for root, dirs, names in os.walk(top, topdown=False):
+        rel_root = root[len(top):].lstrip(os.sep).replace(os.sep, "/")
+        rel_root = rel_root + "/" if rel_root else ""
         if rel_root.split("/", 1)[0] in KEEP:
             continue
+        left = 0
         for name in names:
             rel = rel_root + name
-            if rel not in keep and rel.split("/", 1)[0] not in KEEP:
-                os.unlink(os.path.join(root, name))
-                removed.append(rel)
-        for name in dirs:
-            path = os.path.join(root, name)
-            if (rel_root + name) not in KEEP and not os.listdir(path):
-                os.rmdir(path)
+            if rel in keep or rel.split("/", 1)[0] in KEEP:
+                left += 1
+                continue
+            os.unlink(os.path.join(root, name))
+            removed.append(rel)
+        left += sum(1 for name in dirs if os.path.join(root, name) not in emptied)
+        if not left and rel_root:
+            os.rmdir(root)
+            emptied.add(root)
     return sorted(removed)
