@@ -195,7 +195,7 @@ def _build(project: Path, output: Path | None, *, base_url: str | None, strict: 
     if output is not None:
         check_output(project, output)
     briefing, warnings = load_briefing(project, base_url=base_url, strict=strict, today=today, cache=cache)
-    pages = plan(briefing)
+    pages = plan(briefing, cache.plan if cache.remember else None)
     assets = collect_assets(project)
     renderer = Renderer(project, briefing.config, assets)
     files, rendered, problems = render_pages(renderer, pages, cache, progress, parallel)
@@ -233,9 +233,16 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
     todo: list[int] = []
     salt = pickle.dumps((renderer.config.model_dump(), sorted((a.name, a.output) for a in renderer.assets.values())))
     digests: dict[int, bytes] = {}
+    prints: dict[str, tuple] = {}
     for index, page in enumerate(pages):
         if cache.remember:
-            fingerprint = _fingerprint(page, renderer.template_digest(page.template), salt, digests)
+            template = renderer.template_digest(page.template)
+            known = cache.prints.get(page.path)
+            if known is not None and known[0] is page and known[1] == template and known[2] == salt:
+                fingerprint = known[3]
+            else:
+                fingerprint = _fingerprint(page, template, salt, digests)
+            prints[page.path] = (page, template, salt, fingerprint)
             file = output_file(page.path)
             html = cache.reuse(page.path, fingerprint, file)
             if html is not None:
@@ -255,6 +262,7 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
             cache.rendered[page.path] = (fingerprints[index], result)
     for stale in set(cache.rendered) - {p.path for p in pages}:
         del cache.rendered[stale]
+    cache.prints = prints
     cache.dirty = cache.dirty or bool(todo) or len(cache.rendered) != len(cache.written)
     return files, len(todo), list(problems.values())
 

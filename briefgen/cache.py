@@ -42,6 +42,10 @@ class Cache:
     """(fingerprint of every indexed page, the index files)."""
     bodies: dict = field(default_factory=dict)
     """Rendered article texts (resolve's memo), kept while their parsed text and marks are the same."""
+    plan: dict = field(default_factory=dict)
+    """The last plan and what each entity page read (pages.plan's memo); in memory only."""
+    prints: dict[str, tuple] = field(default_factory=dict)
+    """site path -> (page, template digest, salt, fingerprint): a page the planner kept is not hashed again."""
     on_disk: set[str] = field(default_factory=set)
     """Output files this build took back from the output folder: known to be there as they are."""
     dirty: bool = False

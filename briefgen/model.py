@@ -155,6 +155,8 @@ class Briefing:
     actor_topics: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     actor_peers: Mapping[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)
     """Actors who appear in the same articles most: (actor id, shared articles)."""
+    actor_members: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Actors affiliated with an actor (a ministry's officials, a state's agencies)."""
     claim_contradicted_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     claim_supported_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     events: tuple[Event, ...] = ()

@@ -12,6 +12,7 @@ from typing import Iterable
 
 from . import figures
 from . import model as m
+from . import reads
 from .paths import site_path
 
 LATEST = 12
@@ -87,10 +88,45 @@ def source_of(b: m.Briefing, page: Page) -> str:
     return entity.file if entity is not None else ""
 
 
-def plan(b: m.Briefing) -> list[Page]:
-    pages = [_home(b), *_topics(b), *_actors(b), *_articles(b), *_claims(b), _timeline(b),
-             Page("/404.html", "404", "404.html", {}, "Page not found")]
-    return pages + extras(b, pages)
+def plan(b: m.Briefing, memo: dict | None = None) -> list[Page]:
+    """Every page of the site, in a fixed order.
+
+    ``memo`` (a Cache's, kept between the dev server's builds) holds the last plan and what each
+    entity page read of its Briefing: a page whose reads did not change is the old Page object,
+    which lets the render stage skip it without fingerprinting it again.
+    """
+    changed = reads.changes(memo["briefing"], b) if memo and "briefing" in memo else None
+    if memo and changed is not None and not changed:
+        return memo["pages"]
+    old: dict[str, tuple[Page, frozenset]] = memo.get("reads", {}) if memo else {}
+    kept: dict[str, tuple[Page, frozenset]] = {}
+
+    def entity_pages(field: str) -> list[Page]:
+        """The pages of single entities: each planned from a few entries, so each can be kept."""
+        kind, page_of = {"topics": ("topic", _topic_page), "actors": ("actor", _actor_page),
+                         "articles": ("article", _article_page), "claims": ("claim", _claim_page)}[field]
+        out = []
+        for ident in getattr(b, field):
+            path = site_path(kind, ident)
+            hit = old.get(path)
+            if hit is None or changed is None or hit[1] & changed:
+                if memo is None:
+                    out.append(page_of(b, ident))
+                    continue
+                reading = reads.Reading(b)
+                hit = (page_of(reading, ident), frozenset(reading.log))  # type: ignore[arg-type]
+            kept[path] = hit
+            out.append(hit[0])
+        return out
+
+    pages = [_home(b), _topics_index(b), *entity_pages("topics"), _actors_index(b), *entity_pages("actors"),
+             _articles_index(b), *entity_pages("articles"), _claims_index(b), *entity_pages("claims"),
+             _timeline(b), Page("/404.html", "404", "404.html", {}, "Page not found")]
+    pages += extras(b, pages)
+    if memo is not None:
+        memo.clear()
+        memo.update(briefing=b, pages=pages, reads=kept)
+    return pages
 
 
 def _topic_counts(b: m.Briefing) -> dict[str, tuple[int, int]]:
@@ -133,118 +169,126 @@ def _home(b: m.Briefing) -> Page:
     return Page("/", "home", "home.html", ctx, b.config.title)
 
 
-def _topics(b: m.Briefing) -> Iterable[Page]:
+def _topics_index(b: m.Briefing) -> Page:
     index = _Refs(b)
     for t in b.topics:
         index.topic(t)
-    yield Page(site_path("topic"), "topics", "topics.html", index.context(counts=_topic_counts(b)), "Topics")
-    for ident, topic in b.topics.items():
-        refs = _Refs(b)
-        articles = b.topic_articles.get(ident, ())
-        claim_ids = b.topic_claims.get(ident, ())
-        for slug in articles:
-            refs.article(slug)
-        for cid in claim_ids:
-            refs.claim(cid)
-        key_actors = b.topic_actors.get(ident, ())
-        for a, _ in key_actors:
-            refs.actor(a)
-        in_topic = set(articles)
-        events = [e for e in b.events if e.article in in_topic]
-        for e in events:
-            refs.event(e)
-        related = b.topic_links.get(ident, ())
-        for t in related:
-            refs.topic(t)
-        by_status = {s: [c for c in claim_ids if b.claims[c].status == s] for s in m.STATUSES}
-        links = [link for slug in articles for link in b.articles[slug].links]
-        claims = [b.claims[c] for c in claim_ids]
-        figs = {"status": figures.status_mix(ident, claims),
-                "network": figures.actor_network(ident, key_actors, b.actors, claims, events),
-                "timeline": figures.timeline(ident, events, {slug: b.articles[slug] for slug in articles})}
-        ctx = refs.context(topic=topic, topic_articles=articles, claim_ids=claim_ids, by_status=by_status,
-                           key_actors=key_actors, contested=_contested(b, claim_ids), events=events,
-                           related=related, declared=topic.related, links=list(dict.fromkeys(links)),
-                           figures=figs)
-        yield Page(site_path("topic", ident), "topic", "topic.html", ctx, topic.title)
+    return Page(site_path("topic"), "topics", "topics.html", index.context(counts=_topic_counts(b)), "Topics")
 
 
-def _actors(b: m.Briefing) -> Iterable[Page]:
+def _topic_page(b: m.Briefing, ident: str) -> Page:
+    topic = b.topics[ident]
+    refs = _Refs(b)
+    articles = b.topic_articles.get(ident, ())
+    claim_ids = b.topic_claims.get(ident, ())
+    for slug in articles:
+        refs.article(slug)
+    for cid in claim_ids:
+        refs.claim(cid)
+    key_actors = b.topic_actors.get(ident, ())
+    for a, _ in key_actors:
+        refs.actor(a)
+    # b.events filtered to the topic, in the same order, without reading every other article's events
+    events = sorted((e for slug in articles for e in b.articles[slug].events), key=lambda e: (e.date, e.article, e.text))
+    for e in events:
+        refs.event(e)
+    related = b.topic_links.get(ident, ())
+    for t in related:
+        refs.topic(t)
+    by_status = {s: [c for c in claim_ids if b.claims[c].status == s] for s in m.STATUSES}
+    links = [link for slug in articles for link in b.articles[slug].links]
+    claims = [b.claims[c] for c in claim_ids]
+    figs = {"status": figures.status_mix(ident, claims),
+            "network": figures.actor_network(ident, key_actors, b.actors, claims, events),
+            "timeline": figures.timeline(ident, events, {slug: b.articles[slug] for slug in articles})}
+    ctx = refs.context(topic=topic, topic_articles=articles, claim_ids=claim_ids, by_status=by_status,
+                       key_actors=key_actors, contested=_contested(b, claim_ids), events=events,
+                       related=related, declared=topic.related, links=list(dict.fromkeys(links)),
+                       figures=figs)
+    return Page(site_path("topic", ident), "topic", "topic.html", ctx, topic.title)
+
+
+def _actors_index(b: m.Briefing) -> Page:
     index = _Refs(b)
     for a in b.actors:
         index.actor(a)
     counts = {a: len(b.actor_articles.get(a, ())) for a in b.actors}
     kinds = {k: sorted((a for a in b.actors if b.actors[a].kind == k), key=lambda a: b.actors[a].name.casefold())
              for k in ("person", "state", "organisation", "agency", "media", "group")}
-    yield Page(site_path("actor"), "actors", "actors.html", index.context(counts=counts, kinds=kinds), "Actors")
-    members_of: dict[str, list[str]] = {}
-    for a, x in b.actors.items():  # one pass, not one per actor
-        if x.affiliation:
-            members_of.setdefault(x.affiliation, []).append(a)
-    for ident, actor in b.actors.items():
-        refs = _Refs(b)
-        refs.actor(ident)
-        by = b.actor_claims_by.get(ident, ())
-        about = b.actor_claims_about.get(ident, ())
-        for cid in (*by, *about):
-            refs.claim(cid)
-        articles = b.actor_articles.get(ident, ())
-        for slug in articles:
-            refs.article(slug)
-        for t in b.actor_topics.get(ident, ()):
-            refs.topic(t)
-        peers = b.actor_peers.get(ident, ())
-        for a, _ in peers:
-            refs.actor(a)
-        members = tuple(members_of.get(ident, ()))
-        for a in members:
-            refs.actor(a)
-        roles = {slug: role for slug in articles for a, role in b.articles[slug].actors if a == ident and role}
-        ctx = refs.context(actor=actor, claims_by=by, claims_about=about, actor_articles=articles, roles=roles,
-                           actor_topics=b.actor_topics.get(ident, ()), peers=peers, members=members)
-        yield Page(site_path("actor", ident), "actor", "actor.html", ctx, actor.name)
+    return Page(site_path("actor"), "actors", "actors.html", index.context(counts=counts, kinds=kinds), "Actors")
 
 
-def _articles(b: m.Briefing) -> Iterable[Page]:
+def _actor_page(b: m.Briefing, ident: str) -> Page:
+    actor = b.actors[ident]
+    refs = _Refs(b)
+    refs.actor(ident)
+    by = b.actor_claims_by.get(ident, ())
+    about = b.actor_claims_about.get(ident, ())
+    for cid in (*by, *about):
+        refs.claim(cid)
+    articles = b.actor_articles.get(ident, ())
+    for slug in articles:
+        refs.article(slug)
+    for t in b.actor_topics.get(ident, ()):
+        refs.topic(t)
+    peers = b.actor_peers.get(ident, ())
+    for a, _ in peers:
+        refs.actor(a)
+    members = b.actor_members.get(ident, ())
+    for a in members:
+        refs.actor(a)
+    roles = {slug: role for slug in articles for a, role in b.articles[slug].actors if a == ident and role}
+    ctx = refs.context(actor=actor, claims_by=by, claims_about=about, actor_articles=articles, roles=roles,
+                       actor_topics=b.actor_topics.get(ident, ()), peers=peers, members=members)
+    return Page(site_path("actor", ident), "actor", "actor.html", ctx, actor.name)
+
+
+def _articles_index(b: m.Briefing) -> Page:
     index = _Refs(b)
     for slug in b.articles:
         index.article(slug)
     for t in b.topics:
         index.topic(t)
-    yield Page(site_path("article"), "articles", "articles.html", index.context(), "Articles")
-    for slug, article in b.articles.items():
-        refs = _Refs(b)
-        refs.article(slug)
-        for t in article.topics:
-            refs.topic(t)
-        for a, _ in article.actors:
-            refs.actor(a)
-        for cid in article.claims:
-            refs.claim(cid)
-        for r in article.related:
-            refs.article(r)
-        for e in article.events:
-            refs.event(e)
-        quotes = {cid: next(s for s in b.claims[cid].sources if s.article == slug) for cid in article.claims}
-        ctx = refs.context(article=article, body=b.bodies[slug], quotes=quotes)
-        yield Page(site_path("article", slug), "article", "article.html", ctx, article.title)
+    return Page(site_path("article"), "articles", "articles.html", index.context(), "Articles")
 
 
-def _claims(b: m.Briefing) -> Iterable[Page]:
+def _article_page(b: m.Briefing, slug: str) -> Page:
+    article = b.articles[slug]
+    refs = _Refs(b)
+    refs.article(slug)
+    for t in article.topics:
+        refs.topic(t)
+    for a, _ in article.actors:
+        refs.actor(a)
+    for cid in article.claims:
+        refs.claim(cid)
+    for r in article.related:
+        refs.article(r)
+    for e in article.events:
+        refs.event(e)
+    quotes = {cid: next(s for s in b.claims[cid].sources if s.article == slug) for cid in article.claims}
+    ctx = refs.context(article=article, body=b.bodies[slug], quotes=quotes)
+    return Page(site_path("article", slug), "article", "article.html", ctx, article.title)
+
+
+def _claims_index(b: m.Briefing) -> Page:
     index = _Refs(b)
     for cid in b.claims:
         index.claim(cid)
     by_status = {s: [c for c in b.claims if b.claims[c].status == s] for s in m.STATUSES}
-    yield Page(site_path("claim"), "claims", "claims.html", index.context(by_status=by_status), "Claims")
-    for cid, claim in b.claims.items():
-        refs = _Refs(b)
-        refs.claim(cid)
-        topics = sorted({t for s in claim.sources for t in s.topics})
-        for t in topics:
-            refs.topic(t)
-        ctx = refs.context(claim=claim, claim_topics=topics, supported_by=b.claim_supported_by.get(cid, ()),
-                           contested=b.contested(claim))
-        yield Page(site_path("claim", cid), "claim", "claim.html", ctx, claim.statement)
+    return Page(site_path("claim"), "claims", "claims.html", index.context(by_status=by_status), "Claims")
+
+
+def _claim_page(b: m.Briefing, cid: str) -> Page:
+    claim = b.claims[cid]
+    refs = _Refs(b)
+    refs.claim(cid)
+    topics = sorted({t for s in claim.sources for t in s.topics})
+    for t in topics:
+        refs.topic(t)
+    ctx = refs.context(claim=claim, claim_topics=topics, supported_by=b.claim_supported_by.get(cid, ()),
+                       contested=b.contested(claim))
+    return Page(site_path("claim", cid), "claim", "claim.html", ctx, claim.statement)
 
 
 def _timeline(b: m.Briefing) -> Page:

@@ -304,11 +304,15 @@ def _index(config, articles, topics, actors, claims, bodies) -> m.Briefing:
         for a in counts:
             actor_topics[a].add(t)
     topic_links: dict[str, tuple[str, ...]] = {}
-    members = {t: {a for a, _ in ranked} for t, ranked in topic_actors.items()}
+    cast = {t: {a for a, _ in ranked} for t, ranked in topic_actors.items()}
     for t, topic in topics.items():
-        mine = members[t]
-        shared = Counter({o: len(mine & members[o]) for o in topics if o != t and o not in topic.related})
+        mine = cast[t]
+        shared = Counter({o: len(mine & cast[o]) for o in topics if o != t and o not in topic.related})
         topic_links[t] = tuple(topic.related) + tuple(o for o, n in _rank(shared) if n > 0)[:5]
+    members: dict[str, list[str]] = defaultdict(list)
+    for a, actor in actors.items():
+        if actor.affiliation:
+            members[actor.affiliation].append(a)
     events = tuple(sorted((e for a in articles.values() for e in a.events), key=lambda e: (e.date, e.article, e.text)))
     return m.Briefing(
         config, articles, topics, actors, claims, bodies,
@@ -321,6 +325,7 @@ def _index(config, articles, topics, actors, claims, bodies) -> m.Briefing:
         actor_claims_about={a: tuple(v) for a, v in about.items()},
         actor_topics={a: tuple(sorted(v)) for a, v in actor_topics.items()},
         actor_peers={a: _rank(c)[:8] for a, c in peers.items()},
+        actor_members={a: tuple(v) for a, v in members.items()},
         claim_contradicted_by={c: tuple(v) for c, v in contradicted.items()},
         claim_supported_by={c: tuple(v) for c, v in supported.items()},
         events=events,
