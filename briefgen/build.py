@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import gc
 import hashlib
+import io
 import os
 import pickle
 import time
@@ -125,7 +126,7 @@ def load_briefing(project: Path, *, base_url: str | None = None, strict: bool = 
     config, documents, problems = read_project(project, cache, base_url)
     if config is None:
         raise BuildFailed(problems)
-    briefing, more = resolve(config, documents, today or build_date(), cache.bodies)
+    briefing, more = resolve(config, documents, today or build_date(), cache.bodies, cache.plan.get("briefing"))
     warnings = fail_if_errors(problems + more, strict)
     assert briefing is not None
     return briefing, warnings
@@ -199,6 +200,7 @@ def _build(project: Path, output: Path | None, *, base_url: str | None, strict: 
     assets = collect_assets(project)
     renderer = Renderer(project, briefing.config, assets)
     files, rendered, problems = render_pages(renderer, pages, cache, progress, parallel)
+    _forget_old_entities(cache, briefing)
     if problems:
         raise BuildFailed(problems)
     for asset in assets.values():
@@ -231,8 +233,10 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
     files: dict[str, bytes] = {}
     fingerprints: dict[int, bytes] = {}
     todo: list[int] = []
-    salt = pickle.dumps((renderer.config.model_dump(), sorted((a.name, a.output) for a in renderer.assets.values())))
-    digests: dict[int, bytes] = {}
+    salt = _dumps((renderer.config.model_dump(), sorted((a.name, a.output) for a in renderer.assets.values())))
+    # Entity digests by identity, kept for the entities resolve carries over from build to build;
+    # the entity is stored beside its digest so that its id cannot be reused while it is known.
+    digests = cache.digests
     prints: dict[str, tuple] = {}
     for index, page in enumerate(pages):
         if cache.remember:
@@ -267,11 +271,19 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
     return files, len(todo), list(problems.values())
 
 
+def _forget_old_entities(cache: Cache, b: model.Briefing) -> None:
+    """Drop the digests of entities no longer in the briefing, once they outnumber the live ones."""
+    live = len(b.articles) + len(b.claims) + len(b.actors) + len(b.topics)
+    if len(cache.digests) > 2 * live + 1000:
+        ids = {id(e) for entities in (b.articles, b.claims, b.actors, b.topics) for e in entities.values()}
+        cache.digests = {key: value for key, value in cache.digests.items() if key in ids}
+
+
 REFS = ("actors", "articles", "topics", "claims")
 """Context keys holding {id: entity}: hashed through per-entity digests computed once per build."""
 
 
-def _fingerprint(page: Page, template_digest: str, salt: bytes, digests: dict[int, bytes]) -> bytes:
+def _fingerprint(page: Page, template_digest: str, salt: bytes, digests: dict[int, tuple[object, bytes]]) -> bytes:
     h = hashlib.blake2b(salt, digest_size=20)
     h.update(template_digest.encode())
     rest = {}
@@ -280,13 +292,24 @@ def _fingerprint(page: Page, template_digest: str, salt: bytes, digests: dict[in
             h.update(key.encode())
             for ident, entity in value.items():
                 known = digests.get(id(entity))
-                if known is None:
-                    known = digests[id(entity)] = hashlib.blake2b(pickle.dumps(entity, protocol=5), digest_size=16).digest()
-                h.update(ident.encode() + known)
+                if known is None or known[0] is not entity:
+                    known = digests[id(entity)] = (entity, hashlib.blake2b(_dumps(entity), digest_size=16).digest())
+                h.update(ident.encode() + known[1])
         else:
             rest[key] = value
-    h.update(pickle.dumps((page.path, page.kind, page.template, page.title, rest), protocol=5))
+    h.update(_dumps((page.path, page.kind, page.template, page.title, rest)))
     return h.digest()
+
+
+def _dumps(value: object) -> bytes:
+    """Pickle by value alone: without the memo, equal values give equal bytes whether or not
+    they share objects (a date read twice, a string interned once), so a fingerprint changes only
+    when what the page shows does."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True
+    pickler.dump(value)
+    return buffer.getvalue()
 
 
 def build_date() -> dt.date:

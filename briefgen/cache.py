@@ -46,6 +46,8 @@ class Cache:
     """The last plan and what each entity page read (pages.plan's memo); in memory only."""
     prints: dict[str, tuple] = field(default_factory=dict)
     """site path -> (page, template digest, salt, fingerprint): a page the planner kept is not hashed again."""
+    digests: dict[int, tuple[object, bytes]] = field(default_factory=dict)
+    """id(entity) -> (entity, digest) of the entities fingerprinted so far (pruned as they go)."""
     on_disk: set[str] = field(default_factory=set)
     """Output files this build took back from the output folder: known to be there as they are."""
     dirty: bool = False

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from . import model as m
 from . import text as textmod
@@ -28,8 +28,12 @@ class _Problems(list):
 
 
 def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
-            bodies_memo: dict | None = None) -> tuple[m.Briefing | None, list[Diagnostic]]:
-    """``bodies_memo`` (a Cache's) keeps rendered article texts between builds of one process."""
+            bodies_memo: dict | None = None, previous: m.Briefing | None = None) -> tuple[m.Briefing | None, list[Diagnostic]]:
+    """``bodies_memo`` (a Cache's) keeps rendered article texts between builds of one process.
+
+    ``previous``: the last build's Briefing. Entities equal to its entities are its objects, so
+    the stages after this one can tell what is unchanged by identity instead of comparing again.
+    """
     docs = sorted(documents, key=lambda d: d.file)
     problems = _Problems(d for doc in docs for d in doc.diagnostics)
     by_kind: dict[str, dict[str, Document]] = defaultdict(dict)
@@ -172,12 +176,24 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
     memo.clear()
     memo.update(used)  # only this build's texts: the memo never outgrows the briefing
 
+    if previous is not None:
+        articles = _kept(previous.articles, articles)
+        topics, actors, claims = _kept(previous.topics, topics), _kept(previous.actors, actors), _kept(previous.claims, claims)
     ordered = dict(sorted(articles.items(), key=lambda kv: (-(kv[1].published or dt.date.min).toordinal(), kv[0])))
     briefing = _index(config, ordered, topics, actors, claims, bodies)
     for ident, topic in topics.items():
         if not briefing.topic_articles.get(ident):
             problems.warn("empty-topic", f"topic '{ident}' has no articles", topic_docs[ident])
     return briefing, problems
+
+
+def _kept(before: Mapping[str, object], now: dict[str, object]) -> dict[str, object]:
+    """``now`` with each entity equal to the one ``before`` replaced by that same object."""
+    out = {}
+    for key, entity in now.items():
+        old = before.get(key)
+        out[key] = old if old is not None and old == entity else entity
+    return out
 
 
 def _check_date(value: dt.date, today: dt.date, config: SiteConfig, problems: _Problems, doc: Document, loc: tuple) -> None:
