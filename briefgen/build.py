@@ -70,7 +70,7 @@ def read_project(project: Path, cache: Cache, base_url: str | None = None) -> tu
                                    source.file, hint="copy the settings into the project instead"))
         return None, [], problems
     if source is not None:
-        config_doc = _parse_cached(source, cache, allow_html=False)
+        config_doc = _parse_cached(source, cache, False, stamps.now())
         problems.extend(config_doc.diagnostics)
     config = config_doc.data if config_doc is not None else SiteConfig()
     if config is None:
@@ -83,7 +83,8 @@ def read_project(project: Path, cache: Cache, base_url: str | None = None) -> tu
         config = checked
     sources, found = load.discover(project)
     problems.extend(found)
-    documents = [_parse_cached(s, cache, config.allow_html) for s in sources]
+    swept_at = stamps.now()
+    documents = [_parse_cached(s, cache, config.allow_html, swept_at) for s in sources]
     live = {s.file for s in sources} | ({source.file} if source else set())
     for stale in set(cache.parsed) - live:
         del cache.parsed[stale]
@@ -91,22 +92,27 @@ def read_project(project: Path, cache: Cache, base_url: str | None = None) -> tu
     return config, documents, problems
 
 
-def _parse_cached(source: load.SourceFile, cache: Cache, allow_html: bool) -> Document:
+def _parse_cached(source: load.SourceFile, cache: Cache, allow_html: bool, swept_at: int) -> Document:
     """Parse a file, or reuse its last parse when its bytes are the same.
 
-    Keyed on content, not on mtime: editors, `cp -p`, rsync and coarse file systems can change a
+    A file whose stat stamp (mtime, ctime, size, inode) is the one recorded when it was last read,
+    long enough after its last change to be proof (stamps.settled), is not read again. Otherwise
+    the parse is keyed on content: editors, `cp -p`, rsync and coarse file systems can change a
     file without changing its mtime or size.
     """
+    hit = cache.parsed.get(source.file)
+    found = stamps.stamp(str(source.path))
+    if hit is not None and hit[0][1] == allow_html and hit[2] is not None and hit[2] == found:
+        return hit[1]
     raw = load.read(source)
     if isinstance(raw, Diagnostic):
         return Document(source.kind, source.file, source.ident, None, diagnostics=(raw,))
     key = (hashlib.blake2b(raw, digest_size=20).digest(), allow_html)
-    hit = cache.parsed.get(source.file)
-    if hit is not None and hit[0] == key:
-        return hit[1]
-    document = parse(source.kind, source.file, source.ident, raw, allow_html)
-    cache.parsed[source.file] = (key, document)
-    cache.dirty = True
+    document = hit[1] if hit is not None and hit[0] == key else parse(source.kind, source.file, source.ident, raw, allow_html)
+    proof = found if stamps.settled(found, swept_at) else None
+    if hit is None or hit[1] is not document or hit[2] != proof:
+        cache.parsed[source.file] = (key, document, proof)
+        cache.dirty = True
     return document
 
 
@@ -198,7 +204,7 @@ def _build(project: Path, output: Path | None, *, base_url: str | None, strict: 
     briefing, warnings = load_briefing(project, base_url=base_url, strict=strict, today=today, cache=cache)
     pages = plan(briefing, cache.plan if cache.remember else None)
     assets = collect_assets(project)
-    renderer = Renderer(project, briefing.config, assets)
+    renderer = _renderer(project, briefing.config, assets, cache)
     files, rendered, problems = render_pages(renderer, pages, cache, progress, parallel)
     _forget_old_entities(cache, briefing)
     if problems:
@@ -212,6 +218,15 @@ def _build(project: Path, output: Path | None, *, base_url: str | None, strict: 
     kinds = Counter(p.kind for p in pages)
     return BuildResult(briefing, dict(sorted(kinds.items())), tuple(warnings), rendered, report,
                        time.perf_counter() - started, files, tuple(pages))
+
+
+def _renderer(project: Path, config: SiteConfig, assets: dict, cache: Cache) -> Renderer:
+    """The last build's renderer if it was made for the same settings and assets (the dev server)."""
+    last = cache.renderer
+    if last is not None and last.project == project and last.config == config and last.assets == assets:
+        return last.fresh()
+    cache.renderer = Renderer(project, config, assets) if cache.remember else None
+    return cache.renderer or Renderer(project, config, assets)
 
 
 def search_index(files: dict[str, bytes], language: str, cache: Cache) -> dict[str, bytes]:

@@ -25,13 +25,13 @@ from .parse import Document
 
 FOLDER = ".briefgen-cache"
 FILE = "build.pickle"
-FORMAT = 2
+FORMAT = 3
 
 
 @dataclass
 class Cache:
-    parsed: dict[str, tuple[tuple, Document]] = field(default_factory=dict)
-    """file -> ((content hash, allow_html), document)."""
+    parsed: dict[str, tuple[tuple, Document, list[int] | None]] = field(default_factory=dict)
+    """file -> ((content hash, allow_html), document, stat stamp if it proves the file unchanged)."""
     rendered: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)
     """site path -> (fingerprint, html), from this process's builds."""
     written: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)
@@ -48,6 +48,8 @@ class Cache:
     """site path -> (page, template digest, salt, fingerprint): a page the planner kept is not hashed again."""
     digests: dict[int, tuple[object, bytes]] = field(default_factory=dict)
     """id(entity) -> (entity, digest) of the entities fingerprinted so far (pruned as they go)."""
+    renderer: object = None
+    """The last build's render.Renderer, reused while the settings and assets are the same."""
     on_disk: set[str] = field(default_factory=set)
     """Output files this build took back from the output folder: known to be there as they are."""
     dirty: bool = False

@@ -92,6 +92,29 @@ class Renderer:
         self.env.globals["feed_id"] = lambda path: (absolute_url(path, config.base_url) if config.base_url
                                                     else f"urn:briefgen:{suggest_id(config.title) or 'site'}:{path}")
         self._digests: dict[str, str] = {}
+        self._known = self._sources()
+        self._refs: dict[str, list[str]] = {}
+        """Template source -> the templates it references: parsing is the slow part, sources rarely change."""
+
+    def fresh(self) -> Renderer:
+        """This renderer for a new build: compiled templates are kept unless a template file was
+        added, removed or changed (Jinja's own check looks at mtimes only, and never notices a
+        new project template overriding a cached theme one)."""
+        self._digests = {}
+        sources = self._sources()
+        if sources != self._known:
+            self.env.cache.clear()  # type: ignore[union-attr]
+            self._known = sources
+        return self
+
+    def _sources(self) -> tuple:
+        found = []
+        for name in self.env.loader.list_templates():  # type: ignore[union-attr]
+            try:
+                found.append((name, self.env.loader.get_source(self.env, name)[0]))  # type: ignore[union-attr]
+            except (UnicodeDecodeError, jinja2.TemplateNotFound, OSError):
+                found.append((name, None))
+        return tuple(found)
 
     def template_digest(self, name: str) -> str:
         """Hash of a template and every template it extends, includes or imports."""
@@ -110,11 +133,13 @@ class Renderer:
                     h.update(current.encode() + b"\0<unreadable>\0")  # rendering reports it, located
                     continue
                 h.update(current.encode() + b"\0" + source.encode() + b"\0")
-                try:
-                    refs = meta.find_referenced_templates(self.env.parse(source))
-                except jinja2.TemplateSyntaxError:
-                    refs = []
-                todo.extend(sorted(r for r in refs if r))
+                if source not in self._refs:
+                    try:
+                        found = meta.find_referenced_templates(self.env.parse(source))
+                        self._refs[source] = sorted(r for r in found if r)
+                    except jinja2.TemplateSyntaxError:
+                        self._refs[source] = []
+                todo.extend(self._refs[source])
             self._digests[name] = h.hexdigest()
         return self._digests[name]
 

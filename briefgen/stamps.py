@@ -35,7 +35,7 @@ RACY_COARSE = 2_000_000_000
 Stamps = dict[str, list[int]]
 
 
-def _stamp(path: str) -> list[int] | None:
+def stamp(path: str) -> list[int] | None:
     try:
         st = os.stat(path)
     except OSError:
@@ -45,7 +45,7 @@ def _stamp(path: str) -> list[int] | None:
 
 def _sweep(root: Path, prefix: str, into: Stamps, depth: int | None) -> None:
     """Stamp ``root``, its files and (to ``depth``) its folders; a missing root is stamped missing."""
-    stamp = _stamp(str(root))
+    stamp = stamp(str(root))
     into[prefix] = stamp or []
     if stamp is None or not root.is_dir():
         return
@@ -57,14 +57,14 @@ def _sweep(root: Path, prefix: str, into: Stamps, depth: int | None) -> None:
             dirs[:] = []
         for name in names + dirs:
             path = os.path.join(dirpath, name)
-            into[f"{base}/{name}"] = _stamp(path) or []
+            into[f"{base}/{name}"] = stamp(path) or []
         dirs[:] = [d for d in dirs if d != ".git"]
 
 
 def inputs(project: Path) -> Stamps:
     """What a build reads: the config, content/ (its folders are read one level deep), templates/, the theme."""
     found: Stamps = {}
-    found[CONFIG_FILE] = _stamp(str(project / CONFIG_FILE)) or []
+    found[CONFIG_FILE] = stamp(str(project / CONFIG_FILE)) or []
     _sweep(project / "content", "content", found, depth=2)
     _sweep(project / "templates", "templates", found, depth=None)
     _sweep(theme_dir(), "(theme)", found, depth=None)
@@ -76,11 +76,11 @@ def outputs(output: Path, files: list[str]) -> Stamps:
     found: Stamps = {}
     base = str(output)
     for rel in files:
-        found[rel] = _stamp(os.path.join(base, rel)) or []
+        found[rel] = stamp(os.path.join(base, rel)) or []
     for dirpath, dirs, _ in os.walk(output):
         dirs[:] = [d for d in dirs if d != ".git"]
         rel = os.path.relpath(dirpath, output).replace(os.sep, "/")
-        found[rel + "/"] = _stamp(dirpath) or []
+        found[rel + "/"] = stamp(dirpath) or []
     return found
 
 
@@ -88,6 +88,14 @@ def _racy(stamps: Stamps, since: int) -> bool:
     changes = [s[1] for s in stamps.values() if s]
     window = RACY_COARSE if all(c % 1_000_000_000 == 0 for c in changes) else RACY
     return any(s and max(s[0], s[1]) >= since - window for s in stamps.values())
+
+
+def settled(found: list[int] | None, since: int) -> bool:
+    """Whether one file's stamp, taken at ``since``, proves later that the file did not change."""
+    if not found:
+        return False
+    window = RACY_COARSE if found[1] % 1_000_000_000 == 0 else RACY
+    return max(found[0], found[1]) < since - window
 
 
 def _path(project: Path) -> Path:
@@ -132,7 +140,7 @@ def unchanged(project: Path, output: Path, settings: tuple) -> dict | None:
             return None
         base = str(output)
         for rel, stamp in data["outputs"].items():
-            if _stamp(os.path.join(base, rel.rstrip("/"))) != (stamp or None):
+            if stamp(os.path.join(base, rel.rstrip("/"))) != (stamp or None):
                 return None
         return data["summary"]
     except (ValueError, KeyError, TypeError, AttributeError):

@@ -364,3 +364,31 @@ def test_same_size_edit_within_same_mtime_tick_is_seen(tmp_path: Path):
     """Regression: the parse cache was keyed on (mtime_ns, size), so a same-size edit in the same
     mtime tick (coarse file systems, cp -p, rsync -t, tar x) was served from the stale parse."""
     _same_size_edit(tmp_path, keep_mtime=True)
+
+
+def test_template_edit_within_same_mtime_tick_is_seen(tmp_path: Path):
+    """The dev server keeps its Jinja environment between builds; Jinja itself notices only a new
+    mtime, so a same-tick edit must still reach the compiled template."""
+    project = make_project(tmp_path)
+    template = project / "templates" / "topic.html"
+    cache = Cache()
+    build(project, None, cache=cache, today=TODAY)
+    before = template.stat()
+    text = template.read_text(encoding="utf-8")
+    template.write_text(text.replace("topic marker 0", "topic marker 9"), encoding="utf-8")
+    os.utime(template, ns=(before.st_atime_ns, before.st_mtime_ns))
+    incremental = build(project, None, cache=cache, today=TODAY)
+    assert any(b"topic marker 9" in data for data in incremental.files.values())
+    assert incremental.files == build(project, None, cache=Cache(), today=TODAY).files
+
+
+def test_new_project_template_overrides_a_compiled_theme_template(tmp_path: Path):
+    project = make_project(tmp_path)
+    cache = Cache()
+    build(project, None, cache=cache, today=TODAY)
+    theme_actor = (theme_dir() / "actor.html").read_text(encoding="utf-8")
+    (project / "templates" / "actor.html").write_text(
+        theme_actor.replace("{% block main %}", '{% block main %}<p class="marker">actor override</p>', 1), encoding="utf-8")
+    incremental = build(project, None, cache=cache, today=TODAY)
+    assert any(b"actor override" in data for path, data in incremental.files.items() if path.startswith("actors/"))
+    assert incremental.files == build(project, None, cache=Cache(), today=TODAY).files
