@@ -45,9 +45,9 @@ def stamp(path: str) -> list[int] | None:
 
 def _sweep(root: Path, prefix: str, into: Stamps, depth: int | None) -> None:
     """Stamp ``root``, its files and (to ``depth``) its folders; a missing root is stamped missing."""
-    stamp = stamp(str(root))
-    into[prefix] = stamp or []
-    if stamp is None or not root.is_dir():
+    top = stamp(str(root))
+    into[prefix] = top or []
+    if top is None or not root.is_dir():
         return
     for dirpath, dirs, names in os.walk(root, followlinks=True):
         rel = os.path.relpath(dirpath, root).replace(os.sep, "/")
@@ -139,8 +139,8 @@ def unchanged(project: Path, output: Path, settings: tuple) -> dict | None:
         if data["inputs"] != inputs(project):
             return None
         base = str(output)
-        for rel, stamp in data["outputs"].items():
-            if stamp(os.path.join(base, rel.rstrip("/"))) != (stamp or None):
+        for rel, recorded in data["outputs"].items():
+            if stamp(os.path.join(base, rel.rstrip("/"))) != (recorded or None):
                 return None
         return data["summary"]
     except (ValueError, KeyError, TypeError, AttributeError):
