@@ -128,11 +128,12 @@ def fail_if_errors(diagnostics: list[Diagnostic], strict: bool) -> list[Diagnost
 def load_briefing(project: Path, *, base_url: str | None = None, strict: bool = False, today: dt.date | None = None,
                   cache: Cache | None = None) -> tuple[model.Briefing, list[Diagnostic]]:
     """Every stage up to a resolved Briefing: the sources read, parsed, validated and linked."""
-    cache = cache if cache is not None else Cache()
+    cache = cache if cache is not None else Cache(plan=None)
     config, documents, problems = read_project(project, cache, base_url)
     if config is None:
         raise BuildFailed(problems)
-    briefing, more = resolve(config, documents, today or build_date(), cache.bodies, cache.plan.get("briefing"))
+    briefing, more = resolve(config, documents, today or build_date(), cache.bodies,
+                           cache.plan.get("briefing") if cache.plan else None)
     warnings = fail_if_errors(problems + more, strict)
     assert briefing is not None
     return briefing, warnings
@@ -195,7 +196,7 @@ def _no_gc_pauses(one_shot: bool = False):
 def _build(project: Path, output: Path | None, *, base_url: str | None, strict: bool, today: dt.date | None,
            cache: Cache | None, progress: Progress | None, index_search: bool, parallel: bool) -> BuildResult:
     started = time.perf_counter()
-    cache = cache if cache is not None else Cache(remember=False)
+    cache = cache if cache is not None else Cache(remember=False, plan=None)
     cache.on_disk = set()
     if cache.output is not None and output is not None and cache.output.resolve() != output.resolve():
         cache.written, cache.output = {}, None

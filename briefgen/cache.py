@@ -42,8 +42,9 @@ class Cache:
     """(fingerprint of every indexed page, the index files)."""
     bodies: dict = field(default_factory=dict)
     """Rendered article texts (resolve's memo), kept while their parsed text and marks are the same."""
-    plan: dict = field(default_factory=dict)
-    """The last plan and what each entity page read (pages.plan's memo); in memory only."""
+    plan: dict | None = field(default_factory=dict)
+    """The last plan and what each entity page read (pages.plan's memo), for the next build of the
+    same process; None where there is no next build to serve (the CLI), as recording costs time."""
     prints: dict[str, tuple] = field(default_factory=dict)
     """site path -> (page, template digest, salt, fingerprint): a page the planner kept is not hashed again."""
     digests: dict[int, tuple[object, bytes]] = field(default_factory=dict)
@@ -159,17 +160,17 @@ def load(project: Path, output: Path) -> Cache:
     """The cache of the last build into ``output``, or an empty one if there is none to trust."""
     secret = key()
     if secret is None:
-        return Cache()
+        return Cache(plan=None)
     try:
         body = read_signed((project / FOLDER / FILE).read_bytes(), secret, header(output))
         if body is None:
-            return Cache()
+            return Cache(plan=None)
         parsed, written, search, bodies = pickle.loads(body)
         if not (isinstance(parsed, dict) and isinstance(written, dict) and isinstance(bodies, dict)):
-            return Cache()
-        return Cache(parsed=parsed, written=written, output=output, search=search, bodies=bodies)
+            return Cache(plan=None)
+        return Cache(parsed=parsed, written=written, output=output, search=search, bodies=bodies, plan=None)
     except Exception:  # missing, truncated, corrupt, from another version: start clean
-        return Cache()
+        return Cache(plan=None)
 
 
 def save(project: Path, output: Path, cache: Cache) -> None:

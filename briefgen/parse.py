@@ -40,10 +40,9 @@ class Body:
     allow_html: bool
     heading: str
     """First heading (Markdown) or first line (plain text): the title when none is given."""
-    blocks: tuple[str, ...]
-    """Visible text of each block, what quotes are matched against."""
     folded: tuple[str, ...]
-    """The blocks folded by text.normalize_quote: computed once per file, not once per build."""
+    """The visible text of each block, folded by text.normalize_quote: what quotes are matched
+    against, computed once per file rather than once per build."""
     lead: str
     plain: bool
     parsed: tuple[list[Token], dict] | None = field(default=None, compare=False, repr=False)
@@ -56,7 +55,7 @@ class Body:
         return self.parsed
 
     def __reduce__(self):
-        return Body, (self.source, self.allow_html, self.heading, self.blocks, self.folded, self.lead, self.plain)
+        return Body, (self.source, self.allow_html, self.heading, self.folded, self.lead, self.plain)
 
 
 def _tokens(source: str, allow_html: bool, plain: bool) -> tuple[list[Token], dict]:
@@ -67,9 +66,9 @@ def _tokens(source: str, allow_html: bool, plain: bool) -> tuple[list[Token], di
 
 def _body(source: str, allow_html: bool, plain: bool, heading: str | None = None) -> Body:
     tokens, env = _tokens(source, allow_html, plain)
-    blocks = tuple(textmod.blocks(tokens))
-    return Body(source, allow_html, _first_heading(tokens) if heading is None else heading, blocks,
-                tuple(textmod.normalize_quote(b) for b in blocks), textmod.lead(tokens), plain, (tokens, env))
+    return Body(source, allow_html, _first_heading(tokens) if heading is None else heading,
+                tuple(textmod.normalize_quote(b) for b in textmod.blocks(tokens)), textmod.lead(tokens), plain,
+                (tokens, env))
 
 
 @dataclass(frozen=True, slots=True)

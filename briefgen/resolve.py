@@ -105,7 +105,7 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
             continue
         body = doc.body
         title = meta.title or body.heading or slug
-        if not any(block.strip() for block in body.blocks):
+        if not any(body.folded):
             problems.warn("empty-article", "the article has no text", doc)
         notes = notes or Annotations()
         where = side or doc
