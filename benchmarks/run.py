@@ -269,10 +269,12 @@ class Run:
 
 
 class TreeMemory(threading.Thread):
-    """Samples the summed RSS of a process and all its descendants (every 100 ms, with psutil).
+    """Samples the memory of a process and all its descendants (every 100 ms, with psutil).
 
     ru_maxrss only gives the largest single process; a tool that renders in a process pool or
-    runs helper programs holds the sum of them all at once."""
+    runs helper programs holds the sum of them all at once. Each process counts its proportional
+    set size (PSS, Linux): pages that forked workers share with their parent, copy-on-write, are
+    counted once across the tree, not once per process as a sum of RSS would."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
@@ -291,15 +293,22 @@ class TreeMemory(threading.Thread):
                 return
             for p in procs:
                 try:
-                    total += p.memory_info().rss
+                    total += _pss(p)
                 except psutil.Error:
                     pass
             self.peak_kb = max(self.peak_kb, total // 1024)
 
 
+def _pss(process) -> int:
+    try:
+        return process.memory_full_info().pss
+    except (AttributeError, psutil.AccessDenied):  # not Linux, or not allowed to read smaps
+        return process.memory_info().rss
+
+
 def run_child(cmd: list[str], cwd: Path, env: dict, timeout: float, log: Path) -> tuple[Run, str]:
     """Run one build: wall time; CPU time of the child and every descendant it waited for
-    (os.wait4); peak memory, the larger of the sampled process-tree sum and ru_maxrss."""
+    (os.wait4); peak memory, the larger of the sampled process-tree PSS sum and ru_maxrss."""
     with open(log, "wb") as out:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
@@ -590,7 +599,7 @@ def size_table(size: int, tools: list[Tool], results: dict, serve: dict, extra: 
     for key, label in SCENARIOS.items():  # steadier than wall time on a busy machine
         row(f"CPU time (user+sys), {label}",
             {n: [r.cpu for r in results.get(n, {}).get(key, []) if r.ok] for n in names})
-    row("peak memory, cold build (RSS of the process tree)",
+    row("peak memory, cold build (PSS of the process tree)",
         {n: [r.maxrss_kb / 1024 for r in results.get(n, {}).get("cold", []) if r.ok] for n in names},
         fmt=lambda mb: f"{mb:.0f} MB")
     row("peak memory, any build", {n: [max((r.maxrss_kb / 1024 for s in results.get(n, {}).values()

@@ -83,6 +83,7 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
             here = site_path("topic", ident)
             overview = textmod.render(textmod.markdown(config.allow_html), *doc.body.tokens(), [],
                                       lambda target, here=here: body_link(target, here, config.base_url))
+            doc.body.release()
         judgments = tuple(m.Judgment(j.text, j.confidence) for j in data.judgments)
         topics[ident] = m.Topic(ident, data.title, data.bluf or "", judgments, tuple(data.questions),
                                 tuple(data.related), overview, doc.file)
@@ -217,6 +218,7 @@ def _body(config: SiteConfig, slug: str, body, marks: list[tuple[str, str]], cla
     if hit is None or hit[0] is not body:
         md = textmod.plain() if body.plain else textmod.markdown(config.allow_html)
         hit = (body, textmod.render(md, *body.tokens(), spec, lambda target: body_link(target, here, config.base_url)))
+        body.release()
     used[key] = hit
     return hit[1]
 
