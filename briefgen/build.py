@@ -154,6 +154,7 @@ def build(project: Path, output: Path | None, *, base_url: str | None = None, st
             return _build(project, output, base_url=base_url, strict=strict, today=today, cache=cache,
                           progress=progress, index_search=index_search, parallel=parallel)
     started = time.perf_counter()
+    check_output(project, output)  # before the cache folder is touched
     settings = (str(project.resolve()), base_url, strict, index_search, (today or build_date()).isoformat())
     done = stamps.unchanged(project, output, settings)
     if done is not None:

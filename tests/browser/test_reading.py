@@ -67,7 +67,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("reading") / "site"
-    result = run_briefgen("build", REPO, "--strict", "-o", out)
+    result = run_briefgen("build", REPO, "--strict", "--no-cache", "-o", out)  # nothing written into the repository
     assert result.returncode == 0, result.stdout + result.stderr
     return out
 
@@ -76,7 +76,7 @@ def site(tmp_path_factory) -> Path:
 def basic_site(tmp_path_factory) -> Path:
     """The format-exercising fixture: contradicting claims, several outlets, a claim about its author."""
     out = tmp_path_factory.mktemp("reading-basic") / "site"
-    result = run_briefgen("build", BASIC, "--strict", "-o", out)
+    result = run_briefgen("build", BASIC, "--strict", "--no-cache", "-o", out)
     assert result.returncode == 0, result.stdout + result.stderr
     return out
 
