@@ -297,7 +297,8 @@ def _forget_old_entities(cache: Cache, b: model.Briefing) -> None:
 
 
 REFS = ("actors", "articles", "topics", "claims")
-"""Context keys holding {id: entity}: hashed through per-entity digests computed once per build."""
+"""Context keys holding {id: entity}: hashed through per-entity digests, computed once per entity
+object (the dev server keeps unchanged entities, and so their digests, from build to build)."""
 
 
 def _fingerprint(page: Page, template_digest: str, salt: bytes, digests: dict[int, tuple[object, bytes]]) -> bytes:

@@ -10,6 +10,7 @@ import re
 import multiprocessing as mp
 import os
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 import hashlib
 import traceback
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ import jinja2
 from jinja2 import meta
 
 from . import model as m
-from .errors import Diagnostic
+from .errors import BriefgenError, Diagnostic
 from .pages import Page
 from .paths import absolute_url, href, suggest_id
 from .schema import SiteConfig
@@ -220,7 +221,7 @@ def render_many(renderer: Renderer, pages: list[Page], indexes: list[int], progr
     or pickling it; only the rendered bytes travel back.
     """
     global _shared
-    workers = min(os.cpu_count() or 1, 8)
+    workers = _affordable(min(os.cpu_count() or 1, 8))
     if not parallel or workers < 2 or len(indexes) < PARALLEL_MIN or "fork" not in mp.get_all_start_methods():
         out = []
         for n, i in enumerate(indexes):
@@ -239,5 +240,34 @@ def render_many(renderer: Renderer, pages: list[Page], indexes: list[int], progr
                 if progress is not None:
                     progress(len(out), len(indexes))
             return out
+    except BrokenProcessPool:
+        raise RenderError("a rendering process was killed, most likely for lack of memory; nothing was written. "
+                          "Close other programs, or build with fewer pages in memory at once "
+                          "(set BRIEFGEN_WORKERS=1 to render in one process)") from None
     finally:
         _shared = None
+
+
+class RenderError(BriefgenError):
+    pass
+
+
+def _affordable(wanted: int) -> int:
+    """How many forked workers the free memory can hold.
+
+    A worker shares this process's memory only until it touches it, and reading a Python object
+    writes its reference count: a worker can come to hold a copy of all it renders from. So no more
+    workers than free memory can hold copies of this process (at 100,000 articles, two workers
+    exhausted 24 GB). BRIEFGEN_WORKERS sets the number outright.
+    """
+    chosen = os.environ.get("BRIEFGEN_WORKERS", "")
+    if chosen.isdigit():
+        return int(chosen)
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            available = next(int(line.split()[1]) * 1024 for line in handle if line.startswith("MemAvailable:"))
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            resident = int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, StopIteration, ValueError):  # not Linux: trust the core count
+        return wanted
+    return max(1, min(wanted, available // max(resident, 1)))

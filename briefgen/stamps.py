@@ -49,7 +49,16 @@ def _sweep(root: Path, prefix: str, into: Stamps, depth: int | None) -> None:
     into[prefix] = top or []
     if top is None or not root.is_dir():
         return
-    for dirpath, dirs, names in os.walk(root, followlinks=True):
+    seen: set[tuple[int, int]] = set()
+    for dirpath, dirs, names in os.walk(root, followlinks=True):  # templates may live behind a link
+        try:
+            here = os.stat(dirpath)
+        except OSError:  # removed while we looked: the folder's own stamp has changed
+            continue
+        if (here.st_dev, here.st_ino) in seen:  # a link loop: stamped once is enough
+            dirs[:] = []
+            continue
+        seen.add((here.st_dev, here.st_ino))
         rel = os.path.relpath(dirpath, root).replace(os.sep, "/")
         level = 0 if rel == "." else rel.count("/") + 1
         base = prefix if rel == "." else f"{prefix}/{rel}"

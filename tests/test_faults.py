@@ -505,3 +505,31 @@ def test_the_dev_server_survives_failed_and_crashing_builds(tmp_path):
         assert dev.builds()[-1].startswith("✓"), dev.log
     finally:
         dev.stop()
+
+
+def test_a_render_worker_killed_for_memory_is_a_clear_error_and_nothing_is_written(tmp_path, monkeypatch):
+    """The kernel's OOM killer takes a forked render worker: the build says what happened and what
+    to do, leaves the output alone, and shows no traceback (it used to be an 'internal error')."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import corpus
+
+    from briefgen import render
+    from briefgen.build import build
+    from briefgen.errors import BriefgenError
+
+    corpus.generate(150, 3, tmp_path, formats=("briefgen",), quiet=True)
+    project, out = tmp_path / "briefgen", tmp_path / "site"
+    parent = os.getpid()
+    real = render.Renderer.render
+
+    def render_or_die(self, page):
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)  # what the OOM killer does
+        return real(self, page)
+
+    monkeypatch.setattr(render.Renderer, "render", render_or_die)
+    monkeypatch.setenv("BRIEFGEN_WORKERS", "2")
+    with pytest.raises(BriefgenError, match="rendering process was killed, most likely for lack of memory") as failed:
+        build(project, out, index_search=False)
+    assert "BRIEFGEN_WORKERS=1" in str(failed.value)
+    assert not out.exists()

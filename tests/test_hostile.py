@@ -145,6 +145,8 @@ def _symlink_outside(project: Path, outside: Path) -> None:
 
 def _symlink_loop(project: Path, outside: Path) -> None:
     (project / "content/articles/loop.md").symlink_to("loop.md")
+    (project / "templates").mkdir(exist_ok=True)  # a folder that links to itself: walked once
+    (project / "templates/again").symlink_to(".", target_is_directory=True)
 
 
 def _symlinked_folder_outside(project: Path, outside: Path) -> None:
