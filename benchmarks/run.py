@@ -625,6 +625,60 @@ def size_table(size: int, tools: list[Tool], results: dict, serve: dict, extra: 
     return "\n".join(lines)
 
 
+REFERENCE = {  # issue #6: median full clean builds on this kind of machine (Hugo 0.168, Pelican 4.12, MkDocs 1.6)
+    1000: ("0.87 s, 189 MB", "3.5 s", "3.1 s", "0.19 s"),
+    5000: ("4.4 s, 647 MB", "18.6 s", "16.9 s", "0.43 s"),
+    10000: ("11.2 s, 1.26 GB", "44.5 s", "33.9 s", "0.81 s"),
+    20000: ("25.1 s, 2.25 GB", "–", "–", "1.55 s"),
+}
+
+
+def measure_floor(sources: Path, output: Path, scratch: Path) -> float:
+    """The read+write floor: read every source file, write every output file (same bytes), in Python."""
+    target = scratch / "floor"
+    if target.exists():
+        shutil.rmtree(target)
+    t0 = time.perf_counter()
+    for root, _, names in os.walk(sources):
+        for name in names:
+            with open(os.path.join(root, name), "rb") as handle:
+                handle.read()
+    for root, _, names in os.walk(output):
+        rel = os.path.relpath(root, output)
+        os.makedirs(target / rel, exist_ok=True)
+        for name in names:
+            with open(os.path.join(root, name), "rb") as handle:
+                data = handle.read()
+            with open(target / rel / name, "wb") as handle:
+                handle.write(data)
+    took = time.perf_counter() - t0
+    shutil.rmtree(target)
+    return took
+
+
+def summary_table(sizes: dict) -> str:
+    """Cold full builds across sizes, beside issue #6's reference figures."""
+    head = ["articles", "briefgen", "hugo (here)", "pelican (here)", "read+write floor (here)",
+            "briefgen / hugo", "hugo (reference)", "pelican (reference)", "mkdocs (reference)", "floor (reference)"]
+    lines = ["### Cold full builds by size", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+
+    def cold(entry: dict, tool: str) -> tuple[list[float], list[float]]:
+        runs = [r for r in entry["results"].get(tool, {}).get("cold", []) if r.ok]
+        return [r.wall for r in runs], [r.maxrss_kb / 1024 for r in runs]
+
+    for size, entry in sorted(sizes.items()):
+        cells = []
+        for tool in ("briefgen", "hugo", "pelican"):
+            wall, mem = cold(entry, tool)
+            cells.append(f"{cell(wall)}, {statistics.median(mem):.0f} MB" if wall else "–")
+        floor = entry.get("floor")
+        cells.append(fmt_s(floor) if floor is not None else "–")
+        cells.append(ratio(cold(entry, "briefgen")[0], cold(entry, "hugo")[0]))
+        cells += list(REFERENCE.get(size, ("–",) * 4))
+        lines.append(f"| {size:,} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def report(args, info: dict, tables: list[str], started: str) -> str:
     cmd = "python benchmarks/run.py " + shlex.join(sys.argv[1:])
     return "\n".join([
@@ -685,6 +739,7 @@ def main(argv=None) -> int:
     info = machine_info(args)
     print("machine: " + ", ".join(f"{k} {v}" for k, v in info.items()), flush=True)
     tables, raw = [], {"machine": info, "sizes": {}}
+    summaries: dict = {}
     for size in sizes:
         print(f"\n== {size:,} articles ==", flush=True)
         corpus_dir, probe = ensure_corpus(args.workdir, size, args.seed, names)
@@ -696,6 +751,8 @@ def main(argv=None) -> int:
         log_dir.mkdir(parents=True, exist_ok=True)
         results = measure_builds(tools, args.repeat, args.timeout, log_dir)
         extra = {t.name: output_stats(t.out) for t in tools if t.out.exists()}
+        made = next((t for t in tools if t.name == "briefgen" and t.out.exists()), None)
+        floor = measure_floor(corpus_dir / "briefgen", made.out, run_dir) if made else None
         serve = {}
         if not args.no_serve:
             for t in tools:
@@ -704,11 +761,13 @@ def main(argv=None) -> int:
         tables.append(size_table(size, tools, results, serve, extra))
         raw["sizes"][size] = {
             "results": {n: {s: [r.__dict__ for r in runs] for s, runs in sc.items()} for n, sc in results.items()},
-            "serve": serve, "output": extra}
+            "serve": serve, "output": extra, "floor": floor}
+        summaries[size] = {"results": results, "floor": floor}
         print("\n" + tables[-1], flush=True)
         if not args.keep:
             shutil.rmtree(run_dir, ignore_errors=True)
 
+    tables.insert(0, summary_table(summaries))
     info["load average at end (1/5/15 min)"] = "%.2f / %.2f / %.2f" % os.getloadavg()
     text = report(args, info, tables, started)
     if args.no_write:

@@ -144,13 +144,36 @@ def read_signed(raw: bytes, secret: bytes, head: bytes) -> bytes | None:
 
 
 def write_signed(folder: Path, name: str, secret: bytes, head: bytes, body: bytes) -> None:
-    """Write atomically; a failure only costs the next build its head start."""
+    write_signed_stream(folder, name, secret, head, lambda out: out.write(body))
+
+
+class _Signing:
+    """A file writer that signs what goes through it, so a body is never held whole in memory."""
+
+    def __init__(self, handle, mac) -> None:
+        self.handle, self.mac = handle, mac
+
+    def write(self, data) -> int:
+        self.mac.update(data)
+        return self.handle.write(data)
+
+
+def write_signed_stream(folder: Path, name: str, secret: bytes, head: bytes, dump) -> None:
+    """Write atomically what ``dump(writer)`` writes, signed; a failure only costs the next build
+    its head start. The body streams to disk: at 100,000 articles the cache pickle is gigabytes,
+    which a build near the end of its memory cannot also hold as one bytes object."""
     try:
         folder.mkdir(exist_ok=True)
         (folder / ".gitignore").write_text("*\n", encoding="utf-8")
         temp = folder / f".{name}.{os.getpid()}.tmp"
         with open(temp, "wb") as handle:
-            handle.write(MAGIC + head + b"\n" + _sign(secret, head, body) + body)
+            handle.write(MAGIC + head + b"\n")
+            at = handle.tell()
+            handle.write(bytes(32))  # the signature, once the body is written
+            mac = hmac.new(secret, head + b"\0", hashlib.sha256)
+            dump(_Signing(handle, mac))
+            handle.seek(at)
+            handle.write(mac.digest())
         os.replace(temp, folder / name)
     except OSError:
         pass
@@ -180,8 +203,9 @@ def save(project: Path, output: Path, cache: Cache) -> None:
     written = {path: (fingerprint, digest(html)) for path, (fingerprint, html) in cache.rendered.items()}
     # One pickle for all: the article texts' memo refers to the parsed documents by identity,
     # which survives only when they are pickled together.
-    body = pickle.dumps((cache.parsed, written, cache.search, cache.bodies), protocol=pickle.HIGHEST_PROTOCOL)
-    write_signed(project / FOLDER, FILE, secret, header(output), body)
+    state = (cache.parsed, written, cache.search, cache.bodies)
+    write_signed_stream(project / FOLDER, FILE, secret, header(output),
+                        lambda out: pickle.dump(state, out, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def clear(project: Path) -> bool:
