@@ -52,35 +52,35 @@ class Editor:
     def pick(self, folder: str, suffix: str) -> Path:
         return self.rng.choice(sorted((self.content / folder).glob(f"*{suffix}")))
 
+    def pick_yaml(self, folder: str) -> tuple[Path, dict]:
+        path = self.pick(folder, ".yaml")
+        return path, load(path)
+
     def ids(self, folder: str, suffix: str) -> list[str]:
         return sorted(p.stem for p in (self.content / folder).glob(f"*{suffix}"))
 
     def summary(self):
-        path = self.pick("articles", ".yaml")
-        data = load(path)
+        path, data = self.pick_yaml("articles")
         data["summary"] = f"Edited summary {self.rng.randrange(10**6)}."
         save(path, data)
 
     def topics(self):
-        path = self.pick("articles", ".yaml")
-        data = load(path)
+        path, data = self.pick_yaml("articles")
         data["topics"] = self.rng.sample(self.ids("topics", ".yaml"), self.rng.randint(1, 2))
         for claim in data.get("claims", []):
             claim.pop("topics", None)
         save(path, data)
 
     def claim_status(self):
-        path = self.pick("articles", ".yaml")
-        data = load(path)
+        path, data = self.pick_yaml("articles")
         defining = [c for c in data.get("claims", []) if c.get("statement")]
         if defining:
             self.rng.choice(defining)["status"] = self.rng.choice(["confirmed", "disputed", "refuted", "reported"])
             save(path, data)
 
     def contradiction(self):
-        path = self.pick("articles", ".yaml")
-        other = load(self.pick("articles", ".yaml"))
-        data = load(path)
+        path, data = self.pick_yaml("articles")
+        _, other = self.pick_yaml("articles")
         defining = [c for c in data.get("claims", []) if c.get("statement")]
         targets = [c["id"] for c in other.get("claims", []) if c.get("statement")]
         if defining and targets:
@@ -91,15 +91,13 @@ class Editor:
                 save(path, data)
 
     def actor_name(self):
-        path = self.pick("actors", ".yaml")
-        data = load(path)
+        path, data = self.pick_yaml("actors")
         data["name"] = f"{data['name']} {self.rng.choice('ABCDEFG')}"
         save(path, data)
 
     def affiliation(self):
         """Affiliate an actor with one whose page does not show it yet: only the new index links them."""
-        path = self.pick("actors", ".yaml")
-        data = load(path)
+        path, data = self.pick_yaml("actors")
         choices = [a for a in self.ids("actors", ".yaml") if a != path.stem]
         unseen = [a for a in choices if ("actors", path.stem) not in self.reads_of(f"/actors/{a}/")]
         data["affiliation"] = self.rng.choice(unseen or choices)
@@ -110,8 +108,7 @@ class Editor:
         return hit[1] if hit else frozenset()
 
     def add_actor(self):
-        path = self.pick("articles", ".yaml")
-        data = load(path)
+        path, data = self.pick_yaml("articles")
         present = {a if isinstance(a, str) else a["id"] for a in data.get("actors", [])}
         fresh = [a for a in self.ids("actors", ".yaml") if a not in present]
         data.setdefault("actors", []).append(self.rng.choice(fresh))
@@ -137,13 +134,12 @@ class Editor:
         path.with_suffix(".yaml").unlink(missing_ok=True)
 
     def related(self):
-        path = self.pick("articles", ".yaml")
-        data = load(path)
+        path, data = self.pick_yaml("articles")
         data["related"] = [s for s in self.rng.sample(self.ids("articles", ".md"), 2) if s != path.stem]
         save(path, data)
 
 
-EDITS = [name for name in vars(Editor) if not name.startswith("_") and name not in ("pick", "ids", "reads_of")]
+EDITS = [name for name in vars(Editor) if not name.startswith("_") and name not in ("pick", "pick_yaml", "ids", "reads_of")]
 
 
 @pytest.mark.parametrize("seed", [1, 2])
