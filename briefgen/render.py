@@ -34,7 +34,10 @@ after its indexer has decoded entities, so no escaping survives; these character
 
 
 def theme_dir() -> Path:
-    return Path(str(resources.files(THEME)))
+    try:
+        return Path(str(resources.files(THEME)))
+    except ModuleNotFoundError:  # run from a source checkout (python -m briefgen in the repository)
+        return Path(__file__).resolve().parent.parent / "templates"
 
 
 @dataclass(frozen=True, slots=True)
