@@ -83,7 +83,8 @@ def changes(old: m.Briefing, new: m.Briefing) -> frozenset:
         if before is after or f.name == "config":
             continue
         if isinstance(after, Mapping):
-            differ = [k for k, v in after.items() if before.get(k, _MISSING) != v]
+            # identity first: resolve hands back the last build's object for every equal entity
+            differ = [k for k, v in after.items() if (was := before.get(k, _MISSING)) is not v and was != v]
             differ += [k for k in before if k not in after]
             if differ or list(before) != list(after):  # the order is content too: indexes list in it
                 found.add((f.name, ANY))

@@ -111,14 +111,15 @@ class Renderer:
             self._known = sources
         return self
 
-    def _sources(self) -> tuple:
-        found = []
-        for name in self.env.loader.list_templates():  # type: ignore[union-attr]
-            try:
-                found.append((name, self.env.loader.get_source(self.env, name)[0]))  # type: ignore[union-attr]
-            except (UnicodeDecodeError, jinja2.TemplateNotFound, OSError):
-                found.append((name, None))
-        return tuple(found)
+    def _sources(self) -> dict[str, str | None]:
+        """Every template's source (None: unreadable), read once per build for both uses above."""
+        return {name: self._read(name) for name in self.env.loader.list_templates()}  # type: ignore[union-attr]
+
+    def _read(self, name: str) -> str | None:
+        try:
+            return self.env.loader.get_source(self.env, name)[0]  # type: ignore[union-attr]
+        except (UnicodeDecodeError, jinja2.TemplateNotFound, OSError):
+            return None
 
     def template_digest(self, name: str) -> str:
         """Hash of a template and every template it extends, includes or imports."""
@@ -131,9 +132,9 @@ class Renderer:
                 if current in seen:
                     continue
                 seen.add(current)
-                try:
-                    source, _, _ = self.env.loader.get_source(self.env, current)
-                except (UnicodeDecodeError, jinja2.TemplateNotFound):
+                # a template the listing misses (behind a linked folder) is read on its own
+                source = self._known[current] if current in self._known else self._read(current)
+                if source is None:
                     h.update(current.encode() + b"\0<unreadable>\0")  # rendering reports it, located
                     continue
                 h.update(current.encode() + b"\0" + source.encode() + b"\0")

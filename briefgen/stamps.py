@@ -26,7 +26,6 @@ from .load import CONFIG_FILE
 from .render import theme_dir
 
 FILE = "stamps.json"
-FORMAT = 1
 RACY = 100_000_000
 """Nanoseconds: more than a kernel clock tick, the granularity of timestamps on local file systems."""
 RACY_COARSE = 2_000_000_000
@@ -94,9 +93,7 @@ def outputs(output: Path, files: list[str]) -> Stamps:
 
 
 def _racy(stamps: Stamps, since: int) -> bool:
-    changes = [s[1] for s in stamps.values() if s]
-    window = RACY_COARSE if all(c % 1_000_000_000 == 0 for c in changes) else RACY
-    return any(s and max(s[0], s[1]) >= since - window for s in stamps.values())
+    return any(s and not settled(s, since) for s in stamps.values())
 
 
 def settled(found: list[int] | None, since: int) -> bool:
