@@ -181,7 +181,7 @@ def _no_gc_pauses(one_shot: bool = False):
     ``one_shot``: the process ends after this build (the CLI). Its objects are then frozen out of
     the collector's reach: left in the youngest generation, they would be scanned at once, then
     again at each promotion (seconds at 10,000 articles) only to free a few dozen cycles. A long
-    running process (the dev server) must not freeze them: a Jinja environment per build is cyclic.
+    running process (the dev server) must not freeze them: each new Jinja environment is cyclic.
     """
     was = gc.isenabled()
     gc.disable()
