@@ -56,8 +56,12 @@ def _too_deep(text: str) -> int:
                     return token.start_mark.line + 1
             elif isinstance(token, closers):
                 depth -= 1
-    except yaml.YAMLError:
+    except yaml.MarkedYAMLError as exc:
+        if "nesting depth" in (exc.problem or "") and exc.problem_mark is not None:
+            return exc.problem_mark.line + 1  # libyaml 0.2.6+ (PyYAML 6.0.4+) has a limit of its own
         return 0  # the parser proper reports syntax errors with their lines
+    except yaml.YAMLError:
+        return 0
     return 0
 
 
