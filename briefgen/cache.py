@@ -25,7 +25,7 @@ from .parse import Document
 
 FOLDER = ".briefgen-cache"
 FILE = "build.pickle"
-FORMAT = 3
+FORMAT = 4
 
 
 @dataclass
@@ -40,8 +40,6 @@ class Cache:
     """The folder ``written`` describes."""
     search: tuple[bytes, dict[str, bytes]] | None = None
     """(fingerprint of every indexed page, the index files)."""
-    bodies: dict = field(default_factory=dict)
-    """Rendered article texts (resolve's memo), kept while their parsed text and marks are the same."""
     plan: dict | None = field(default_factory=dict)
     """The last plan and what each entity page read (pages.plan's memo), for the next build of the
     same process; None where there is no next build to serve (the CLI), as recording costs time."""
@@ -188,10 +186,10 @@ def load(project: Path, output: Path) -> Cache:
         body = read_signed((project / FOLDER / FILE).read_bytes(), secret, header(output))
         if body is None:
             return Cache(plan=None)
-        parsed, written, search, bodies = pickle.loads(body)
-        if not (isinstance(parsed, dict) and isinstance(written, dict) and isinstance(bodies, dict)):
+        parsed, written, search = pickle.loads(body)
+        if not (isinstance(parsed, dict) and isinstance(written, dict)):
             return Cache(plan=None)
-        return Cache(parsed=parsed, written=written, output=output, search=search, bodies=bodies, plan=None)
+        return Cache(parsed=parsed, written=written, output=output, search=search, plan=None)
     except Exception:  # missing, truncated, corrupt, from another version: start clean
         return Cache(plan=None)
 
@@ -201,9 +199,7 @@ def save(project: Path, output: Path, cache: Cache) -> None:
     if secret is None or not cache.dirty:
         return
     written = {path: (fingerprint, digest(html)) for path, (fingerprint, html) in cache.rendered.items()}
-    # One pickle for all: the article texts' memo refers to the parsed documents by identity,
-    # which survives only when they are pickled together.
-    state = (cache.parsed, written, cache.search, cache.bodies)
+    state = (cache.parsed, written, cache.search)
     write_signed_stream(project / FOLDER, FILE, secret, header(output),
                         lambda out: pickle.dump(state, out, protocol=pickle.HIGHEST_PROTOCOL))
 

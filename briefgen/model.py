@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from .schema import SiteConfig
+
+if TYPE_CHECKING:
+    from .text import ArticleText
 
 STATUSES = ("confirmed", "corroborated", "reported", "disputed", "refuted")
 CONTESTED_STATUSES = ("disputed", "refuted")
@@ -141,8 +144,8 @@ class Briefing:
     topics: Mapping[str, Topic]
     actors: Mapping[str, Actor]
     claims: Mapping[str, Claim]
-    bodies: Mapping[str, str]
-    """Article slug -> rendered text with quoted passages marked, for site path /articles/<slug>/."""
+    bodies: Mapping[str, ArticleText]
+    """Article slug -> its text with quoted passages to mark, rendered where /articles/<slug>/ shows it."""
     topic_articles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     topic_claims: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     topic_actors: Mapping[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)

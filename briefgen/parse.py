@@ -30,13 +30,13 @@ MODELS: dict[str, type[BaseModel]] = {
 class Body:
     """Parsed Markdown or plain text of an article or topic overview.
 
-    What resolving needs on every build (heading, blocks, lead) is kept; the token stream, needed
-    only to render the text anew, is parsed again on demand and never pickled: it is most of a
-    document's size, and the build cache loads faster without it.
+    What resolving needs on every build (heading, blocks, lead) is kept with the source; the token
+    stream is not. It is most of a document's size, and rendering (text.ArticleText, on every core)
+    parses the source again, only for the pages that changed.
     """
 
     source: str
-    """The text the tokens are parsed from (for Markdown, with its front matter)."""
+    """The text as written (for Markdown, with its front matter)."""
     allow_html: bool
     heading: str
     """First heading (Markdown) or first line (plain text): the title when none is given."""
@@ -45,35 +45,16 @@ class Body:
     against, computed once per file rather than once per build."""
     lead: str
     plain: bool
-    parsed: tuple[list[Token], dict] | None = field(default=None, compare=False, repr=False)
-
-    def tokens(self) -> tuple[list[Token], dict]:
-        """(tokens, env) of the text; the tokens are shared: copy before changing any."""
-        if self.parsed is None:
-            object.__setattr__(self, "parsed", _tokens(self.source, self.allow_html, self.plain))
-        assert self.parsed is not None
-        return self.parsed
-
-    def release(self) -> None:
-        """Drop the tokens once the text is rendered: at 10,000 articles they are hundreds of MB,
-        and they are parsed again only if the text must be rendered again."""
-        object.__setattr__(self, "parsed", None)
-
-    def __reduce__(self):
-        return Body, (self.source, self.allow_html, self.heading, self.folded, self.lead, self.plain)
 
 
-def _tokens(source: str, allow_html: bool, plain: bool) -> tuple[list[Token], dict]:
-    env: dict = {}
+def _tokens(source: str, allow_html: bool, plain: bool) -> list[Token]:
     md = textmod.plain() if plain else textmod.markdown(allow_html)
-    return md.parse(source, env), env
+    return md.parse(source, {})
 
 
-def _body(source: str, allow_html: bool, plain: bool, heading: str | None = None) -> Body:
-    tokens, env = _tokens(source, allow_html, plain)
+def _body(source: str, allow_html: bool, plain: bool, tokens: list[Token], heading: str | None = None) -> Body:
     return Body(source, allow_html, _first_heading(tokens) if heading is None else heading,
-                tuple(textmod.normalize_quote(b) for b in textmod.blocks(tokens)), textmod.lead(tokens), plain,
-                (tokens, env))
+                tuple(textmod.normalize_quote(b) for b in textmod.blocks(tokens)), textmod.lead(tokens), plain)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +105,8 @@ def parse(kind: str, file: str, ident: str, raw: bytes, allow_html: bool = False
 
 
 def _markdown(kind: str, file: str, ident: str, text: str, allow_html: bool) -> Document:
-    body = _body(text, allow_html, plain=False)
-    tokens = body.tokens()[0]
+    tokens = _tokens(text, allow_html, plain=False)
+    body = _body(text, allow_html, False, tokens)
     data: object = None
     lines: dict = {}
     problems: list[Diagnostic] = []
@@ -143,7 +124,7 @@ def _markdown(kind: str, file: str, ident: str, text: str, allow_html: bool) -> 
 def _plain_article(file: str, ident: str, text: str) -> Document:
     stripped = text.lstrip("\n")
     heading, _, rest = stripped.partition("\n")
-    body = _body(rest, False, plain=True, heading=heading.strip())
+    body = _body(rest, False, True, _tokens(rest, False, plain=True), heading=heading.strip())
     return Document("article", file, ident, ArticleMeta(), {}, body)
 
 

@@ -13,7 +13,7 @@ from . import model as m
 from . import text as textmod
 from .errors import Diagnostic, did_you_mean
 from .parse import Document
-from .paths import body_link, href, site_path
+from .paths import href, site_path
 from .schema import ActorFile, Annotations, ArticleMeta, ClaimEntry, SiteConfig, TopicFile
 from .validate import field_path
 from .yamlfile import line_of
@@ -28,10 +28,8 @@ class _Problems(list):
 
 
 def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
-            bodies_memo: dict | None = None, previous: m.Briefing | None = None) -> tuple[m.Briefing | None, list[Diagnostic]]:
-    """``bodies_memo`` (a Cache's) keeps rendered article texts between builds of one process.
-
-    ``previous``: the last build's Briefing. Entities equal to its entities are its objects, so
+            previous: m.Briefing | None = None) -> tuple[m.Briefing | None, list[Diagnostic]]:
+    """``previous``: the last build's Briefing. Entities equal to its entities are its objects, so
     the stages after this one can tell what is unchanged by identity instead of comparing again.
     """
     docs = sorted(documents, key=lambda d: d.file)
@@ -79,11 +77,9 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
         for i, other in enumerate(data.related):
             ref("topic", other, topic_docs, doc, ("related", i), f"related[{i}]")
         overview = ""
-        if doc.body is not None:
-            here = site_path("topic", ident)
-            overview = textmod.render(textmod.markdown(config.allow_html), *doc.body.tokens(), [],
-                                      lambda target, here=here: body_link(target, here, config.base_url))
-            doc.body.release()
+        if doc.body is not None:  # a few per site: rendered here, where the Topic is made
+            overview = textmod.ArticleText(doc.body.source, config.allow_html, False, (), site_path("topic", ident),
+                                           config.base_url).__html__()
         judgments = tuple(m.Judgment(j.text, j.confidence) for j in data.judgments)
         topics[ident] = m.Topic(ident, data.title, data.bluf or "", judgments, tuple(data.questions),
                                 tuple(data.related), overview, doc.file)
@@ -171,11 +167,7 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
             problems.warn("unused-actor", f"actor '{ident}' is not mentioned by any article", doc)
     if any(d.severity == "error" for d in problems):
         return None, problems
-    memo = bodies_memo if bodies_memo is not None else {}
-    used: dict = {}
-    bodies = {slug: _body(config, slug, body, marks, claims, memo, used) for slug, (body, marks) in unrendered.items()}
-    memo.clear()
-    memo.update(used)  # only this build's texts: the memo never outgrows the briefing
+    bodies = {slug: _text(config, slug, body, marks, claims) for slug, (body, marks) in unrendered.items()}
 
     if previous is not None:
         articles = _kept(previous.articles, articles)
@@ -203,24 +195,12 @@ def _check_date(value: dt.date, today: dt.date, config: SiteConfig, problems: _P
                       "check the date, or set 'future_dates: true' in briefgen.yaml")
 
 
-def _body(config: SiteConfig, slug: str, body, marks: list[tuple[str, str]], claims: dict[str, m.Claim],
-          memo: dict, used: dict) -> str:
-    """An article's text as HTML, each claim's quote marked and linked to the claim.
-
-    Memoised on everything the HTML depends on: the parsed text (the same object while its file is
-    unchanged: the memo holds it, so its identity cannot be reused), the marks and the settings.
-    """
+def _text(config: SiteConfig, slug: str, body, marks: list[tuple[str, str]], claims: dict[str, m.Claim]) -> textmod.ArticleText:
+    """An article's text, each claim's quote to be marked and linked to the claim."""
     here = site_path("article", slug)
-    spec = [(quote, textmod.Mark(cid, href(site_path("claim", cid), here, config.base_url), claims[cid].statement))
-            for quote, cid in marks]
-    key = (slug, tuple(spec), config.base_url, config.allow_html)
-    hit = memo.get(key)
-    if hit is None or hit[0] is not body:
-        md = textmod.plain() if body.plain else textmod.markdown(config.allow_html)
-        hit = (body, textmod.render(md, *body.tokens(), spec, lambda target: body_link(target, here, config.base_url)))
-        body.release()
-    used[key] = hit
-    return hit[1]
+    spec = tuple((quote, textmod.Mark(cid, href(site_path("claim", cid), here, config.base_url), claims[cid].statement))
+                 for quote, cid in marks)
+    return textmod.ArticleText(body.source, config.allow_html, body.plain, spec, here, config.base_url)
 
 
 def _claims(entries, articles, actor_docs, problems: _Problems, ref, broken_notes: bool) -> dict[str, m.Claim]:

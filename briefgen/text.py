@@ -18,6 +18,8 @@ from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
+from .paths import body_link
+
 _FOLD = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
@@ -239,3 +241,30 @@ def _copy(token: Token) -> Token:
     clone = token.copy()
     clone.children = [c.copy() for c in token.children or []]
     return clone
+
+
+@dataclass(frozen=True)
+class ArticleText:
+    """An article's text with its claims' quotes marked, rendered to HTML only where a page shows it.
+
+    Rendering is the costly part of a text, so it happens in the render stage, on every core, and
+    only for pages whose fingerprint changed; the fingerprint pickles these fields, which are
+    everything the HTML depends on. ``{{ body }}`` in a template calls ``__html__``.
+    """
+
+    source: str
+    allow_html: bool
+    plain: bool
+    marks: tuple[tuple[str, Mark], ...]
+    here: str
+    """The site path of the page it is shown on, which its hand-written links are made relative to."""
+    base_url: str | None
+
+    def __html__(self) -> str:
+        md = plain() if self.plain else markdown(self.allow_html)
+        env: dict = {}
+        tokens = md.parse(self.source, env)
+        return render(md, tokens, env, list(self.marks), lambda target: body_link(target, self.here, self.base_url))
+
+    def __str__(self) -> str:
+        return self.__html__()
