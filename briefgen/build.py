@@ -34,6 +34,7 @@ from .render import Renderer, collect_assets
 from .resolve import resolve
 from .schema import SiteConfig
 from .validate import validate
+from .workers import fork_map
 from .write import WriteReport, check_output, write_site
 
 Progress = Callable[[int, int], None]
@@ -57,7 +58,8 @@ class BuildResult:
     """The pages, as planned: what each file was made from."""
 
 
-def read_project(project: Path, cache: Cache, base_url: str | None = None) -> tuple[SiteConfig | None, list[Document], list[Diagnostic]]:
+def read_project(project: Path, cache: Cache, base_url: str | None = None,
+                 parallel: bool = False) -> tuple[SiteConfig | None, list[Document], list[Diagnostic]]:
     """Stage 1 and 2: the config, then every source file parsed (or taken from the cache)."""
     problems: list[Diagnostic] = []
     config_doc = None
@@ -83,8 +85,7 @@ def read_project(project: Path, cache: Cache, base_url: str | None = None) -> tu
         config = checked
     sources, found = load.discover(project)
     problems.extend(found)
-    swept_at = stamps.now()
-    documents = [_parse_cached(s, cache, config.allow_html, swept_at) for s in sources]
+    documents = _parse_all(sources, cache, config.allow_html, stamps.now(), parallel)
     live = {s.file for s in sources} | ({source.file} if source else set())
     for stale in set(cache.parsed) - live:
         del cache.parsed[stale]
@@ -92,8 +93,44 @@ def read_project(project: Path, cache: Cache, base_url: str | None = None) -> tu
     return config, documents, problems
 
 
+def _parse_all(sources: list[load.SourceFile], cache: Cache, allow_html: bool, swept_at: int,
+               parallel: bool) -> list[Document]:
+    """Every source's document: from the cache where its file is unchanged, the rest parsed on
+    every core (a cold build of 10,000 articles parses 22,000 files)."""
+    found = [_lookup(s, cache, allow_html, swept_at) for s in sources]
+    todo = [item for item in found if not isinstance(item, Document)]
+    parsed = fork_map(_parse_one, todo, "parsing", parallel)
+    fresh = iter(parsed)
+    documents = []
+    for item in found:
+        if isinstance(item, Document):
+            documents.append(item)
+            continue
+        document = next(fresh)
+        _remember(item, document, cache)
+        documents.append(document)
+    return documents
+
+
 def _parse_cached(source: load.SourceFile, cache: Cache, allow_html: bool, swept_at: int) -> Document:
-    """Parse a file, or reuse its last parse when its bytes are the same.
+    found = _lookup(source, cache, allow_html, swept_at)
+    if isinstance(found, Document):
+        return found
+    document = _parse_one(found)
+    _remember(found, document, cache)
+    return document
+
+
+@dataclass(frozen=True, slots=True)
+class _Unparsed:
+    source: load.SourceFile
+    raw: bytes
+    key: tuple
+    proof: list[int] | None
+
+
+def _lookup(source: load.SourceFile, cache: Cache, allow_html: bool, swept_at: int) -> Document | _Unparsed:
+    """The file's last parse when its bytes are the same, or what parsing it needs.
 
     A file whose stat stamp (mtime, ctime, size, inode) is the one recorded when it was last read,
     long enough after its last change to be proof (stamps.settled), is not read again. Otherwise
@@ -108,12 +145,23 @@ def _parse_cached(source: load.SourceFile, cache: Cache, allow_html: bool, swept
     if isinstance(raw, Diagnostic):
         return Document(source.kind, source.file, source.ident, None, diagnostics=(raw,))
     key = (hashlib.blake2b(raw, digest_size=20).digest(), allow_html)
-    document = hit[1] if hit is not None and hit[0] == key else parse(source.kind, source.file, source.ident, raw, allow_html)
     proof = found if stamps.settled(found, swept_at) else None
-    if hit is None or hit[1] is not document or hit[2] != proof:
-        cache.parsed[source.file] = (key, document, proof)
-        cache.dirty = True
-    return document
+    if hit is not None and hit[0] == key:
+        if hit[2] != proof:
+            cache.parsed[source.file] = (key, hit[1], proof)
+            cache.dirty = True
+        return hit[1]
+    return _Unparsed(source, raw, key, proof)
+
+
+def _parse_one(item: _Unparsed) -> Document:
+    source = item.source
+    return parse(source.kind, source.file, source.ident, item.raw, item.key[1])
+
+
+def _remember(item: _Unparsed, document: Document, cache: Cache) -> None:
+    cache.parsed[item.source.file] = (item.key, document, item.proof)
+    cache.dirty = True
 
 
 def fail_if_errors(diagnostics: list[Diagnostic], strict: bool) -> list[Diagnostic]:
@@ -126,14 +174,13 @@ def fail_if_errors(diagnostics: list[Diagnostic], strict: bool) -> list[Diagnost
 
 
 def load_briefing(project: Path, *, base_url: str | None = None, strict: bool = False, today: dt.date | None = None,
-                  cache: Cache | None = None) -> tuple[model.Briefing, list[Diagnostic]]:
+                  cache: Cache | None = None, parallel: bool = False) -> tuple[model.Briefing, list[Diagnostic]]:
     """Every stage up to a resolved Briefing: the sources read, parsed, validated and linked."""
     cache = cache if cache is not None else Cache(plan=None)
-    config, documents, problems = read_project(project, cache, base_url)
+    config, documents, problems = read_project(project, cache, base_url, parallel)
     if config is None:
         raise BuildFailed(problems)
-    briefing, more = resolve(config, documents, today or build_date(), cache.bodies,
-                           cache.plan.get("briefing") if cache.plan else None)
+    briefing, more = resolve(config, documents, today or build_date(), cache.plan.get("briefing") if cache.plan else None)
     warnings = fail_if_errors(problems + more, strict)
     assert briefing is not None
     return briefing, warnings
@@ -146,8 +193,8 @@ def build(project: Path, output: Path | None, *, base_url: str | None = None, st
 
     ``persist`` keeps a cache in the project between runs (the CLI's default; --no-cache turns it
     off), and with it the stamps that let a build whose inputs and output did not change stop at
-    once (its result then has no briefing). ``parallel`` renders on every core (not from the dev
-    server's threads).
+    once (its result then has no briefing). ``parallel`` parses and renders on every core (not
+    from the dev server's threads).
     """
     if not (persist and output is not None and cache is None):
         with _no_gc_pauses():
@@ -203,7 +250,8 @@ def _build(project: Path, output: Path | None, *, base_url: str | None, strict: 
         cache.written, cache.output = {}, None
     if output is not None:
         check_output(project, output)
-    briefing, warnings = load_briefing(project, base_url=base_url, strict=strict, today=today, cache=cache)
+    briefing, warnings = load_briefing(project, base_url=base_url, strict=strict, today=today, cache=cache,
+                                       parallel=parallel)
     pages = plan(briefing, cache.plan if cache.remember else None)
     assets = collect_assets(project)
     renderer = _renderer(project, briefing.config, assets, cache)
@@ -273,7 +321,7 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
             fingerprints[index] = fingerprint
         todo.append(index)
     problems: dict[tuple, Diagnostic] = {}
-    for index, result in zip(todo, render.render_many(renderer, pages, todo, progress, parallel)):
+    for index, result in zip(todo, render.render_many(renderer, [pages[i] for i in todo], progress, parallel)):
         page = pages[index]
         if isinstance(result, Diagnostic):
             problems.setdefault((result.file, result.line, result.message.split(":", 1)[-1]), result)

@@ -6,12 +6,8 @@ Rendering is pure: (page, templates, config) -> bytes. Errors name the template 
 from __future__ import annotations
 
 import base64
-import re
-import multiprocessing as mp
-import os
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 import hashlib
+import re
 import traceback
 from dataclasses import dataclass
 from importlib import resources
@@ -21,10 +17,11 @@ import jinja2
 from jinja2 import meta
 
 from . import model as m
-from .errors import BriefgenError, Diagnostic
+from .errors import Diagnostic
 from .pages import Page
 from .paths import absolute_url, href, suggest_id
 from .schema import SiteConfig
+from .workers import fork_map
 
 THEME = "briefgen.theme"
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -206,72 +203,6 @@ def _template_frame(exc: BaseException) -> tuple[str, int]:
     return found
 
 
-PARALLEL_MIN = 400
-"""Below this many pages, starting worker processes costs more than it saves."""
-_shared: tuple[Renderer, list[Page]] | None = None
-
-
-def _render_chunk(indexes: list[int]) -> list[bytes | Diagnostic]:
-    assert _shared is not None
-    renderer, pages = _shared
-    return [renderer.render(pages[i]) for i in indexes]
-
-
-def render_many(renderer: Renderer, pages: list[Page], indexes: list[int], progress=None,
-                parallel: bool = True) -> list[bytes | Diagnostic]:
-    """Render pages[i] for each index, on every core when there are many.
-
-    Workers are forked after the pages are planned, so they inherit the model without copying
-    or pickling it; only the rendered bytes travel back.
-    """
-    global _shared
-    workers = _affordable(min(os.cpu_count() or 1, 8))
-    if not parallel or workers < 2 or len(indexes) < PARALLEL_MIN or "fork" not in mp.get_all_start_methods():
-        out = []
-        for n, i in enumerate(indexes):
-            out.append(renderer.render(pages[i]))
-            if progress is not None and n % 200 == 0:
-                progress(n, len(indexes))
-        return out
-    size = max(50, len(indexes) // (workers * 8))
-    chunks = [indexes[k:k + size] for k in range(0, len(indexes), size)]
-    _shared = (renderer, pages)
-    try:
-        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
-            out = []
-            for chunk in pool.map(_render_chunk, chunks):
-                out.extend(chunk)
-                if progress is not None:
-                    progress(len(out), len(indexes))
-            return out
-    except BrokenProcessPool:
-        raise RenderError("a rendering process was killed, most likely for lack of memory; nothing was written. "
-                          "Close other programs, or build with fewer pages in memory at once "
-                          "(set BRIEFGEN_WORKERS=1 to render in one process)") from None
-    finally:
-        _shared = None
-
-
-class RenderError(BriefgenError):
-    pass
-
-
-def _affordable(wanted: int) -> int:
-    """How many forked workers the free memory can hold.
-
-    A worker shares this process's memory only until it touches it, and reading a Python object
-    writes its reference count: a worker can come to hold a copy of all it renders from. So no more
-    workers than free memory can hold copies of this process (at 100,000 articles, two workers
-    exhausted 24 GB). BRIEFGEN_WORKERS sets the number outright.
-    """
-    chosen = os.environ.get("BRIEFGEN_WORKERS", "")
-    if chosen.isdigit():
-        return int(chosen)
-    try:
-        with open("/proc/meminfo", encoding="ascii") as handle:
-            available = next(int(line.split()[1]) * 1024 for line in handle if line.startswith("MemAvailable:"))
-        with open("/proc/self/statm", encoding="ascii") as handle:
-            resident = int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, StopIteration, ValueError):  # not Linux: trust the core count
-        return wanted
-    return max(1, min(wanted, available // max(resident, 1)))
+def render_many(renderer: Renderer, pages: list[Page], progress=None, parallel: bool = True) -> list[bytes | Diagnostic]:
+    """Each page rendered, on every core when there are many (workers.fork_map)."""
+    return fork_map(renderer.render, pages, "rendering", parallel, progress)

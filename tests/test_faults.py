@@ -529,7 +529,7 @@ def test_a_render_worker_killed_for_memory_is_a_clear_error_and_nothing_is_writt
 
     monkeypatch.setattr(render.Renderer, "render", render_or_die)
     monkeypatch.setenv("BRIEFGEN_WORKERS", "2")
-    with pytest.raises(BriefgenError, match="rendering process was killed, most likely for lack of memory") as failed:
+    with pytest.raises(BriefgenError, match="a rendering process was killed, most likely for lack of memory") as failed:
         build(project, out, index_search=False)
     assert "BRIEFGEN_WORKERS=1" in str(failed.value)
     assert not out.exists()
