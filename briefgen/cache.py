@@ -22,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .parse import Document
+from .paths import output_file
 
 FOLDER = ".briefgen-cache"
 FILE = "build.pickle"
@@ -198,7 +199,12 @@ def save(project: Path, output: Path, cache: Cache) -> None:
     secret = key()
     if secret is None or not cache.dirty:
         return
-    written = {path: (fingerprint, digest(html)) for path, (fingerprint, html) in cache.rendered.items()}
+    written = {}
+    for path, (fingerprint, html) in cache.rendered.items():
+        known = cache.written.get(path)
+        # a page taken back from the output was just hashed and found to be the one recorded
+        same = known is not None and known[0] == fingerprint and output_file(path) in cache.on_disk
+        written[path] = known if same else (fingerprint, digest(html))
     state = (cache.parsed, written, cache.search)
     write_signed_stream(project / FOLDER, FILE, secret, header(output),
                         lambda out: pickle.dump(state, out, protocol=pickle.HIGHEST_PROTOCOL))

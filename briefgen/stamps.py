@@ -82,14 +82,24 @@ def inputs(project: Path) -> Stamps:
 def outputs(output: Path, files: list[str]) -> Stamps:
     """The written files and every folder of the output (a stray file added to one changes its stamp)."""
     found: Stamps = {}
-    base = str(output)
+    base = str(output) + os.sep
     for rel in files:
-        found[rel] = stamp(os.path.join(base, rel)) or []
-    for dirpath, dirs, _ in os.walk(output):
-        dirs[:] = [d for d in dirs if d != ".git"]
-        rel = os.path.relpath(dirpath, output).replace(os.sep, "/")
-        found[rel + "/"] = stamp(dirpath) or []
+        found[rel] = stamp(base + rel) or []
+    _folders(str(output), "", found)
     return found
+
+
+def _folders(path: str, rel: str, into: Stamps) -> None:
+    """Every folder under ``path`` (not .git, not behind links), by scandir: a site of 10,000
+    articles has 32,000 folders, and os.walk's extra calls per folder took a second."""
+    into[rel + "/" if rel else "./"] = stamp(path) or []
+    try:
+        with os.scandir(path) as entries:
+            folders = [e for e in entries if e.name != ".git" and e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return
+    for entry in folders:
+        _folders(entry.path, rel + entry.name if not rel else f"{rel}/{entry.name}", into)
 
 
 def _racy(stamps: Stamps, since: int) -> bool:
