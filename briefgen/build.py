@@ -203,7 +203,8 @@ def build(project: Path, output: Path | None, *, base_url: str | None = None, st
     started = time.perf_counter()
     check_output(project, output)  # before the cache folder is touched
     settings = (str(project.resolve()), base_url, strict, index_search, (today or build_date()).isoformat())
-    done = stamps.unchanged(project, output, settings)
+    record = stamps.last(project, output, settings)
+    done = stamps.unchanged(project, output, record)
     if done is not None:
         return BuildResult(None, done["pages"], stamps.warnings_of(done), 0, WriteReport((), (), done["files"]),
                            time.perf_counter() - started)
@@ -211,6 +212,7 @@ def build(project: Path, output: Path | None, *, base_url: str | None = None, st
     swept = stamps.inputs(project)
     with _no_gc_pauses(one_shot=True):
         cache = caching.load(project, output)
+        cache.stamped = record["outputs"] if record is not None else {}
         stamps.forget(project)
         result = _build(project, output, base_url=base_url, strict=strict, today=today, cache=cache,
                         progress=progress, index_search=index_search, parallel=parallel)

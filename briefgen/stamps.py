@@ -138,8 +138,8 @@ def record(project: Path, output: Path, settings: tuple, swept: Stamps, swept_at
     caching.write_signed(project / caching.FOLDER, FILE, key, header, body)
 
 
-def unchanged(project: Path, output: Path, settings: tuple) -> dict | None:
-    """The summary of the last build if nothing it read or wrote has changed since; None otherwise."""
+def last(project: Path, output: Path, settings: tuple) -> dict | None:
+    """The record of the last successful build into ``output`` with these settings, if it is intact."""
     key = caching.key()
     if key is None:
         return None
@@ -148,19 +148,23 @@ def unchanged(project: Path, output: Path, settings: tuple) -> dict | None:
     except OSError:
         return None
     body = caching.read_signed(raw, key, caching.header(output, settings))
-    if body is None:
-        return None
     try:
-        data = json.loads(body)
-        if data["inputs"] != inputs(project):
-            return None
-        base = str(output)
-        for rel, recorded in data["outputs"].items():
-            if stamp(os.path.join(base, rel.rstrip("/"))) != (recorded or None):
-                return None
-        return data["summary"]
-    except (ValueError, KeyError, TypeError, AttributeError):
+        data = json.loads(body) if body is not None else None
+    except ValueError:
         return None
+    ok = isinstance(data, dict) and isinstance(data.get("inputs"), dict) and isinstance(data.get("outputs"), dict)
+    return data if ok and "summary" in data else None
+
+
+def unchanged(project: Path, output: Path, record: dict | None) -> dict | None:
+    """The summary of the last build if nothing it read or wrote has changed since; None otherwise."""
+    if record is None or record["inputs"] != inputs(project):
+        return None
+    base = str(output)
+    for rel, recorded in record["outputs"].items():
+        if stamp(os.path.join(base, rel.rstrip("/"))) != (recorded or None):
+            return None
+    return record["summary"]
 
 
 def summary(pages: dict[str, int], warnings: tuple[Diagnostic, ...], files: int) -> dict:

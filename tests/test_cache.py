@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import pickle
 import shutil
 import time
@@ -111,6 +112,39 @@ def test_a_page_edited_in_the_output_is_rebuilt(tmp_path):
     page.write_bytes(b"tampered")
     result = build(project, out, today=TODAY, persist=True)
     assert result.rendered >= 1
+    assert read_tree(out) == clean_tree(tmp_path, project, "clean")
+
+
+def test_a_page_the_last_build_left_untouched_is_not_hashed_again(tmp_path, monkeypatch):
+    """Its stat stamp, recorded when that build ended, proves its bytes; only changed ones are hashed."""
+    project = project_copy(tmp_path)
+    out = tmp_path / "site"
+    time.sleep(stamps.RACY / 1e9 * 2)  # inputs this fresh would keep the build from recording stamps
+    build(project, out, today=TODAY, persist=True)
+    robots = (out / "robots.txt").read_bytes()
+    actor = next((project / "content" / "actors").glob("*.yaml"))
+    actor.write_text(actor.read_text(encoding="utf-8").replace("name: ", "name: Renamed ", 1), encoding="utf-8")
+    hashed = []
+    real = caching.digest
+    monkeypatch.setattr(caching, "digest", lambda data: hashed.append(data) or real(data))
+    result = build(project, out, today=TODAY, persist=True)
+    assert result.rendered > 0 and hashed
+    assert robots not in hashed
+    assert read_tree(out) == clean_tree(tmp_path, project, "clean")
+
+
+def test_a_page_edited_in_the_output_with_its_size_and_mtime_kept_is_rebuilt(tmp_path):
+    """``cp -p`` or an editor can keep the size and mtime; the change of ctime still shows."""
+    project = project_copy(tmp_path)
+    out = tmp_path / "site"
+    build(project, out, today=TODAY, persist=True)
+    page = out / "index.html"
+    before = page.stat()
+    page.write_bytes(page.read_bytes().replace(b"<", b"[", 1))
+    os.utime(page, ns=(before.st_atime_ns, before.st_mtime_ns))
+    actor = next((project / "content" / "actors").glob("*.yaml"))  # so the build does not stop at once
+    actor.write_text(actor.read_text(encoding="utf-8").replace("name: ", "name: Renamed ", 1), encoding="utf-8")
+    build(project, out, today=TODAY, persist=True)
     assert read_tree(out) == clean_tree(tmp_path, project, "clean")
 
 
