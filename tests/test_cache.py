@@ -94,12 +94,15 @@ def test_a_cache_this_user_did_not_sign_is_never_unpickled(tmp_path):
     project = project_copy(tmp_path)
     out = tmp_path / "site"
     build(project, out, today=TODAY, persist=True)
-    path = project / ".briefgen-cache" / "build.pickle"
     marker = tmp_path / "marker"
     header = caching.MAGIC + caching.header(out) + b"\n"
     body = pickle.dumps(_Payload(marker))
-    path.write_bytes(header + b"\0" * 32 + body)  # a cache shipped with a cloned project, say
-    assert caching.load(project, out).parsed == {}
+    files = sorted((project / ".briefgen-cache").glob("*.pickle"))
+    assert len(files) == 1 + caching.SHARDS
+    for path in files:
+        path.write_bytes(header + b"\0" * 32 + body)  # a cache shipped with a cloned project, say
+    loaded = caching.load(project, out)
+    assert loaded.parsed == {} and loaded.written == {}
     build(project, out, today=TODAY, persist=True)
     assert not marker.exists()
 
@@ -166,3 +169,39 @@ def test_a_build_that_changed_nothing_does_not_rewrite_the_cache(tmp_path):
     (project / ".briefgen-cache" / stamps.FILE).unlink()  # run the whole pipeline, not the stamps' shortcut
     assert build(project, out, today=TODAY, persist=True).briefing is not None
     assert (path.stat().st_mtime_ns, path.read_bytes()) == before
+
+
+def _shards(project: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in (project / ".briefgen-cache").glob("parsed-*.pickle")}
+
+
+def test_an_edit_rewrites_only_the_shard_of_the_file_it_changed(tmp_path):
+    project = project_copy(tmp_path)
+    out = tmp_path / "site"
+    time.sleep(stamps.RACY / 1e9 + 0.05)  # settled stamps: the shards hold their proofs from the start
+    build(project, out, today=TODAY, persist=True)
+    before = _shards(project)
+    article = project / "content" / "articles" / "satellite-launch.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\nOne more paragraph.\n", encoding="utf-8")
+    build(project, out, today=TODAY, persist=True)
+    after = _shards(project)
+    changed = {name for name in after if after[name] != before[name]}
+    assert changed == {caching._shard_file(caching._shard("content/articles/satellite-launch.md"))}
+    assert read_tree(out) == clean_tree(tmp_path, project, "clean")
+
+
+def test_a_shard_left_from_an_older_build_is_harmless(tmp_path):
+    """A build killed while saving leaves shards of two builds: each entry proves itself."""
+    project = project_copy(tmp_path)
+    out = tmp_path / "site"
+    time.sleep(stamps.RACY / 1e9 + 0.05)  # the old shard's entry carries a stat stamp as proof
+    build(project, out, today=TODAY, persist=True)
+    old = _shards(project)
+    article = project / "content" / "articles" / "satellite-launch.md"
+    article.write_text(article.read_text(encoding="utf-8").replace("launch", "flight", 1), encoding="utf-8")
+    build(project, out, today=TODAY, persist=True)
+    for name, data in old.items():
+        (project / ".briefgen-cache" / name).write_bytes(data)
+    (project / ".briefgen-cache" / stamps.FILE).unlink(missing_ok=True)
+    build(project, out, today=TODAY, persist=True)
+    assert read_tree(out) == clean_tree(tmp_path, project, "clean")
