@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import cache as caching
-from . import load, model, render, search, stamps
+from . import load, model, search, stamps
 from .cache import Cache
 from .errors import BriefgenError, BuildFailed, Diagnostic, errors_in
 from .links import check_links
@@ -296,9 +296,13 @@ def search_index(files: dict[str, bytes], language: str, cache: Cache) -> dict[s
 
 def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: Progress | None = None,
                  parallel: bool = True) -> tuple[dict[str, bytes], int, list[Diagnostic]]:
-    """Render every page whose fingerprint changed; reuse the cached HTML of the others."""
+    """Render every page whose fingerprint changed; reuse the cached HTML of the others.
+
+    A page no earlier build made (every page of a cold build) has nothing to be compared with, so
+    it is fingerprinted where it is rendered, on every core, rather than here beforehand.
+    """
     files: dict[str, bytes] = {}
-    fingerprints: dict[int, bytes] = {}
+    fingerprints: dict[int, bytes | None] = {}
     todo: list[int] = []
     salt = _dumps((renderer.config.model_dump(), sorted((a.name, a.output) for a in renderer.assets.values())))
     # Entity digests by identity, kept for the entities resolve carries over from build to build;
@@ -311,6 +315,10 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
             known = cache.prints.get(page.path)
             if known is not None and known[0] is page and known[1] == template and known[2] == salt:
                 fingerprint = known[3]
+            elif page.path not in cache.rendered and page.path not in cache.written:
+                fingerprints[index] = None  # new: fingerprinted with its rendering
+                todo.append(index)
+                continue
             else:
                 fingerprint = _fingerprint(page, template, salt, digests)
             prints[page.path] = (page, template, salt, fingerprint)
@@ -322,9 +330,19 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
                 continue
             fingerprints[index] = fingerprint
         todo.append(index)
-    problems: dict[tuple, Diagnostic] = {}
-    for index, result in zip(todo, render.render_many(renderer, [pages[i] for i in todo], progress, parallel)):
+
+    def job(index: int) -> tuple[bytes | None, bytes | Diagnostic]:
         page = pages[index]
+        new = index in fingerprints and fingerprints[index] is None
+        return (_fingerprint(page, renderer.template_digest(page.template), salt, digests) if new else None,
+                renderer.render(page))
+
+    problems: dict[tuple, Diagnostic] = {}
+    for index, (made, result) in zip(todo, fork_map(job, todo, "rendering", parallel, progress)):
+        page = pages[index]
+        if made is not None:
+            fingerprints[index] = made
+            prints[page.path] = (page, renderer.template_digest(page.template), salt, made)
         if isinstance(result, Diagnostic):
             problems.setdefault((result.file, result.line, result.message.split(":", 1)[-1]), result)
             continue

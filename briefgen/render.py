@@ -21,7 +21,6 @@ from .errors import Diagnostic
 from .pages import Page
 from .paths import absolute_url, href, suggest_id
 from .schema import SiteConfig
-from .workers import fork_map
 
 THEME = "briefgen.theme"
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -202,7 +201,3 @@ def _template_frame(exc: BaseException) -> tuple[str, int]:
             found = (_template_file(frame.filename, name), frame.lineno or 0)
     return found
 
-
-def render_many(renderer: Renderer, pages: list[Page], progress=None, parallel: bool = True) -> list[bytes | Diagnostic]:
-    """Each page rendered, on every core when there are many (workers.fork_map)."""
-    return fork_map(renderer.render, pages, "rendering", parallel, progress)
