@@ -78,6 +78,7 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             extensions=["jinja2.ext.do"],
+            auto_reload=False,  # fresh() decides, by content; Jinja's check stats every template of every page
         )
         self.env.globals.update(site=config, m=m, grade_meaning=m.grade_meaning, confidence_words=m.CONFIDENCE_WORDS,
                                 statuses=m.STATUSES, reliability=m.RELIABILITY, credibility=m.CREDIBILITY)
