@@ -8,7 +8,7 @@ re-renders a page exactly when something it shows has changed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable
 
 from . import figures
 from . import model as m
@@ -92,8 +92,10 @@ def plan(b: m.Briefing, memo: dict | None = None) -> list[Page]:
     """Every page of the site, in a fixed order.
 
     ``memo`` (a Cache's, kept between the dev server's builds) holds the last plan and what each
-    entity page read of its Briefing: a page whose reads did not change is the old Page object,
-    which lets the render stage skip it without fingerprinting it again.
+    page read of its Briefing: a page whose reads did not change is the old Page object, which
+    lets the render stage skip it without fingerprinting it again. Whole-site pages (indexes,
+    feeds, the data file) read whole mappings, so any change there plans them again; an edit to an
+    article's text alone keeps them.
     """
     changed = reads.changes(memo["briefing"], b) if memo and "briefing" in memo else None
     if memo and changed is not None and not changed:
@@ -101,28 +103,27 @@ def plan(b: m.Briefing, memo: dict | None = None) -> list[Page]:
     old: dict[str, tuple[Page, frozenset]] = memo.get("reads", {}) if memo else {}
     kept: dict[str, tuple[Page, frozenset]] = {}
 
+    def keep(path: str, make: Callable[[m.Briefing], Page]) -> Page:
+        hit = old.get(path)
+        if hit is None or changed is None or hit[1] & changed:
+            if memo is None:
+                return make(b)
+            reading = reads.Reading(b)
+            hit = (make(reading), frozenset(reading.log))  # type: ignore[arg-type]
+        kept[path] = hit
+        return hit[0]
+
     def entity_pages(field: str) -> list[Page]:
-        """The pages of single entities: each planned from a few entries, so each can be kept."""
         kind, page_of = {"topics": ("topic", _topic_page), "actors": ("actor", _actor_page),
                          "articles": ("article", _article_page), "claims": ("claim", _claim_page)}[field]
-        out = []
-        for ident in getattr(b, field):
-            path = site_path(kind, ident)
-            hit = old.get(path)
-            if hit is None or changed is None or hit[1] & changed:
-                if memo is None:
-                    out.append(page_of(b, ident))
-                    continue
-                reading = reads.Reading(b)
-                hit = (page_of(reading, ident), frozenset(reading.log))  # type: ignore[arg-type]
-            kept[path] = hit
-            out.append(hit[0])
-        return out
+        return [keep(site_path(kind, ident), lambda v, ident=ident: page_of(v, ident)) for ident in getattr(b, field)]
 
-    pages = [_home(b), _topics_index(b), *entity_pages("topics"), _actors_index(b), *entity_pages("actors"),
-             _articles_index(b), *entity_pages("articles"), _claims_index(b), *entity_pages("claims"),
-             _timeline(b), Page("/404.html", "404", "404.html", {}, "Page not found")]
-    pages += extras(b, pages)
+    pages = [keep("/", _home), keep(site_path("topic"), _topics_index), *entity_pages("topics"),
+             keep(site_path("actor"), _actors_index), *entity_pages("actors"),
+             keep(site_path("article"), _articles_index), *entity_pages("articles"),
+             keep(site_path("claim"), _claims_index), *entity_pages("claims"),
+             keep("/timeline/", _timeline), Page("/404.html", "404", "404.html", {}, "Page not found")]
+    pages += extras(b, pages, keep)
     if memo is not None:
         memo.clear()
         memo.update(briefing=b, pages=pages, reads=kept)
@@ -319,19 +320,19 @@ def _feed_entries(b: m.Briefing, slugs: Iterable[str], claim_ids: Iterable[str])
     return entries[:FEED_SIZE]
 
 
-def feeds(b: m.Briefing) -> Iterable[Page]:
-    """Atom feeds: the whole briefing, and one per topic."""
-    scopes = [("/feed.xml", b.config.title, None, tuple(b.articles), tuple(b.claims))]
-    for ident, topic in b.topics.items():
-        scopes.append((f"/topics/{ident}/feed.xml", f"{topic.title} · {b.config.title}", ident,
-                       b.topic_articles.get(ident, ()), b.topic_claims.get(ident, ())))
-    for path, title, topic, slugs, claim_ids in scopes:
-        refs = _Refs(b)
-        entries = _feed_entries(b, slugs, claim_ids)
-        for _, kind, ident in entries:
-            refs.article(ident) if kind == "article" else refs.claim(ident)
-        home = site_path("topic", topic) if topic else "/"
-        yield Page(path, "feed", "feed.xml", refs.context(entries=entries, home=home), title)
+def _feed(b: m.Briefing, topic: str | None) -> Page:
+    """The Atom feed of the whole briefing (``topic`` None) or of one topic."""
+    if topic is None:
+        path, title, slugs, claim_ids = "/feed.xml", b.config.title, tuple(b.articles), tuple(b.claims)
+    else:
+        path, title = f"/topics/{topic}/feed.xml", f"{b.topics[topic].title} · {b.config.title}"
+        slugs, claim_ids = b.topic_articles.get(topic, ()), b.topic_claims.get(topic, ())
+    refs = _Refs(b)
+    entries = _feed_entries(b, slugs, claim_ids)
+    for _, kind, ident in entries:
+        refs.article(ident) if kind == "article" else refs.claim(ident)
+    home = site_path("topic", topic) if topic else "/"
+    return Page(path, "feed", "feed.xml", refs.context(entries=entries, home=home), title)
 
 
 def sitemap(b: m.Briefing, pages: list[Page]) -> Page:
@@ -345,11 +346,15 @@ def sitemap(b: m.Briefing, pages: list[Page]) -> Page:
     return Page("/sitemap.xml", "sitemap", "sitemap.xml", {"entries": entries}, "Sitemap")
 
 
-def extras(b: m.Briefing, pages: list[Page]) -> list[Page]:
-    """The files static hosts and machines expect beside the pages."""
-    out = [*feeds(b), Page("/robots.txt", "robots", "robots.txt", {}, "robots.txt"),
+def extras(b: m.Briefing, pages: list[Page], keep: Callable[[str, Callable[[m.Briefing], Page]], Page]) -> list[Page]:
+    """The files static hosts and machines expect beside the pages: Atom feeds (the whole
+    briefing's and one per topic), robots.txt, the search page, briefing.json, the sitemap."""
+    out = [keep("/feed.xml", lambda v: _feed(v, None)),
+           *(keep(f"/topics/{t}/feed.xml", lambda v, t=t: _feed(v, t)) for t in b.topics),
+           Page("/robots.txt", "robots", "robots.txt", {}, "robots.txt"),
            *([Page("/search/", "search", "search.html", {}, "Search")] if b.config.search else []),
-           Page("/briefing.json", "data", "briefing.json", {"data": briefing_data(b)}, "Briefing data")]
+           keep("/briefing.json", lambda v: Page("/briefing.json", "data", "briefing.json", {"data": briefing_data(v)},
+                                                 "Briefing data"))]
     if b.config.base_url:  # a sitemap must list absolute URLs
         out.append(sitemap(b, pages))
     return out

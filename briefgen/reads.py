@@ -65,8 +65,7 @@ class Reading:
         method = getattr(type(self._briefing), name, None)
         if callable(method):
             return method.__get__(self)
-        if name != "config":  # the config is compared as a whole: it is EVERYTHING
-            self.log.add((name, ANY))
+        self.log.add((name, ANY))  # the config too: changes() reports it as EVERYTHING
         return value
 
 
