@@ -67,7 +67,7 @@ class Document:
     """The file's stem: an article slug, topic id or actor id."""
     data: BaseModel | None
     """The validated contents, None when the file had errors."""
-    lines: dict = field(default_factory=dict)
+    lines: yamlfile.Lines = field(default_factory=yamlfile.Lines)
     body: Body | None = None
     diagnostics: tuple[Diagnostic, ...] = ()
 
@@ -108,7 +108,7 @@ def _markdown(kind: str, file: str, ident: str, text: str, allow_html: bool) -> 
     tokens = _tokens(text, allow_html, plain=False)
     body = _body(text, allow_html, False, tokens)
     data: object = None
-    lines: dict = {}
+    lines = yamlfile.Lines()
     problems: list[Diagnostic] = []
     if tokens and tokens[0].type == "front_matter":
         data, lines, problems = yamlfile.load(tokens[0].content, file, line_offset=1)
@@ -125,7 +125,7 @@ def _plain_article(file: str, ident: str, text: str) -> Document:
     stripped = text.lstrip("\n")
     heading, _, rest = stripped.partition("\n")
     body = _body(rest, False, True, _tokens(rest, False, plain=True), heading=heading.strip())
-    return Document("article", file, ident, ArticleMeta(), {}, body)
+    return Document("article", file, ident, ArticleMeta(), yamlfile.Lines(), body)
 
 
 def _first_heading(tokens: list[Token]) -> str:

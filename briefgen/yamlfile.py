@@ -30,7 +30,51 @@ Loader.yaml_implicit_resolvers = {
     for first, resolvers in _Base.yaml_implicit_resolvers.items()
 }
 MAX_DEPTH = 40
-Lines = dict[tuple, int]
+
+
+class Lines:
+    """The line of every key and item of one YAML text: (path of keys and indexes) -> line.
+
+    Wanted only for diagnostics, yet a table per file is most of a parsed document's objects; so
+    it is pickled as the text it comes from (into the build cache, back from a parsing worker)
+    and worked out again from it the first time a diagnostic asks.
+    """
+
+    __slots__ = ("text", "offset", "_table")
+
+    def __init__(self, text: str = "", offset: int = 0, table: dict[tuple, int] | None = None):
+        self.text, self.offset, self._table = text, offset, table
+
+    def table(self) -> dict[tuple, int]:
+        if self._table is None:
+            self._table = {}
+            if self.text:
+                try:
+                    loader = Loader(self.text.translate(_YAML_BREAKS))
+                    try:
+                        node = loader.get_single_node()
+                    finally:
+                        loader.dispose()
+                    if node is not None:
+                        self._table = _walk(node, "", self.offset)[0]
+                except (yaml.YAMLError, RecursionError):  # it parsed once; no line is better than a crash
+                    pass
+        return self._table
+
+    def __contains__(self, loc: tuple) -> bool:
+        return loc in self.table()
+
+    def __getitem__(self, loc: tuple) -> int:
+        return self.table()[loc]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Lines) and (self.text, self.offset) == (other.text, other.offset)
+
+    def __hash__(self) -> int:
+        return hash((self.text, self.offset))
+
+    def __reduce__(self):
+        return Lines, (self.text, self.offset)
 
 
 _DEEP_LINE = re.compile(r"^[ \t\-?:]{%d,}" % (2 * MAX_DEPTH), re.MULTILINE)
@@ -86,18 +130,19 @@ def load(text: str, file: str, line_offset: int = 0) -> tuple[object, Lines, lis
     text = text.translate(_YAML_BREAKS)
     deep = _too_deep(text)
     if deep:
-        return None, {}, [Diagnostic("error", "yaml-too-deep", f"YAML nested deeper than {MAX_DEPTH} levels",
+        return None, Lines(), [Diagnostic("error", "yaml-too-deep", f"YAML nested deeper than {MAX_DEPTH} levels",
                                      file, deep + line_offset, "flatten the structure")]
     aliases = _alias_lines(text) if "*" in text else []
     if aliases:
-        return None, {}, [Diagnostic("error", "yaml-alias", "YAML aliases (*name) are not allowed in briefgen files",
+        return None, Lines(), [Diagnostic("error", "yaml-alias", "YAML aliases (*name) are not allowed in briefgen files",
                                      file, line + line_offset, "write the value out in full") for line in aliases]
     loader = Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
-            return None, {}, []
-        lines, problems = _walk(node, file, line_offset)
+            return None, Lines(), []
+        table, problems = _walk(node, file, line_offset)
+        lines = Lines(text, line_offset, table)
         if problems:
             return None, lines, problems
         return loader.construct_document(node), lines, []
@@ -117,17 +162,17 @@ def load(text: str, file: str, line_offset: int = 0) -> tuple[object, Lines, lis
             hint = ""
         if exc.context and exc.problem:
             problem = f"{problem} ({exc.context})"
-        return None, {}, [Diagnostic("error", "yaml-syntax", problem, file, line, hint)]
+        return None, Lines(), [Diagnostic("error", "yaml-syntax", problem, file, line, hint)]
     except yaml.YAMLError as exc:
-        return None, {}, [Diagnostic("error", "yaml-syntax", str(exc).strip(), file, line_offset + 1)]
+        return None, Lines(), [Diagnostic("error", "yaml-syntax", str(exc).strip(), file, line_offset + 1)]
     except RecursionError:
-        return None, {}, [Diagnostic("error", "yaml-too-deep", "YAML nesting is too deep", file, line_offset + 1)]
+        return None, Lines(), [Diagnostic("error", "yaml-too-deep", "YAML nesting is too deep", file, line_offset + 1)]
     finally:
         loader.dispose()
 
 
-def _walk(root, file: str, offset: int) -> tuple[Lines, list[Diagnostic]]:
-    lines: Lines = {(): root.start_mark.line + 1 + offset}
+def _walk(root, file: str, offset: int) -> tuple[dict[tuple, int], list[Diagnostic]]:
+    lines: dict[tuple, int] = {(): root.start_mark.line + 1 + offset}
     problems: list[Diagnostic] = []
     seen: set[int] = set()
     stack = [(root, (), 0)]
@@ -168,7 +213,7 @@ def _walk(root, file: str, offset: int) -> tuple[Lines, list[Diagnostic]]:
     return lines, problems
 
 
-def line_of(lines: Lines, loc: tuple) -> int:
+def line_of(lines: Lines | dict[tuple, int], loc: tuple) -> int:
     """The line of the deepest known prefix of ``loc``."""
     for end in range(len(loc), -1, -1):
         if loc[:end] in lines:

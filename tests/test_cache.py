@@ -9,9 +9,12 @@ import shutil
 import time
 from pathlib import Path
 
+import pytest
+
 from briefgen import cache as caching
 from briefgen import stamps
 from briefgen.build import build
+from briefgen.errors import BuildFailed
 from support import FIXTURES, read_tree
 
 TODAY = dt.date(2024, 1, 1)
@@ -205,3 +208,18 @@ def test_a_shard_left_from_an_older_build_is_harmless(tmp_path):
     (project / ".briefgen-cache" / stamps.FILE).unlink(missing_ok=True)
     build(project, out, today=TODAY, persist=True)
     assert read_tree(out) == clean_tree(tmp_path, project, "clean")
+
+
+def test_a_problem_in_a_file_taken_from_the_cache_is_located_on_its_line(tmp_path):
+    """Parsed documents keep the text their line table comes from, not the table: a diagnostic
+    about an unchanged, cached file still names the right line."""
+    project = project_copy(tmp_path)
+    out = tmp_path / "site"
+    time.sleep(stamps.RACY / 1e9 + 0.05)  # settled: the annotations come from the cache unread
+    build(project, out, today=TODAY, persist=True)
+    (project / "content" / "actors" / "russia.yaml").unlink()
+    with pytest.raises(BuildFailed) as failed:
+        build(project, out, today=TODAY, persist=True)
+    found = {(d.file, d.line, d.code) for d in failed.value.diagnostics}
+    assert ("content/articles/seoul-assessment.yaml", 6, "unknown-actor") in found
+    assert ("content/articles/seoul-assessment.yaml", 25, "unknown-actor") in found
