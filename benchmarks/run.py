@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import http.client
 import json
 import os
 import platform
@@ -418,8 +419,8 @@ def fetch(url: str, timeout: float = 120) -> str | None:
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             return resp.read().decode("utf-8", "replace")
-    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-        return None
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError, http.client.HTTPException):
+        return None  # IncompleteRead: Pelican's server sends a file while its build rewrites it
 
 
 # a line each dev server logs when a build (the first one, or one after a change) is done
