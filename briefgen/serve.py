@@ -70,12 +70,14 @@ class Rebuilder:
         self.indexer = Indexer(state, self.cache, log)  # only it touches cache.search
 
     def run(self, changed: set[str] | None = None) -> None:
+        """Build once. The first build, before any thread of the server starts, parses and renders
+        on every core (forking is safe only then); edits touch few files and pages anyway."""
         started = time.perf_counter()
         what = ", ".join(sorted(changed)[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "") if changed else "initial build"
         what = escape(what)  # file names go into rich markup
         try:
             result = build(self.project, None, base_url=self.base_url, strict=self.strict, cache=self.cache,
-                           index_search=False, parallel=False)
+                           index_search=False, parallel=changed is None and threading.active_count() == 1)
         except BuildFailed as exc:
             self.state.publish(None, list(exc.diagnostics))
             errors = [d for d in exc.diagnostics if d.severity == "error"]
@@ -110,9 +112,12 @@ class Indexer:
         self.state, self.cache, self.log = state, cache, log
         self.latest = None
         self.cond = threading.Condition()
-        threading.Thread(target=self.loop, name="briefgen-search", daemon=True).start()
+        self.thread: threading.Thread | None = None  # started with the first index: the first build may fork
 
     def submit(self, result) -> None:
+        if self.thread is None:
+            self.thread = threading.Thread(target=self.loop, name="briefgen-search", daemon=True)
+            self.thread.start()
         with self.cond:
             self.latest = result
             self.cond.notify()
