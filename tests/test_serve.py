@@ -496,28 +496,34 @@ def test_page_carries_the_epoch_of_its_build(server: DevServer, project: Path):
         events.close()
 
 
-def test_the_first_build_uses_every_core_and_edits_stay_in_process(tmp_path, monkeypatch):
+FIRST_BUILD_PROBE = """
+import sys, threading
+from pathlib import Path
+from briefgen import serve as serving
+seen = []
+real = serving.build
+def spy(*args, **kwargs):
+    seen.append(kwargs["parallel"])
+    return real(*args, **kwargs)
+serving.build = spy
+rebuilder = serving.Rebuilder(Path(sys.argv[1]), "http://127.0.0.1:1/", False, serving.State(), lambda line: None)
+assert threading.active_count() == 1, "building the Rebuilder started a thread"
+rebuilder.run()
+rebuilder.run({"content/articles/x.md"})
+beside = threading.Thread(target=rebuilder.run)
+beside.start()
+beside.join()
+print(seen)
+"""
+
+
+def test_the_first_build_uses_every_core_and_edits_stay_in_process(tmp_path):
     """Before the server's threads start, forking is safe: the first build parses and renders on
     every core (a 10,000-article server started in 27 s instead of 40). Rebuilds run beside the
-    HTTP and watcher threads, so they never fork; nor does a server started from a thread."""
-    import threading
-
-    from briefgen import serve as serving
-
+    HTTP and watcher threads, so they never fork; nor does a server started from a thread.
+    (In a fresh process: pytest's own process has other tests' threads.)"""
     project = make_project(tmp_path)
-    seen = []
-    real = serving.build
-
-    def spy(*args, **kwargs):
-        seen.append(kwargs["parallel"])
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(serving, "build", spy)
-    rebuilder = serving.Rebuilder(project, "http://127.0.0.1:1/", False, serving.State(), lambda line: None)
-    assert threading.active_count() == 1  # building the Rebuilder started no thread
-    rebuilder.run()
-    rebuilder.run({"content/articles/x.md"})
-    beside = threading.Thread(target=rebuilder.run)
-    beside.start()
-    beside.join()
-    assert seen == [True, False, False]
+    probe = subprocess.run([sys.executable, "-c", FIRST_BUILD_PROBE, str(project)], capture_output=True, text=True,
+                           timeout=120)
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stdout.strip() == "[True, False, False]"
