@@ -15,12 +15,14 @@ from pathlib import Path
 
 import jinja2
 from jinja2 import meta
+from markupsafe import Markup
 
 from . import model as m
 from .errors import Diagnostic
 from .pages import Page
 from .paths import absolute_url, href, suggest_id
 from .schema import SiteConfig
+from .text import ArticleText
 
 THEME = "briefgen.theme"
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -158,9 +160,13 @@ class Renderer:
 
         try:
             template = self.env.get_template(page.template)
+            # A text rendered on demand (text.ArticleText) reaches templates as the HTML string it
+            # always was: overriding templates may filter it (|length, |truncate) like any string.
+            context = {key: Markup(value.__html__()) if isinstance(value, ArticleText) else value
+                       for key, value in page.context.items()}
             html = template.render(page=page, url=url, asset=asset,
                                    canonical=absolute_url(page.path, self.config.base_url) if self.config.base_url else "",
-                                   **page.context)
+                                   **context)
         except jinja2.TemplateSyntaxError as exc:
             return Diagnostic("error", "template-syntax", exc.message or "syntax error", _template_file(exc.filename, exc.name),
                               exc.lineno or 0)

@@ -249,7 +249,8 @@ class ArticleText:
 
     Rendering is the costly part of a text, so it happens in the render stage, on every core, and
     only for pages whose fingerprint changed; the fingerprint pickles these fields, which are
-    everything the HTML depends on. ``{{ body }}`` in a template calls ``__html__``.
+    everything the HTML depends on. The renderer hands it to templates as the HTML string
+    (``Markup``) that ``__html__`` makes.
     """
 
     source: str

@@ -132,3 +132,28 @@ def test_a_quote_ending_inside_a_link_does_not_nest_links():
 def test_lead_is_the_first_paragraph():
     tokens = text.markdown(False).parse("# Title\n\nFirst  *paragraph*\ncontinues.\n\nSecond.")
     assert text.lead(tokens) == "First paragraph continues."
+
+
+def test_an_overriding_template_gets_the_article_text_as_an_html_string(tmp_path):
+    """Texts render in the render stage, yet templates see what they always saw: an HTML string
+    that filters like any other (|length, |striptags, |truncate)."""
+    import datetime as dt
+    import re
+    import shutil
+
+    from briefgen.build import build
+    from briefgen.render import theme_dir
+    from support import FIXTURES
+
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "valid" / "basic", project)
+    article = (theme_dir() / "article.html").read_text(encoding="utf-8")
+    assert "{{ body|safe }}" in article
+    (project / "templates").mkdir(exist_ok=True)
+    (project / "templates" / "article.html").write_text(article.replace(
+        "{{ body|safe }}", '{{ body|safe }}<p class="size">{{ body|length }}: {{ body|striptags|truncate(30) }}</p>'),
+        encoding="utf-8")
+    result = build(project, None, today=dt.date(2024, 1, 1))
+    page = result.files["articles/satellite-launch/index.html"].decode()
+    size = re.search(r'<p class="size">(\d+): ([^<]+)</p>', page)
+    assert size and int(size.group(1)) > 100 and size.group(2).endswith("...")
