@@ -72,7 +72,7 @@ def read_project(project: Path, cache: Cache, base_url: str | None = None,
                                    source.file, hint="copy the settings into the project instead"))
         return None, [], problems
     if source is not None:
-        config_doc = _parse_cached(source, cache, False, stamps.now())
+        config_doc = _parse_all([source], cache, False, stamps.now(), parallel=False)[0]
         problems.extend(config_doc.diagnostics)
     config = config_doc.data if config_doc is not None else SiteConfig()
     if config is None:
@@ -100,25 +100,11 @@ def _parse_all(sources: list[load.SourceFile], cache: Cache, allow_html: bool, s
     found = [_lookup(s, cache, allow_html, swept_at) for s in sources]
     todo = [item for item in found if not isinstance(item, Document)]
     parsed = fork_map(_parse_one, todo, "parsing", parallel)
+    for item, document in zip(todo, parsed):
+        cache.parsed[item.source.file] = (item.key, document, item.proof)
+        cache.dirty = True
     fresh = iter(parsed)
-    documents = []
-    for item in found:
-        if isinstance(item, Document):
-            documents.append(item)
-            continue
-        document = next(fresh)
-        _remember(item, document, cache)
-        documents.append(document)
-    return documents
-
-
-def _parse_cached(source: load.SourceFile, cache: Cache, allow_html: bool, swept_at: int) -> Document:
-    found = _lookup(source, cache, allow_html, swept_at)
-    if isinstance(found, Document):
-        return found
-    document = _parse_one(found)
-    _remember(found, document, cache)
-    return document
+    return [item if isinstance(item, Document) else next(fresh) for item in found]
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,11 +143,6 @@ def _lookup(source: load.SourceFile, cache: Cache, allow_html: bool, swept_at: i
 def _parse_one(item: _Unparsed) -> Document:
     source = item.source
     return parse(source.kind, source.file, source.ident, item.raw, item.key[1])
-
-
-def _remember(item: _Unparsed, document: Document, cache: Cache) -> None:
-    cache.parsed[item.source.file] = (item.key, document, item.proof)
-    cache.dirty = True
 
 
 def fail_if_errors(diagnostics: list[Diagnostic], strict: bool) -> list[Diagnostic]:
@@ -302,7 +283,9 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
     it is fingerprinted where it is rendered, on every core, rather than here beforehand.
     """
     files: dict[str, bytes] = {}
-    fingerprints: dict[int, bytes | None] = {}
+    fingerprints: dict[int, bytes] = {}
+    later: set[int] = set()
+    """Pages no earlier build made: fingerprinted where they are rendered."""
     todo: list[int] = []
     salt = _dumps((renderer.config.model_dump(), sorted((a.name, a.output) for a in renderer.assets.values())))
     # Entity digests by identity, kept for the entities resolve carries over from build to build;
@@ -316,7 +299,7 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
             if known is not None and known[0] is page and known[1] == template and known[2] == salt:
                 fingerprint = known[3]
             elif page.path not in cache.rendered and page.path not in cache.written:
-                fingerprints[index] = None  # new: fingerprinted with its rendering
+                later.add(index)
                 todo.append(index)
                 continue
             else:
@@ -333,8 +316,7 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
 
     def job(index: int) -> tuple[bytes | None, bytes | Diagnostic]:
         page = pages[index]
-        new = index in fingerprints and fingerprints[index] is None
-        return (_fingerprint(page, renderer.template_digest(page.template), salt, digests) if new else None,
+        return (_fingerprint(page, renderer.template_digest(page.template), salt, digests) if index in later else None,
                 renderer.render(page))
 
     problems: dict[tuple, Diagnostic] = {}

@@ -82,11 +82,17 @@ class Cache:
                 st = os.fstat(handle.fileno())  # after reading: a change while we read shows here
         except OSError:
             return None
-        vouched = self.stamped.get(file) == [st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino]
+        vouched = self.stamped.get(file) == stamp_of(st)
         if not vouched and digest(html) != stored[1]:
             return None
         self.on_disk.add(file)
         return html
+
+
+def stamp_of(st: os.stat_result) -> list[int]:
+    """A file's stat stamp, as stamps.py records it and ``reuse`` checks it: (mtime, ctime, size,
+    inode) in nanoseconds; ctime cannot be set by programs, so a restored mtime still shows."""
+    return [st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino]
 
 
 def digest(data: bytes) -> bytes:

@@ -37,7 +37,6 @@ class Body:
 
     source: str
     """The text as written (for Markdown, with its front matter)."""
-    allow_html: bool
     heading: str
     """First heading (Markdown) or first line (plain text): the title when none is given."""
     folded: tuple[str, ...]
@@ -48,12 +47,11 @@ class Body:
 
 
 def _tokens(source: str, allow_html: bool, plain: bool) -> list[Token]:
-    md = textmod.plain() if plain else textmod.markdown(allow_html)
-    return md.parse(source, {})
+    return textmod.parser(allow_html, plain).parse(source, {})
 
 
-def _body(source: str, allow_html: bool, plain: bool, tokens: list[Token], heading: str | None = None) -> Body:
-    return Body(source, allow_html, _first_heading(tokens) if heading is None else heading,
+def _body(source: str, plain: bool, tokens: list[Token], heading: str | None = None) -> Body:
+    return Body(source, _first_heading(tokens) if heading is None else heading,
                 tuple(textmod.normalize_quote(b) for b in textmod.blocks(tokens)), textmod.lead(tokens), plain)
 
 
@@ -106,7 +104,7 @@ def parse(kind: str, file: str, ident: str, raw: bytes, allow_html: bool = False
 
 def _markdown(kind: str, file: str, ident: str, text: str, allow_html: bool) -> Document:
     tokens = _tokens(text, allow_html, plain=False)
-    body = _body(text, allow_html, False, tokens)
+    body = _body(text, False, tokens)
     data: object = None
     lines = yamlfile.Lines()
     problems: list[Diagnostic] = []
@@ -124,7 +122,7 @@ def _markdown(kind: str, file: str, ident: str, text: str, allow_html: bool) -> 
 def _plain_article(file: str, ident: str, text: str) -> Document:
     stripped = text.lstrip("\n")
     heading, _, rest = stripped.partition("\n")
-    body = _body(rest, False, True, _tokens(rest, False, plain=True), heading=heading.strip())
+    body = _body(rest, True, _tokens(rest, False, plain=True), heading=heading.strip())
     return Document("article", file, ident, ArticleMeta(), yamlfile.Lines(), body)
 
 

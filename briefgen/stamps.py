@@ -36,10 +36,9 @@ Stamps = dict[str, list[int]]
 
 def stamp(path: str) -> list[int] | None:
     try:
-        st = os.stat(path)
+        return caching.stamp_of(os.stat(path))
     except OSError:
         return None
-    return [st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino]
 
 
 def _sweep(root: Path, prefix: str, into: Stamps, depth: int | None) -> None:

@@ -42,6 +42,11 @@ def plain() -> MarkdownIt:
     return MarkdownIt("zero")
 
 
+def parser(allow_html: bool, is_plain: bool) -> MarkdownIt:
+    """The parser of a text: plain text or Markdown, with raw HTML allowed or not."""
+    return plain() if is_plain else markdown(allow_html)
+
+
 def normalize_quote(quote: str) -> str:
     """The folded form of a text: the fast path, no offsets."""
     return _SPACE.sub(" ", quote.translate(_FOLD)).strip()
@@ -262,10 +267,7 @@ class ArticleText:
     base_url: str | None
 
     def __html__(self) -> str:
-        md = plain() if self.plain else markdown(self.allow_html)
+        md = parser(self.allow_html, self.plain)
         env: dict = {}
         tokens = md.parse(self.source, env)
         return render(md, tokens, env, list(self.marks), lambda target: body_link(target, self.here, self.base_url))
-
-    def __str__(self) -> str:
-        return self.__html__()

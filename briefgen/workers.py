@@ -43,8 +43,9 @@ def fork_map(do: Callable[[T], R], items: Sequence[T], what: str, parallel: bool
     copy mid-flight).
     """
     global _work
-    workers = affordable(min(os.cpu_count() or 1, 8))
-    if not parallel or workers < 2 or len(items) < MIN_ITEMS or "fork" not in mp.get_all_start_methods():
+    forking = parallel and len(items) >= MIN_ITEMS and "fork" in mp.get_all_start_methods()
+    workers = affordable(min(os.cpu_count() or 1, 8)) if forking else 1
+    if workers < 2:
         out = []
         for n, item in enumerate(items):
             out.append(do(item))

@@ -50,7 +50,7 @@ class Lines:
             self._table = {}
             if self.text:
                 try:
-                    loader = Loader(self.text.translate(_YAML_BREAKS))
+                    loader = Loader(self.text)  # as load() read it
                     try:
                         node = loader.get_single_node()
                     finally:
