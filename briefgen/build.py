@@ -31,7 +31,7 @@ from .pages import Page, plan, source_of
 from .paths import output_file
 from .parse import Document, parse
 from .render import Renderer, collect_assets
-from .resolve import resolve
+from .resolve import Memo, resolve
 from .schema import SiteConfig
 from .validate import validate
 from .workers import fork_map
@@ -67,7 +67,7 @@ def read_project(project: Path, cache: Cache, base_url: str | None = None,
     if source is None and not (project / "content").is_dir():
         raise BriefgenError(f"{project} is not a briefing project: it has neither briefgen.yaml nor content/ "
                             "(run 'briefgen init DIR' to start one)")
-    if source is not None and not load.inside(source.path, project.resolve()):
+    if source is not None and not load.inside(Path(source.path), project.resolve()):
         problems.append(Diagnostic("error", "outside-project", "briefgen.yaml links to a file outside the project",
                                    source.file, hint="copy the settings into the project instead"))
         return None, [], problems
@@ -124,7 +124,7 @@ def _lookup(source: load.SourceFile, cache: Cache, allow_html: bool, swept_at: i
     file without changing its mtime or size.
     """
     hit = cache.parsed.get(source.file)
-    found = stamps.stamp(str(source.path))
+    found = stamps.stamp(source.path)
     if hit is not None and hit[0][1] == allow_html and hit[2] is not None and hit[2] == found:
         return hit[1]
     raw = load.read(source)
@@ -161,7 +161,9 @@ def load_briefing(project: Path, *, base_url: str | None = None, strict: bool = 
     config, documents, problems = read_project(project, cache, base_url, parallel)
     if config is None:
         raise BuildFailed(problems)
-    briefing, more = resolve(config, documents, today or build_date(), cache.plan.get("briefing") if cache.plan else None)
+    if cache.plan is not None and cache.resolved is None:
+        cache.resolved = Memo()
+    briefing, more = resolve(config, documents, today or build_date(), cache.resolved)
     warnings = fail_if_errors(problems + more, strict)
     assert briefing is not None
     return briefing, warnings

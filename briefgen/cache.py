@@ -48,6 +48,8 @@ class Cache:
     plan: dict | None = field(default_factory=dict)
     """The last plan and what each entity page read (pages.plan's memo), for the next build of the
     same process; None where there is no next build to serve (the CLI), as recording costs time."""
+    resolved: object = None
+    """The last resolve's results by their inputs (resolve.Memo), where ``plan`` is kept."""
     prints: dict[str, tuple] = field(default_factory=dict)
     """site path -> (page, template digest, salt, fingerprint): a page the planner kept is not hashed again."""
     digests: dict[int, tuple[object, bytes]] = field(default_factory=dict)

@@ -23,7 +23,8 @@ class SourceFile:
     file: str
     """Project-relative path with forward slashes: what diagnostics show."""
     ident: str
-    path: Path
+    path: str
+    """Where to read it: a plain string, as a Path per file costs more than the stat it leads to."""
 
 
 def is_editor_junk(name: str) -> bool:
@@ -49,34 +50,33 @@ def discover(project: Path) -> tuple[list[SourceFile], list[Diagnostic]]:
             entries = sorted(listing, key=lambda e: e.name)
         for entry in entries:
             name = entry.name
-            path = base / name
             rel = f"content/{folder}/{name}"
             if is_editor_junk(name):
                 continue
             if _is_dir(entry):
                 problems.append(Diagnostic("warning", "ignored-file", "sub-folders are not read", rel))
                 continue
-            kind = kinds.get(path.suffix.lower())
+            ident, suffix = os.path.splitext(name)
+            kind = kinds.get(suffix.lower())
             if kind is None:
                 allowed = ", ".join(sorted(kinds))
-                problems.append(Diagnostic("warning", "ignored-file", f"'{path.suffix}' files are not read here", rel,
+                problems.append(Diagnostic("warning", "ignored-file", f"'{suffix}' files are not read here", rel,
                                            hint=f"use one of {allowed}"))
                 continue
-            if entry.is_symlink() and not inside(path, root):
+            if entry.is_symlink() and not inside(base / name, root):
                 problems.append(Diagnostic("error", "outside-project", "symlink points outside the project or loops", rel,
                                            hint="copy the file into the project instead"))
                 continue
-            ident = path.stem
             problem = id_problem(ident)
             if problem:
                 suggestion = suggest_id(ident)
                 usable = (suggestion and suggestion != ident and not id_problem(suggestion)
                           and not any((base / (suggestion + ext)).exists() for ext in kinds))
-                hint = f"rename it to '{suggestion}{path.suffix}'" if usable else problem
+                hint = f"rename it to '{suggestion}{suffix}'" if usable else problem
                 problems.append(Diagnostic("error", "bad-file-name", f"'{ident}' is not a valid id for a file name", rel,
                                            hint=hint))
                 continue
-            found.append(SourceFile(kind, rel, ident, path))
+            found.append(SourceFile(kind, rel, ident, entry.path))
     return found, problems
 
 
@@ -89,7 +89,8 @@ def _is_dir(entry: os.DirEntry) -> bool:
 
 def read(source: SourceFile) -> bytes | Diagnostic:
     try:
-        return source.path.read_bytes()
+        with open(source.path, "rb") as handle:
+            return handle.read()
     except OSError as exc:
         return Diagnostic("error", "unreadable", f"cannot read the file: {exc.strerror or exc}", source.file)
 
@@ -106,5 +107,5 @@ def inside(path: Path, root: Path) -> bool:
 def config_source(project: Path) -> SourceFile | None:
     path = project / CONFIG_FILE
     if path.is_file() or (path.is_symlink() and os.path.lexists(path)):
-        return SourceFile("config", CONFIG_FILE, "briefgen", path)
+        return SourceFile("config", CONFIG_FILE, "briefgen", str(path))
     return None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from . import model as m
@@ -27,11 +28,43 @@ class _Problems(list):
         self.append(Diagnostic("warning", code, message, doc.file, line_of(doc.lines, loc) if loc else 0, hint))
 
 
-def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
-            previous: m.Briefing | None = None) -> tuple[m.Briefing | None, list[Diagnostic]]:
-    """``previous``: the last build's Briefing. Entities equal to its entities are its objects, so
-    the stages after this one can tell what is unchanged by identity instead of comparing again.
+@dataclass
+class Memo:
+    """The last resolve's results by their inputs, kept by the dev server for its next build.
+
+    An edit touches one or two files of thousands. Each article, claim and article text whose
+    inputs are the objects they were last time (the parse cache hands back the same Document for
+    an unchanged file) is the last result, and the backlinks are worked out again only when what
+    they are made of changed. A new name anywhere (an article, actor or topic added or removed)
+    or other settings start it afresh: every reference check depends on the names.
     """
+
+    context: tuple = ()
+    """(settings, today, the names of articles, topics and actors) the entries below hold for."""
+    articles: dict[str, tuple] = field(default_factory=dict)
+    """slug -> ((text document, annotations document), (article or None, problems, body, marks))."""
+    claims: dict[str, tuple] = field(default_factory=dict)
+    """claim id -> (its reports and their articles, claim or None): only claims without problems."""
+    texts: dict[str, tuple] = field(default_factory=dict)
+    """slug -> ((body, marks, marked claims), ArticleText)."""
+    mentioned: tuple | None = None
+    """(articles, claims, actors, the actors they mention)."""
+    links: tuple | None = None
+    """(articles, topics, actors, claims, their backlinks)."""
+    briefing: m.Briefing | None = None
+    """The last Briefing made: entities equal to its entities are its objects, so the stages after
+    this one tell what is unchanged by identity instead of comparing again."""
+
+    def start(self, context: tuple) -> None:
+        if context != self.context:
+            self.context, self.articles, self.claims, self.texts = context, {}, {}, {}
+
+
+def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
+            memo: Memo | None = None) -> tuple[m.Briefing | None, list[Diagnostic]]:
+    """``memo``: what the last resolve of this process made (the dev server's); None for one-off builds."""
+    memo = memo if memo is not None else Memo()
+    before = memo.briefing
     docs = sorted(documents, key=lambda d: d.file)
     problems = _Problems(d for doc in docs for d in doc.diagnostics)
     by_kind: dict[str, dict[str, Document]] = defaultdict(dict)
@@ -44,26 +77,18 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
         by_kind[doc.kind][doc.ident] = doc
     texts, sidecars = by_kind["article"], by_kind["annotations"]
     topic_docs, actor_docs = by_kind["topic"], by_kind["actor"]
+    memo.start((config, today, frozenset(texts), frozenset(topic_docs), frozenset(actor_docs)))
     for slug, doc in sidecars.items():
         if slug not in texts:
             problems.error("orphan-annotations", f"annotations for an article '{slug}' that does not exist", doc,
                            hint=did_you_mean(slug, texts) or f"add content/articles/{slug}.md")
-
-    def ref(kind: str, ident: str | None, known: dict, doc: Document, loc: tuple, what: str) -> None:
-        if ident is not None and ident not in known:
-            hint = did_you_mean(ident, known)
-            if not hint and kind in ("actor", "topic"):
-                hint = f"add content/{kind}s/{ident}.yaml"
-            elif not hint and kind == "article":
-                hint = f"add content/articles/{ident}.md"
-            problems.error(f"unknown-{kind}", f"{what}: unknown {kind} '{ident}'", doc, loc, hint)
 
     actors: dict[str, m.Actor] = {}
     for ident, doc in actor_docs.items():
         data = doc.data
         if not isinstance(data, ActorFile):
             continue
-        ref("actor", data.affiliation, actor_docs, doc, ("affiliation",), "affiliation")
+        _ref(problems, "actor", data.affiliation, actor_docs, doc, ("affiliation",), "affiliation")
         if data.affiliation == ident:
             problems.error("self-reference", f"actor '{ident}' is affiliated with itself", doc, ("affiliation",))
         actors[ident] = m.Actor(ident, data.name, data.kind, data.role, data.affiliation, tuple(data.aliases),
@@ -75,7 +100,7 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
         if not isinstance(data, TopicFile):
             continue
         for i, other in enumerate(data.related):
-            ref("topic", other, topic_docs, doc, ("related", i), f"related[{i}]")
+            _ref(problems, "topic", other, topic_docs, doc, ("related", i), f"related[{i}]")
         overview = ""
         if doc.body is not None:  # a few per site: rendered here, where the Topic is made
             overview = textmod.ArticleText(doc.body.source, config.allow_html, False, (), site_path("topic", ident),
@@ -94,62 +119,36 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
 
     articles: dict[str, m.Article] = {}
     unrendered: dict[str, tuple] = {}
+    names = (texts, topic_docs, actor_docs)
     for slug, doc in texts.items():
-        meta = doc.data if isinstance(doc.data, ArticleMeta) else None
         side = sidecars.get(slug)
-        notes = side.data if side is not None and isinstance(side.data, Annotations) else None
-        if meta is None or doc.body is None or (side is not None and notes is None):
-            continue
-        body = doc.body
-        title = meta.title or body.heading or slug
-        if not any(body.folded):
-            problems.warn("empty-article", "the article has no text", doc)
-        notes = notes or Annotations()
-        where = side or doc
-        for i, t in enumerate(notes.topics):
-            ref("topic", t, topic_docs, where, ("topics", i), f"topics[{i}]")
-        for i, a in enumerate(notes.actors):
-            ref("actor", a.id, actor_docs, where, ("actors", i), f"actors[{i}]")
-        for i, r in enumerate(notes.related):
-            ref("article", r, texts, where, ("related", i), f"related[{i}]")
-            if r == slug:
-                problems.error("self-reference", "an article cannot be related to itself", where, ("related", i))
-        for i, event in enumerate(notes.events):
-            for j, a in enumerate(event.actors):
-                ref("actor", a, actor_docs, where, ("events", i, "actors", j), f"events[{i}].actors[{j}]")
-            _check_date(event.date, today, config, problems, where, ("events", i, "date"))
-        if meta.published:
-            _check_date(meta.published, today, config, problems, doc, ("published",))
-        marks = []
-        folded = body.folded
-        for i, entry in enumerate(notes.claims):
-            if not textmod.find_quote(folded, entry.quote):
-                problems.error("quote-not-found", f"claims[{i}].quote: the quote of claim '{entry.id}' is not in the article's text",
-                               where, ("claims", i, "quote"),
-                               "copy the words exactly from one paragraph of the article; whitespace, typographic quotes and dashes may differ")
-            marks.append((entry.quote, entry.id))
-        if not notes.topics:
-            problems.warn("no-topic", f"article '{slug}' bears on no topic", where,
-                          hint="add 'topics: [...]' to its annotations" if side else f"add content/articles/{slug}.yaml with 'topics: [...]'")
-        summary = notes.summary or ""
-        if not summary:
-            summary = body.lead
-            problems.warn("no-summary", f"article '{slug}' has no summary; its lead is used", where,
-                          hint="add 'summary: ...' to its annotations" if side else
-                          f"add content/articles/{slug}.yaml with 'summary: ...'")
-        unrendered[slug] = (body, marks)
-        events = tuple(m.Event(e.date, e.text, tuple(e.actors), slug) for e in notes.events)
-        links = tuple(m.Link(link.title, link.url, link.outlet or "") for link in notes.links)
-        claim_ids = tuple(dict.fromkeys(c.id for c in notes.claims))
-        articles[slug] = m.Article(
-            slug, title, meta.outlet or "", meta.url or "", meta.author or "", meta.published,
-            meta.language or config.language, summary, tuple(dict.fromkeys(notes.topics)),
-            tuple((a.id, a.role) for a in notes.actors), claim_ids, tuple(dict.fromkeys(notes.related)),
-            links, events, doc.file, side.file if side else "",
-        )
+        hit = memo.articles.get(slug)
+        if hit is None or hit[0][0] is not doc or hit[0][1] is not side:
+            made = _article(config, today, slug, doc, side, names)
+            if made[0] is not None and before is not None:
+                made = (_same_as(before.articles, slug, made[0]), *made[1:])
+            hit = memo.articles[slug] = ((doc, side), made)
+        article, found, body, marks = hit[1]
+        problems.extend(found)
+        if article is not None:
+            articles[slug] = article
+            unrendered[slug] = (body, marks)
 
     broken_notes = any(doc.data is None for doc in (*sidecars.values(), *texts.values()))
-    claims = _claims(entries, articles, actor_docs, problems, ref, broken_notes)
+    claims: dict[str, m.Claim] = {}
+    for cid, reports in sorted(entries.items()):
+        key = (tuple(reports), tuple(articles.get(slug) for slug, *_ in reports), broken_notes)
+        hit = memo.claims.get(cid)
+        if hit is None or hit[0] != key:
+            claim, found = _claim(cid, reports, entries, articles, actor_docs, broken_notes)
+            if claim is not None and before is not None:
+                claim = _same_as(before.claims, cid, claim)
+            problems.extend(found)
+            hit = (key, claim)
+            if not found:
+                memo.claims[cid] = hit
+        if hit[1] is not None:
+            claims[cid] = hit[1]
     for cid, claim in claims.items():
         for field_name in ("supports", "contradicts"):
             for other in getattr(claim, field_name):
@@ -158,35 +157,144 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
                     problems.error("unknown-claim", f"claims[{i}].{field_name}: unknown claim '{other}'", doc,
                                    ("claims", i, field_name), did_you_mean(other, entries))
 
-    mentioned = {a for art in articles.values() for a, _ in art.actors}
-    mentioned |= {a for art in articles.values() for e in art.events for a in e.actors}
-    mentioned |= {a for c in claims.values() for a in (c.by, *c.via, *c.about, *(v for s in c.sources for v in s.via))}
-    mentioned |= {a.affiliation for a in actors.values()}
+    mentioned = _memoized(memo, "mentioned", _mentioned, articles, claims, actors)
     for ident, doc in actor_docs.items():
         if ident not in mentioned and ident in actors and not broken_notes:  # a broken file may mention it
             problems.warn("unused-actor", f"actor '{ident}' is not mentioned by any article", doc)
     if any(d.severity == "error" for d in problems):
         return None, problems
-    bodies = {slug: _text(config, slug, body, marks, claims) for slug, (body, marks) in unrendered.items()}
+    bodies = {}
+    for slug, (body, marks) in unrendered.items():
+        key = (body, marks, tuple(claims[cid] for _, cid in marks))
+        hit = memo.texts.get(slug)
+        if hit is None or hit[0] != key:
+            hit = memo.texts[slug] = (key, _text(config, slug, body, marks, claims))
+        bodies[slug] = hit[1]
 
-    if previous is not None:
-        articles = _kept(previous.articles, articles)
-        topics, actors, claims = _kept(previous.topics, topics), _kept(previous.actors, actors), _kept(previous.claims, claims)
+    if before is not None:
+        topics, actors = _kept(before.topics, topics), _kept(before.actors, actors)
     ordered = dict(sorted(articles.items(), key=lambda kv: (-(kv[1].published or dt.date.min).toordinal(), kv[0])))
-    briefing = _index(config, ordered, topics, actors, claims, bodies)
+    links = _memoized(memo, "links", _links, ordered, topics, actors, claims)
+    briefing = m.Briefing(config, ordered, topics, actors, claims, bodies, **links)
     for ident, topic in topics.items():
         if not briefing.topic_articles.get(ident):
             problems.warn("empty-topic", f"topic '{ident}' has no articles", topic_docs[ident])
+    memo.briefing = briefing
     return briefing, problems
+
+
+def _ref(problems: _Problems, kind: str, ident: str | None, known: Mapping, doc: Document, loc: tuple, what: str) -> None:
+    if ident is not None and ident not in known:
+        hint = did_you_mean(ident, known)
+        if not hint and kind in ("actor", "topic"):
+            hint = f"add content/{kind}s/{ident}.yaml"
+        elif not hint and kind == "article":
+            hint = f"add content/articles/{ident}.md"
+        problems.error(f"unknown-{kind}", f"{what}: unknown {kind} '{ident}'", doc, loc, hint)
+
+
+def _article(config: SiteConfig, today: dt.date, slug: str, doc: Document, side: Document | None,
+             names: tuple[Mapping, Mapping, Mapping]) -> tuple[m.Article | None, list[Diagnostic], object, tuple]:
+    """One article from its text and annotations: what depends on no other file's content."""
+    texts, topic_docs, actor_docs = names
+    problems = _Problems()
+    meta = doc.data if isinstance(doc.data, ArticleMeta) else None
+    notes = side.data if side is not None and isinstance(side.data, Annotations) else None
+    if meta is None or doc.body is None or (side is not None and notes is None):
+        return None, problems, None, ()
+    body = doc.body
+    title = meta.title or body.heading or slug
+    if not any(body.folded):
+        problems.warn("empty-article", "the article has no text", doc)
+    notes = notes or Annotations()
+    where = side or doc
+    for i, t in enumerate(notes.topics):
+        _ref(problems, "topic", t, topic_docs, where, ("topics", i), f"topics[{i}]")
+    for i, a in enumerate(notes.actors):
+        _ref(problems, "actor", a.id, actor_docs, where, ("actors", i), f"actors[{i}]")
+    for i, r in enumerate(notes.related):
+        _ref(problems, "article", r, texts, where, ("related", i), f"related[{i}]")
+        if r == slug:
+            problems.error("self-reference", "an article cannot be related to itself", where, ("related", i))
+    for i, event in enumerate(notes.events):
+        for j, a in enumerate(event.actors):
+            _ref(problems, "actor", a, actor_docs, where, ("events", i, "actors", j), f"events[{i}].actors[{j}]")
+        _check_date(event.date, today, config, problems, where, ("events", i, "date"))
+    if meta.published:
+        _check_date(meta.published, today, config, problems, doc, ("published",))
+    marks = []
+    folded = body.folded
+    for i, entry in enumerate(notes.claims):
+        if not textmod.find_quote(folded, entry.quote):
+            problems.error("quote-not-found", f"claims[{i}].quote: the quote of claim '{entry.id}' is not in the article's text",
+                           where, ("claims", i, "quote"),
+                           "copy the words exactly from one paragraph of the article; whitespace, typographic quotes and dashes may differ")
+        marks.append((entry.quote, entry.id))
+    if not notes.topics:
+        problems.warn("no-topic", f"article '{slug}' bears on no topic", where,
+                      hint="add 'topics: [...]' to its annotations" if side else f"add content/articles/{slug}.yaml with 'topics: [...]'")
+    summary = notes.summary or ""
+    if not summary:
+        summary = body.lead
+        problems.warn("no-summary", f"article '{slug}' has no summary; its lead is used", where,
+                      hint="add 'summary: ...' to its annotations" if side else
+                      f"add content/articles/{slug}.yaml with 'summary: ...'")
+    events = tuple(m.Event(e.date, e.text, tuple(e.actors), slug) for e in notes.events)
+    links = tuple(m.Link(link.title, link.url, link.outlet or "") for link in notes.links)
+    claim_ids = tuple(dict.fromkeys(c.id for c in notes.claims))
+    article = m.Article(
+        slug, title, meta.outlet or "", meta.url or "", meta.author or "", meta.published,
+        meta.language or config.language, summary, tuple(dict.fromkeys(notes.topics)),
+        tuple((a.id, a.role) for a in notes.actors), claim_ids, tuple(dict.fromkeys(notes.related)),
+        links, events, doc.file, side.file if side else "",
+    )
+    return article, problems, body, tuple(marks)
+
+
+def _same_as(before: Mapping[str, object], key: str, entity: object) -> object:
+    """The entity ``before`` holds under ``key`` if it equals ``entity``: identity then tells the
+    stages after resolve that nothing changed."""
+    old = before.get(key)
+    return old if old is not None and old == entity else entity
 
 
 def _kept(before: Mapping[str, object], now: dict[str, object]) -> dict[str, object]:
     """``now`` with each entity equal to the one ``before`` replaced by that same object."""
-    out = {}
-    for key, entity in now.items():
-        old = before.get(key)
-        out[key] = old if old is not None and old == entity else entity
-    return out
+    return {key: _same_as(before, key, entity) for key, entity in now.items()}
+
+
+def _shape(entity: object) -> tuple:
+    """What the backlinks and the mentioned actors read of an entity."""
+    if isinstance(entity, m.Article):
+        return entity.published, entity.topics, entity.actors, entity.events
+    if isinstance(entity, m.Claim):
+        return (entity.by, entity.via, entity.about, entity.supports, entity.contradicts,
+                tuple((s.topics, s.via) for s in entity.sources))
+    if isinstance(entity, m.Actor):
+        return (entity.affiliation,)
+    assert isinstance(entity, m.Topic)
+    return (entity.related,)
+
+
+def _memoized(memo: Memo, name: str, make, *mappings: Mapping[str, object]):
+    """``make(*mappings)``, or the last result when every mapping has the same keys in the same
+    order and each entity is the same object or reads the same (``_shape``)."""
+    last = getattr(memo, name)
+    if last is not None and all(
+            list(old) == list(new) and all(old[k] is v or _shape(old[k]) == _shape(v) for k, v in new.items())
+            for old, new in zip(last[:-1], mappings)):
+        return last[-1]
+    result = make(*mappings)
+    setattr(memo, name, (*mappings, result))
+    return result
+
+
+def _mentioned(articles: Mapping[str, m.Article], claims: Mapping[str, m.Claim], actors: Mapping[str, m.Actor]) -> frozenset:
+    found = {a for art in articles.values() for a, _ in art.actors}
+    found |= {a for art in articles.values() for e in art.events for a in e.actors}
+    found |= {a for c in claims.values() for a in (c.by, *c.via, *c.about, *(v for s in c.sources for v in s.via))}
+    found |= {a.affiliation for a in actors.values()}
+    return frozenset(found)
 
 
 def _check_date(value: dt.date, today: dt.date, config: SiteConfig, problems: _Problems, doc: Document, loc: tuple) -> None:
@@ -203,59 +311,58 @@ def _text(config: SiteConfig, slug: str, body, marks: list[tuple[str, str]], cla
     return textmod.ArticleText(body.source, config.allow_html, body.plain, spec, here, config.base_url)
 
 
-def _claims(entries, articles, actor_docs, problems: _Problems, ref, broken_notes: bool) -> dict[str, m.Claim]:
-    """Merge every article's reports of a claim into one Claim; ``broken_notes``: a file failed to load."""
-    claims: dict[str, m.Claim] = {}
-    for cid, reports in sorted(entries.items()):
-        defining = [r for r in reports if r[2].statement]
-        if not defining and broken_notes:
-            continue  # its definition may be in the file that failed; that file's error is reported
-        if not defining:
-            slug, i, entry, doc = reports[0]
-            problems.error("undefined-claim", f"claims[{i}]: claim '{cid}' has no statement in any article", doc,
-                           ("claims", i, "id"), did_you_mean(cid, [c for c in entries if c != cid]) or
-                           "give it a 'statement' (and 'by', 'status') where it is first reported")
-            continue
-        _, _, first, first_doc = defining[0]
-        for slug, i, entry, doc in reports:
-            loc = ("claims", i)
-            if entry is not first and entry.statement and textmod.normalize_quote(entry.statement) != textmod.normalize_quote(first.statement):
-                problems.error("claim-conflict", f"claims[{i}].statement: claim '{cid}' is already defined in {first_doc.file} with another statement",
-                               doc, loc + ("statement",), "use a new id for a different claim, or drop 'statement' to add this article as a source")
-            if entry is not first:
-                for key in ("by", "about", "status", "supports", "contradicts"):
-                    value = getattr(entry, key)
-                    if value and value != getattr(first, key):
-                        problems.error("claim-conflict", f"claims[{i}].{key}: claim '{cid}' is defined in {first_doc.file}; only that entry sets '{key}'",
-                                       doc, loc + (key,), f"remove '{key}' here or change it in {first_doc.file}")
-            ref("actor", entry.by, actor_docs, doc, loc + ("by",), f"claims[{i}].by")
-            for j, t in enumerate(entry.topics):
-                if slug in articles and t not in articles[slug].topics:
-                    problems.error("claim-topic", f"claims[{i}].topics[{j}]: '{t}' is not one of the article's topics",
-                                   doc, loc + ("topics", j), did_you_mean(t, articles[slug].topics) or
-                                   "add it to the article's 'topics' first")
-            for j, a in enumerate(entry.via):
-                ref("actor", a, actor_docs, doc, loc + ("via", j), f"claims[{i}].via[{j}]")
-            for j, a in enumerate(entry.about):
-                ref("actor", a, actor_docs, doc, loc + ("about", j), f"claims[{i}].about[{j}]")
-            if cid in entry.supports or cid in entry.contradicts:
-                problems.error("self-reference", f"claim '{cid}' refers to itself", doc, loc)
-        sources = tuple(m.Source(slug, e.grade, e.quote, tuple(e.via), tuple(e.topics) or articles[slug].topics)
-                        for slug, _, e, _ in reports if slug in articles)
-        if not sources:
-            continue
-        outlets = {articles[s.article].outlet or f"article:{s.article}" for s in sources}
-        claims[cid] = m.Claim(cid, first.statement, first.by, tuple(first.via), tuple(first.about),
-                              first.status or "reported", tuple(first.supports), tuple(first.contradicts),
-                              sources, len(outlets), first_doc.file)
-    return claims
+def _claim(cid: str, reports: list, entries: Mapping, articles: Mapping[str, m.Article], actor_docs: Mapping,
+           broken_notes: bool) -> tuple[m.Claim | None, _Problems]:
+    """Merge every article's report of one claim into a Claim; ``broken_notes``: a file failed to load."""
+    problems = _Problems()
+    defining = [r for r in reports if r[2].statement]
+    if not defining and broken_notes:
+        return None, problems  # its definition may be in the file that failed; that file's error is reported
+    if not defining:
+        slug, i, entry, doc = reports[0]
+        problems.error("undefined-claim", f"claims[{i}]: claim '{cid}' has no statement in any article", doc,
+                       ("claims", i, "id"), did_you_mean(cid, [c for c in entries if c != cid]) or
+                       "give it a 'statement' (and 'by', 'status') where it is first reported")
+        return None, problems
+    _, _, first, first_doc = defining[0]
+    for slug, i, entry, doc in reports:
+        loc = ("claims", i)
+        if entry is not first and entry.statement and textmod.normalize_quote(entry.statement) != textmod.normalize_quote(first.statement):
+            problems.error("claim-conflict", f"claims[{i}].statement: claim '{cid}' is already defined in {first_doc.file} with another statement",
+                           doc, loc + ("statement",), "use a new id for a different claim, or drop 'statement' to add this article as a source")
+        if entry is not first:
+            for key in ("by", "about", "status", "supports", "contradicts"):
+                value = getattr(entry, key)
+                if value and value != getattr(first, key):
+                    problems.error("claim-conflict", f"claims[{i}].{key}: claim '{cid}' is defined in {first_doc.file}; only that entry sets '{key}'",
+                                   doc, loc + (key,), f"remove '{key}' here or change it in {first_doc.file}")
+        _ref(problems, "actor", entry.by, actor_docs, doc, loc + ("by",), f"claims[{i}].by")
+        for j, t in enumerate(entry.topics):
+            if slug in articles and t not in articles[slug].topics:
+                problems.error("claim-topic", f"claims[{i}].topics[{j}]: '{t}' is not one of the article's topics",
+                               doc, loc + ("topics", j), did_you_mean(t, articles[slug].topics) or
+                               "add it to the article's 'topics' first")
+        for j, a in enumerate(entry.via):
+            _ref(problems, "actor", a, actor_docs, doc, loc + ("via", j), f"claims[{i}].via[{j}]")
+        for j, a in enumerate(entry.about):
+            _ref(problems, "actor", a, actor_docs, doc, loc + ("about", j), f"claims[{i}].about[{j}]")
+        if cid in entry.supports or cid in entry.contradicts:
+            problems.error("self-reference", f"claim '{cid}' refers to itself", doc, loc)
+    sources = tuple(m.Source(slug, e.grade, e.quote, tuple(e.via), tuple(e.topics) or articles[slug].topics)
+                    for slug, _, e, _ in reports if slug in articles)
+    if not sources:
+        return None, problems
+    outlets = {articles[s.article].outlet or f"article:{s.article}" for s in sources}
+    return m.Claim(cid, first.statement, first.by, tuple(first.via), tuple(first.about),
+                   first.status or "reported", tuple(first.supports), tuple(first.contradicts),
+                   sources, len(outlets), first_doc.file), problems
 
 
 def _rank(counter: Counter) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def _index(config, articles, topics, actors, claims, bodies) -> m.Briefing:
+def _links(articles, topics, actors, claims) -> dict[str, object]:
     """Backlinks, computed once in one pass per relation so no page ever searches."""
     topic_articles: dict[str, list[str]] = defaultdict(list)
     actor_articles: dict[str, list[str]] = defaultdict(list)
@@ -312,8 +419,7 @@ def _index(config, articles, topics, actors, claims, bodies) -> m.Briefing:
         if actor.affiliation:
             members[actor.affiliation].append(a)
     events = tuple(sorted((e for a in articles.values() for e in a.events), key=lambda e: (e.date, e.article, e.text)))
-    return m.Briefing(
-        config, articles, topics, actors, claims, bodies,
+    return dict(
         topic_articles={t: tuple(v) for t, v in topic_articles.items()},
         topic_claims={t: tuple(v) for t, v in topic_claims.items()},
         topic_actors=topic_actors,
