@@ -213,7 +213,8 @@ def _no_gc_pauses(one_shot: bool = False):
     ``one_shot``: the process ends after this build (the CLI). Its objects are then frozen out of
     the collector's reach: left in the youngest generation, they would be scanned at once, then
     again at each promotion (seconds at 10,000 articles) only to free a few dozen cycles. A long
-    running process (the dev server) must not freeze them: each new Jinja environment is cyclic.
+    running process (the dev server) must not freeze after every build, as each new Jinja
+    environment is cyclic; it freezes once, after its first build (serve.Rebuilder).
     """
     was = gc.isenabled()
     gc.disable()
@@ -321,6 +322,7 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
         return (_fingerprint(page, renderer.template_digest(page.template), salt, digests) if index in later else None,
                 renderer.render(page))
 
+    renderer.compile({pages[index].template for index in todo})
     problems: dict[tuple, Diagnostic] = {}
     for index, (made, result) in zip(todo, fork_map(job, todo, "rendering", parallel, progress)):
         page = pages[index]

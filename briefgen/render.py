@@ -95,6 +95,8 @@ class Renderer:
         self.env.globals["feed_id"] = lambda path: (absolute_url(path, config.base_url) if config.base_url
                                                     else f"urn:briefgen:{suggest_id(config.title) or 'site'}:{path}")
         self._digests: dict[str, str] = {}
+        self._uses: dict[str, frozenset[str]] = {}
+        """Template -> itself and every template it extends, includes or imports (with the digests)."""
         self._known = self._sources()
         self._refs: dict[str, list[str]] = {}
         """Template source -> the templates it references: parsing is the slow part, sources rarely change."""
@@ -103,7 +105,7 @@ class Renderer:
         """This renderer for a new build: compiled templates are kept unless a template file was
         added, removed or changed (Jinja's own check looks at mtimes only, and never notices a
         new project template overriding a cached theme one)."""
-        self._digests = {}
+        self._digests, self._uses = {}, {}
         sources = self._sources()
         if sources != self._known:
             self.env.cache.clear()  # type: ignore[union-attr]
@@ -145,7 +147,20 @@ class Renderer:
                         self._refs[source] = []
                 todo.extend(self._refs[source])
             self._digests[name] = h.hexdigest()
+            self._uses[name] = frozenset(seen)
         return self._digests[name]
+
+    def compile(self, names: set[str]) -> None:
+        """Compile these templates and those they use before rendering, which may fork: the workers
+        then inherit them instead of each compiling its own, and this process keeps them for its
+        next build (the dev server's first edit)."""
+        for name in names:
+            self.template_digest(name)
+            for used in self._uses[name]:
+                try:
+                    self.env.get_template(used)
+                except Exception:  # rendering the page reports it, located
+                    pass
 
     def render(self, page: Page) -> bytes | Diagnostic:
         # The 404 page is served at any depth, so its links cannot be relative.

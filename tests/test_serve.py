@@ -527,3 +527,30 @@ def test_the_first_build_uses_every_core_and_edits_stay_in_process(tmp_path):
                            timeout=120)
     assert probe.returncode == 0, probe.stderr
     assert probe.stdout.strip() == "[True, False, False]"
+
+
+FIRST_BUILD_KEEPS = """
+import gc, sys
+from pathlib import Path
+from briefgen import serve as serving, workers
+workers.MIN_ITEMS = 1  # fork for the example's few pages too, as for a large archive's
+rebuilder = serving.Rebuilder(Path(sys.argv[1]), "http://127.0.0.1:1/", False, serving.State(), lambda line: None)
+frozen = gc.get_freeze_count()
+rebuilder.run()
+print(gc.get_freeze_count() - frozen > 10_000)
+print(" ".join(sorted(t.name for t in rebuilder.cache.renderer.env.cache.values())))
+"""
+
+
+def test_the_first_build_leaves_its_objects_frozen_and_its_templates_compiled(tmp_path):
+    """After a first build that rendered in forked workers, the server's process holds compiled
+    templates (the first edit does not compile them) and has frozen that build's objects, so the
+    cyclic collector does not walk them at the end of every later build (a 10,000-article
+    server's first edit took 2.0 s instead of 0.8 s)."""
+    project = make_project(tmp_path)
+    probe = subprocess.run([sys.executable, "-c", FIRST_BUILD_KEEPS, str(project)], capture_output=True, text=True,
+                           timeout=120)
+    assert probe.returncode == 0, probe.stderr
+    frozen, compiled = probe.stdout.strip().split("\n")
+    assert frozen == "True"
+    assert {"article.html", "base.html", "topic.html", "macros.html"} <= set(compiled.split())
