@@ -56,8 +56,9 @@ class Cache:
     """id(entity) -> (entity, digest) of the entities fingerprinted so far (pruned as they go)."""
     renderer: object = None
     """The last build's render.Renderer, reused while the settings and assets are the same."""
-    on_disk: set[str] = field(default_factory=set)
-    """Output files this build took back from the output folder: known to be there as they are."""
+    on_disk: dict[str, list[int]] = field(default_factory=dict)
+    """Output files this build took back from the output folder, known to be there as they are,
+    with their stat stamps as read (what the stamps record of this build keeps for them)."""
     loaded: dict[str, tuple] = field(default_factory=dict)
     """``parsed`` as loaded from disk: what save compares with, entry by entry, to find the shards to write."""
     shards: set[int] = field(default_factory=set)
@@ -69,6 +70,13 @@ class Cache:
     """Something was parsed, rendered or indexed anew: the on-disk copy is out of date."""
     remember: bool = True
     """Fingerprint pages so the next build can skip unchanged ones; a --no-cache build does not."""
+
+    def made(self, path: str, fingerprint: bytes) -> bool:
+        """Whether an earlier build made this page with this fingerprint (``reuse`` then fetches it)."""
+        for record in (self.rendered.get(path), self.written.get(path) if self.output is not None else None):
+            if record is not None and record[0] == fingerprint:
+                return True
+        return False
 
     def reuse(self, path: str, fingerprint: bytes, file: str) -> bytes | None:
         """The page's html if an earlier build rendered it with the same fingerprint."""
@@ -87,7 +95,7 @@ class Cache:
         vouched = self.stamped.get(file) == stamp_of(st)
         if not vouched and digest(html) != stored[1]:
             return None
-        self.on_disk.add(file)
+        self.on_disk[file] = stamp_of(st)
         return html
 
 

@@ -32,6 +32,8 @@ RACY_COARSE = 2_000_000_000
 """For file systems that stamp whole seconds (FAT, some network shares)."""
 
 Stamps = dict[str, list[int]]
+UNSETTLED = [-1]
+"""The recorded stamp of an input changed too recently to be proof: no stamp equals it."""
 
 
 def stamp(path: str) -> list[int] | None:
@@ -78,12 +80,14 @@ def inputs(project: Path) -> Stamps:
     return found
 
 
-def outputs(output: Path, files: list[str]) -> Stamps:
-    """The written files and every folder of the output (a stray file added to one changes its stamp)."""
+def outputs(output: Path, files: list[str], known: Stamps | None = None) -> Stamps:
+    """The files and every folder of the output (a stray file added to one changes its stamp);
+    ``known``: stamps already taken, of files nothing has written since."""
     found: Stamps = {}
     base = str(output) + os.sep
+    known = known or {}
     for rel in files:
-        found[rel] = stamp(base + rel) or []
+        found[rel] = known.get(rel) or stamp(base + rel) or []
     _folders(str(output), "", found)
     return found
 
@@ -99,10 +103,6 @@ def _folders(path: str, rel: str, into: Stamps) -> None:
         return
     for entry in folders:
         _folders(entry.path, rel + entry.name if not rel else f"{rel}/{entry.name}", into)
-
-
-def _racy(stamps: Stamps, since: int) -> bool:
-    return any(s and not settled(s, since) for s in stamps.values())
 
 
 def settled(found: list[int] | None, since: int) -> bool:
@@ -126,13 +126,20 @@ def forget(project: Path) -> None:
 
 
 def record(project: Path, output: Path, settings: tuple, swept: Stamps, swept_at: int, files: list[str],
-           summary: dict) -> None:
-    """Keep the stamps of a successful build, unless an input was touched too recently to trust its stamp."""
+           known: Stamps, summary: dict) -> None:
+    """Keep the stamps of a successful build.
+
+    An input touched too recently for its stamp to prove anything later (saved just before the
+    build, the usual habit) is recorded as unknown: the next build then does not stop at once, but
+    it still trusts the output stamps, and does not hash every page to prove what it wrote.
+    ``known``: stamps of output files this build read back and left as they were.
+    """
     key = caching.key()
-    if key is None or _racy(swept, swept_at):
+    if key is None:
         return
     header = caching.header(output, settings)
-    body = json.dumps({"inputs": swept, "outputs": outputs(output, files), "summary": summary},
+    trusted = {rel: s if not s or settled(s, swept_at) else UNSETTLED for rel, s in swept.items()}
+    body = json.dumps({"inputs": trusted, "outputs": outputs(output, files, known), "summary": summary},
                       separators=(",", ":")).encode()
     caching.write_signed(project / caching.FOLDER, FILE, key, header, body)
 
@@ -155,9 +162,10 @@ def last(project: Path, output: Path, settings: tuple) -> dict | None:
     return data if ok and "summary" in data else None
 
 
-def unchanged(project: Path, output: Path, record: dict | None) -> dict | None:
-    """The summary of the last build if nothing it read or wrote has changed since; None otherwise."""
-    if record is None or record["inputs"] != inputs(project):
+def unchanged(output: Path, record: dict | None, swept: Stamps) -> dict | None:
+    """The summary of the last build if nothing it read (``swept``: the inputs now) or wrote has
+    changed since; None otherwise."""
+    if record is None or record["inputs"] != swept:
         return None
     base = str(output)
     for rel, recorded in record["outputs"].items():
