@@ -8,6 +8,7 @@ forking is unsafe or unavailable, the items are done here in order, with the sam
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -26,6 +27,16 @@ _work: tuple[Callable, Sequence] | None = None
 
 class WorkerKilled(BriefgenError):
     pass
+
+
+def _start() -> None:
+    """A worker collects its own garbage. Rendering a page leaves reference cycles behind (Jinja's
+    contexts), and with the collector off for the whole build they piled up: at 10,000 articles,
+    2.3 million objects. What the worker inherited is frozen first, so the collector's passes
+    see only the worker's own new objects: short, and they never write to (and so copy) the
+    pages shared with the parent."""
+    gc.freeze()
+    gc.enable()
 
 
 def _run(indexes: list[int]) -> list:
@@ -56,7 +67,7 @@ def fork_map(do: Callable[[T], R], items: Sequence[T], what: str, parallel: bool
     chunks = [list(range(k, min(k + size, len(items)))) for k in range(0, len(items), size)]
     _work = (do, items)
     try:
-        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=_start) as pool:
             out = []
             for chunk in pool.map(_run, chunks):
                 out.extend(chunk)
