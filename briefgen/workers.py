@@ -22,6 +22,7 @@ R = TypeVar("R")
 
 MIN_ITEMS = 400
 """Below this many items, starting worker processes costs more than it saves."""
+CHUNKS_PER_WORKER = 32
 _work: tuple[Callable, Sequence] | None = None
 
 
@@ -39,7 +40,7 @@ def _start() -> None:
     gc.enable()
 
 
-def _run(indexes: list[int]) -> list:
+def _run(indexes: range) -> list:
     assert _work is not None
     do, items = _work
     return [do(items[i]) for i in indexes]
@@ -63,16 +64,22 @@ def fork_map(do: Callable[[T], R], items: Sequence[T], what: str, parallel: bool
             if progress is not None and n % 200 == 0:
                 progress(n, len(items))
         return out
-    size = max(50, len(items) // (workers * 8))
-    chunks = [list(range(k, min(k + size, len(items)))) for k in range(0, len(items), size)]
+    # Many small chunks, each taking every n-th item: neighbours are alike (a site's few topic
+    # pages are its largest, planned together), and a chunk's results are held, pickled and
+    # unpickled whole on their way back.
+    count = min(len(items), workers * CHUNKS_PER_WORKER)
+    chunks = [range(k, len(items), count) for k in range(count)]
     _work = (do, items)
     try:
         with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=_start) as pool:
-            out = []
-            for chunk in pool.map(_run, chunks):
-                out.extend(chunk)
+            out: list = [None] * len(items)
+            done = 0
+            for chunk, results in zip(chunks, pool.map(_run, chunks)):
+                for index, result in zip(chunk, results):
+                    out[index] = result
+                done += len(results)
                 if progress is not None:
-                    progress(len(out), len(items))
+                    progress(done, len(items))
             return out
     except BrokenProcessPool:
         raise WorkerKilled(f"a {what} process was killed, most likely for lack of memory; nothing was written. "

@@ -30,3 +30,19 @@ def test_a_worker_collects_the_garbage_it_makes(monkeypatch):
             gc.enable()
     made = workers.MIN_ITEMS * 1000 // 2  # cycles per worker, at the least
     assert max(tracked) < made // 4, f"a worker kept its garbage: {max(tracked)} objects tracked"
+
+
+def square(item: int) -> int:
+    return item * item
+
+
+def test_results_come_back_in_order_with_progress_to_the_end(monkeypatch):
+    """Chunks take every n-th item (so a site's few large pages do not travel together); the
+    results are put back in the order of the items."""
+    monkeypatch.setenv("BRIEFGEN_WORKERS", "2")
+    seen: list[tuple[int, int]] = []
+    items = range(workers.MIN_ITEMS * 3 + 7)
+    out = workers.fork_map(square, items, "testing", parallel=True, progress=lambda done, total: seen.append((done, total)))
+    assert out == [i * i for i in items]
+    assert seen[-1] == (len(items), len(items))
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
