@@ -67,6 +67,10 @@ def discover(project: Path) -> tuple[list[SourceFile], list[Diagnostic]]:
                 problems.append(Diagnostic("error", "outside-project", "symlink points outside the project or loops", rel,
                                            hint="copy the file into the project instead"))
                 continue
+            if _is_special(entry):
+                problems.append(Diagnostic("error", "not-a-file", "this is a pipe, socket or device, not a file: reading it "
+                                           "could wait forever", rel, hint="remove it, or put the file it stands for in its place"))
+                continue
             problem = id_problem(ident)
             if problem:
                 suggestion = suggest_id(ident)
@@ -84,6 +88,15 @@ def _is_dir(entry: os.DirEntry) -> bool:
     try:
         return entry.is_dir()
     except OSError:  # a link loop: the symlink check below reports it
+        return False
+
+
+def _is_special(entry: os.DirEntry) -> bool:
+    """A pipe, socket or device, links followed (a plain file costs no system call: the listing
+    says what it is). A dangling link is not: reading it reports it."""
+    try:
+        return not entry.is_file() and os.path.exists(entry.path)
+    except OSError:
         return False
 
 

@@ -161,6 +161,12 @@ def _config_symlink_outside(project: Path, outside: Path) -> None:
     (project / "briefgen.yaml").symlink_to(outside / "briefgen.yaml")
 
 
+def _special_files(project: Path, outside: Path) -> None:
+    os.mkfifo(project / "content/articles/pipe.md")  # nothing ever writes to it: a read would wait forever
+    os.mkfifo(project / "content/topics/pipe.yaml")
+    (project / "content/actors/piped.yaml").symlink_to("../topics/pipe.yaml")
+
+
 def _template_not_utf8(project: Path, outside: Path) -> None:
     (project / "templates").mkdir(exist_ok=True)
     (project / "templates/topic.html").write_bytes(
@@ -172,7 +178,7 @@ MUTATORS: dict[str, Callable[[Path, Path], None]] = {
     "long-lines": _long_lines, "deep-nesting": _deep_nesting, "unsafe-file-names": _unsafe_file_names,
     "symlink-outside": _symlink_outside, "symlink-loop": _symlink_loop,
     "symlinked-folder-outside": _symlinked_folder_outside, "config-symlink-outside": _config_symlink_outside,
-    "template-not-utf8": _template_not_utf8,
+    "template-not-utf8": _template_not_utf8, "special-files": _special_files,
 }
 SAME_SITE_AS_UNMUTATED = ("bom", "crlf", "cr-only")
 """Encodings of the same text: they must build byte for byte the same site as the plain files."""
@@ -227,6 +233,8 @@ def snapshot(root: Path, skip: Path | None = None) -> dict[str, tuple]:
                 entries[rel] = ("link", os.readlink(path), st.st_mtime_ns)
             elif path.is_dir():
                 entries[rel] = ("dir",)
+            elif not path.is_file():  # a pipe: reading it would wait for a writer
+                entries[rel] = ("special", st.st_mode, st.st_mtime_ns)
             else:
                 entries[rel] = ("file", hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest(), st.st_mtime_ns,
                                 st.st_mode)
