@@ -301,9 +301,10 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
             if known is not None and known[0] is page and known[1] == renderer.template_digest(page.template) \
                     and known[2] == salt:
                 prints[page.path] = known
-                html = cache.reuse(page.path, known[3], output_file(page.path))
+                file = output_file(page.path)
+                html = cache.reuse(page.path, known[3], file)
                 if html is not None:
-                    files[output_file(page.path)] = html
+                    files[file] = html
                     cache.rendered[page.path] = (known[3], html)
                     continue
         todo.append(index)

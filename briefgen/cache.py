@@ -71,20 +71,22 @@ class Cache:
     remember: bool = True
     """Fingerprint pages so the next build can skip unchanged ones; a --no-cache build does not."""
 
+    def _record(self, path: str, fingerprint: bytes) -> tuple[tuple[bytes, bytes] | None, tuple[bytes, bytes] | None]:
+        """(this process's render, the output's record) of the page, each only if its fingerprint is this."""
+        hit, stored = self.rendered.get(path), self.written.get(path) if self.output is not None else None
+        return (hit if hit is not None and hit[0] == fingerprint else None,
+                stored if stored is not None and stored[0] == fingerprint else None)
+
     def made(self, path: str, fingerprint: bytes) -> bool:
         """Whether an earlier build made this page with this fingerprint (``reuse`` then fetches it)."""
-        for record in (self.rendered.get(path), self.written.get(path) if self.output is not None else None):
-            if record is not None and record[0] == fingerprint:
-                return True
-        return False
+        return self._record(path, fingerprint) != (None, None)
 
     def reuse(self, path: str, fingerprint: bytes, file: str) -> bytes | None:
         """The page's html if an earlier build rendered it with the same fingerprint."""
-        hit = self.rendered.get(path)
-        if hit is not None and hit[0] == fingerprint:
+        hit, stored = self._record(path, fingerprint)
+        if hit is not None:
             return hit[1]
-        stored = self.written.get(path)
-        if stored is None or stored[0] != fingerprint or self.output is None:
+        if stored is None or self.output is None:  # (no record without an output folder)
             return None
         try:
             with open(self.output / file, "rb") as handle:
@@ -92,10 +94,10 @@ class Cache:
                 st = os.fstat(handle.fileno())  # after reading: a change while we read shows here
         except OSError:
             return None
-        vouched = self.stamped.get(file) == stamp_of(st)
-        if not vouched and digest(html) != stored[1]:
+        found = stamp_of(st)
+        if self.stamped.get(file) != found and digest(html) != stored[1]:
             return None
-        self.on_disk[file] = stamp_of(st)
+        self.on_disk[file] = found
         return html
 
 
