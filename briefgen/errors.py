@@ -7,10 +7,24 @@ of a build at once. Only the CLI turns them into exit codes.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from typing import Iterable, Literal
 
 Severity = Literal["error", "warning"]
+
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with every C0 and C1 control character (newline and tab included) and DEL shown
+    as a visible escape (ESC as ``\\x1b``), for a terminal or log line.
+
+    Diagnostics and error messages quote paths and values from the input, and a terminal acts on
+    the control sequences in them: ESC ] 0 ; renames its window, ESC [ 2 K erases a line, a bare
+    CR overwrites what the message said. Every line briefgen prints of such text passes here.
+    """
+    return _CONTROLS.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,16 +45,19 @@ class Diagnostic:
         text = f"{self.severity}[{self.code}]: {self.message}"
         if self.hint:
             text += f" ({self.hint})"
-        return f"{where}: {text}" if where else text
+        return printable(f"{where}: {text}" if where else text)
 
     def sort_key(self) -> tuple:
         return (self.file, self.line, self.code, self.message)
 
 
 class BriefgenError(Exception):
-    """An error the CLI reports without a traceback."""
+    """An error the CLI reports without a traceback; its text shows control characters escaped."""
 
     exit_code = 1
+
+    def __str__(self) -> str:
+        return printable(super().__str__())
 
 
 class BuildFailed(BriefgenError):
