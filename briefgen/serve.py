@@ -9,6 +9,7 @@ diagnostics in an overlay when it failed.
 from __future__ import annotations
 
 import errno
+import ipaddress
 import json
 import mimetypes
 import socket
@@ -26,7 +27,7 @@ from urllib.parse import unquote, urlsplit
 from rich.markup import escape
 
 from .build import Cache, build, search_index
-from .errors import BriefgenError, BuildFailed, Diagnostic
+from .errors import BriefgenError, BuildFailed, Diagnostic, printable
 from .watch import Changes, watch
 
 EVENTS = "/__briefgen/events"
@@ -35,6 +36,22 @@ OVERLAY_CSS = "/__briefgen/overlay.css"
 WORKER_JS = "/__briefgen/worker.js"
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 MAX_HEADER = 8192
+
+
+def shown(text: object) -> str:
+    """Text from the input (a file name, a path, a message quoting a value) as it goes into a log
+    line: control characters escaped (errors.printable), rich markup escaped."""
+    return escape(printable(str(text)))
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (as given to --host) accepts connections from this machine only."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: whichever interface it names, it is not the loopback one
 
 
 @dataclass
@@ -56,8 +73,10 @@ class State:
             self.cond.notify_all()
 
     def snapshot(self) -> dict:
+        """What the browsers' overlay shows: text with the same visible escapes as the terminal."""
         return {"epoch": self.epoch, "errors": [
-            {"file": d.file, "line": d.line, "severity": d.severity, "code": d.code, "message": d.message, "hint": d.hint}
+            {"file": printable(d.file), "line": d.line, "severity": d.severity, "code": d.code,
+             "message": printable(d.message), "hint": printable(d.hint)}
             for d in self.errors]}
 
 
@@ -75,7 +94,7 @@ class Rebuilder:
         on every core (forking is safe only then); edits touch few files and pages anyway."""
         started = time.perf_counter()
         what = ", ".join(sorted(changed)[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "") if changed else "initial build"
-        what = escape(what)  # file names go into rich markup
+        what = shown(what)  # file names go into rich markup
         try:
             result = build(self.project, None, base_url=self.base_url, strict=self.strict, cache=self.cache,
                            index_search=False, parallel=changed is None and threading.active_count() == 1)
@@ -84,15 +103,15 @@ class Rebuilder:
             errors = [d for d in exc.diagnostics if d.severity == "error"]
             self.log(f"[red]✗[/] {what}: build failed with {len(errors)} error(s); still serving the last good site")
             for d in exc.diagnostics:
-                self.log(f"    {escape(str(d))}")
+                self.log(f"    {shown(d)}")
             return
         except BriefgenError as exc:
             self.state.publish(None, [Diagnostic("error", "build", str(exc))])
-            self.log(f"[red]✗[/] {what}: {escape(str(exc))}")
+            self.log(f"[red]✗[/] {what}: {shown(exc)}")
             return
         except Exception as exc:  # a bug must not stop the server: report it like any other problem
             self.state.publish(None, [Diagnostic("error", "internal", f"{type(exc).__name__}: {exc}", hint="please report this bug")])
-            self.log(f"[red]✗[/] {what}: internal error {type(exc).__name__}: {escape(str(exc))}")
+            self.log(f"[red]✗[/] {what}: internal error {type(exc).__name__}: {shown(exc)}")
             return
         self.state.publish(result.files, list(result.warnings) if self.strict else [])
         if changed is None:
@@ -141,10 +160,10 @@ class Indexer:
             try:
                 index = search_index(result.files, result.briefing.config.language, self.cache)
             except BuildFailed as exc:
-                self.log(f"[yellow]search index not updated:[/] {escape(str(exc.diagnostics[0]))}")
+                self.log(f"[yellow]search index not updated:[/] {shown(exc.diagnostics[0])}")
                 continue
             except Exception as exc:  # never let the indexer thread die
-                self.log(f"[yellow]search index not updated:[/] {escape(f'{type(exc).__name__}: {exc}')}")
+                self.log(f"[yellow]search index not updated:[/] {shown(f'{type(exc).__name__}: {exc}')}")
                 continue
             with self.state.cond:
                 if self.state.files is result.files:
@@ -314,6 +333,10 @@ def serve(project: Path, host: str, port: int, strict: bool, log: Callable[[str]
     base_url = f"http://{url_host}:{actual}/"
     if busy:
         log(f"[yellow]Port {', '.join(map(str, busy))} in use; using {actual} instead.[/]")
+    if not is_loopback(host):
+        log(f"[yellow]Warning: listening on {shown(host)}, so the site is reachable from the network, by anyone "
+            "who can reach this machine, and the dev server has no authentication. Use --host 127.0.0.1 "
+            "to keep it on this machine.[/]")
     rebuilder = Rebuilder(project, base_url, strict, state, log)
     rebuilder.run()
     changes = Changes()
@@ -330,7 +353,7 @@ def serve(project: Path, host: str, port: int, strict: bool, log: Callable[[str]
     worker.start()
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
     thread.start()
-    log(f"Serving [bold]{project}[/] at [bold]{base_url}[/] (Ctrl-C to stop); watching content/, templates/ and briefgen.yaml")
+    log(f"Serving [bold]{shown(project)}[/] at [bold]{shown(base_url)}[/] (Ctrl-C to stop); watching content/, templates/ and briefgen.yaml")
     if ready:
         ready(base_url)
     try:
