@@ -31,7 +31,7 @@ from .pages import Page, plan, source_of
 from .paths import output_file
 from .parse import Document, parse
 from .render import Renderer, collect_assets
-from .resolve import Memo, resolve
+from .resolve import Memo, resolve, salvaged
 from .schema import SiteConfig
 from .validate import validate
 from .workers import fork_map
@@ -59,8 +59,13 @@ class BuildResult:
 
 
 def read_project(project: Path, cache: Cache, base_url: str | None = None,
-                 parallel: bool = False) -> tuple[SiteConfig | None, list[Document], list[Diagnostic]]:
-    """Stage 1 and 2: the config, then every source file parsed (or taken from the cache)."""
+                 parallel: bool = False) -> tuple[SiteConfig, list[Document], list[Diagnostic]]:
+    """Stage 1 and 2: the config, then every source file parsed (or taken from the cache).
+
+    Settings with errors do not stop here: their errors are among the problems (so the build
+    fails), and the content is read and checked with what of the settings is valid, the rest at
+    its defaults, so one broken briefgen.yaml does not hide the content's errors until the next build.
+    """
     problems: list[Diagnostic] = []
     config_doc = None
     source = load.config_source(project)
@@ -70,19 +75,16 @@ def read_project(project: Path, cache: Cache, base_url: str | None = None,
     if source is not None and not load.inside(Path(source.path), project.resolve()):
         problems.append(Diagnostic("error", "outside-project", "briefgen.yaml links to a file outside the project",
                                    source.file, hint="copy the settings into the project instead"))
-        return None, [], problems
+        source = None  # never read; the content is checked with the default settings
     if source is not None:
         config_doc = _parse_all([source], cache, False, stamps.now(), parallel=False)[0]
         problems.extend(config_doc.diagnostics)
-    config = config_doc.data if config_doc is not None else SiteConfig()
-    if config is None:
-        return None, [], problems
+    valid = salvaged(config_doc)
+    config = valid.data if valid is not None and isinstance(valid.data, SiteConfig) else SiteConfig()
     if base_url is not None:
         checked, more = validate(SiteConfig, {**config.model_dump(exclude_none=True), "base_url": base_url}, "--base-url", {})
         problems.extend(Diagnostic(d.severity, d.code, d.message.replace("base_url: ", ""), "--base-url", 0, d.hint) for d in more)
-        if checked is None:
-            return None, [], problems
-        config = checked
+        config = checked or config
     sources, found = load.discover(project)
     problems.extend(found)
     documents = _parse_all(sources, cache, config.allow_html, stamps.now(), parallel)
@@ -159,8 +161,6 @@ def load_briefing(project: Path, *, base_url: str | None = None, strict: bool = 
     """Every stage up to a resolved Briefing: the sources read, parsed, validated and linked."""
     cache = cache if cache is not None else Cache(plan=None)
     config, documents, problems = read_project(project, cache, base_url, parallel)
-    if config is None:
-        raise BuildFailed(problems)
     if cache.plan is not None and cache.resolved is None:
         cache.resolved = Memo()
     briefing, more = resolve(config, documents, today or build_date(), cache.resolved)

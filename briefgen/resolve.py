@@ -1,6 +1,16 @@
 """Link parsed documents into a validated Briefing: references, claims' sources, backlinks.
 
 Every problem is collected with its file and line; the caller decides whether to fail.
+
+Every error of a build is reported in one round. A file that failed validation is checked for
+what it still says (``salvaged``): its wrong keys and list items are left out, the rest is
+resolved as usual, so a bad grade and a quote that is not in the article come in the same build.
+Only errors come of a salvaged file: the build fails anyway, and a warning about it might be about
+what was left out (no summary, when the summary was wrong). A file that did not parse at all
+(YAML syntax, encoding) still defines its id: the actor, topic or article named by its file
+name exists. Which claims it defines cannot be known, so while an annotations file is unreadable
+no reference to a claim is reported as unknown or undefined: that file's own error is the one
+diagnostic of the cause, and the next build checks the claims.
 """
 
 from __future__ import annotations
@@ -8,12 +18,15 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
+from typing import Iterable, Iterator, Mapping
+
+from pydantic import BaseModel, ValidationError
 
 from . import model as m
 from . import text as textmod
+from . import yamlfile
 from .errors import Diagnostic, did_you_mean
-from .parse import Document
+from .parse import MODELS, Document
 from .paths import href, site_path
 from .schema import ActorFile, Annotations, ArticleMeta, ClaimEntry, SiteConfig, TopicFile
 from .validate import field_path
@@ -26,6 +39,86 @@ class _Problems(list):
 
     def warn(self, code: str, message: str, doc: Document, loc: tuple = (), hint: str = "") -> None:
         self.append(Diagnostic("warning", code, message, doc.file, line_of(doc.lines, loc) if loc else 0, hint))
+
+
+@dataclass(frozen=True, slots=True)
+class Partial:
+    """What a document says that is valid: all of it, or what is left of a file with errors."""
+
+    data: BaseModel
+    kept: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    """List field -> the index in the file of each item left in ``data``; a field not named kept them all."""
+    dropped_claims: frozenset[str] = frozenset()
+    """Ids of the claim entries left out: claims the file may define."""
+
+    def items(self, name: str) -> Iterator[tuple[int, object]]:
+        """(index in the file, item) of a list field, so diagnostics name the line as written."""
+        values = getattr(self.data, name)
+        positions = self.kept.get(name)
+        return zip(positions, values) if positions is not None else enumerate(values)
+
+
+def salvaged(doc: Document | None) -> Partial | None:
+    """``doc``'s data, or for a file that failed validation the valid rest of it; None when its
+    text could not be read as a mapping (syntax, encoding) or a required key is wrong.
+
+    Wrong optional keys are left out, and so is each list item with a wrong value in it (an
+    unknown key in an item is only dropped), until the rest validates. The items keep the
+    indexes they have in the file (``Partial.items``).
+    """
+    if doc is None:
+        return None
+    if doc.data is not None:
+        return Partial(doc.data)
+    model = MODELS[doc.kind]
+    if not doc.lines.text or not any(d.severity == "error" for d in doc.diagnostics):
+        return None
+    data, _, problems = yamlfile.load(doc.lines.text, doc.file, doc.lines.offset)
+    if problems or not isinstance(data, dict):
+        return None
+    kept = {k: list(range(len(v))) for k, v in data.items() if isinstance(v, list)}
+    dropped: set[str] = set()
+    for _ in range(4):  # each round leaves out what failed; new failures are not expected
+        try:
+            valid = model.model_validate(data)
+        except ValidationError as exc:
+            data = _without(model, data, exc.errors(), kept, dropped)
+            if data is None:
+                return None
+            continue
+        return Partial(valid, {k: tuple(v) for k, v in kept.items() if k in data}, frozenset(dropped))
+    return None
+
+
+def _without(model: type[BaseModel], data: dict, errors: list, kept: dict[str, list[int]],
+             dropped: set[str]) -> dict | None:
+    """``data`` without the keys and list items the validation ``errors`` are in."""
+    data = dict(data)
+    items: dict[str, set[int]] = defaultdict(set)
+    for err in errors:
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and (p == "[key]" or p.startswith("function-"))))
+        if not loc:
+            return None
+        key = loc[0]
+        if len(loc) >= 2 and isinstance(loc[1], int) and isinstance(data.get(key), list):
+            item = data[key][loc[1]]
+            if err["type"] == "extra_forbidden" and len(loc) == 3 and isinstance(item, dict):
+                data[key] = [dict(x) if i == loc[1] else x for i, x in enumerate(data[key])]
+                data[key][loc[1]].pop(loc[2], None)
+            else:
+                items[key].add(loc[1])
+            continue
+        if key in model.model_fields and model.model_fields[key].is_required():
+            return None
+        data.pop(key, None)
+    for key, gone in items.items():
+        for i in gone:
+            item = data[key][i]
+            if key == "claims" and isinstance(item, dict) and isinstance(item.get("id"), str):
+                dropped.add(item["id"])
+        data[key] = [x for i, x in enumerate(data[key]) if i not in gone]
+        kept[key] = [at for i, at in enumerate(kept[key]) if i not in gone]
+    return data
 
 
 @dataclass
@@ -78,6 +171,16 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
     texts, sidecars = by_kind["article"], by_kind["annotations"]
     topic_docs, actor_docs = by_kind["topic"], by_kind["actor"]
     memo.start((config, today, frozenset(texts), frozenset(topic_docs), frozenset(actor_docs)))
+    parts: dict[str, Partial | None] = {}
+
+    def part(doc: Document | None) -> Partial | None:
+        """The valid part of ``doc``, salvaged once per resolve (only a failed file needs work)."""
+        if doc is None or doc.data is not None:
+            return salvaged(doc)
+        if doc.file not in parts:
+            parts[doc.file] = salvaged(doc)
+        return parts[doc.file]
+
     for slug, doc in sidecars.items():
         if slug not in texts:
             problems.error("orphan-annotations", f"annotations for an article '{slug}' that does not exist", doc,
@@ -85,9 +188,10 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
 
     actors: dict[str, m.Actor] = {}
     for ident, doc in actor_docs.items():
-        data = doc.data
-        if not isinstance(data, ActorFile):
+        valid = part(doc)
+        if valid is None or not isinstance(valid.data, ActorFile):
             continue
+        data = valid.data
         _ref(problems, "actor", data.affiliation, actor_docs, doc, ("affiliation",), "affiliation")
         if data.affiliation == ident:
             problems.error("self-reference", f"actor '{ident}' is affiliated with itself", doc, ("affiliation",))
@@ -96,10 +200,11 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
 
     topics: dict[str, m.Topic] = {}
     for ident, doc in topic_docs.items():
-        data = doc.data
-        if not isinstance(data, TopicFile):
+        valid = part(doc)
+        if valid is None or not isinstance(valid.data, TopicFile):
             continue
-        for i, other in enumerate(data.related):
+        data = valid.data
+        for i, other in valid.items("related"):
             _ref(problems, "topic", other, topic_docs, doc, ("related", i), f"related[{i}]")
         overview = ""
         if doc.body is not None:  # a few per site: rendered here, where the Topic is made
@@ -113,8 +218,9 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
     entries: dict[str, list[tuple[str, int, ClaimEntry, Document]]] = defaultdict(list)
     for slug in sorted(texts):
         side = sidecars.get(slug)
-        if side is not None and isinstance(side.data, Annotations):
-            for i, entry in enumerate(side.data.claims):
+        notes = part(side)
+        if notes is not None and isinstance(notes.data, Annotations):
+            for i, entry in notes.items("claims"):
                 entries[entry.id].append((slug, i, entry, side))
 
     articles: dict[str, m.Article] = {}
@@ -124,7 +230,7 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
         side = sidecars.get(slug)
         hit = memo.articles.get(slug)
         if hit is None or hit[0][0] is not doc or hit[0][1] is not side:
-            made = _article(config, today, slug, doc, side, names)
+            made = _article(config, today, slug, doc, part(doc), side, part(side), names)
             if made[0] is not None and before is not None:
                 made = (_same_as(before.articles, slug, made[0]), *made[1:])
             hit = memo.articles[slug] = ((doc, side), made)
@@ -135,12 +241,20 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
             unrendered[slug] = (body, marks)
 
     broken_notes = any(doc.data is None for doc in (*sidecars.values(), *texts.values()))
+    # Claims that a file with errors may define: those of its entries left out, or any at all
+    # when an annotations file could not be read.
+    unreadable = any(part(doc) is None for doc in sidecars.values() if doc.data is None)
+    maybe = frozenset().union(*(p.dropped_claims for p in map(part, sidecars.values()) if p is not None))
+
+    def unsure(cid: str) -> bool:
+        return unreadable or cid in maybe
+
     claims: dict[str, m.Claim] = {}
     for cid, reports in sorted(entries.items()):
-        key = (tuple(reports), tuple(articles.get(slug) for slug, *_ in reports), broken_notes)
+        key = (tuple(reports), tuple(articles.get(slug) for slug, *_ in reports), unsure(cid))
         hit = memo.claims.get(cid)
         if hit is None or hit[0] != key:
-            claim, found = _claim(cid, reports, entries, articles, actor_docs, broken_notes)
+            claim, found = _claim(cid, reports, entries, articles, actor_docs, unsure(cid))
             if claim is not None and before is not None:
                 claim = _same_as(before.claims, cid, claim)
             problems.extend(found)
@@ -152,7 +266,7 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
     for cid, claim in claims.items():
         for field_name in ("supports", "contradicts"):
             for other in getattr(claim, field_name):
-                if other not in claims and other not in entries:
+                if other not in claims and other not in entries and not unsure(other):
                     slug, i, entry, doc = entries[cid][0]
                     problems.error("unknown-claim", f"claims[{i}].{field_name}: unknown claim '{other}'", doc,
                                    ("claims", i, field_name), did_you_mean(other, entries))
@@ -162,7 +276,8 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
         if ident not in mentioned and ident in actors and not broken_notes:  # a broken file may mention it
             problems.warn("unused-actor", f"actor '{ident}' is not mentioned by any article", doc)
     if any(d.severity == "error" for d in problems):
-        return None, problems
+        partial = {file for file, found in parts.items() if found is not None}
+        return None, _Problems(d for d in problems if d.severity == "error" or d.file not in partial)
     bodies = {}
     for slug, (body, marks) in unrendered.items():
         key = (body, marks, tuple(claims[cid] for _, cid in marks))
@@ -193,30 +308,32 @@ def _ref(problems: _Problems, kind: str, ident: str | None, known: Mapping, doc:
         problems.error(f"unknown-{kind}", f"{what}: unknown {kind} '{ident}'", doc, loc, hint)
 
 
-def _article(config: SiteConfig, today: dt.date, slug: str, doc: Document, side: Document | None,
-             names: tuple[Mapping, Mapping, Mapping]) -> tuple[m.Article | None, list[Diagnostic], object, tuple]:
-    """One article from its text and annotations: what depends on no other file's content."""
+def _article(config: SiteConfig, today: dt.date, slug: str, doc: Document, head: Partial | None, side: Document | None,
+             valid: Partial | None, names: tuple[Mapping, Mapping, Mapping]) -> tuple[m.Article | None, list[Diagnostic], object, tuple]:
+    """One article from its text and annotations (``head`` and ``valid``: what of their data is
+    valid, see salvaged): what depends on no other file's content."""
     texts, topic_docs, actor_docs = names
     problems = _Problems()
-    meta = doc.data if isinstance(doc.data, ArticleMeta) else None
-    notes = side.data if side is not None and isinstance(side.data, Annotations) else None
-    if meta is None or doc.body is None or (side is not None and notes is None):
+    meta = head.data if head is not None and isinstance(head.data, ArticleMeta) else None
+    if meta is None or doc.body is None or (side is not None and (valid is None or not isinstance(valid.data, Annotations))):
         return None, problems, None, ()
+    valid = valid or Partial(Annotations())
+    notes = valid.data
+    assert isinstance(notes, Annotations)
     body = doc.body
     title = meta.title or body.heading or slug
     if not any(body.folded):
         problems.warn("empty-article", "the article has no text", doc)
-    notes = notes or Annotations()
     where = side or doc
-    for i, t in enumerate(notes.topics):
+    for i, t in valid.items("topics"):
         _ref(problems, "topic", t, topic_docs, where, ("topics", i), f"topics[{i}]")
-    for i, a in enumerate(notes.actors):
+    for i, a in valid.items("actors"):
         _ref(problems, "actor", a.id, actor_docs, where, ("actors", i), f"actors[{i}]")
-    for i, r in enumerate(notes.related):
+    for i, r in valid.items("related"):
         _ref(problems, "article", r, texts, where, ("related", i), f"related[{i}]")
         if r == slug:
             problems.error("self-reference", "an article cannot be related to itself", where, ("related", i))
-    for i, event in enumerate(notes.events):
+    for i, event in valid.items("events"):
         for j, a in enumerate(event.actors):
             _ref(problems, "actor", a, actor_docs, where, ("events", i, "actors", j), f"events[{i}].actors[{j}]")
         _check_date(event.date, today, config, problems, where, ("events", i, "date"))
@@ -224,7 +341,7 @@ def _article(config: SiteConfig, today: dt.date, slug: str, doc: Document, side:
         _check_date(meta.published, today, config, problems, doc, ("published",))
     marks = []
     folded = body.folded
-    for i, entry in enumerate(notes.claims):
+    for i, entry in valid.items("claims"):
         if not textmod.find_quote(folded, entry.quote):
             problems.error("quote-not-found", f"claims[{i}].quote: the quote of claim '{entry.id}' is not in the article's text",
                            where, ("claims", i, "quote"),
@@ -312,11 +429,11 @@ def _text(config: SiteConfig, slug: str, body, marks: list[tuple[str, str]], cla
 
 
 def _claim(cid: str, reports: list, entries: Mapping, articles: Mapping[str, m.Article], actor_docs: Mapping,
-           broken_notes: bool) -> tuple[m.Claim | None, _Problems]:
-    """Merge every article's report of one claim into a Claim; ``broken_notes``: a file failed to load."""
+           unsure: bool) -> tuple[m.Claim | None, _Problems]:
+    """Merge every article's report of one claim into a Claim; ``unsure``: a file with errors may define it."""
     problems = _Problems()
     defining = [r for r in reports if r[2].statement]
-    if not defining and broken_notes:
+    if not defining and unsure:
         return None, problems  # its definition may be in the file that failed; that file's error is reported
     if not defining:
         slug, i, entry, doc = reports[0]
