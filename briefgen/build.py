@@ -81,6 +81,8 @@ def read_project(project: Path, cache: Cache, base_url: str | None = None,
         problems.extend(config_doc.diagnostics)
     valid = salvaged(config_doc)
     config = valid.data if valid is not None and isinstance(valid.data, SiteConfig) else SiteConfig()
+    if config_doc is not None and config_doc.data is None and (valid is None or "future_dates" in valid.incomplete):
+        config = config.model_copy(update={"future_dates": True})  # no warnings about a setting written wrong
     if base_url is not None:
         checked, more = validate(SiteConfig, {**config.model_dump(exclude_none=True), "base_url": base_url}, "--base-url", {})
         problems.extend(Diagnostic(d.severity, d.code, d.message.replace("base_url: ", ""), "--base-url", 0, d.hint) for d in more)

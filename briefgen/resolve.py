@@ -50,6 +50,8 @@ class Partial:
     """List field -> the index in the file of each item left in ``data``; a field not named kept them all."""
     dropped_claims: frozenset[str] = frozenset()
     """Ids of the claim entries left out: claims the file may define."""
+    incomplete: frozenset[str] = frozenset()
+    """Top-level keys left out or with items left out: checks against them would report a cascade."""
 
     def items(self, name: str) -> Iterator[tuple[int, object]]:
         """(index in the file, item) of a list field, so diagnostics name the line as written."""
@@ -78,20 +80,22 @@ def salvaged(doc: Document | None) -> Partial | None:
         return None
     kept = {k: list(range(len(v))) for k, v in data.items() if isinstance(v, list)}
     dropped: set[str] = set()
+    incomplete: set[str] = set()
     for _ in range(4):  # each round leaves out what failed; new failures are not expected
         try:
             valid = model.model_validate(data)
         except ValidationError as exc:
-            data = _without(model, data, exc.errors(), kept, dropped)
+            data = _without(model, data, exc.errors(), kept, dropped, incomplete)
             if data is None:
                 return None
             continue
-        return Partial(valid, {k: tuple(v) for k, v in kept.items() if k in data}, frozenset(dropped))
+        return Partial(valid, {k: tuple(v) for k, v in kept.items() if k in data}, frozenset(dropped),
+                       frozenset(incomplete))
     return None
 
 
 def _without(model: type[BaseModel], data: dict, errors: list, kept: dict[str, list[int]],
-             dropped: set[str]) -> dict | None:
+             dropped: set[str], incomplete: set[str]) -> dict | None:
     """``data`` without the keys and list items the validation ``errors`` are in."""
     data = dict(data)
     items: dict[str, set[int]] = defaultdict(set)
@@ -111,7 +115,9 @@ def _without(model: type[BaseModel], data: dict, errors: list, kept: dict[str, l
         if key in model.model_fields and model.model_fields[key].is_required():
             return None
         data.pop(key, None)
+        incomplete.add(str(key))
     for key, gone in items.items():
+        incomplete.add(key)
         for i in gone:
             item = data[key][i]
             if key == "claims" and isinstance(item, dict) and isinstance(item.get("id"), str):
@@ -249,12 +255,16 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
     def unsure(cid: str) -> bool:
         return unreadable or cid in maybe
 
+    topicless = frozenset(slug for slug, doc in sidecars.items()  # some of the article's topics were wrong
+                          if (p := part(doc)) is not None and "topics" in p.incomplete)
+
     claims: dict[str, m.Claim] = {}
     for cid, reports in sorted(entries.items()):
-        key = (tuple(reports), tuple(articles.get(slug) for slug, *_ in reports), unsure(cid))
+        key = (tuple(reports), tuple(articles.get(slug) for slug, *_ in reports), unsure(cid),
+               topicless.intersection(slug for slug, *_ in reports))
         hit = memo.claims.get(cid)
         if hit is None or hit[0] != key:
-            claim, found = _claim(cid, reports, entries, articles, actor_docs, unsure(cid))
+            claim, found = _claim(cid, reports, entries, articles, actor_docs, unsure(cid), topicless)
             if claim is not None and before is not None:
                 claim = _same_as(before.claims, cid, claim)
             problems.extend(found)
@@ -429,8 +439,9 @@ def _text(config: SiteConfig, slug: str, body, marks: list[tuple[str, str]], cla
 
 
 def _claim(cid: str, reports: list, entries: Mapping, articles: Mapping[str, m.Article], actor_docs: Mapping,
-           unsure: bool) -> tuple[m.Claim | None, _Problems]:
-    """Merge every article's report of one claim into a Claim; ``unsure``: a file with errors may define it."""
+           unsure: bool, topicless: frozenset[str] = frozenset()) -> tuple[m.Claim | None, _Problems]:
+    """Merge every article's report of one claim into a Claim; ``unsure``: a file with errors may
+    define it; ``topicless``: articles some of whose topics were wrong, so not checked against."""
     problems = _Problems()
     defining = [r for r in reports if r[2].statement]
     if not defining and unsure:
@@ -455,7 +466,7 @@ def _claim(cid: str, reports: list, entries: Mapping, articles: Mapping[str, m.A
                                    doc, loc + (key,), f"remove '{key}' here or change it in {first_doc.file}")
         _ref(problems, "actor", entry.by, actor_docs, doc, loc + ("by",), f"claims[{i}].by")
         for j, t in enumerate(entry.topics):
-            if slug in articles and t not in articles[slug].topics:
+            if slug in articles and slug not in topicless and t not in articles[slug].topics:
                 problems.error("claim-topic", f"claims[{i}].topics[{j}]: '{t}' is not one of the article's topics",
                                doc, loc + ("topics", j), did_you_mean(t, articles[slug].topics) or
                                "add it to the article's 'topics' first")

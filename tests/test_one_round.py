@@ -129,6 +129,17 @@ def test_no_warning_about_what_a_failed_file_had_wrong(tmp_path):
     assert len([s for s in found if "error[" in s]) == 2, found  # summary, and the unknown key 'note'
 
 
+def test_no_error_against_what_a_failed_file_had_wrong(tmp_path):
+    project = make_project(tmp_path)
+    edit(project, SIDECAR, "topics: [north-korea-satellite-programme, russia-north-korea-military-cooperation]",
+         "topics: North Korea's satellites")  # its claims name topics the article then seems not to have
+    edit(project, SIDECAR, "  - date: 2023-11-23\n", "  - date: 2026-11-23\n")
+    edit(project, "briefgen.yaml", "search: false\n", "search: false\nfuture_dates: maybe\n")
+    found = failure(project)
+    assert [(s.split(":")[0], "error[" in s) for s in found] == [("briefgen.yaml", True), (SIDECAR, True)], found
+    assert "future_dates" in found[0] and "topics[0]" in found[1]
+
+
 def test_a_file_that_did_not_parse_hides_and_makes_no_other_error(tmp_path):
     project = make_project(tmp_path)
     articles = project / "content/articles"
