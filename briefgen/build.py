@@ -35,7 +35,7 @@ from .resolve import Memo, resolve, salvaged
 from .schema import SiteConfig
 from .validate import validate
 from .workers import fork_map
-from .write import WriteReport, check_output, write_site
+from .write import WriteReport, check_output, check_owned, locked, write_site
 
 Progress = Callable[[int, int], None]
 
@@ -173,20 +173,43 @@ def load_briefing(project: Path, *, base_url: str | None = None, strict: bool = 
 
 def build(project: Path, output: Path | None, *, base_url: str | None = None, strict: bool = False,
           today: dt.date | None = None, cache: Cache | None = None, progress: Progress | None = None,
-          index_search: bool = True, persist: bool = False, parallel: bool = True) -> BuildResult:
+          index_search: bool = True, persist: bool = False, parallel: bool = True, replace_foreign: bool = False,
+          waiting: Callable[[str], None] | None = None) -> BuildResult:
     """Run the pipeline; write into ``output`` unless it is None (the dev server serves from memory).
 
     ``persist`` keeps a cache in the project between runs (the CLI's default; --no-cache turns it
     off), and with it the stamps that let a build whose inputs and output did not change stop at
     once (its result then has no briefing). ``parallel`` parses and renders on every core (not
     from the dev server's threads).
+
+    Into an output folder: only where ``write.check_output`` allows, one build at a time
+    (``write.locked``; ``waiting`` hears it when another build holds the folder), and touching
+    only what briefgen made there, unless ``replace_foreign`` (--clean-destination-dir).
     """
-    if not (persist and output is not None and cache is None):
+    if output is None:
         with _no_gc_pauses():
-            return _build(project, output, base_url=base_url, strict=strict, today=today, cache=cache,
+            return _build(project, None, base_url=base_url, strict=strict, today=today, cache=cache,
                           progress=progress, index_search=index_search, parallel=parallel)
+    check_output(project, output)  # before the cache folder or the output is touched
+    if persist and cache is None:
+        with caching.folder(project) or contextlib.nullcontext():  # a link in its place is refused here
+            pass
+    with locked(output, waiting):
+        check_owned(output, replace_foreign)
+        if not (persist and cache is None):
+            with _no_gc_pauses():
+                return _build(project, output, base_url=base_url, strict=strict, today=today, cache=cache,
+                              progress=progress, index_search=index_search, parallel=parallel,
+                              replace_foreign=replace_foreign)
+        return _build_persisted(project, output, base_url=base_url, strict=strict, today=today, progress=progress,
+                                index_search=index_search, parallel=parallel, replace_foreign=replace_foreign)
+
+
+def _build_persisted(project: Path, output: Path, *, base_url: str | None, strict: bool, today: dt.date | None,
+                     progress: Progress | None, index_search: bool, parallel: bool,
+                     replace_foreign: bool) -> BuildResult:
+    """A CLI build: the stamps first (nothing changed: done), then the pipeline with the disk cache."""
     started = time.perf_counter()
-    check_output(project, output)  # before the cache folder is touched
     settings = (str(project.resolve()), base_url, strict, index_search, (today or build_date()).isoformat())
     record = stamps.last(project, output, settings)
     swept_at = stamps.now()
@@ -200,7 +223,8 @@ def build(project: Path, output: Path | None, *, base_url: str | None = None, st
         cache.stamped = record["outputs"] if record is not None else {}
         stamps.forget(project)
         result = _build(project, output, base_url=base_url, strict=strict, today=today, cache=cache,
-                        progress=progress, index_search=index_search, parallel=parallel)
+                        progress=progress, index_search=index_search, parallel=parallel,
+                        replace_foreign=replace_foreign)
         caching.save(project, output, cache)
         stamps.record(project, output, settings, swept, swept_at, sorted(result.files), cache.on_disk,
                       stamps.summary(result.pages, result.warnings, len(result.files)))
@@ -230,14 +254,13 @@ def _no_gc_pauses(one_shot: bool = False):
 
 
 def _build(project: Path, output: Path | None, *, base_url: str | None, strict: bool, today: dt.date | None,
-           cache: Cache | None, progress: Progress | None, index_search: bool, parallel: bool) -> BuildResult:
+           cache: Cache | None, progress: Progress | None, index_search: bool, parallel: bool,
+           replace_foreign: bool = False) -> BuildResult:
     started = time.perf_counter()
     cache = cache if cache is not None else Cache(remember=False, plan=None)
     cache.on_disk = {}
     if cache.output is not None and output is not None and cache.output.resolve() != output.resolve():
         cache.written, cache.output = {}, None
-    if output is not None:
-        check_output(project, output)
     briefing, warnings = load_briefing(project, base_url=base_url, strict=strict, today=today, cache=cache,
                                        parallel=parallel)
     pages = plan(briefing, cache.plan if cache.remember else None)
@@ -252,7 +275,7 @@ def _build(project: Path, output: Path | None, *, base_url: str | None, strict: 
     files[".nojekyll"] = b""  # GitHub Pages: serve the site as it is, no Jekyll pass
     if briefing.config.search and index_search:
         files.update(search_index(files, briefing.config.language, cache))
-    report = write_site(output, files, cache.on_disk) if output is not None else None
+    report = write_site(output, files, cache.on_disk, replace_foreign) if output is not None else None
     kinds = Counter(p.kind for p in pages)
     return BuildResult(briefing, dict(sorted(kinds.items())), tuple(warnings), rendered, report,
                        time.perf_counter() - started, files, tuple(pages))

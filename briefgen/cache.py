@@ -15,18 +15,25 @@ shards, each signed on its own; a build rewrites only the shards whose entries c
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import hmac
 import os
 import pickle
+import re
+import stat
 import sys
 import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import BinaryIO
 
+from .errors import BriefgenError
 from .parse import Document
 from .paths import output_file
+from .safe_io import Folder, is_link_error
 
 FOLDER = ".briefgen-cache"
 FILE = "build.pickle"
@@ -88,8 +95,11 @@ class Cache:
             return hit[1]
         if stored is None or self.output is None:  # (no record without an output folder)
             return None
-        try:
-            with open(self.output / file, "rb") as handle:
+        try:  # never through a link, never a pipe: only a regular file can be the page we wrote
+            fd = os.open(self.output / file, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+            with os.fdopen(fd, "rb") as handle:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    return None
                 html = handle.read()
                 st = os.fstat(handle.fileno())  # after reading: a change while we read shows here
         except OSError:
@@ -163,19 +173,69 @@ def _sign(secret: bytes, head: bytes, body: bytes) -> bytes:
     return hmac.new(secret, head + b"\0" + body, hashlib.sha256).digest()
 
 
-def read_signed(raw: bytes, secret: bytes, head: bytes) -> bytes | None:
-    """The body of a cache file if it was signed with this user's key for exactly this header."""
-    prefix = MAGIC + head + b"\n"
-    if not raw.startswith(prefix):
+LIMIT = 16 << 30
+"""Bytes: no file of the cache folder is read if it is larger (at 100,000 articles the parsed
+documents take a few GB); a file briefgen did not write, like a link to /dev/zero, is never read."""
+NAMES = re.compile(r"^(build\.pickle|parsed-\d\d\.pickle|stamps\.json|\.gitignore|\..*\.briefgen-tmp)$")
+"""The names of the files briefgen makes in the cache folder: the only ones ``clear`` removes."""
+
+
+class CacheFolderError(BriefgenError):
+    pass
+
+
+def folder(project: Path, create: bool = False) -> Folder | None:
+    """The project's cache folder, opened without following links; None when it does not exist.
+
+    ``CacheFolderError`` when it is a link or not a folder: the cache is a plain folder inside the
+    project, or nothing.
+    """
+    path = project / FOLDER
+    try:
+        return Folder.open(path, create=create)
+    except FileNotFoundError:
         return None
-    mac, body = raw[len(prefix):len(prefix) + 32], raw[len(prefix) + 32:]
-    if not hmac.compare_digest(mac, _sign(secret, head, body)):
-        return None  # not written by this user's briefgen: never trust it
-    return body
+    except OSError as exc:
+        if os.path.islink(path):
+            raise CacheFolderError(f"the cache folder {path} is a link (to {os.path.realpath(path)}); briefgen keeps its "
+                                   "cache only in a plain folder of the project: remove the link (or build with "
+                                   "--no-cache)") from None
+        if is_link_error(exc) or exc.errno == errno.EEXIST:
+            raise CacheFolderError(f"{path} is not a folder; briefgen keeps its cache there: remove it (or build "
+                                   "with --no-cache)") from None
+        raise CacheFolderError(f"cannot use the cache folder {path}: {exc.strerror or exc} (or build with "
+                               "--no-cache)") from None
 
 
-def write_signed(folder: Path, name: str, secret: bytes, head: bytes, body: bytes) -> None:
-    write_signed_stream(folder, name, secret, head, lambda out: out.write(body))
+def open_signed(where: Folder, name: str, secret: bytes, head: bytes) -> BinaryIO | None:
+    """The file ``name``, positioned at its body, if it is a regular file of at most LIMIT bytes
+    signed with this user's key for exactly this header; None otherwise (never trusted). The
+    signature is checked as the file streams through, before anything is parsed."""
+    handle = where.open_regular(name, LIMIT)
+    if handle is None:
+        return None
+    try:
+        prefix = MAGIC + head + b"\n"
+        if handle.read(len(prefix)) != prefix:
+            handle.close()
+            return None
+        mac = handle.read(32)
+        start = handle.tell()
+        check = hmac.new(secret, head + b"\0", hashlib.sha256)
+        while chunk := handle.read(1 << 20):
+            check.update(chunk)
+        if not hmac.compare_digest(mac, check.digest()):
+            handle.close()
+            return None  # not written by this user's briefgen: never trust it
+        handle.seek(start)
+        return handle
+    except OSError:
+        handle.close()
+        return None
+
+
+def write_signed(project: Path, name: str, secret: bytes, head: bytes, body: bytes) -> None:
+    write_signed_stream(project, name, secret, head, lambda out: out.write(body))
 
 
 class _Signing:
@@ -189,24 +249,27 @@ class _Signing:
         return self.handle.write(data)
 
 
-def write_signed_stream(folder: Path, name: str, secret: bytes, head: bytes, dump) -> None:
-    """Write atomically what ``dump(writer)`` writes, signed; a failure only costs the next build
-    its head start. The body streams to disk: at 100,000 articles the cache pickle is gigabytes,
-    which a build near the end of its memory cannot also hold as one bytes object."""
+def write_signed_stream(project: Path, name: str, secret: bytes, head: bytes, dump) -> None:
+    """Write atomically into the cache folder what ``dump(writer)`` writes, signed; a failure
+    (a full disk) only costs the next build its head start, and leaves no temporary file. The
+    body streams to disk: at 100,000 articles the cache pickle is gigabytes, which a build near
+    the end of its memory cannot also hold as one bytes object."""
+
+    def write(handle) -> None:
+        handle.write(MAGIC + head + b"\n")
+        at = handle.tell()
+        handle.write(bytes(32))  # the signature, once the body is written
+        mac = hmac.new(secret, head + b"\0", hashlib.sha256)
+        dump(_Signing(handle, mac))
+        handle.seek(at)
+        handle.write(mac.digest())
+
     try:
-        folder.mkdir(exist_ok=True)
-        (folder / ".gitignore").write_text("*\n", encoding="utf-8")
-        temp = folder / f".{name}.{os.getpid()}.tmp"
-        with open(temp, "wb") as handle:
-            handle.write(MAGIC + head + b"\n")
-            at = handle.tell()
-            handle.write(bytes(32))  # the signature, once the body is written
-            mac = hmac.new(secret, head + b"\0", hashlib.sha256)
-            dump(_Signing(handle, mac))
-            handle.seek(at)
-            handle.write(mac.digest())
-        os.replace(temp, folder / name)
-    except OSError:
+        with folder(project, create=True) as where:  # type: ignore[union-attr]
+            if where.read(".gitignore", 64) != b"*\n":
+                where.write_atomic(".gitignore", b"*\n")
+            where.replace(where.write_temp(name, write), name)
+    except (OSError, CacheFolderError):
         pass
 
 
@@ -217,23 +280,30 @@ def load(project: Path, output: Path) -> Cache:
     if secret is None:
         return cache
     head = header(output)
-    pages = _read(project / FOLDER / FILE, secret, head)
-    if isinstance(pages, tuple) and len(pages) == 2 and isinstance(pages[0], dict):
-        cache.written, cache.search, cache.output = pages[0], pages[1], output
-    for shard in range(SHARDS):
-        entries = _read(project / FOLDER / _shard_file(shard), secret, head)
-        if isinstance(entries, dict) and all(isinstance(f, str) and _shard(f) == shard for f in entries):
-            cache.parsed.update(entries)
-            cache.shards.add(shard)
+    where = folder(project)
+    if where is None:
+        return cache
+    with where:
+        pages = _read(where, FILE, secret, head)
+        if isinstance(pages, tuple) and len(pages) == 2 and isinstance(pages[0], dict):
+            cache.written, cache.search, cache.output = pages[0], pages[1], output
+        for shard in range(SHARDS):
+            entries = _read(where, _shard_file(shard), secret, head)
+            if isinstance(entries, dict) and all(isinstance(f, str) and _shard(f) == shard for f in entries):
+                cache.parsed.update(entries)
+                cache.shards.add(shard)
     cache.loaded = dict(cache.parsed)
     return cache
 
 
-def _read(path: Path, secret: bytes, head: bytes) -> object:
+def _read(where: Folder, name: str, secret: bytes, head: bytes) -> object:
     try:
-        body = read_signed(path.read_bytes(), secret, head)
-        return pickle.loads(body) if body is not None else None
-    except Exception:  # missing, truncated, corrupt, from another version: start clean
+        handle = open_signed(where, name, secret, head)
+        if handle is None:
+            return None
+        with handle:
+            return pickle.load(handle)
+    except Exception:  # truncated, corrupt, from another version: start clean
         return None
 
 
@@ -251,7 +321,7 @@ def save(project: Path, output: Path, cache: Cache) -> None:
             same = known is not None and known[0] == fingerprint and output_file(path) in cache.on_disk
             written[path] = known if same else (fingerprint, digest(html))
         state = (written, cache.search)
-        write_signed_stream(project / FOLDER, FILE, secret, head,
+        write_signed_stream(project, FILE, secret, head,
                             lambda out: pickle.dump(state, out, protocol=pickle.HIGHEST_PROTOCOL))
     changed = set(range(SHARDS)) - cache.shards
     changed.update(_shard(f) for f in cache.parsed.keys() | cache.loaded.keys()
@@ -261,7 +331,7 @@ def save(project: Path, output: Path, cache: Cache) -> None:
         if (shard := _shard(file)) in shards:
             shards[shard][file] = entry
     for shard, entries in sorted(shards.items()):
-        write_signed_stream(project / FOLDER, _shard_file(shard), secret, head,
+        write_signed_stream(project, _shard_file(shard), secret, head,
                             lambda out, entries=entries: pickle.dump(entries, out, protocol=pickle.HIGHEST_PROTOCOL))
 
 
@@ -279,11 +349,16 @@ def _shard_file(shard: int) -> str:
     return f"parsed-{shard:02d}.pickle"
 
 
-def clear(project: Path) -> bool:
-    path = project / FOLDER
-    if not path.is_dir():
-        return False
-    for child in path.iterdir():
-        child.unlink()
-    path.rmdir()
-    return True
+def clear(project: Path) -> tuple[int, list[str]]:
+    """Remove the files briefgen made in the cache folder, then the folder if that left it empty:
+    (files removed, names kept because briefgen does not make them). Never through a link."""
+    where = folder(project)
+    if where is None:
+        return 0, []
+    with where:
+        removed = sum(where.unlink(name) for name in where.names() if NAMES.match(name))
+        kept = where.names()
+    if not kept:
+        with contextlib.suppress(OSError):
+            (project / FOLDER).rmdir()
+    return removed, kept

@@ -69,7 +69,11 @@ def main() -> None:
 @click.option("--base-url", help="Where the site will be published, e.g. https://example.org/briefing/.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not write the build cache (.briefgen-cache/).")
-def build(project_dir: Path, output: Path | None, base_url: str | None, strict: bool, no_cache: bool) -> None:
+@click.option("--clean-destination-dir", "replace_foreign", is_flag=True,
+              help="Delete whatever the output folder holds that the build does not produce (briefgen otherwise "
+                   "refuses to write among files it did not make).")
+def build(project_dir: Path, output: Path | None, base_url: str | None, strict: bool, no_cache: bool,
+          replace_foreign: bool) -> None:
     """Build the site from PROJECT_DIR into its site/ folder."""
     from .build import build as run
 
@@ -78,7 +82,8 @@ def build(project_dir: Path, output: Path | None, base_url: str | None, strict: 
                   console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("render", total=None)
         result = run(project_dir, output, base_url=base_url, strict=strict, persist=not no_cache,
-                     progress=lambda done, total: bar.update(task, completed=done, total=total))
+                     progress=lambda done, total: bar.update(task, completed=done, total=total),
+                     replace_foreign=replace_foreign, waiting=_say)
     for warning in result.warnings:
         err.print(str(warning), markup=False, style="yellow")
     kinds = ", ".join(f"{n} {k}" for k, n in result.pages.items())
@@ -93,6 +98,10 @@ def build(project_dir: Path, output: Path | None, base_url: str | None, strict: 
         out.print(f"Built {sum(result.pages.values())} pages into {output} ({kinds}); {changes}; "
                   f"{len(result.warnings)} warning{plural}; {result.seconds * 1000:.0f} ms", markup=False)
     _exit_now()
+
+
+def _say(line: str) -> None:
+    err.print(line, markup=False, highlight=False)
 
 
 def _exit_now() -> None:
@@ -164,7 +173,7 @@ def deploy(project_dir: Path, output: Path | None, base_url: str | None, remote:
     from .deploy import deploy as publish
 
     output = output or project_dir / "site"
-    result = run(project_dir, output, base_url=base_url, strict=strict, persist=True)
+    result = run(project_dir, output, base_url=base_url, strict=strict, persist=True, waiting=_say)
     for warning in result.warnings:
         err.print(str(warning), markup=False, style="yellow")
     done = publish(project_dir, output, remote, branch, message, force)
@@ -180,21 +189,11 @@ def deploy(project_dir: Path, output: Path | None, base_url: str | None, remote:
 @project_arg
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), help="Output folder [default: PROJECT_DIR/site].")
 def clean(project_dir: Path, output: Path | None) -> None:
-    """Remove the build cache and the built site of PROJECT_DIR."""
-    import shutil
+    """Remove the build cache and the built site of PROJECT_DIR: only what briefgen made."""
+    from .clean import clean as run
 
-    from .cache import clear
-    from .write import check_output
-
-    output = output or project_dir / "site"
-    check_output(project_dir, output)
-    removed = []
-    if clear(project_dir):
-        removed.append(str(project_dir / ".briefgen-cache"))
-    if output.is_dir():
-        shutil.rmtree(output)
-        removed.append(str(output))
-    out.print(f"Removed {', '.join(removed)}" if removed else "Nothing to clean", markup=False)
+    for line in run(project_dir, output or project_dir / "site"):
+        out.print(line, markup=False)
 
 
 @main.command()
@@ -240,6 +239,13 @@ def entry() -> None:
     """The console script and ``python -m briefgen``: briefgen owns the process."""
     global _own_process
     _own_process = True
+    import signal
+
+    def stop(signum, frame):  # a stopped build or deploy still takes back its temporary files
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGHUP, stop)
     main(prog_name="briefgen")
 
 

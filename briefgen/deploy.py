@@ -2,18 +2,21 @@
 
 Like ghp-import / `mkdocs gh-deploy`, but it never touches the user's working tree or branches:
 the commit is made in a throwaway bare repository from the output folder and pushed from there.
+Every git process dies with briefgen, and the throwaway repository of a deploy that was killed is
+removed by the next one (workers.scratch). The output folder's manifest is not published.
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
 from .errors import BriefgenError
+from .workers import die_with_parent, scratch
+from .write import MANIFEST
 
 
 class DeployError(BriefgenError):
@@ -30,7 +33,8 @@ class Deployed:
 
 def _git(*args: str, cwd: Path | None = None, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
     try:
-        run = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True)
+        run = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True,
+                             preexec_fn=die_with_parent)
     except FileNotFoundError:
         raise DeployError("git is not installed; install it to deploy") from None
     if check and run.returncode != 0:
@@ -59,7 +63,7 @@ def default_message(project: Path) -> str:
 def deploy(project: Path, site: Path, remote: str, branch: str, message: str | None, force: bool) -> Deployed:
     url = remote_url(project, remote)
     message = message or default_message(project)
-    with tempfile.TemporaryDirectory(prefix="briefgen-deploy-") as tmp:
+    with scratch("briefgen-deploy-") as tmp:
         git_dir = str(Path(tmp) / "repo.git")
         _git("init", "-q", "--bare", git_dir)
         env = {**os.environ, "GIT_DIR": git_dir, "GIT_WORK_TREE": str(site.resolve()),
@@ -74,6 +78,7 @@ def deploy(project: Path, site: Path, remote: str, branch: str, message: str | N
             detail = fetched.stderr.strip().splitlines()
             raise DeployError(f"cannot reach {url}: {detail[-1] if detail else 'git fetch failed'}")
         _git("add", "-A", "--force", ".", env=env)
+        _git("rm", "-q", "--cached", "--ignore-unmatch", MANIFEST, env=env)
         tree = _git("write-tree", env=env).stdout.strip()
         if parent and not force and _git("rev-parse", f"{parent}^{{tree}}", env=env).stdout.strip() == tree:
             return Deployed(parent, branch, url, False)

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import Diagnostic
+from .errors import BriefgenError, Diagnostic
 from .paths import id_problem, suggest_id
 
 CONFIG_FILE = "briefgen.yaml"
@@ -115,6 +115,13 @@ def inside(path: Path, root: Path) -> bool:
         return True
     except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop on Python < 3.13
         return False
+
+
+def require_project(project: Path) -> None:
+    """``BriefgenError`` unless ``project`` is a briefing project: it has briefgen.yaml or content/."""
+    if not (project / CONFIG_FILE).is_file() and not (project / "content").is_dir():
+        raise BriefgenError(f"{project} is not a briefing project: it has neither briefgen.yaml nor content/ "
+                            "(run 'briefgen init DIR' to start one)")
 
 
 def config_source(project: Path) -> SourceFile | None:

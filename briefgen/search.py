@@ -14,11 +14,11 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import cbor2
 
+from . import workers
 from .errors import Diagnostic
 
 FOLDER = "pagefind"
@@ -38,7 +38,7 @@ def fingerprint(files: dict[str, bytes]) -> bytes:
 def index(files: dict[str, bytes], language: str) -> tuple[dict[str, bytes], list[Diagnostic]]:
     """Run Pagefind over the HTML pages; return its files keyed under pagefind/."""
     scratch = Path("/dev/shm") if Path("/dev/shm").is_dir() and os.access("/dev/shm", os.W_OK) else None
-    with tempfile.TemporaryDirectory(prefix="briefgen-search-", dir=scratch) as tmp:
+    with workers.scratch("briefgen-search-", str(scratch) if scratch else None) as tmp:
         site, out = Path(tmp) / "site", Path(tmp) / "index"
         for rel, data in sorted(files.items()):  # Pagefind's output depends on the order it reads pages
             if rel.endswith(".html") and rel != "404.html":
@@ -48,7 +48,8 @@ def index(files: dict[str, bytes], language: str) -> tuple[dict[str, bytes], lis
         command = [sys.executable, "-m", "pagefind", "--site", str(site), "--output-path", str(out),
                    "--force-language", language.split("-")[0].lower()]
         try:
-            run = subprocess.run(command, capture_output=True, text=True, timeout=600)
+            run = subprocess.run(command, capture_output=True, text=True, timeout=600,
+                                 preexec_fn=workers.die_with_parent)
         except (OSError, subprocess.TimeoutExpired) as exc:
             return {}, [Diagnostic("error", "search", f"Pagefind could not run: {exc}")]
         if run.returncode != 0 or not out.is_dir():

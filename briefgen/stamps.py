@@ -113,16 +113,15 @@ def settled(found: list[int] | None, since: int) -> bool:
     return max(found[0], found[1]) < since - window
 
 
-def _path(project: Path) -> Path:
-    return project / caching.FOLDER / FILE
-
-
 def forget(project: Path) -> None:
     """Before a build writes anything: the old record no longer describes the output."""
     try:
-        _path(project).unlink()
-    except OSError:
-        pass
+        where = caching.folder(project)
+    except caching.CacheFolderError:
+        return
+    if where is not None:
+        with where:
+            where.unlink(FILE)
 
 
 def record(project: Path, output: Path, settings: tuple, swept: Stamps, swept_at: int, files: list[str],
@@ -141,7 +140,7 @@ def record(project: Path, output: Path, settings: tuple, swept: Stamps, swept_at
     trusted = {rel: s if not s or settled(s, swept_at) else UNSETTLED for rel, s in swept.items()}
     body = json.dumps({"inputs": trusted, "outputs": outputs(output, files, known), "summary": summary},
                       separators=(",", ":")).encode()
-    caching.write_signed(project / caching.FOLDER, FILE, key, header, body)
+    caching.write_signed(project, FILE, key, header, body)
 
 
 def last(project: Path, output: Path, settings: tuple) -> dict | None:
@@ -150,14 +149,20 @@ def last(project: Path, output: Path, settings: tuple) -> dict | None:
     if key is None:
         return None
     try:
-        raw = _path(project).read_bytes()
-    except OSError:
+        where = caching.folder(project)
+    except caching.CacheFolderError:
         return None
-    body = caching.read_signed(raw, key, caching.header(output, settings))
-    try:
-        data = json.loads(body) if body is not None else None
-    except ValueError:
+    if where is None:
         return None
+    with where:
+        handle = caching.open_signed(where, FILE, key, caching.header(output, settings))
+        if handle is None:
+            return None
+        with handle:
+            try:
+                data = json.loads(handle.read())
+            except (ValueError, OSError):
+                return None
     ok = isinstance(data, dict) and isinstance(data.get("inputs"), dict) and isinstance(data.get("outputs"), dict)
     return data if ok and "summary" in data else None
 

@@ -8,12 +8,19 @@ forking is unsafe or unavailable, the items are done here in order, with the sam
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import gc
 import multiprocessing as mp
 import os
+import shutil
+import signal
+import stat
+import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Callable, Sequence, TypeVar
+from pathlib import Path
+from typing import Callable, Iterator, Sequence, TypeVar
 
 from .errors import BriefgenError
 
@@ -30,12 +37,34 @@ class WorkerKilled(BriefgenError):
     pass
 
 
-def _start() -> None:
-    """A worker collects its own garbage. Rendering a page leaves reference cycles behind (Jinja's
+def die_with_parent() -> None:
+    """Make this (child) process die when the process that made it dies, however it dies
+    (Linux's PR_SET_PDEATHSIG, kept across exec): a build killed with SIGKILL leaves no worker,
+    Pagefind or git behind. A ``preexec_fn`` for subprocesses, and each worker's first step.
+    Elsewhere, nothing (the workers then end when their pipe closes)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+
+
+PR_SET_PDEATHSIG = 1
+"""From <sys/prctl.h>."""
+
+
+def _start(parent: int) -> None:
+    """A worker dies with the build (die_with_parent; if the build died before that took hold,
+    the worker has a new parent already and ends at once).
+
+    A worker collects its own garbage. Rendering a page leaves reference cycles behind (Jinja's
     contexts), and with the collector off for the whole build they piled up: at 10,000 articles,
     2.3 million objects. What the worker inherited is frozen first, so the collector's passes
     see only the worker's own new objects: short, and they never write to (and so copy) the
     pages shared with the parent."""
+    die_with_parent()
+    if os.getppid() != parent:
+        os._exit(1)
     gc.freeze()
     gc.enable()
 
@@ -71,7 +100,8 @@ def fork_map(do: Callable[[T], R], items: Sequence[T], what: str, parallel: bool
     chunks = [range(k, len(items), count) for k in range(count)]
     _work = (do, items)
     try:
-        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=_start) as pool:
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=_start,
+                                 initargs=(os.getpid(),)) as pool:
             out: list = [None] * len(items)
             done = 0
             for chunk, results in zip(chunks, pool.map(_run, chunks)):
@@ -108,3 +138,44 @@ def affordable(wanted: int) -> int:
     except (OSError, StopIteration, ValueError):  # not Linux: trust the core count
         return wanted
     return max(1, min(wanted, available // max(resident, 1)))
+
+
+@contextlib.contextmanager
+def scratch(prefix: str, where: str | None = None) -> Iterator[Path]:
+    """A temporary folder ``<prefix><pid>-<random>`` that is removed when the block ends.
+
+    A process killed with SIGKILL cannot remove its own: so each call first removes the scratch
+    folders of the same prefix left by briefgen processes that no longer run (owned by this
+    user, plain folders, their pid gone). ``where``: the parent folder (default: the system's).
+    """
+    base = where or tempfile.gettempdir()
+    try:
+        names = os.listdir(base)
+    except OSError:
+        names = []
+    for name in names:
+        pid = name[len(prefix):].split("-", 1)[0]
+        if not name.startswith(prefix) or not pid.isdigit() or _alive(int(pid)):
+            continue
+        path = os.path.join(base, name)
+        try:
+            st = os.lstat(path)
+        except OSError:
+            continue
+        if stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid():
+            shutil.rmtree(path, ignore_errors=True)
+    folder = tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=base)
+    try:
+        yield Path(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True

@@ -1,21 +1,45 @@
-"""Atomic, diffed output: the other end of the pipeline.
+"""Atomic, diffed output: the other end of the pipeline, and what it may touch.
 
-Two phases: every changed file is first written beside its target as a temporary file; only when
-all of them are on disk are they renamed into place (``os.replace`` is atomic) and stale files
-removed. A full disk or a read-only folder fails in phase one and leaves the old site as it was;
-a killed build leaves complete files only, never a half-written page.
+Ownership. The output folder holds a manifest, ``.briefgen-manifest.json``: the files briefgen's
+last successful build wrote there. A build overwrites or deletes only files listed in it, and
+only regular files; anything else in the folder (a ``notes.txt``, a ``.git`` checkout, a link) is
+left alone, and a file of someone else's where a page must go is an error. A first build into a
+folder that is not empty and has no manifest is refused unless the user asks for its contents
+to be replaced (``--clean-destination-dir``, Hugo's habit). Where the output folder may be at
+all is ``check_output``'s business.
+
+Two phases: every changed file is first written beside its target as a new temporary file
+(created exclusively, under an unpredictable name: safe_io); only when all of them are on disk
+are they renamed into place (``rename`` is atomic) and stale files removed. Before the first
+temporary file is made, the manifest lists the old files, the new ones and the temporary ones,
+so a build killed at any moment leaves nothing the next build would not recognise as its own
+and remove. A full disk or a read-only folder fails in phase one and leaves the old site as it
+was. Nothing is written, read back or deleted through a link (safe_io).
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
+import json
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Iterator
 
 from .errors import BriefgenError
+from .safe_io import Folder, Tree, is_link_error, temp_name
 
-KEEP = {".git"}
+MANIFEST = ".briefgen-manifest.json"
+"""The files the last successful build wrote into the output folder (output-relative, sorted)."""
+MANIFEST_LIMIT = 256 << 20
+"""Bytes: a manifest larger than this is not one briefgen wrote (1,000,000 files take ~50 MB)."""
+KEEP = {".git", MANIFEST}
 """Top-level entries of the output folder that a build never removes (a deploy checkout)."""
+SHOWN = 5
+"""How many foreign files a refusal names."""
 
 
 class WriteError(BriefgenError):
@@ -29,92 +53,387 @@ class WriteReport:
     unchanged: int
 
 
-def check_output(project: Path, output: Path) -> None:
-    """Refuse output folders whose cleaning would delete the user's own files."""
-    out, proj = output.resolve(), project.resolve()
+# --- where the output may be ----------------------------------------------------------------------
+
+def check_output(project: Path, output: Path) -> Path:
+    """The output folder with links resolved, once it is a place briefgen may write to.
+
+    Refused (``WriteError``): a folder that is, or holds, the project or the home folder; one that
+    is, holds or sits inside ``content/``, ``templates/``, the cache folder or ``.git``; another
+    briefgen project; a path inside the project that a link leads outside it.
+    """
+    proj, out = project.resolve(), output.resolve()
+    shown = str(output)
+
+    def relation(place: Path) -> str:
+        if out == place:
+            return "is"
+        if out in place.parents:
+            return "holds"
+        if place in out.parents:
+            return "is inside"
+        return ""
+
     if out == proj or out in proj.parents:
-        raise WriteError(f"output folder {output} contains the project; choose a folder inside it, like site/")
+        raise WriteError(f"output folder {shown} contains the project; choose a folder inside it, like site/")
+    home = Path.home().resolve()
+    if out == home or out in home.parents:
+        raise WriteError(f"output folder {shown} {relation(home)} your home folder; briefgen would write among your "
+                         "files. Choose a folder of its own, like site/ in the project")
+    for name, what in (("content", "the sources"), ("templates", "the templates"), (".briefgen-cache", "the build cache"),
+                       (".git", "the git repository")):
+        place = (project / name).resolve()
+        said = relation(place)
+        if said:
+            raise WriteError(f"output folder {shown} {said} {name}/ ({what}); choose a folder of its own, like site/")
+    given = Path(os.path.abspath(output))
+    lexical_project = Path(os.path.abspath(project))
+    if (given == lexical_project or lexical_project in given.parents) and not (out == proj or proj in out.parents):
+        raise WriteError(f"output folder {shown} is reached through a link that leads outside the project (to {out}); "
+                         "briefgen never writes through such links: remove the link, or pass the real folder with -o")
     if (out / "briefgen.yaml").exists() or (out / "content").is_dir():
-        raise WriteError(f"output folder {output} looks like a briefgen project; refusing to overwrite it")
+        raise WriteError(f"output folder {shown} looks like a briefgen project; refusing to overwrite it")
+    return out
 
 
-def write_site(output: Path, files: dict[str, bytes], known_same: set[str] | frozenset = frozenset()) -> WriteReport:
-    """``known_same``: files the caller has just read back from ``output`` unchanged (not re-read)."""
-    changed = {rel: data for rel, data in files.items() if rel not in known_same and not _same(output / rel, data)}
-    temps: list[tuple[Path, Path]] = []
-    made: list[Path] = []
+@contextlib.contextmanager
+def locked(output: Path, waiting: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the output folder for one build at a time (made first, if missing).
+
+    The lock is ``flock`` on the folder itself: it is released when the build's process ends,
+    however it ends. A second build waits, after saying so through ``waiting``. Folders this made
+    are taken back if the build fails.
+    """
+    made = []
+    path = output.resolve()
     try:
-        _mkdir(output, made)
-        # Pages last: a page must never be in place before the stylesheet, script or index it uses.
-        for rel, data in sorted(changed.items(), key=lambda item: (item[0].endswith(".html"), item[0])):
-            target = output / rel
-            _mkdir(target.parent, made)
-            if target.is_dir():
-                raise WriteError(f"cannot write {rel}: a folder of that name is in the way")
-            temp = target.with_name(f".{target.name}.briefgen-tmp")
-            temps.append((temp, target))
-            with open(temp, "wb") as handle:
-                handle.write(data)
-    except (OSError, WriteError) as exc:
-        for temp, _ in temps:
-            try:
-                temp.unlink(missing_ok=True)
-            except OSError:  # a read-only file system refuses even this
-                pass
+        missing = []
+        while not path.exists():
+            missing.append(path)
+            path = path.parent
+        for folder in reversed(missing):
+            folder.mkdir()
+            made.append(folder)
+        handle = Folder.open(output.resolve())
+    except OSError as exc:
         for folder in reversed(made):
-            try:
+            with contextlib.suppress(OSError):
                 folder.rmdir()
-            except OSError:
-                pass
-        if isinstance(exc, WriteError):
-            raise
         raise WriteError(f"cannot write to {output}: {exc.strerror or exc}; the previous site was left as it was") from None
-    for temp, target in temps:
-        os.replace(temp, target)
-    removed = _remove_stale(output, set(files))
-    return WriteReport(tuple(sorted(changed)), tuple(removed), len(files) - len(changed))
-
-
-def _mkdir(folder: Path, made: list[Path]) -> None:
-    """mkdir -p that remembers what it made, so a failed write can take it back."""
-    missing = []
-    while not folder.is_dir():
-        missing.append(folder)
-        folder = folder.parent
-    for path in reversed(missing):
-        path.mkdir()
-        made.append(path)
-
-
-def _same(path: Path, data: bytes) -> bool:
+    ok = False
     try:
-        if path.stat().st_size != len(data):
-            return False
-        return path.read_bytes() == data
+        try:
+            fcntl.flock(handle.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if waiting is not None:
+                waiting(f"another briefgen build is writing to {output}; waiting for it to finish")
+            fcntl.flock(handle.fd, fcntl.LOCK_EX)
+        yield
+        ok = True
+    finally:
+        handle.close()
+        if not ok:
+            for folder in reversed(made):
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+
+
+def check_owned(output: Path, replace_foreign: bool) -> None:
+    """Refuse at once (before the work of a build) an output folder that is not empty and that
+    briefgen did not build, unless ``replace_foreign``. write_site checks again as it writes."""
+    if replace_foreign:
+        return
+    try:
+        with Folder.open(output.resolve()) as root:
+            if read_manifest(root) is None:
+                foreign = [name for name in root.names() if name not in KEEP]
+                if foreign:
+                    raise WriteError(_refusal(output, foreign, made_before=root.lstat(MANIFEST) is not None))
+    except OSError:
+        return  # write_site says what is wrong with the folder
+
+
+# --- the manifest ---------------------------------------------------------------------------------
+
+def _valid_rel(rel: object) -> bool:
+    return (isinstance(rel, str) and bool(rel) and not rel.startswith("/") and "\\" not in rel and "\0" not in rel
+            and all(part not in ("", ".", "..") for part in rel.split("/")))
+
+
+def read_manifest(root: Folder) -> set[str] | None:
+    """The files the last build recorded as its own, or None when there is no intact manifest."""
+    raw = root.read(MANIFEST, MANIFEST_LIMIT)
+    if raw is None:
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    files = data.get("files") if isinstance(data, dict) and data.get("generator") == "briefgen" else None
+    if not isinstance(files, list) or not all(_valid_rel(rel) for rel in files):
+        return None
+    return set(files)
+
+
+def _manifest_bytes(files: set[str] | list[str]) -> bytes:
+    return json.dumps({"generator": "briefgen", "format": 1, "files": sorted(files)}, indent=0,
+                      separators=(",", ":")).encode() + b"\n"
+
+
+def _write_manifest(root: Folder, files: set[str] | list[str]) -> None:
+    root.write_atomic(MANIFEST, _manifest_bytes(files))
+
+
+# --- the write ------------------------------------------------------------------------------------
+
+def write_site(output: Path, files: dict[str, bytes], known_same: set[str] | frozenset = frozenset(),
+               replace_foreign: bool = False) -> WriteReport:
+    """Write ``files`` (output-relative path -> bytes) into ``output``, which must exist.
+
+    ``known_same``: files the caller has just read back from ``output`` unchanged (not re-read).
+    ``replace_foreign``: delete what the folder holds that briefgen did not make (links included,
+    never their targets) instead of refusing to write among it.
+    """
+    try:
+        root = Folder.open(output.resolve())
+    except OSError as exc:
+        raise WriteError(f"cannot write to {output}: {exc.strerror or exc}; the previous site was left as it was") from None
+    with root, Tree(root) as tree:
+        old_bytes = root.read(MANIFEST, MANIFEST_LIMIT)
+        old = read_manifest(root)
+        if old is None:
+            foreign = [name for name in root.names() if name not in KEEP]
+            if foreign and not replace_foreign:
+                raise WriteError(_refusal(output, foreign, made_before=old_bytes is not None))
+            old = set()
+        changed = {rel: data for rel, data in files.items() if rel not in known_same and not _same(tree, rel, data)}
+        in_way = _in_the_way(tree, changed, old)
+        if in_way and not replace_foreign:
+            raise WriteError(_in_the_way_message(output, in_way))
+        # Pages last: a page must never be in place before the stylesheet, script or index it uses.
+        order = sorted(changed, key=lambda rel: (rel.endswith(".html"), rel))
+        temps = {rel: temp_name(rel.rpartition("/")[2]) for rel in order}
+        intent = old | set(files) | {_join(rel.rpartition("/")[0], temp) for rel, temp in temps.items()}
+        made: list[str] = []
+        wrote_intent = False
+        try:
+            if intent != old:
+                _write_manifest(root, intent)
+                wrote_intent = True
+            for rel in in_way:  # only with replace_foreign: the links and files of others in the way
+                _remove_entry(tree, rel)
+            for rel in order:
+                parent, _, name = rel.rpartition("/")
+                folder = _make_folder(tree, parent, made)
+                if folder.lstat(name) is not None and stat.S_ISDIR(folder.lstat(name).st_mode):
+                    raise WriteError(f"cannot write {rel}: a folder of that name is in the way")
+                data = changed[rel]
+                folder.write_temp(name, lambda handle, data=data: handle.write(data), temp=temps[rel])
+        except BaseException as exc:  # a full disk, or the build stopped (SIGTERM, Ctrl-C): take phase one back
+            _take_back(tree, temps, made, root, old_bytes if wrote_intent else None)
+            if not isinstance(exc, OSError):
+                raise
+            if is_link_error(exc):
+                raise WriteError(f"cannot write to {output}: a folder on the way to a page is a link; briefgen never "
+                                 "writes through links: remove it (or build with --clean-destination-dir)") from None
+            raise WriteError(f"cannot write to {output}: {exc.strerror or exc}; the previous site was left as it was") from None
+        for rel in order:
+            parent, _, name = rel.rpartition("/")
+            tree.folder(parent).replace(temps[rel], name)
+        removed = _remove_stale(tree, old - set(files))
+        if replace_foreign:
+            removed += _remove_foreign(tree, set(files))
+        if intent != set(files) or old_bytes is None:
+            _write_manifest(root, set(files))
+    return WriteReport(tuple(sorted(changed)), tuple(sorted(removed)), len(files) - len(changed))
+
+
+def _join(folder: str, name: str) -> str:
+    return f"{folder}/{name}" if folder else name
+
+
+def _refusal(output: Path, foreign: list[str], made_before: bool) -> str:
+    listed = ", ".join(foreign[:SHOWN]) + (f" and {len(foreign) - SHOWN} more" if len(foreign) > SHOWN else "")
+    why = "its manifest (.briefgen-manifest.json) is damaged" if made_before else "it holds files briefgen did not make"
+    return (f"output folder {output} is not empty and {why} ({listed}); briefgen writes only into an empty folder "
+            "or one it built. Choose another folder, or pass --clean-destination-dir to delete everything in it "
+            "that the build does not produce")
+
+
+def _in_the_way(tree: Tree, changed: dict[str, bytes], old: set[str]) -> list[str]:
+    """Paths where a file must be written but something briefgen did not make is: a file it did
+    not record, a link, or a link in place of a folder on the way."""
+    found = []
+    for rel in sorted(changed):
+        parts = rel.split("/")
+        for depth in range(len(parts)):
+            prefix = "/".join(parts[: depth + 1])
+            parent = "/".join(parts[:depth])
+            try:
+                st = tree.folder(parent).lstat(parts[depth])
+            except OSError:  # a part above is missing, a file, or a link already listed
+                break
+            if st is None:
+                break
+            last = depth == len(parts) - 1
+            if stat.S_ISLNK(st.st_mode) or (last and (not stat.S_ISREG(st.st_mode) or rel not in old)):
+                if prefix not in found and not (last and stat.S_ISDIR(st.st_mode)):
+                    found.append(prefix)
+                break
+    return found
+
+
+def _in_the_way_message(output: Path, in_way: list[str]) -> str:
+    listed = ", ".join(in_way[:SHOWN]) + (f" and {len(in_way) - SHOWN} more" if len(in_way) > SHOWN else "")
+    return (f"output folder {output} holds files briefgen did not make where the site must go ({listed}); "
+            "briefgen never overwrites them, nor writes through links. Move them away, or pass "
+            "--clean-destination-dir to replace them")
+
+
+def _make_folder(tree: Tree, rel: str, made: list[str]) -> Folder:
+    """The folder at ``rel``, made with its missing parents (remembered, so a failure can take them back)."""
+    if not rel:
+        return tree.root
+    parent, _, name = rel.rpartition("/")
+    folder = _make_folder(tree, parent, made)
+    try:
+        os.mkdir(name, dir_fd=folder.fd)
+        made.append(rel)
+    except FileExistsError:
+        pass
+    return tree.folder(rel)
+
+
+def _take_back(tree: Tree, temps: dict[str, str], made: list[str], root: Folder, old_manifest: bytes | None) -> None:
+    """Undo phase one: the temporary files and the folders it made, and the intent manifest."""
+    for rel, temp in temps.items():
+        with contextlib.suppress(OSError):
+            tree.folder(rel.rpartition("/")[0]).unlink(temp)
+    for rel in reversed(made):
+        parent, _, name = rel.rpartition("/")
+        with contextlib.suppress(OSError):
+            tree.folder(parent).rmdir(name)
+    if old_manifest is not None:
+        with contextlib.suppress(OSError):
+            root.write_atomic(MANIFEST, old_manifest)
+
+
+def _same(tree: Tree, rel: str, data: bytes) -> bool:
+    parent, _, name = rel.rpartition("/")
+    try:
+        handle = tree.folder(parent).open_regular(name, len(data))
     except OSError:
         return False
+    if handle is None:
+        return False
+    with handle:
+        return os.fstat(handle.fileno()).st_size == len(data) and handle.read() == data
 
 
-def _remove_stale(output: Path, keep: set[str]) -> list[str]:
-    """Delete what this build did not write, then the folders that left empty (bottom up)."""
+def _remove_entry(tree: Tree, rel: str) -> None:
+    """Remove a file or a link (never what it points to) that is in the way."""
+    parent, _, name = rel.rpartition("/")
+    folder = tree.folder(parent)
+    st = folder.lstat(name)
+    if st is not None and not stat.S_ISDIR(st.st_mode):
+        os.unlink(name, dir_fd=folder.fd)
+
+
+def _remove_stale(tree: Tree, stale: set[str]) -> list[str]:
+    """Delete the files of the last build that this one did not write (regular files only), then
+    the folders that left empty, deepest first."""
     removed = []
-    top = str(output)
-    emptied: set[str] = set()
-    for root, dirs, names in os.walk(top, topdown=False):
-        rel_root = root[len(top):].lstrip(os.sep).replace(os.sep, "/")
-        rel_root = rel_root + "/" if rel_root else ""
-        if rel_root.split("/", 1)[0] in KEEP:
+    folders: set[str] = set()
+    for rel in sorted(stale):
+        parent, _, name = rel.rpartition("/")
+        try:
+            if tree.folder(parent).unlink(name):
+                removed.append(rel)
+        except OSError:  # a part of the way is gone, or is now a link: nothing of ours is there
             continue
-        left = 0
-        for name in names:
-            rel = rel_root + name
-            if rel in keep or rel.split("/", 1)[0] in KEEP:
-                left += 1
+        while parent:
+            folders.add(parent)
+            parent = parent.rpartition("/")[0]
+    for rel in sorted(folders, key=lambda f: (-f.count("/"), f)):
+        parent, _, name = rel.rpartition("/")
+        with contextlib.suppress(OSError):
+            tree.folder(parent).rmdir(name)
+    return removed
+
+
+def _remove_foreign(tree: Tree, keep: set[str]) -> list[str]:
+    """--clean-destination-dir: delete every file and link that the build did not produce (not .git)."""
+    removed = []
+    folders = []
+    keep_folders = {rel.rpartition("/")[0] for rel in keep}
+    for rel in list(keep_folders):
+        while rel:
+            rel = rel.rpartition("/")[0]
+            keep_folders.add(rel)
+    stack = [""]
+    while stack:
+        rel_root = stack.pop()
+        try:
+            with os.scandir(tree.folder(rel_root).fd) as entries:
+                listing = [(entry.name, entry.is_dir(follow_symlinks=False)) for entry in entries]
+        except OSError:
+            continue
+        for name, is_dir in listing:
+            rel = _join(rel_root, name)
+            if not rel_root and name in KEEP:
                 continue
-            os.unlink(os.path.join(root, name))
-            removed.append(rel)
-        left += sum(1 for name in dirs if os.path.join(root, name) not in emptied)
-        if not left and rel_root:
-            os.rmdir(root)
-            emptied.add(root)
-    return sorted(removed)
+            if is_dir:
+                stack.append(rel)
+                folders.append(rel)
+            elif rel not in keep:
+                with contextlib.suppress(OSError):
+                    os.unlink(name, dir_fd=tree.folder(rel_root).fd)
+                    removed.append(rel)
+    for rel in sorted(folders, key=lambda f: (-f.count("/"), f)):
+        if rel not in keep_folders:
+            parent, _, name = rel.rpartition("/")
+            with contextlib.suppress(OSError):
+                tree.folder(parent).rmdir(name)
+    return removed
+
+
+# --- briefgen clean -------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Cleaned:
+    removed: int
+    """Files removed."""
+    kept: tuple[str, ...]
+    """Entries left because briefgen did not make them (output-relative)."""
+    folder_removed: bool
+
+
+def clean_output(output: Path) -> Cleaned | None:
+    """Remove what the manifest says briefgen made in ``output``, never through a link; None when
+    the folder is missing. A folder without an intact manifest is left as it is (``kept``)."""
+    try:
+        root = Folder.open(output.resolve())
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if is_link_error(exc):
+            raise WriteError(f"{output} is not a folder (or is a link); briefgen cleans only a folder it built") from None
+        raise WriteError(f"cannot clean {output}: {exc.strerror or exc}") from None
+    with root, Tree(root) as tree:
+        fcntl.flock(root.fd, fcntl.LOCK_EX)
+        listed = read_manifest(root)
+        if listed is None:
+            return Cleaned(0, tuple(name for name in root.names() if name != MANIFEST), False)
+        removed = _remove_stale(tree, listed)
+        root.unlink(MANIFEST)
+        kept = tuple(root.names())
+    folder_removed = not kept and _rmdir(output.resolve())
+    return Cleaned(len(removed), kept, folder_removed)
+
+
+def _rmdir(path: Path) -> bool:
+    try:
+        path.rmdir()
+        return True
+    except OSError:
+        return False

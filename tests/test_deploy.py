@@ -18,6 +18,14 @@ import pytest
 
 from support import FIXTURES, cli_env, read_tree
 
+
+def published(site):
+    """The built site as deployed: all but the output folder's manifest (write.MANIFEST), which
+    records what briefgen made there and is never published."""
+    tree = read_tree(site)
+    assert tree.pop(".briefgen-manifest.json").startswith(b'{\n"generator":"briefgen"')
+    return tree
+
 BASIC = FIXTURES / "valid" / "basic"
 IDENTITY = {"GIT_AUTHOR_NAME": "Deploy Tester", "GIT_AUTHOR_EMAIL": "tester@example.org",
             "GIT_COMMITTER_NAME": "Deploy Tester", "GIT_COMMITTER_EMAIL": "tester@example.org"}
@@ -102,7 +110,7 @@ def test_deploy_pushes_the_built_site_to_gh_pages(project, remote, git_env, tmp_
     assert parents(remote, commit, git_env) == [], "the first deploy is a root commit"
     author = git("--git-dir", remote, "log", "-1", "--format=%an <%ae>|%cn <%ce>|%s", commit, env=git_env)
     assert author.startswith("Deploy Tester <tester@example.org>|Deploy Tester <tester@example.org>|"), author
-    site = read_tree(project / "site")
+    site = published(project / "site")
     assert ".nojekyll" in site and "index.html" in site and any(k.startswith("pagefind/") for k in site)
     assert clone_tree(remote, "gh-pages", tmp_path / "clone", git_env) == site
     assert not (project / ".git").exists(), "deploy must not turn the project into a repository"
@@ -135,7 +143,7 @@ def test_content_change_adds_a_commit_on_top(project, remote, git_env, tmp_path)
     assert second != first and second.startswith(short)
     assert parents(remote, second, git_env) == [first], "the new commit sits on top of the previous deploy"
     tree = clone_tree(remote, "gh-pages", tmp_path / "clone", git_env)
-    assert tree == read_tree(project / "site")
+    assert tree == published(project / "site")
     assert b"A changed headline for the deploy test" in tree["articles/satellite-launch/index.html"]
 
 
@@ -147,7 +155,7 @@ def test_branch_and_message_are_honoured(project, remote, git_env, tmp_path):
     commit = head(remote, "other", git_env)
     assert commit.startswith(short)
     assert git("--git-dir", remote, "log", "-1", "--format=%B", commit, env=git_env) == "msg"
-    assert clone_tree(remote, "other", tmp_path / "clone", git_env) == read_tree(project / "site")
+    assert clone_tree(remote, "other", tmp_path / "clone", git_env) == published(project / "site")
 
 
 def test_force_replaces_the_history_with_one_commit(project, remote, git_env):

@@ -48,16 +48,19 @@ def test_rebuild_without_changes_writes_nothing(tmp_path):
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == stats
 
 
-def test_build_removes_pages_that_are_no_longer_produced(tmp_path):
+def test_build_removes_pages_that_are_no_longer_produced_and_keeps_files_it_did_not_make(tmp_path):
     project = copy_project(BASIC, tmp_path / "project")
     out = tmp_path / "site"
     assert run_briefgen("build", project, "-o", out).returncode == 0
-    (out / "stale.html").write_text("left over", encoding="utf-8")
+    (out / "notes.html").write_text("the user's own", encoding="utf-8")
     (project / "content/articles/analyst-notes.txt").unlink()
     (project / "content/articles/analyst-notes.yaml").unlink()
     result = run_briefgen("build", project, "-o", out)
     assert result.returncode == 0, result.stderr
     assert not (out / "articles/analyst-notes").exists()
     assert not (out / "claims/new-engine-on-third-launch").exists()
-    assert not (out / "stale.html").exists()
+    assert (out / "notes.html").read_text(encoding="utf-8") == "the user's own"
     assert (out / "articles/seoul-assessment/index.html").is_file()
+    result = run_briefgen("build", project, "-o", out, "--no-cache", "--clean-destination-dir")
+    assert result.returncode == 0, result.stderr
+    assert not (out / "notes.html").exists()

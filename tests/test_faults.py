@@ -42,6 +42,7 @@ from support import FIXTURES, REPO, cli_env, read_tree, run_briefgen
 
 BASIC = FIXTURES / "valid" / "basic"
 TEMP_SUFFIX = ".briefgen-tmp"
+MANIFEST = ".briefgen-manifest.json"
 KILL_RUNS = int(os.environ.get("BRIEFGEN_KILL_RUNS", "8"))
 CORPUS_ARTICLES = 60
 
@@ -123,7 +124,14 @@ def test_a_build_killed_at_random_moments_leaves_a_complete_site(corpus, tmp_pat
 
     seed = int(os.environ.get("BRIEFGEN_KILL_SEED", random.randrange(1 << 30)))
     rng = random.Random(seed)
-    first_temp = site / f".404.html{TEMP_SUFFIX}"  # the first file the write stage writes (sorted order)
+
+    def writing() -> bool:
+        """The write stage has begun: a temporary file is in the output folder's top level."""
+        try:
+            return any(name.endswith(TEMP_SUFFIX) for name in os.listdir(site))
+        except OSError:
+            return False
+
     states, leftovers = [], []
     for run in range(KILL_RUNS):
         shutil.rmtree(site)
@@ -135,7 +143,7 @@ def test_a_build_killed_at_random_moments_leaves_a_complete_site(corpus, tmp_pat
             time.sleep(delay)
         else:  # in the write stage: from the moment its first temporary file appears
             deadline = time.monotonic() + duration * 3
-            while not first_temp.exists() and proc.poll() is None and time.monotonic() < deadline:
+            while not writing() and proc.poll() is None and time.monotonic() < deadline:
                 time.sleep(0.002)
             delay = rng.uniform(0, 0.15)
             time.sleep(delay)
@@ -145,6 +153,10 @@ def test_a_build_killed_at_random_moments_leaves_a_complete_site(corpus, tmp_pat
         now = site_files(site)
         where = (f"(seed {seed}, run {run}: killed {abs(delay):.2f}s after the "
                  f"{'start of the write stage' if delay < 0 else 'start'} of a {duration:.2f}s build)")
+        # The manifest lists the old files, the new ones and the temporary ones while the write
+        # is under way: the next build knows every file here as its own.
+        manifest = json.loads(now.pop(MANIFEST))
+        assert set(read_tree(site)) - {MANIFEST} <= set(manifest["files"]), f"files the manifest does not list {where}"
         for rel, data in now.items():
             if not rel.startswith(UNSTABLE):
                 assert data in (old.get(rel), new.get(rel)), f"{rel} is neither the old nor the new file {where}"
@@ -155,7 +167,7 @@ def test_a_build_killed_at_random_moments_leaves_a_complete_site(corpus, tmp_pat
         temps = temp_files(site)
         assert not [t for t in temps if t.endswith((".html", ".xml", ".json", ".css", ".js"))], temps
         leftovers.append(len(temps))
-        states.append("old" if now == old else "new" if now == new else "mixed")
+        states.append("old" if now == _without_manifest(old) else "new" if now == _without_manifest(new) else "mixed")
     record_property("kill_states", ",".join(states))
     record_property("temp_files_left", ",".join(map(str, leftovers)))
     print(f"kill runs (seed {seed}, build {duration:.2f}s): states {states}, temp files left {leftovers}")
@@ -165,6 +177,10 @@ def test_a_build_killed_at_random_moments_leaves_a_complete_site(corpus, tmp_pat
     assert read_tree(site) == read_tree(reference), "the build after the kills is not the new site"
     assert sorted(site_files(site)) == sorted(read_tree(site)), "temporary files were left"
     assert not temp_files(site)
+
+
+def _without_manifest(files: dict[str, bytes]) -> dict[str, bytes]:
+    return {rel: data for rel, data in files.items() if rel != MANIFEST}
 
 
 class _Killed(BaseException):
@@ -180,8 +196,8 @@ def test_a_build_killed_between_renames_never_leaves_pages_without_their_assets(
     new_look(project, "Second edition")
     real = os.replace
 
-    def replace_then_die(src, dst):
-        real(src, dst)
+    def replace_then_die(src, dst, **at):  # safe_io renames relative to folder descriptors
+        real(src, dst, **at)
         if str(dst).endswith(".html") and not str(dst).endswith("404.html"):
             raise _Killed
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -49,6 +50,8 @@ HOSTILE = Path(__file__).resolve().parent / "hostile"
 CASES = sorted(p.name for p in HOSTILE.iterdir() if p.is_dir())
 OLD_SITE = {"index.html": b"<!DOCTYPE html><title>old</title><p>the previous site</p>\n",
             "old/index.html": b"<!DOCTYPE html><title>old page</title>\n"}
+OLD_SITE[".briefgen-manifest.json"] = json.dumps(  # an earlier build made these (briefgen/write.py)
+    {"generator": "briefgen", "format": 1, "files": sorted(OLD_SITE)}).encode()
 FOOTER = re.compile(r"^Build failed: (\d+) errors?; nothing was written, the previous site is unchanged\.$")
 PWNED = Path("/tmp/briefgen-pwned")
 """What tests/hostile/yaml-python-tags would create if PyYAML's unsafe loader were ever used."""

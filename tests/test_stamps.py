@@ -95,7 +95,10 @@ def test_every_change_is_noticed_and_the_site_equals_a_clean_build(built, tmp_pa
     assert result.briefing is not None, f"{change.__name__} went unnoticed"
     clean = tmp_path / "clean"
     build(project, clean, today=TODAY, persist=False)
-    assert read_tree(out) == read_tree(clean)
+    got = read_tree(out)
+    if change is add_stray_output_file:  # not briefgen's: kept as it is (write.py, ownership)
+        assert got.pop("topics/stray.html") == b"stray"
+    assert got == read_tree(clean)
 
 
 def test_another_day_or_other_settings_rebuild(built):
