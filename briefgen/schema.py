@@ -3,14 +3,23 @@
 These models are the single definition of what an analyst may write: validation, error messages
 and the JSON Schema that editors use (``briefgen schema``) all come from them. Every model forbids
 unknown keys, so a typo is an error instead of silently vanishing.
+
+Values arrive as yamlfile.py reads them: every scalar is text (or None when blank), so the
+typing happens here, in the forms docs/content-format.md ("How values are read") lists:
+booleans (``Flag``) are true/false, yes/no or on/off in any case; dates (``Date``) are
+YYYY-MM-DD; URLs (``HttpUrl``, ``BaseUrl``) are http(s) addresses, their scheme in any case and
+written out in lower case. A blank value means "not given" (``Strict._blank_is_not_given``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
+from urllib.parse import quote, urlsplit
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema,
+                      model_validator)
 from pydantic_core import PydanticCustomError
 
 from .paths import ID_PATTERN, WINDOWS_RESERVED
@@ -22,9 +31,105 @@ def _not_reserved(value: str) -> str:
     return value
 
 
+_TRUE, _FALSE = ("true", "yes", "on"), ("false", "no", "off")
+
+
+def _flag(value: Any) -> Any:
+    """A boolean as users write it: true/false, yes/no, on/off, in any case (YAML 1.1's words,
+    which YAML 1.2 and so yamlfile.py no longer read as booleans)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in _TRUE + _FALSE:
+        return value.lower() in _TRUE
+    raise PydanticCustomError("flag", "expected true or false", {})
+
+
+_FLAG_PATTERN = "^(?:" + "|".join("".join(f"[{c}{c.upper()}]" for c in word) for word in _TRUE + _FALSE) + ")$"
+Flag = Annotated[bool, BeforeValidator(_flag), WithJsonSchema(
+    {"anyOf": [{"type": "boolean"}, {"type": "string", "pattern": _FLAG_PATTERN}]})]
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date(value: Any) -> Any:
+    """Only YYYY-MM-DD: pydantic would also read '1699920000' as a Unix time."""
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise PydanticCustomError("date_format", "expected a date as YYYY-MM-DD", {})
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_iso_date), WithJsonSchema({"type": "string", "format": "date"})]
+URL_PATTERN = r"^[hH][tT][tT][pP][sS]?://[^\s<>\"]+$"
+"""The JSON Schema's approximation of ``_http_url``, for editors."""
+_UNSAFE = re.compile(r"[\s<>\"\x00-\x1f\x7f]")
+_SCHEME = re.compile(r"^(https?)://", re.IGNORECASE)
+
+
+def _http_url(value: str) -> str:
+    """An http(s) URL as written, with its scheme in lower case (``HTTPS://x`` -> ``https://x``).
+
+    Refused, in this order: another scheme (``javascript:``, ``data:``, protocol-relative
+    ``//host``); a leading or trailing space, tab or line break (docs/security.md section 2:
+    never trimmed silently); whitespace, a control character, ``<``, ``>`` or ``"`` inside,
+    named with its position (counted from 1) and the percent-encoded form to write instead; no
+    host name.
+    """
+    scheme = _SCHEME.match(value.strip())
+    if not scheme:
+        raise PydanticCustomError("url_scheme", "not an http(s) URL", {})
+    if value.strip() != value:
+        edge = "starts" if value[0].isspace() else "ends"
+        char = value[0] if edge == "starts" else value[-1]
+        raise PydanticCustomError("url_edge", "{edge} with {char}", {"edge": edge, "char": _char_name(char),
+                                                                     "fixed": value.strip()})
+    bad = _UNSAFE.search(value)
+    if bad:
+        char = bad.group()
+        raise PydanticCustomError("url_char", "contains {char} at position {position}", {
+            "char": _char_name(char), "position": bad.start() + 1, "encoded": quote(char, safe=""),
+            "fixed": _UNSAFE.sub(lambda m: quote(m.group(), safe=""), value)})
+    try:
+        host = urlsplit(value).hostname
+    except ValueError:
+        host = None
+    if not host:
+        raise PydanticCustomError("url_host", "no host name", {})
+    return scheme.group(1).lower() + value[len(scheme.group(1)):]
+
+
+def _char_name(char: str) -> str:
+    names = {" ": "a space", "\t": "a tab", "\n": "a line break", "\r": "a carriage return", "\u00a0": "a no-break space"}
+    if char in names:
+        return names[char]
+    return f"'{char}'" if char.isprintable() else f"the character U+{ord(char):04X}"
+
+
+_PAGE_FILE = re.compile(r"\.(?:html?|xhtml|php|aspx?|jsp|cgi|xml|json|txt)$", re.IGNORECASE)
+
+
+def _base_url(value: str) -> str:
+    """Where the site's root folder is published: no query, fragment or page file name, since
+    every link of the site is this URL's path plus a page's path (paths.href). The error names the
+    first of them and suggests the URL without any of them."""
+    parts = urlsplit(value)
+    folder = parts.path[: len(parts.path) - len(parts.path.rsplit("/", 1)[-1])]
+    name = parts.path[len(folder):]
+    fixed = f"{value[:len(parts.scheme)]}://{parts.netloc}{folder if _PAGE_FILE.search(name) else parts.path}"
+    if parts.query or "?" in value.split("#")[0]:
+        what, part = "a query", "?" + parts.query
+    elif parts.fragment or "#" in value:
+        what, part = "a fragment", "#" + parts.fragment
+    elif _PAGE_FILE.search(name):
+        what, part = "a file name", name
+    else:
+        return value
+    raise PydanticCustomError("base_url_part", "has {what} ('{part}')", {"what": what, "part": part, "fixed": fixed})
+
+
+_URL_SCHEMA = WithJsonSchema({"type": "string", "pattern": URL_PATTERN})
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=120), AfterValidator(_not_reserved)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-HttpUrl = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^https?://[^\s<>\"]+$")]
+HttpUrl = Annotated[str, AfterValidator(_http_url), _URL_SCHEMA]
+BaseUrl = Annotated[str, AfterValidator(_http_url), AfterValidator(_base_url), _URL_SCHEMA]
 Grade = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-F][1-6]$")]
 Status = Literal["confirmed", "corroborated", "reported", "disputed", "refuted"]
 Confidence = Literal["low", "moderate", "high"]
@@ -42,13 +147,24 @@ IdList = Annotated[list[Id], BeforeValidator(_as_list)]
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_not_given(cls, data: Any) -> Any:
+        """A blank value (``actors:`` with nothing after it, ``~``, ``null``) is the same as no key
+        at all for a field that may be left out; a required field keeps it, to be reported empty."""
+        if isinstance(data, dict) and None in data.values():
+            fields = cls.model_fields
+            return {key: value for key, value in data.items()
+                    if value is not None or (key in fields and fields[key].is_required())}
+        return data
+
 
 class SiteConfig(Strict):
     """``briefgen.yaml``: site settings. Every key is optional."""
 
     title: Text = Field("Briefing", description="Site title, shown in every page header.")
     description: str = Field("", description="One sentence about the briefing, for the home page and meta tags.")
-    base_url: HttpUrl | None = Field(
+    base_url: BaseUrl | None = Field(
         None, description="Where the site is published, e.g. https://example.org/briefing/. "
         "Without it links are relative and the site also works from file://."
     )
@@ -56,9 +172,9 @@ class SiteConfig(Strict):
         "en", description="BCP 47 language tag of the site."
     )
     author: str = Field("", description="Who writes the briefing.")
-    allow_html: bool = Field(False, description="Pass raw HTML in Markdown bodies through instead of escaping it.")
-    search: bool = Field(True, description="Build a Pagefind search index and show a search box.")
-    future_dates: bool = Field(False, description="Accept dates after the build date without a warning.")
+    allow_html: Flag = Field(False, description="Pass raw HTML in Markdown bodies through instead of escaping it.")
+    search: Flag = Field(True, description="Build a Pagefind search index and show a search box.")
+    future_dates: Flag = Field(False, description="Accept dates after the build date without a warning.")
 
 
 class ArticleMeta(Strict):
@@ -68,7 +184,7 @@ class ArticleMeta(Strict):
     outlet: Text | None = Field(None, description="Publication that ran the article, e.g. 'Kyiv Independent'.")
     url: HttpUrl | None = Field(None, description="Address of the original article.")
     author: Text | None = Field(None, description="Byline.")
-    published: dt.date | None = Field(None, description="Publication date, YYYY-MM-DD.")
+    published: Date | None = Field(None, description="Publication date, YYYY-MM-DD.")
     language: str | None = Field(None, description="Language of the article if not the site's.")
 
 
@@ -109,7 +225,7 @@ class Link(Strict):
 
 
 class EventEntry(Strict):
-    date: dt.date = Field(description="When it happened, YYYY-MM-DD.")
+    date: Date = Field(description="When it happened, YYYY-MM-DD.")
     text: Text = Field(description="What happened.")
     actors: IdList = Field(default_factory=list, description="Actors involved.")
 

@@ -1,4 +1,8 @@
-"""Turn a parsed YAML mapping into a schema model, or into located, actionable diagnostics."""
+"""Turn a parsed YAML mapping into a schema model, or into located, actionable diagnostics.
+
+Each diagnostic names the field, shows the value as it was written (a list or mapping written on
+one line as its source text) and says what to write instead.
+"""
 
 from __future__ import annotations
 
@@ -19,8 +23,8 @@ def validate(model: type[M], data: object, file: str, lines: Lines) -> tuple[M |
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        kind = type(data).__name__
-        return None, [Diagnostic("error", "not-a-mapping", f"expected a mapping of keys, found a {kind}",
+        kind = _KINDS.get(type(data), f"a {type(data).__name__}")
+        return None, [Diagnostic("error", "not-a-mapping", f"expected a mapping of keys, found {kind}",
                                  file, line_of(lines, ()), "write 'key: value' lines at the top level")]
     try:
         return model.model_validate(data), []
@@ -42,21 +46,34 @@ def _diagnostic(model: type[BaseModel], err: dict, file: str, lines: Lines) -> D
     where = field_path(loc)
     kind = err["type"]
     value = err.get("input")
-    shown = _show(value)
+    written = lines.source(loc) if isinstance(lines, Lines) and isinstance(value, (list, dict)) else ""
+    shown = _clip(written) if written else _show(value)
+    ctx = err.get("ctx", {})
     if kind == "extra_forbidden":
         allowed = sorted(_fields_at(model, loc[:-1]))
         hint = did_you_mean(str(loc[-1]), allowed) or f"allowed keys: {', '.join(allowed)}"
         return Diagnostic("error", "unknown-key", f"{where}: unknown key '{loc[-1]}'", file, line, hint)
     if kind == "missing":
         return Diagnostic("error", "missing-key", f"{where}: required key '{loc[-1]}' is missing", file, line)
+    if value is None:  # blank, ~ or null where a value is required (schema.Strict)
+        written = lines.source(loc) if isinstance(lines, Lines) else ""
+        hint = (f"write a value; YAML reads {written} as nothing, so write '{written}' in quotes to mean the word"
+                if written.lower() == "null" else "write a value")
+        if kind in ("literal_error", "enum"):
+            hint = f"write one of: {', '.join(_choices(ctx))}"
+        return Diagnostic("error", "empty-value", f"{where}: is empty", file, line, hint)
     if kind in ("literal_error", "enum"):
-        expected = err.get("ctx", {}).get("expected", "")
-        choices = [c.strip(" '") for c in expected.replace(" or ", ", ").split(",")]
+        choices = _choices(ctx)
         hint = did_you_mean(str(value), choices)
         return Diagnostic("error", "bad-value", f"{where}: {shown} is not allowed; allowed: {', '.join(choices)}",
                           file, line, hint)
     if kind == "string_pattern_mismatch":
         return _pattern(where, loc, value, shown, err["ctx"]["pattern"], file, line)
+    if kind.startswith("url_") or kind == "base_url_part":
+        return _url(kind, where, shown, ctx, file, line)
+    if kind == "flag":
+        return Diagnostic("error", "bad-value", f"{where}: {shown} is not true or false", file, line,
+                          "write true or false; yes/no and on/off also work")
     if kind.startswith("date") or kind.startswith("datetime"):
         return Diagnostic("error", "bad-date", f"{where}: {shown} is not a date", file, line,
                           "write dates as YYYY-MM-DD, e.g. 2023-11-21")
@@ -64,17 +81,68 @@ def _diagnostic(model: type[BaseModel], err: dict, file: str, lines: Lines) -> D
         return Diagnostic("error", "bad-id", f"{where}: {shown} is a reserved file name on Windows", file, line,
                           "choose another id")
     if kind == "string_too_short":
-        return Diagnostic("error", "empty-value", f"{where}: must not be empty", file, line)
+        return Diagnostic("error", "empty-value", f"{where}: is empty", file, line, "write a value")
+    if kind in _EXPECTED:
+        entries = sorted(_fields_at(model, loc)) if kind == "list_type" else []
+        return _wrong_type(_EXPECTED[kind], where, value, shown, written, file, line, entries)
     return Diagnostic("error", "bad-type", f"{where}: {shown}: {err['msg']}", file, line)
+
+
+def _choices(ctx: dict) -> list[str]:
+    """The allowed values of a Literal field, from pydantic's "'a', 'b' or 'c'"."""
+    return [c.strip(" '") for c in ctx.get("expected", "").replace(" or ", ", ").split(",")]
+
+
+_KINDS = {str: "text", list: "a list", dict: "a mapping", type(None): "nothing"}
+_EXPECTED = {"string_type": "text", "list_type": "a list", "dict_type": "a mapping", "model_type": "a mapping",
+             "model_attributes_type": "a mapping"}
+"""pydantic's type errors, by what the field expects."""
+
+
+def _wrong_type(expected: str, where: str, value: object, shown: str, written: str, file: str, line: int,
+                entries: list[str]) -> Diagnostic:
+    """``entries``: the keys of each item when the list holds mappings (links, claims, events)."""
+    found = _KINDS.get(type(value), f"a {type(value).__name__}")
+    message = f"{where}: expected {expected}, found {found} {shown}"
+    if expected == "text" and written:  # [a, b] or {a: b} on one line: YAML's syntax, not text
+        hint = f"put it in quotes if it is meant as text: {_yaml_quoted(written)}"
+    elif expected == "text":
+        hint = "write the text on the same line as the key"
+    elif expected == "a list" and entries:
+        hint = f"write a list of entries, each starting with '- ' and giving {', '.join(entries)}"
+    elif expected == "a list" and isinstance(value, str):
+        hint = f"write a list: [{value}]" if len(value) <= 40 else "write a list: [first, second]"
+    elif expected == "a list":
+        hint = "write a list: [first, second], or one '- item' line per entry"
+    elif expected == "a mapping":
+        hint = "write 'key: value' lines, indented under the key"
+    else:
+        hint = ""
+    return Diagnostic("error", "bad-type", message, file, line, hint)
+
+
+def _url(kind: str, where: str, shown: str, ctx: dict, file: str, line: int) -> Diagnostic:
+    """The URL errors of schema._http_url and schema._base_url, each with the address to write."""
+    fixed = _show(ctx.get("fixed", ""), limit=200)  # the address to copy: cut only when very long
+    if kind == "url_edge":
+        message, hint = f"{ctx['edge']} with {ctx['char']}", f"remove it: {fixed}"
+    elif kind == "url_char":
+        message = f"contains {ctx['char']} at position {ctx['position']}"
+        hint = f"write it as {ctx['encoded']}: {fixed}"
+    elif kind == "url_host":
+        message, hint = "has no host name", "write the full address, e.g. https://example.org/page"
+    elif kind == "base_url_part":
+        message = f"has {ctx['what']} ('{ctx['part']}')"
+        hint = f"a base URL is the address of the site's root folder: write {fixed}"
+    else:
+        message, hint = "is not an http(s) URL", "write the full address, starting with https://"
+    return Diagnostic("error", "bad-url", f"{where}: {shown} {message}", file, line, hint)
 
 
 def _pattern(where, loc, value, shown, pattern, file, line) -> Diagnostic:
     if "A-F" in pattern:
         return Diagnostic("error", "bad-grade", f"{where}: {shown} is not an Admiralty grade", file, line,
                           "write a reliability letter A-F and a credibility digit 1-6, e.g. B2")
-    if "https?" in pattern:
-        return Diagnostic("error", "bad-url", f"{where}: {shown} is not an http(s) URL", file, line,
-                          "write the full address, starting with https://")
     if "a-z0-9" in pattern and isinstance(value, str):
         from .paths import suggest_id
 
@@ -87,11 +155,22 @@ def _pattern(where, loc, value, shown, pattern, file, line) -> Diagnostic:
     return Diagnostic("error", "bad-value", f"{where}: {shown} does not match {pattern}", file, line)
 
 
-def _show(value: object) -> str:
+def _clip(written: str) -> str:
+    return written if len(written) <= 60 else written[:57] + "..."
+
+
+def _yaml_quoted(written: str) -> str:
+    """``written`` as a quoted YAML scalar that reads back as the same text."""
+    if "'" not in written:
+        return f"'{written}'"
+    return '"' + written.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _show(value: object, limit: int = 60) -> str:
     if isinstance(value, (dt.date, int, float, bool)) or value is None:
         return f"'{value}'"
     text = repr(value) if not isinstance(value, str) else f"'{value}'"
-    return text if len(text) <= 60 else text[:57] + "...'"
+    return text if len(text) <= limit else text[:limit - 3] + "...'"
 
 
 def _fields_at(model: type[BaseModel], loc: tuple) -> set[str]:

@@ -1,8 +1,13 @@
 """YAML with line numbers, safely: every value knows its line, and hostile YAML is refused.
 
 PyYAML's C loader composes the node tree; we walk it once to record each key's line, to refuse
-duplicate keys (PyYAML keeps the last silently) and aliases (the "billion laughs" bomb), and
-only then construct Python values.
+duplicate keys (PyYAML keeps the last silently), aliases (the "billion laughs" bomb) and tags,
+and only then construct Python values.
+
+Values are read as written: a plain scalar is text (``no``, ``NO``, ``on``, ``1984``, ``007``
+stay those strings, as in YAML 1.2's failsafe schema), except a blank one, ``~`` and
+``null``/``Null``/``NULL`` (YAML 1.2's core schema nulls), which are None. The pydantic models
+(schema.py) turn text into the booleans and dates their fields declare.
 """
 
 from __future__ import annotations
@@ -18,17 +23,28 @@ _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class Loader(_Base):  # type: ignore[misc, valid-type]
-    """PyYAML's C loader without implicit timestamps.
+    """PyYAML's C loader whose only implicit type is null: every other plain scalar is a string.
 
-    Dates stay strings here and pydantic parses them, so an impossible date (2023-02-30) is a
-    located validation error instead of a ValueError deep inside PyYAML.
+    YAML 1.1's resolvers (PyYAML's) read ``no`` as False, ``1984`` as an int, ``007`` as 7 and
+    ``2023-02-30`` as a ValueError deep inside PyYAML; here they stay text, and pydantic parses
+    what a field declares, so a bad value is a located validation error showing what was written.
     """
 
 
+_NULL = "tag:yaml.org,2002:null"
 Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    first: [(tag, rx) for tag, rx in resolvers if tag == _NULL]
     for first, resolvers in _Base.yaml_implicit_resolvers.items()
 }
+Loader.yaml_implicit_resolvers = {first: found for first, found in Loader.yaml_implicit_resolvers.items() if found}
+_ALLOWED_TAGS = {
+    ScalarNode: ("tag:yaml.org,2002:str", _NULL),
+    SequenceNode: ("tag:yaml.org,2002:seq",),
+    MappingNode: ("tag:yaml.org,2002:map",),
+}
+"""What a node may be: anything else was asked for by an explicit tag (``!!set``, ``!!binary``,
+``!!int``, ``!!python/...``, ``!local``), which briefgen refuses; ``!!str`` is allowed (it only
+says "text", which every plain scalar already is)."""
 MAX_DEPTH = 40
 
 
@@ -60,6 +76,29 @@ class Lines:
                 except (yaml.YAMLError, RecursionError):  # it parsed once; no line is better than a crash
                     pass
         return self._table
+
+    def source(self, loc: tuple) -> str:
+        """The text of the value at ``loc`` as written, when it is on one line; '' otherwise."""
+        if not self.text:
+            return ""
+        loader = Loader(self.text)
+        try:
+            node = loader.get_single_node()
+        except (yaml.YAMLError, RecursionError):
+            return ""
+        finally:
+            loader.dispose()
+        for part in loc:
+            if isinstance(node, MappingNode):
+                node = next((v for k, v in node.value if isinstance(k, ScalarNode) and k.value == part), None)
+            elif isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
+                node = node.value[part]
+            else:
+                return ""
+        if node is None:
+            return ""
+        written = self.text[node.start_mark.index:node.end_mark.index].strip()
+        return "" if "\n" in written else written
 
     def __contains__(self, loc: tuple) -> bool:
         return loc in self.table()
@@ -189,9 +228,15 @@ def _walk(root, file: str, offset: int) -> tuple[dict[tuple, int], list[Diagnost
         if depth > MAX_DEPTH:
             problems.append(Diagnostic("error", "yaml-too-deep", f"YAML nested deeper than {MAX_DEPTH} levels", file, line))
             continue
+        if node.tag not in _ALLOWED_TAGS[type(node)]:
+            problems.append(_tag_problem(node, path, file, offset))
+            continue
         if isinstance(node, MappingNode):
             keys: dict[object, int] = {}
             for key_node, value_node in node.value:
+                if key_node.tag not in _ALLOWED_TAGS[type(key_node)]:
+                    problems.append(_tag_problem(key_node, path, file, offset))
+                    continue
                 key = key_node.value if isinstance(key_node, ScalarNode) else repr(key_node.value)
                 key_line = key_node.start_mark.line + 1 + offset
                 if key == "<<":
@@ -211,6 +256,16 @@ def _walk(root, file: str, offset: int) -> tuple[dict[tuple, int], list[Diagnost
                 lines[path + (index,)] = item.start_mark.line + 1 + offset
                 stack.append((item, path + (index,), depth + 1))
     return lines, problems
+
+
+def _tag_problem(node, path: tuple, file: str, offset: int) -> Diagnostic:
+    """A tag is refused where it is written: ``aliases: !!set {a, b}`` would be a set whose order
+    changes from run to run, ``!!python/...`` a call, ``!!int`` a number nobody asked for."""
+    tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+    return Diagnostic("error", "yaml-tag", f"{where + ': ' if where else ''}the YAML tag '{tag}' is not allowed",
+                      file, node.start_mark.line + 1 + offset,
+                      "remove the tag and write text, a list or a mapping; put text that starts with '!' in quotes")
 
 
 def line_of(lines: Lines | dict[tuple, int], loc: tuple) -> int:

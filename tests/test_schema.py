@@ -100,3 +100,19 @@ def test_shorthand_forms_validate_against_the_schemas(schemas):
 def test_schema_rejects_what_the_build_rejects(schemas, case, file, schema):
     data = as_json(yaml.safe_load((INVALID / case / file).read_text(encoding="utf-8")))
     assert problems(schemas, [(file, schema, data)]), f"{case}: the schema accepts {file}"
+
+
+@pytest.mark.parametrize("value, valid", [
+    (True, True), ("yes", True), ("No", True), ("OFF", True), ("on", True), ("maybe", False), ("1", False),
+])
+def test_the_schema_takes_the_flags_the_build_takes(schemas, value, valid):
+    """A YAML 1.2 language server reads ``search: yes`` as the string 'yes', which the build accepts."""
+    assert not problems(schemas, [("briefgen.yaml", "briefgen.yaml", {"search": value})]) is valid
+
+
+@pytest.mark.parametrize("value, valid", [
+    ("https://example.org/", True), ("HTTPS://example.org/", True), ("javascript:alert(1)", False),
+    ("https://example.org/a b", False),
+])
+def test_the_schema_takes_the_urls_the_build_takes(schemas, value, valid):
+    assert not problems(schemas, [("briefgen.yaml", "briefgen.yaml", {"base_url": value})]) is valid
