@@ -6,9 +6,13 @@ Nothing here looks at other files; references between files are resolve.py's bus
 from __future__ import annotations
 
 import codecs
+import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
+from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from mdit_py_plugins.front_matter import front_matter_plugin
 from pydantic import BaseModel
 
 from . import text as textmod
@@ -71,7 +75,12 @@ class Document:
 
 
 def decode(raw: bytes, file: str) -> tuple[str | None, list[Diagnostic]]:
-    """UTF-8 with or without BOM, any line ending; anything else is refused with its line."""
+    """UTF-8 with or without BOM, any line ending; anything else is refused with its line.
+
+    The text is NFC-normalised (Unicode's composed form, as the W3C's character model asks of
+    web content): a quote pasted in NFD (macOS) matches the same words typed in NFC, and an id
+    or name compares equal however the keyboard composed it.
+    """
     if raw.startswith(codecs.BOM_UTF8):
         raw = raw[len(codecs.BOM_UTF8):]
     try:
@@ -83,7 +92,8 @@ def decode(raw: bytes, file: str) -> tuple[str | None, list[Diagnostic]]:
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         return None, [Diagnostic("error", "encoding", "the file contains a NUL byte (is it binary?)", file, line)]
-    return text.replace("\r\n", "\n").replace("\r", "\n"), []
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return (text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)), []
 
 
 def parse(kind: str, file: str, ident: str, raw: bytes, allow_html: bool = False) -> Document:
@@ -92,7 +102,7 @@ def parse(kind: str, file: str, ident: str, raw: bytes, allow_html: bool = False
         return Document(kind, file, ident, None, diagnostics=tuple(problems))
     suffix = file.rsplit(".", 1)[-1].lower()
     if suffix == "txt":
-        return _plain_article(file, ident, text)
+        return _plain_article(file, ident, text, kind)
     if suffix == "md":
         return _markdown(kind, file, ident, text, allow_html)
     data, lines, problems = yamlfile.load(text, file)
@@ -119,11 +129,37 @@ def _markdown(kind: str, file: str, ident: str, text: str, allow_html: bool) -> 
     return Document(kind, file, ident, model, lines, body, tuple(problems))
 
 
-def _plain_article(file: str, ident: str, text: str) -> Document:
-    stripped = text.lstrip("\n")
-    heading, _, rest = stripped.partition("\n")
+@lru_cache(maxsize=1)
+def _front_matter() -> MarkdownIt:
+    """Finds a front matter block as Markdown articles do (text.markdown's plugin), nothing else."""
+    return MarkdownIt("zero").use(front_matter_plugin)
+
+
+def _plain_article(file: str, ident: str, text: str, kind: str = "article") -> Document:
+    """A ``.txt`` article: optional front matter as in ``.md`` (validated as ArticleMeta), then
+    plain text whose first line is the title unless the front matter gives one."""
+    data: object = None
+    lines = yamlfile.Lines()
+    problems: list[Diagnostic] = []
+    has_front = False
+    if text.startswith("---"):
+        first = _front_matter().parse(text, {})  # only a text that starts with a fence: rare
+        if first and first[0].type == "front_matter" and first[0].map:
+            has_front = True
+            data, lines, problems = yamlfile.load(first[0].content, file, line_offset=1)
+            text = "\n".join(text.split("\n")[first[0].map[1]:])
+        elif text.split("\n", 1)[0].rstrip() == "---":
+            problems = [Diagnostic("error", "front-matter", "front matter is not closed", file, 1,
+                                   "end it with a line of three dashes: ---")]
+    model = None
+    if not problems:
+        model, problems = validate(MODELS[kind], data, file, lines)
+    if has_front and model is not None and getattr(model, "title", None):
+        rest, heading = text, ""
+    else:
+        heading, _, rest = text.lstrip("\n").partition("\n")
     body = _body(rest, True, _tokens(rest, False, plain=True), heading=heading.strip())
-    return Document("article", file, ident, ArticleMeta(), yamlfile.Lines(), body)
+    return Document(kind, file, ident, model, lines, body, tuple(problems))
 
 
 def _first_heading(tokens: list[Token]) -> str:
