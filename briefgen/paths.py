@@ -13,6 +13,8 @@ import re
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+from slugify import slugify
+
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 _ID_RE = re.compile(ID_PATTERN)
 WINDOWS_RESERVED = frozenset(
@@ -31,9 +33,17 @@ def id_problem(value: str) -> str:
     return ""
 
 
+_APOSTROPHES = [["'", ""], ["\u2019", ""], ["\u02bc", ""]]
+
+
 def suggest_id(text: str) -> str:
-    """The id a human would write for ``text``: 'Kim Jong Un' -> 'kim-jong-un'."""
-    return "-".join(re.findall(r"[a-z0-9]+", text.lower()))
+    """The id a human would write for ``text``: 'Kim Jong Un' -> 'kim-jong-un', 'Jürgen Müller' ->
+    'jurgen-muller', "O'Brien" -> 'obrien', '북한' -> 'bughan'.
+
+    Letters are transliterated to ASCII by python-slugify (text-unidecode's tables); an apostrophe
+    joins the letters around it, as people write names in ids. '' when nothing is left.
+    """
+    return slugify(text, replacements=_APOSTROPHES, max_length=120, word_boundary=True)
 
 
 def site_path(kind: str, ident: str | None = None) -> str:

@@ -112,9 +112,21 @@ def test_id_problem(value, problem):
     ("kim--jong", "kim-jong"),
     ("U.S. State Department", "u-s-state-department"),
     ("---", ""),
+    # transliterated (python-slugify, text-unidecode's tables), never mangled to 'j-rgen-m-ller'
+    ("Jürgen Müller", "jurgen-muller"),
+    ("Café Report", "cafe-report"),
+    ("Ærøskøbing", "aeroskobing"),
+    ("Straße", "strasse"),
+    ("Владимир Путин", "vladimir-putin"),
+    ("북한", "bughan"),
+    ("Ju\u0308rgen Mu\u0308ller", "jurgen-muller"),  # NFD: a combining mark is dropped, its letter kept
+    ("O'Brien", "obrien"),
+    ("O’Brien", "obrien"),
+    ("x" * 200, "x" * 120),  # an id is at most 120 characters (schema.Id)
 ])
 def test_suggest_id(text, expected):
     assert suggest_id(text) == expected
+    assert suggest_id(expected) == expected
     assert expected == "" or id_problem(expected) == ""
 
 
