@@ -25,7 +25,14 @@ from .schema import SiteConfig
 from .text import ArticleText
 
 THEME = "briefgen.theme"
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef"
+                      + "".join(f"{chr(plane + 0xfffe)}{chr(plane + 0xffff)}" for plane in range(0, 0x110000, 0x10000))
+                      + "]")
+"""What never reaches a page, a feed or a sitemap: C0 and C1 control characters but tab and line
+breaks, and Unicode's 66 noncharacters (U+FDD0..U+FDEF, and the last two code points of every
+plane, U+FFFE and U+FFFF included). XML 1.0's Char production excludes U+FFFE, U+FFFF and C0
+controls (so one in a title made the Atom feeds ill-formed); HTML's parser reports every
+control character and noncharacter as an error."""
 _INERT = str.maketrans({"<": "\u2039", ">": "\u203a", "&": "\uff06", '"': "\u201d", "'": "\u2019"})
 """Look-alikes for the characters markup is made of: Pagefind's UI inserts filter values as HTML
 after its indexer has decoded entities, so no escaping survives; these characters cannot."""
@@ -193,7 +200,7 @@ class Renderer:
         except Exception as exc:  # a template bug must become a located diagnostic, never a traceback
             file, line = _template_frame(exc)
             return Diagnostic("error", "template-error", f"rendering {page.path}: {type(exc).__name__}: {exc}", file, line)
-        # Control characters are invalid in XML and in HTML text: drop what the sources smuggled in.
+        # Control characters and noncharacters are invalid in XML and HTML: drop what the sources smuggled in.
         return _CONTROL.sub("", html).encode("utf-8")
 
     def _undecodable(self) -> str:
