@@ -1,0 +1,243 @@
+"""Values are read as written (issue 13, items 6-9): YAML scalars as text, NFC, URLs, .txt front matter.
+
+The bad-input corpus (tests/hostile/, via test_hostile.py) holds the exact diagnostics of each
+case; here the cases that build are built again to check what their pages show, and the rules
+behind them are checked table by table.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import unicodedata
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from briefgen import yamlfile
+from briefgen.parse import decode, parse
+from briefgen.schema import Annotations, SiteConfig
+from briefgen.validate import validate
+from html_tree import parse_html
+from support import TESTS, run_briefgen
+
+HOSTILE = TESTS / "hostile"
+
+
+def built(case: str, tmp_path: Path, *args: str) -> Path:
+    project, site = tmp_path / "project", tmp_path / "site"
+    shutil.copytree(HOSTILE / case, project, ignore=shutil.ignore_patterns("expected.txt"))
+    result = run_briefgen("build", project, "-o", site, "--no-cache", *args)
+    assert result.returncode == 0, result.stderr
+    return site
+
+
+def messages(model, text: str) -> list[tuple[int, str, str, str]]:
+    data, lines, problems = yamlfile.load(text, "f.yaml")
+    if not problems:
+        _, problems = validate(model, data, "f.yaml", lines)
+    return [(d.line, d.code, d.message, d.hint) for d in problems]
+
+
+# --- 6. values read as written -----------------------------------------------------------------
+
+@pytest.mark.parametrize("written, read", [
+    ("no", "no"), ("NO", "NO"), ("No", "No"), ("yes", "yes"), ("on", "on"), ("off", "off"), ("true", "true"),
+    ("1984", "1984"), ("007", "007"), ("0x1F", "0x1F"), ("1e3", "1e3"), (".inf", ".inf"), (".nan", ".nan"),
+    ("2023-11-21", "2023-11-21"), ("12:30", "12:30"), ("'no'", "no"), ('"007"', "007"), ("!!str 12", "12"),
+    ("", None), ("~", None), ("null", None), ("Null", None), ("NULL", None), ("'null'", "null"),
+])
+def test_a_scalar_is_text_as_written_unless_blank_or_null(written, read):
+    data, _, problems = yamlfile.load(f"key: {written}\n", "f.yaml")
+    assert problems == []
+    assert data == {"key": read}
+
+
+def test_a_key_is_text_as_written():
+    data, _, problems = yamlfile.load("on: 1\nno: 2\n1984: 3\n", "f.yaml")
+    assert problems == [] and data == {"on": "1", "no": "2", "1984": "3"}
+
+
+@pytest.mark.parametrize("text, tag, line", [
+    ("aliases: !!set {a, b}\n", "!!set", 1),
+    ("x: 1\nids: {wikidata: !!int 423}\n", "!!int", 2),
+    ("outlet: !!binary VGVzdA==\n", "!!binary", 1),
+    ("x: !!python/object/apply:os.system [ls]\n", "!!python/object/apply:os.system", 1),
+    ("x: !!timestamp 2023-11-21\n", "!!timestamp", 1),
+    ("x: !local text\n", "!local", 1),
+    ("!!float 1.5: key\n", "!!float", 1),
+    ("x: !!omap\n  - a: 1\n", "!!omap", 1),
+])
+def test_a_tag_is_refused_where_it_is_written(text, tag, line):
+    data, _, problems = yamlfile.load(text, "f.yaml")
+    assert data is None
+    assert [(p.code, p.line) for p in problems] == [("yaml-tag", line)]
+    assert f"'{tag}' is not allowed" in problems[0].message
+
+
+@pytest.mark.parametrize("written, value", [
+    ("true", True), ("True", True), ("TRUE", True), ("yes", True), ("Yes", True), ("on", True), ("ON", True),
+    ("false", False), ("False", False), ("no", False), ("NO", False), ("off", False), ("Off", False),
+])
+def test_a_flag_is_true_false_yes_no_on_off_in_any_case(written, value):
+    config, problems = validate(SiteConfig, yamlfile.load(f"search: {written}\n", "f")[0], "f", yamlfile.Lines())
+    assert problems == [] and config.search is value
+
+
+@pytest.mark.parametrize("written", ["1", "0", "y", "maybe", "'9" + "9" * 4999 + "'"])
+def test_anything_else_is_not_a_flag(written):
+    found = messages(SiteConfig, f"title: x\nsearch: {written}\n")
+    assert [(line, code) for line, code, _, _ in found] == [(2, "bad-value")]
+    assert "is not true or false" in found[0][2] and "write true or false" in found[0][3]
+
+
+@pytest.mark.parametrize("written", ["2023-11-21", "'2023-11-21'", '"2023-11-21"'])
+def test_a_date_validates_quoted_or_not(written):
+    notes, problems = validate(Annotations, yamlfile.load(f"events:\n  - date: {written}\n    text: x\n", "f")[0], "f",
+                               yamlfile.Lines())
+    assert problems == [] and notes.events[0].date.isoformat() == "2023-11-21"
+
+
+@pytest.mark.parametrize("written", ["1699920000", "20231121", "9" * 5000, "2023-11-21T00:00:00"])
+def test_only_yyyy_mm_dd_is_a_date(written):
+    """1699920000 is midnight of 2023-11-14 as a Unix time: pydantic alone would take it."""
+    found = messages(Annotations, f"events:\n  - date: {written}\n    text: x\n")
+    assert [(line, code) for line, code, _, _ in found] == [(2, "bad-date")]
+
+
+def test_blank_means_not_given_and_empty_where_required():
+    text = "topics:\nsummary: ~\nactors:\nclaims:\n  - id: c\n    grade:\n    quote: null\n    via:\n"
+    found = messages(Annotations, text)
+    assert found == [
+        (6, "empty-value", "claims[0].grade: is empty", "write a value"),
+        (7, "empty-value", "claims[0].quote: is empty",
+         "write a value; YAML reads null as nothing, so write 'null' in quotes to mean the word"),
+    ]
+
+
+def test_a_list_written_where_text_belongs_is_shown_as_written_and_quoting_is_suggested():
+    found = messages(Annotations, "summary: [Breaking, news]\n")
+    assert found == [(1, "bad-type", "summary: expected text, found a list [Breaking, news]",
+                      "put it in quotes if it is meant as text: '[Breaking, news]'")]
+
+
+def test_values_as_written_build_and_show_as_typed(tmp_path):
+    site = built("values-as-written", tmp_path)
+    home = parse_html(site / "index.html")
+    assert home.find("html").attrs["lang"] == "no"
+    article = parse_html(site / "articles/launch/index.html")
+    assert article.find("h1").text == "1984"
+    assert "by 007" in article.text
+    assert article.find("article").attrs["lang"] == "NO"
+    actor = parse_html(site / "actors/north-korea/index.html")
+    country = actor.text
+    assert "Country" in country and re.search(r"Country\s*NO", country)
+    assert "on, yes, 1e3, 0x1F, .inf" in country
+    # 'search: no' is false: no search index, no search box
+    assert not (site / "pagefind").exists()
+    # the scheme written HTTPS is written out in lower case, the rest as written
+    page = (site / "articles/launch/index.html").read_text(encoding="utf-8")
+    assert 'href="https://example.org/launch"' in page and "HTTPS://" not in page
+
+
+# --- 7. Unicode --------------------------------------------------------------------------------
+
+def test_text_is_nfc_at_load():
+    nfd = unicodedata.normalize("NFD", "Jürgen Müller, Café")
+    text, problems = decode(nfd.encode("utf-8"), "f.md")
+    assert problems == [] and text == "Jürgen Müller, Café" and text != nfd
+
+
+def test_a_quote_typed_in_nfd_is_found_in_an_nfc_article(tmp_path):
+    site = built("unicode-nfd-quote", tmp_path)
+    marks = [m.text for m in parse_html(site / "articles/launch/index.html").find_all("mark", cls="quote")]
+    assert marks == ["put a reconnaissance satellite into orbit on its third attempt, according to Jürgen Müller",
+                     "« Malligyong-1 » a été placé en orbite"]
+    for path in site.rglob("*"):
+        if path.suffix in (".html", ".xml", ".json"):
+            text = path.read_text(encoding="utf-8")
+            assert unicodedata.is_normalized("NFC", text), path
+
+
+NEVER_OUTPUT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff\U0001fffe\U0001ffff"
+                          "\U0010fffe\U0010ffff]")
+
+
+def test_noncharacters_and_controls_never_reach_xml_or_html(tmp_path):
+    site = built("noncharacters", tmp_path)
+    feeds = sorted(site.rglob("*.xml"))
+    assert {p.relative_to(site).as_posix() for p in feeds} >= {"feed.xml", "topics/satellites/feed.xml"}
+    for feed in feeds:
+        ET.parse(feed)  # well-formed XML
+    titles = [e.text for e in ET.parse(site / "feed.xml").getroot().iter("{http://www.w3.org/2005/Atom}title")]
+    assert "North Korea launches a satellite[2J" in titles
+    for path in site.rglob("*"):
+        if path.suffix in (".html", ".xml", ".json", ".txt"):
+            found = NEVER_OUTPUT.search(path.read_text(encoding="utf-8"))
+            assert not found, f"{path.relative_to(site)}: U+{ord(found.group()):04X}"
+
+
+# --- 8. URLs -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("written, message, hint", [
+    ("https://example.org/briefing/index.html", "has a file name ('index.html')", "'https://example.org/briefing/'"),
+    ("https://example.org/briefing/?utm_source=x", "has a query ('?utm_source=x')", "'https://example.org/briefing/'"),
+    ("https://example.org/briefing/#frag", "has a fragment ('#frag')", "'https://example.org/briefing/'"),
+    ("https://example.org/b/index.html#top", "has a fragment ('#top')", "'https://example.org/b/'"),
+    ("https://example.org/a b/", "contains a space at position 22", "write it as %20: 'https://example.org/a%20b/'"),
+    ("' https://example.org/'", "starts with a space", "remove it: 'https://example.org/'"),
+    ("ftp://example.org/", "is not an http(s) URL", "write the full address, starting with https://"),
+])
+def test_a_bad_base_url_is_located_and_the_fix_is_given(written, message, hint):
+    found = messages(SiteConfig, f"title: x\nbase_url: {written}\n")
+    assert len(found) == 1
+    line, code, text, said = found[0]
+    assert (line, code) == (2, "bad-url") and text.endswith(message) and said.endswith(hint)
+
+
+@pytest.mark.parametrize("written, stored", [
+    ("HTTPS://example.org/briefing/", "https://example.org/briefing/"),
+    ("Http://Example.org/B/", "http://Example.org/B/"),
+    ("https://example.org/v1.2/", "https://example.org/v1.2/"),
+    ("https://example.org/briefing", "https://example.org/briefing"),
+])
+def test_a_base_url_scheme_in_any_case_is_written_in_lower_case(written, stored):
+    config, problems = validate(SiteConfig, {"base_url": written}, "f", {})
+    assert problems == [] and config.base_url == stored
+
+
+def test_a_base_url_option_with_a_file_name_is_an_error_naming_the_option(tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(HOSTILE / "txt-front-matter", project, ignore=shutil.ignore_patterns("expected.txt"))
+    result = run_briefgen("build", project, "-o", tmp_path / "site", "--base-url", "https://example.org/b/index.html")
+    assert result.returncode == 1
+    assert ("--base-url: error[bad-url]: 'https://example.org/b/index.html' has a file name ('index.html') "
+            "(a base URL is the address of the site's root folder: write 'https://example.org/b/')") in result.stderr
+    assert not (tmp_path / "site").exists()
+
+
+# --- 9. .txt front matter ----------------------------------------------------------------------
+
+def test_a_txt_article_takes_front_matter_like_markdown(tmp_path):
+    site = built("txt-front-matter", tmp_path)
+    launch = parse_html(site / "articles/launch/index.html")
+    assert launch.find("h1").text == "North Korea launches a satellite"
+    assert "---" not in launch.find("article").text
+    assert "Test Wire" in launch.text
+    paragraphs = [p.text for p in launch.find("article").find_all("p")]
+    assert any(p.startswith("North Korea said it had") for p in paragraphs)  # a title given: no line taken
+    reaction = parse_html(site / "articles/reaction/index.html")
+    assert reaction.find("h1").text == "Seoul reacts to the launch"  # no title: the first line after it
+
+
+@pytest.mark.parametrize("raw, found", [
+    (b"---\ntitle: x\nno closing fence\n", [(1, "front-matter")]),
+    (b"---\ntitle: x\nbogus: 1\n---\nText\n", [(3, "unknown-key")]),
+    (b"---\npublished: 2023-02-30\n---\nText\n", [(2, "bad-date")]),
+    (b"---\ntitle: [x\n---\nText\n", [(2, "yaml-syntax")]),
+])
+def test_a_txt_front_matter_problem_is_located(raw, found):
+    document = parse("article", "content/articles/a.txt", "a", raw)
+    assert document.data is None
+    assert [(d.line, d.code) for d in document.diagnostics] == found
