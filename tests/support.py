@@ -106,3 +106,19 @@ def assert_tree_matches(actual: Path, golden: Path, regen_hint: str, exclude: tu
     assert not problems, (f"built site differs from {golden.relative_to(REPO)}.\n"
                           f"If the change is intended, regenerate with `{regen_hint}` and review the diff.\n\n"
                           + "\n\n".join(problems))
+
+
+def processes_mentioning(marker: str) -> list[str]:
+    """Running processes (not this one) whose command line or environment names ``marker``:
+    what a killed build or deploy might have left behind. "pid: command line" each."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            seen = cmdline + Path(f"/proc/{pid}/environ").read_bytes()
+        except OSError:
+            continue
+        if marker.encode() in seen and int(pid) != os.getpid():
+            shown = cmdline.replace(b"\0", b" ").decode(errors="replace")
+            found.append(f"{pid}: {shown}")
+    return found

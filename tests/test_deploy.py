@@ -8,15 +8,18 @@ identity in the environment, so nothing here depends on who runs the tests.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from support import FIXTURES, cli_env, read_tree
+from support import FIXTURES, cli_env, processes_mentioning, read_tree
 
 
 def published(site):
@@ -244,3 +247,37 @@ def test_redeploy_from_a_fresh_checkout_without_change_does_nothing(project, rem
     assert "Nothing to deploy" in again.stdout, (again.stdout, git("--git-dir", remote, "diff", "--stat", commit,
                                                                     "gh-pages", env=git_env))
     assert head(remote, "gh-pages", git_env) == commit
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
+def test_a_killed_deploy_leaves_no_process_and_no_temporary_repository(project, remote, git_env, tmp_path, how):
+    """Killed while git pushes (a remote hook that takes its time): git dies with briefgen; the
+    throwaway repository goes at once on SIGTERM, and with the next deploy after SIGKILL."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**git_env, "TMPDIR": str(scratch)}
+    pushing = tmp_path / "pushing"
+    hook = remote / "hooks/pre-receive"
+    hook.write_text(f"#!/bin/sh\ntouch '{pushing}'\nsleep 15\nexit 1\n", encoding="utf-8")
+    hook.chmod(0o755)
+    proc = subprocess.Popen([sys.executable, "-m", "briefgen", "deploy", str(project), "--remote", str(remote)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not pushing.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert pushing.exists(), "the deploy never reached the push"
+    assert [p.name for p in scratch.iterdir() if p.name.startswith("briefgen-deploy-")], "no throwaway repository"
+    proc.send_signal(how)
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 8  # the remote's hook sleeps on (15 s); git push, ours, must not
+    while processes_mentioning("briefgen-deploy-") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert processes_mentioning("briefgen-deploy-") == []
+    left = [p.name for p in scratch.iterdir() if p.name.startswith("briefgen-deploy-")]
+    if how == signal.SIGTERM:
+        assert left == []
+    hook.unlink()
+    result = deploy(project, "--remote", remote, env=env)
+    assert result.returncode == 0, result.stderr
+    assert [p.name for p in scratch.iterdir() if p.name.startswith("briefgen-deploy-")] == []
+

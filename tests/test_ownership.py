@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from support import FIXTURES, REPO, cli_env, read_tree
+from support import FIXTURES, REPO, cli_env, processes_mentioning, read_tree
 from test_hostile import snapshot
 
 BASIC = FIXTURES / "valid" / "basic"
@@ -283,20 +283,6 @@ def test_two_builds_of_one_project_at_once_both_succeed_and_make_the_same_site(w
         assert not [p for p in (world / "project").rglob("*briefgen-tmp*")]
 
 
-def _processes_mentioning(marker: str) -> list[str]:
-    found = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if marker in cmdline:
-            found.append(f"{pid}: {cmdline}")
-    return found
-
-
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
 def test_a_killed_build_leaves_no_process_behind(tmp_path, how):
     """A corpus large enough that parsing and rendering fork workers (workers.MIN_ITEMS)."""
@@ -313,7 +299,7 @@ def test_a_killed_build_leaves_no_process_behind(tmp_path, how):
         forked, appearances, was = [], 0, False
         deadline = time.monotonic() + 60
         while proc.poll() is None and time.monotonic() < deadline:
-            forked = [line for line in _processes_mentioning(marker) if not line.startswith(f"{proc.pid}:")]
+            forked = [line for line in processes_mentioning(marker) if not line.startswith(f"{proc.pid}:")]
             if forked and not was:
                 appearances += 1
             was = bool(forked)
@@ -324,8 +310,8 @@ def test_a_killed_build_leaves_no_process_behind(tmp_path, how):
         proc.send_signal(how)
         proc.wait(timeout=30)
         deadline = time.monotonic() + 5
-        while _processes_mentioning(marker) and time.monotonic() < deadline:
+        while processes_mentioning(marker) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert _processes_mentioning(marker) == [], f"left running after the build was killed ({forked})"
-        assert _processes_mentioning(f"briefgen-search-{proc.pid}-") == []
+        assert processes_mentioning(marker) == [], f"left running after the build was killed ({forked})"
+        assert processes_mentioning(f"briefgen-search-{proc.pid}-") == []
     assert seen, "no worker process was ever running: the test killed nothing worth killing"
