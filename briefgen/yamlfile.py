@@ -202,6 +202,13 @@ def load(text: str, file: str, line_offset: int = 0) -> tuple[object, Lines, lis
         if exc.context and exc.problem:
             problem = f"{problem} ({exc.context})"
         return None, Lines(), [Diagnostic("error", "yaml-syntax", problem, file, line, hint)]
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow: a control or noncharacter
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        # libyaml (the C loader) counts the position in UTF-8 bytes, PyYAML's own reader in characters
+        source = text.encode("utf-8") if _Base is not yaml.SafeLoader else text
+        line = source[: exc.position].count(b"\n" if isinstance(source, bytes) else "\n") + 1 + line_offset
+        return None, Lines(), [Diagnostic("error", "yaml-syntax", f"the character U+{code:04X} is not allowed in YAML",
+                                          file, line, "remove it; it is invisible in most editors")]
     except yaml.YAMLError as exc:
         return None, Lines(), [Diagnostic("error", "yaml-syntax", str(exc).strip(), file, line_offset + 1)]
     except RecursionError:

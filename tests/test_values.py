@@ -160,6 +160,18 @@ def test_a_quote_typed_in_nfd_is_found_in_an_nfc_article(tmp_path):
             assert unicodedata.is_normalized("NFC", text), path
 
 
+@pytest.mark.parametrize("text, line, char", [
+    ("name: a\ufffeb\n", 1, "U+FFFE"),
+    ("é: 1\nname: 북한 조선\nx: a\uffff\n", 3, "U+FFFF"),  # libyaml counts bytes: the line is still right
+    ("x: 1\ny: 2\ntitle: a\x01b\n", 3, "U+0001"),
+])
+def test_a_control_or_noncharacter_written_raw_in_yaml_is_located(text, line, char):
+    data, _, problems = yamlfile.load(text, "f.yaml")
+    assert data is None
+    assert [(p.line, p.code, p.message) for p in problems] == [(line, "yaml-syntax",
+                                                                 f"the character {char} is not allowed in YAML")]
+
+
 NEVER_OUTPUT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff\U0001fffe\U0001ffff"
                           "\U0010fffe\U0010ffff]")
 
