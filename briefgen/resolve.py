@@ -249,14 +249,15 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
     broken_notes = any(doc.data is None for doc in (*sidecars.values(), *texts.values()))
     # Claims that a file with errors may define: those of its entries left out, or any at all
     # when an annotations file could not be read.
-    unreadable = any(part(doc) is None for doc in sidecars.values() if doc.data is None)
-    maybe = frozenset().union(*(p.dropped_claims for p in map(part, sidecars.values()) if p is not None))
+    failed = [(slug, part(doc)) for slug, doc in sidecars.items() if doc.data is None]
+    unreadable = any(p is None for _, p in failed)
+    maybe = frozenset().union(*(p.dropped_claims for _, p in failed if p is not None))
 
     def unsure(cid: str) -> bool:
         return unreadable or cid in maybe
 
-    topicless = frozenset(slug for slug, doc in sidecars.items()  # some of the article's topics were wrong
-                          if (p := part(doc)) is not None and "topics" in p.incomplete)
+    # Articles some of whose topics were wrong: their claims' topics are not checked against them.
+    topicless = frozenset(slug for slug, p in failed if p is not None and "topics" in p.incomplete)
 
     claims: dict[str, m.Claim] = {}
     for cid, reports in sorted(entries.items()):
