@@ -284,9 +284,15 @@ def _in_the_way(tree: Tree, changed: dict[str, bytes], old: set[str]) -> list[st
 
 
 def _in_the_way_message(output: Path, in_way: list[str]) -> str:
-    listed = ", ".join(in_way[:SHOWN]) + (f" and {len(in_way) - SHOWN} more" if len(in_way) > SHOWN else "")
-    return (f"output folder {output} holds files briefgen did not make where the site must go ({listed}); "
-            "briefgen never overwrites them, nor writes through links. Move them away, or pass "
+    def shown(rel: str) -> str:
+        try:
+            return f"{rel} (a link to {os.readlink(output / rel)})"
+        except OSError:
+            return rel
+
+    listed = ", ".join(map(shown, in_way[:SHOWN])) + (f" and {len(in_way) - SHOWN} more" if len(in_way) > SHOWN else "")
+    return (f"output folder {output} holds what briefgen did not make where the site must go: {listed}. briefgen "
+            "never overwrites such files, nor writes through links: move them away, or pass "
             "--clean-destination-dir to replace them")
 
 

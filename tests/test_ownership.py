@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -130,9 +131,9 @@ def test_files_added_to_a_built_site_are_kept_and_never_overwritten(world):
     (world / "project/content/actors/newcomer.yaml").write_text("name: Newcomer\nkind: person\n", encoding="utf-8")
     said = refused(world, "build", "project")
     assert said.strip() == (
-        "error: output folder project/site holds files briefgen did not make where the site must go "
-        "(actors/newcomer/index.html); briefgen never overwrites them, nor writes through links. Move them away, "
-        "or pass --clean-destination-dir to replace them")
+        "error: output folder project/site holds what briefgen did not make where the site must go: "
+        "actors/newcomer/index.html. briefgen never overwrites such files, nor writes through links: move them "
+        "away, or pass --clean-destination-dir to replace them")
 
 
 # --- links a cloned project can carry -------------------------------------------------------------
@@ -155,7 +156,7 @@ def test_a_folder_inside_the_site_that_links_elsewhere_is_never_written_through(
         (world / "project/content/articles/satellite-launch.md").read_text(encoding="utf-8") + "\nOne more line.\n",
         encoding="utf-8")
     said = refused(world, "build", "project")
-    assert "where the site must go (articles)" in said
+    assert "where the site must go: articles (a link to ../../elsewhere). briefgen never" in said
     # --clean-destination-dir removes the link itself, never what it points to.
     result = briefgen(world, "build", "project", "--clean-destination-dir")
     assert result.returncode == 0, result.stderr
@@ -192,7 +193,7 @@ def test_a_link_planted_in_the_cache_or_the_site_never_writes_its_target(world, 
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr, result.stderr
     assert changed(before, snapshot(world / "home")) == []
     if planted == "site/index.html":  # a link in place of a page is not briefgen's: refused, not replaced
-        assert result.returncode == 1 and "where the site must go (index.html)" in result.stderr, result.stderr
+        assert result.returncode == 1 and f"where the site must go: index.html (a link to {world / 'home/.bashrc'})." in result.stderr, result.stderr
         assert link.is_symlink()
     else:
         assert result.returncode == 0, result.stderr
@@ -213,6 +214,29 @@ def test_a_pipe_or_a_device_in_the_cache_folder_is_never_read(world):
     result = briefgen(world, "build", "project", timeout=60)
     assert result.returncode == 0, result.stderr
     assert (cache / "stamps.json").is_file() and not (cache / "build.pickle").is_symlink()
+
+
+def test_a_full_disk_while_saving_the_cache_leaves_no_partial_file(world):
+    """RLIMIT_FSIZE lets the pages (0.7 MB) be written, not the cache shard holding the article's
+    parse (more than 1.2 MB): the build still succeeds, the next one has less of a head start."""
+    project = world / "project"
+    with open(project / "briefgen.yaml", "a", encoding="utf-8") as config:
+        config.write("search: false\n")
+    paragraph = "A long paragraph of filler text about the launch, repeated to make the article large. " * 20
+    (project / "content/articles/huge.md").write_text("# Huge\n\n" + (paragraph + "\n\n") * 400, encoding="utf-8")
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1_200_000, resource.RLIM_INFINITY))
+
+    for attempt in range(3):  # they would pile up, one per build
+        result = subprocess.run([sys.executable, "-m", "briefgen", "build", str(project)], cwd=world, env=cli_env(),
+                                capture_output=True, text=True, timeout=120, preexec_fn=limit)
+        assert result.returncode == 0, result.stderr
+        (project / "content/articles/huge.md").write_text(
+            (project / "content/articles/huge.md").read_text(encoding="utf-8") + f"\nEdit {attempt}.\n",
+            encoding="utf-8")
+    assert [p.name for p in (project / ".briefgen-cache").iterdir() if "tmp" in p.name] == []
+    assert (project / "site/articles/huge/index.html").stat().st_size > 600_000
 
 
 # --- briefgen clean --------------------------------------------------------------------------------
