@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
 
 from . import __version__
-from .errors import BriefgenError, BuildFailed
+from .errors import BriefgenError, BuildFailed, printable
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
@@ -52,7 +52,7 @@ class Group(click.Group):
             if os.environ.get("BRIEFGEN_DEBUG"):
                 raise
             err.print("internal error: ", style="bold red", end="")
-            err.print(f"{type(exc).__name__}: {exc} (this is a bug in briefgen; rerun with BRIEFGEN_DEBUG=1 "
+            err.print(f"{type(exc).__name__}: {printable(str(exc))} (this is a bug in briefgen; rerun with BRIEFGEN_DEBUG=1 "
                       "for the traceback and report it)", markup=False, highlight=False)
             sys.exit(2)
 
@@ -193,7 +193,7 @@ def clean(project_dir: Path, output: Path | None) -> None:
     from .clean import clean as run
 
     for line in run(project_dir, output or project_dir / "site"):
-        out.print(line, markup=False)
+        out.print(printable(line), markup=False, highlight=False)
 
 
 @main.command()
