@@ -31,7 +31,8 @@ from .pages import Page, plan, source_of
 from .paths import output_file
 from .parse import Document, parse
 from .render import Renderer, collect_assets
-from .resolve import Memo, resolve, salvaged
+from .resolve import Memo, resolve
+from .salvage import salvaged
 from .schema import SiteConfig
 from .validate import validate
 from .workers import fork_map

@@ -18,15 +18,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Mapping
-
-from pydantic import BaseModel, ValidationError
+from typing import Iterable, Mapping
 
 from . import model as m
 from . import text as textmod
-from . import yamlfile
 from .errors import Diagnostic, did_you_mean
-from .parse import MODELS, Document
+from .parse import Document
+from .salvage import Partial, salvaged
 from .paths import href, site_path
 from .schema import ActorFile, Annotations, ArticleMeta, ClaimEntry, SiteConfig, TopicFile
 from .validate import field_path
@@ -39,92 +37,6 @@ class _Problems(list):
 
     def warn(self, code: str, message: str, doc: Document, loc: tuple = (), hint: str = "") -> None:
         self.append(Diagnostic("warning", code, message, doc.file, line_of(doc.lines, loc) if loc else 0, hint))
-
-
-@dataclass(frozen=True, slots=True)
-class Partial:
-    """What a document says that is valid: all of it, or what is left of a file with errors."""
-
-    data: BaseModel
-    kept: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
-    """List field -> the index in the file of each item left in ``data``; a field not named kept them all."""
-    dropped_claims: frozenset[str] = frozenset()
-    """Ids of the claim entries left out: claims the file may define."""
-    incomplete: frozenset[str] = frozenset()
-    """Top-level keys left out or with items left out: checks against them would report a cascade."""
-
-    def items(self, name: str) -> Iterator[tuple[int, object]]:
-        """(index in the file, item) of a list field, so diagnostics name the line as written."""
-        values = getattr(self.data, name)
-        positions = self.kept.get(name)
-        return zip(positions, values) if positions is not None else enumerate(values)
-
-
-def salvaged(doc: Document | None) -> Partial | None:
-    """``doc``'s data, or for a file that failed validation the valid rest of it; None when its
-    text could not be read as a mapping (syntax, encoding) or a required key is wrong.
-
-    Wrong optional keys are left out, and so is each list item with a wrong value in it (an
-    unknown key in an item is only dropped), until the rest validates. The items keep the
-    indexes they have in the file (``Partial.items``).
-    """
-    if doc is None:
-        return None
-    if doc.data is not None:
-        return Partial(doc.data)
-    model = MODELS[doc.kind]
-    if not doc.lines.text or not any(d.severity == "error" for d in doc.diagnostics):
-        return None
-    data, _, problems = yamlfile.load(doc.lines.text, doc.file, doc.lines.offset)
-    if problems or not isinstance(data, dict):
-        return None
-    kept = {k: list(range(len(v))) for k, v in data.items() if isinstance(v, list)}
-    dropped: set[str] = set()
-    incomplete: set[str] = set()
-    for _ in range(4):  # each round leaves out what failed; new failures are not expected
-        try:
-            valid = model.model_validate(data)
-        except ValidationError as exc:
-            data = _without(model, data, exc.errors(), kept, dropped, incomplete)
-            if data is None:
-                return None
-            continue
-        return Partial(valid, {k: tuple(v) for k, v in kept.items() if k in data}, frozenset(dropped),
-                       frozenset(incomplete))
-    return None
-
-
-def _without(model: type[BaseModel], data: dict, errors: list, kept: dict[str, list[int]],
-             dropped: set[str], incomplete: set[str]) -> dict | None:
-    """``data`` without the keys and list items the validation ``errors`` are in."""
-    data = dict(data)
-    items: dict[str, set[int]] = defaultdict(set)
-    for err in errors:
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and (p == "[key]" or p.startswith("function-"))))
-        if not loc:
-            return None
-        key = loc[0]
-        if len(loc) >= 2 and isinstance(loc[1], int) and isinstance(data.get(key), list):
-            item = data[key][loc[1]]
-            if err["type"] == "extra_forbidden" and len(loc) == 3 and isinstance(item, dict):
-                data[key] = [dict(x) if i == loc[1] else x for i, x in enumerate(data[key])]
-                data[key][loc[1]].pop(loc[2], None)
-            else:
-                items[key].add(loc[1])
-            continue
-        if key in model.model_fields and model.model_fields[key].is_required():
-            return None
-        data.pop(key, None)
-        incomplete.add(str(key))
-    for key, gone in items.items():
-        incomplete.add(key)
-        for i in gone:
-            item = data[key][i]
-            if key == "claims" and isinstance(item, dict) and isinstance(item.get("id"), str):
-                dropped.add(item["id"])
-        data[key] = [x for i, x in enumerate(data[key]) if i not in gone]
-        kept[key] = [at for i, at in enumerate(kept[key]) if i not in gone]
-    return data
 
 
 @dataclass

@@ -20,7 +20,6 @@ was. Nothing is written, read back or deleted through a link (safe_io).
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import json
 import os

@@ -1,6 +1,6 @@
 """Every error of a build in one round, and one diagnostic per cause.
 
-A file that failed validation is still checked for what it says that is valid (resolve.salvaged),
+A file that failed validation is still checked for what it says that is valid (salvage.salvaged),
 so its quote, reference and claim errors come with its schema errors, on the lines as written; a
 file that did not parse at all hides no error elsewhere and makes none. The dev server's build
 cache and resolve memo go through such failed builds and must still give a clean build's site.
