@@ -20,8 +20,6 @@ from . import model as m
 ANY = "\0*"
 """The key of a read that depends on a whole field: a walk over a mapping, or a plain value."""
 
-EVERYTHING = frozenset({("config", ANY)})
-"""What ``changes`` reports when the settings changed: every page depends on them."""
 
 
 class _Mapping(Mapping):
@@ -65,17 +63,19 @@ class Reading:
         method = getattr(type(self._briefing), name, None)
         if callable(method):
             return method.__get__(self)
-        self.log.add((name, ANY))  # the config too: changes() reports it as EVERYTHING
+        self.log.add((name, ANY))
         return value
 
 
 _MISSING = object()
 
 
-def changes(old: m.Briefing, new: m.Briefing) -> frozenset:
-    """Every (field, key) whose value differs, plus (field, ANY) for every field with a difference."""
+def changes(old: m.Briefing, new: m.Briefing) -> frozenset | None:
+    """Every (field, key) whose value differs, plus (field, ANY) for every field with a difference;
+    None when the settings differ: every page is then planned again, whatever else changed (a
+    page that did not read the settings still shows entities that may have changed with them)."""
     if old.config != new.config:
-        return EVERYTHING
+        return None
     found: set[tuple[str, object]] = set()
     for f in dataclasses.fields(m.Briefing):
         before, after = getattr(old, f.name), getattr(new, f.name)

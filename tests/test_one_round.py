@@ -182,9 +182,6 @@ def test_the_dev_servers_cache_goes_through_failed_builds_to_a_clean_builds_site
     assert incremental != first
 
 
-@pytest.mark.xfail(strict=True, reason="pages.plan keeps every page that did not read the config when only "
-                   "the config and an entity changed: reads.changes returns EVERYTHING = {('config', ANY)}, "
-                   "which an actor page's reads do not contain, so it keeps its old Article objects")
 def test_a_settings_change_with_a_content_edit_in_one_rebuild_equals_a_clean_build(tmp_path):
     project = make_project(tmp_path)
     cache = Cache()
