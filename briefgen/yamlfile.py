@@ -244,6 +244,13 @@ def _walk(root, file: str, offset: int) -> tuple[dict[tuple, int], list[Diagnost
                 if key_node.tag not in _ALLOWED_TAGS[type(key_node)]:
                     problems.append(_tag_problem(key_node, path, file, offset))
                     continue
+                if key_node.tag == _NULL:  # ~:, null: or an empty key would be the key None
+                    shown = key_node.value or "(nothing)"
+                    problems.append(Diagnostic("error", "empty-key", f"the key {shown} is read as no key at all", file,
+                                               key_node.start_mark.line + 1 + offset,
+                                               f"write a key name, or put '{key_node.value}' in quotes if it is one"
+                                               if key_node.value else "write a key name before the ':'"))
+                    continue
                 key = key_node.value if isinstance(key_node, ScalarNode) else repr(key_node.value)
                 key_line = key_node.start_mark.line + 1 + offset
                 if key == "<<":

@@ -59,6 +59,12 @@ def test_a_key_is_text_as_written():
     assert problems == [] and data == {"on": "1", "no": "2", "1984": "3"}
 
 
+@pytest.mark.parametrize("text, line", [("name: x\n~: y\n", 2), ("ids: {null: y}\n", 1), ("a: 1\n? \n: c\n", 2)])
+def test_a_null_key_is_located_instead_of_becoming_the_key_none(text, line):
+    data, _, problems = yamlfile.load(text, "f.yaml")
+    assert data is None and [(p.line, p.code) for p in problems] == [(line, "empty-key")]
+
+
 @pytest.mark.parametrize("text, tag, line", [
     ("aliases: !!set {a, b}\n", "!!set", 1),
     ("x: 1\nids: {wikidata: !!int 423}\n", "!!int", 2),
