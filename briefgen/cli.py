@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -223,12 +222,9 @@ def new(kind: str, ident: str, project_dir: Path) -> None:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def schema(directory: Path) -> None:
     """Write JSON Schemas of the annotation files into DIRECTORY, for editors."""
-    from .schema import json_schemas
+    from .scaffold import write_schemas
 
-    directory.mkdir(parents=True, exist_ok=True)
-    for name, content in json_schemas().items():
-        path = directory / f"{name}.schema.json"
-        path.write_text(json.dumps(content, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    for path in write_schemas(directory):
         out.print(f"Wrote {path}", markup=False)
 
 

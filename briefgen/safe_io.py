@@ -122,6 +122,18 @@ class Folder:
             raise
         return temp
 
+    def create(self, name: str, data: bytes, mode: int = 0o666) -> None:
+        """Create the new file ``name`` holding ``data`` (``mode`` less the umask): exclusively, so
+        ``FileExistsError`` when anything is there, a link (dangling or not) included; never through
+        a link. Removed again if writing fails."""
+        fd = os.open(name, _NEW, mode, dir_fd=self.fd)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+        except BaseException:
+            self.unlink(name)
+            raise
+
     def replace(self, temp: str, name: str) -> None:
         """Rename ``temp`` onto ``name`` atomically (a link at ``name`` is replaced, not followed)."""
         os.replace(temp, name, src_dir_fd=self.fd, dst_dir_fd=self.fd)
