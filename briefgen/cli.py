@@ -43,8 +43,13 @@ class Group(click.Group):
             err.print("error: ", style="bold red", end="")
             err.print(str(exc), markup=False, highlight=False)
             sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            sys.exit(130)
+        except (KeyboardInterrupt, Stopped) as exc:
+            # Every temporary file and folder was taken back on the way here. Exit at once: the
+            # interpreter's own exit would wait on worker pools whose workers were just killed.
+            code = exc.code if isinstance(exc, Stopped) else 130
+            err.print(f"stopped ({'interrupted' if code == 130 else f'signal {code - 128}'}); every file is complete, "
+                      "nothing half-written is left: run the command again to finish", markup=False, highlight=False)
+            _exit_now(code)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as exc:  # a bug in briefgen: say so plainly; the traceback only on request
@@ -103,13 +108,23 @@ def _say(line: str) -> None:
     err.print(line, markup=False, highlight=False)
 
 
-def _exit_now() -> None:
+def _exit_now(code: int = 0) -> None:
     """Exit without tearing down a large build's millions of objects one by one (seconds at 10,000
     articles); everything that matters is on disk. Only when briefgen is its own process."""
     if _own_process:
         sys.stdout.flush()
         sys.stderr.flush()
-        os._exit(0)
+        os._exit(code)
+    if code:
+        sys.exit(code)
+
+
+class Stopped(BaseException):
+    """SIGTERM or SIGHUP reached a build or a deploy (raised by the handler ``entry`` sets)."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
 
 
 @main.command()
@@ -137,7 +152,7 @@ def serve(project_dir: Path, host: str, port: int, open_browser: bool, strict: b
     try:
         run(project_dir, host, port, strict, log=lambda line: err.print(line, highlight=False), ready=ready)
     except KeyboardInterrupt:
-        pass
+        _exit_now(0)  # not the interpreter's exit: it would wait on a first build's worker pool
 
 
 @main.command()
@@ -238,7 +253,7 @@ def entry() -> None:
     import signal
 
     def stop(signum, frame):  # a stopped build or deploy still takes back its temporary files
-        raise SystemExit(128 + signum)
+        raise Stopped(128 + signum)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGHUP, stop)

@@ -53,6 +53,9 @@ PR_SET_PDEATHSIG = 1
 """From <sys/prctl.h>."""
 
 
+_STOPS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+
+
 def _start(parent: int) -> None:
     """A worker dies with the build (die_with_parent; if the build died before that took hold,
     the worker has a new parent already and ends at once).
@@ -65,6 +68,12 @@ def _start(parent: int) -> None:
     die_with_parent()
     if os.getppid() != parent:
         os._exit(1)
+    # Ctrl-C reaches the whole process group: the build decides, and stops its workers (_stop).
+    # A worker interrupted inside the pool's queue would hold its lock, and the build would hang.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)
     gc.freeze()
     gc.enable()
 
@@ -99,24 +108,45 @@ def fork_map(do: Callable[[T], R], items: Sequence[T], what: str, parallel: bool
     count = min(len(items), workers * CHUNKS_PER_WORKER)
     chunks = [range(k, len(items), count) for k in range(count)]
     _work = (do, items)
+    pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=_start,
+                               initargs=(os.getpid(),))
     try:
-        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=_start,
-                                 initargs=(os.getpid(),)) as pool:
-            out: list = [None] * len(items)
-            done = 0
-            for chunk, results in zip(chunks, pool.map(_run, chunks)):
-                for index, result in zip(chunk, results):
-                    out[index] = result
-                done += len(results)
-                if progress is not None:
-                    progress(done, len(items))
-            return out
+        out: list = [None] * len(items)
+        done = 0
+        # The workers are forked by the first submit: born with the stop signals blocked, so none
+        # lands in a worker before it has set its own handling (_start).
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+        try:
+            results_of = pool.map(_run, chunks)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        for chunk, results in zip(chunks, results_of):
+            for index, result in zip(chunk, results):
+                out[index] = result
+            done += len(results)
+            if progress is not None:
+                progress(done, len(items))
+        pool.shutdown()
+        return out
     except BrokenProcessPool:
+        _stop(pool)
         raise WorkerKilled(f"a {what} process was killed, most likely for lack of memory; nothing was written. "
                            "Close other programs, or build with fewer pages in memory at once "
                            "(set BRIEFGEN_WORKERS=1 to work in one process)") from None
+    except BaseException:  # Ctrl-C, SIGTERM, a bug: the workers stop now, not after the work left
+        _stop(pool)
+        raise
     finally:
         _work = None
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """End the workers at once and drop the work not started. (Shutting down would wait for every
+    queued chunk: the rest of a stage.)"""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(OSError, ValueError):
+            process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def affordable(wanted: int) -> int:

@@ -307,9 +307,13 @@ def test_two_builds_of_one_project_at_once_both_succeed_and_make_the_same_site(w
         assert not [p for p in (world / "project").rglob("*briefgen-tmp*")]
 
 
-@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
 def test_a_killed_build_leaves_no_process_behind(tmp_path, how):
-    """A corpus large enough that parsing and rendering fork workers (workers.MIN_ITEMS)."""
+    """A corpus large enough that parsing and rendering fork workers (workers.MIN_ITEMS).
+
+    SIGKILL and SIGTERM go to the build alone (a service manager, `kill`); SIGINT to its whole
+    process group, as a terminal's Ctrl-C does: the workers get it too, and the build must
+    neither hang nor print a traceback."""
     made = subprocess.run([sys.executable, str(REPO / "benchmarks/corpus.py"), "-n", "200", "--formats", "briefgen",
                            "--out", str(tmp_path / "corpus")], capture_output=True, text=True, timeout=300)
     assert made.returncode == 0, made.stderr
@@ -319,7 +323,8 @@ def test_a_killed_build_leaves_no_process_behind(tmp_path, how):
     seen = []
     for stage in (1, 2):  # kill while the parsing workers run, then while the rendering ones do
         proc = subprocess.Popen([sys.executable, "-m", "briefgen", "build", str(project), "--no-cache"],
-                                cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                text=True, start_new_session=True)
         forked, appearances, was = [], 0, False
         deadline = time.monotonic() + 60
         while proc.poll() is None and time.monotonic() < deadline:
@@ -331,8 +336,15 @@ def test_a_killed_build_leaves_no_process_behind(tmp_path, how):
                 break
             time.sleep(0.01)
         seen += forked
-        proc.send_signal(how)
-        proc.wait(timeout=30)
+        if how == signal.SIGINT:
+            os.killpg(proc.pid, how)
+        else:
+            proc.send_signal(how)
+        _, stderr = proc.communicate(timeout=30)
+        if how != signal.SIGKILL:
+            assert proc.returncode == 128 + how, stderr
+            assert "Traceback" not in stderr and "Exception" not in stderr, stderr
+            assert stderr.splitlines()[-1].startswith("stopped ("), stderr
         deadline = time.monotonic() + 5
         while processes_mentioning(marker) and time.monotonic() < deadline:
             time.sleep(0.05)
