@@ -54,6 +54,7 @@ def salvaged(doc: Document | None) -> Partial | None:
     data, _, problems = yamlfile.load(doc.lines.text, doc.file, doc.lines.offset)
     if problems or not isinstance(data, dict):
         return None
+    data = _without_tagged_keys(data)
     kept = {k: list(range(len(v))) for k, v in data.items() if isinstance(v, list)}
     dropped: set[str] = set()
     incomplete: set[str] = set()
@@ -100,4 +101,14 @@ def _without(model: type[BaseModel], data: dict, errors: list, kept: dict[str, l
                 dropped.add(item["id"])
         data[key] = [x for i, x in enumerate(data[key]) if i not in gone]
         kept[key] = [at for i, at in enumerate(kept[key]) if i not in gone]
+    return data
+
+
+def _without_tagged_keys(data: object) -> object:
+    """``data`` without the entries whose key had a refused tag (yamlfile.Tagged): pydantic names
+    such a key by its repr, which is no key of the data to leave out."""
+    if isinstance(data, dict):
+        return {k: _without_tagged_keys(v) for k, v in data.items() if not isinstance(k, yamlfile.Tagged)}
+    if isinstance(data, list):
+        return [_without_tagged_keys(v) for v in data]
     return data

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import Diagnostic, did_you_mean
 from .paths import id_problem
-from .yamlfile import Lines, line_of
+from .yamlfile import Lines, Tagged, line_of, tag_problem
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -22,6 +22,8 @@ M = TypeVar("M", bound=BaseModel)
 def validate(model: type[M], data: object, file: str, lines: Lines) -> tuple[M | None, list[Diagnostic]]:
     if data is None:
         data = {}
+    if isinstance(data, Tagged):
+        return None, [tag_problem(data, file)]
     if not isinstance(data, dict):
         kind = _KINDS.get(type(data), f"a {type(data).__name__}")
         return None, [Diagnostic("error", "not-a-mapping", f"expected a mapping of keys, found {kind}",
@@ -29,7 +31,8 @@ def validate(model: type[M], data: object, file: str, lines: Lines) -> tuple[M |
     try:
         return model.model_validate(data), []
     except ValidationError as exc:
-        return None, [_diagnostic(model, err, file, lines) for err in exc.errors()]
+        # one diagnostic per cause: a tagged value may fail several ways (its key and its value)
+        return None, list(dict.fromkeys(_diagnostic(model, err, file, lines) for err in exc.errors()))
 
 
 def field_path(loc: tuple) -> str:
@@ -53,6 +56,8 @@ def _diagnostic(model: type[BaseModel], err: dict, file: str, lines: Lines) -> D
         allowed = sorted(_fields_at(model, loc[:-1]))
         hint = did_you_mean(str(loc[-1]), allowed) or f"allowed keys: {', '.join(allowed)}"
         return Diagnostic("error", "unknown-key", f"{where}: unknown key '{loc[-1]}'", file, line, hint)
+    if isinstance(value, Tagged):  # a refused tag (yamlfile.Tagged) on a key or value that is wanted
+        return tag_problem(value, file)
     if kind == "missing":
         return Diagnostic("error", "missing-key", f"{where}: required key '{loc[-1]}' is missing", file, line)
     if value is None:  # blank, ~ or null where a value is required (schema.Strict)

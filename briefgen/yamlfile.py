@@ -1,8 +1,10 @@
 """YAML with line numbers, safely: every value knows its line, and hostile YAML is refused.
 
 PyYAML's C loader composes the node tree; we walk it once to record each key's line, to refuse
-duplicate keys (PyYAML keeps the last silently), aliases (the "billion laughs" bomb) and tags,
-and only then construct Python values.
+duplicate keys (PyYAML keeps the last silently) and aliases (the "billion laughs" bomb), and only
+then construct Python values. A node with a refused tag (``!!set``, ``!!python/...``) is never
+constructed: it becomes a ``Tagged`` value that no schema model accepts, so validate.py reports
+the tag where it is written together with every other error of the file.
 
 Values are read as written: a plain scalar is text (``no``, ``NO``, ``on``, ``1984``, ``007``
 stay those strings, as in YAML 1.2's failsafe schema), except a blank one, ``~`` and
@@ -13,6 +15,7 @@ stay those strings, as in YAML 1.2's failsafe schema), except a blank one, ``~``
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
@@ -46,6 +49,32 @@ _ALLOWED_TAGS = {
 ``!!int``, ``!!python/...``, ``!local``), which briefgen refuses; ``!!str`` is allowed (it only
 says "text", which every plain scalar already is)."""
 MAX_DEPTH = 40
+_TAGGED = "tag:briefgen,2024:tagged"
+"""The tag a node with a refused tag is given before construction: built as its ``Tagged``."""
+
+
+@dataclass(frozen=True)
+class Tagged:
+    """What a node with a refused tag is read as, instead of what the tag asks for: nothing of it is
+    constructed. It is not text, a list or a mapping, so every field refuses it, and validate.py
+    reports ``error[yaml-tag]`` on its line; the rest of the file is still checked."""
+
+    tag: str
+    """As written: ``!!set``, ``!!python/object/apply:os.system``, ``!ref``."""
+    path: tuple
+    """The keys and indexes that lead to it; for a tagged key, those of its mapping."""
+    line: int
+    text: str = ""
+    """A scalar's text, so two tagged keys of one mapping stay two keys."""
+
+
+def _construct_tagged(loader, node) -> Tagged:
+    found = getattr(node, "briefgen_tagged", None)
+    # a node written with this private tag itself that the walk never reached (it always does)
+    return found if isinstance(found, Tagged) else Tagged(node.tag, (), node.start_mark.line + 1)
+
+
+Loader.add_constructor(_TAGGED, _construct_tagged)
 
 
 class Lines:
@@ -236,13 +265,14 @@ def _walk(root, file: str, offset: int) -> tuple[dict[tuple, int], list[Diagnost
             problems.append(Diagnostic("error", "yaml-too-deep", f"YAML nested deeper than {MAX_DEPTH} levels", file, line))
             continue
         if node.tag not in _ALLOWED_TAGS[type(node)]:
-            problems.append(_tag_problem(node, path, file, offset))
+            _tagged(node, path, offset)
             continue
         if isinstance(node, MappingNode):
             keys: dict[object, int] = {}
             for key_node, value_node in node.value:
                 if key_node.tag not in _ALLOWED_TAGS[type(key_node)]:
-                    problems.append(_tag_problem(key_node, path, file, offset))
+                    tagged = _tagged(key_node, path, offset)
+                    stack.append((value_node, path + (f"{tagged.tag} {tagged.text}",), depth + 1))
                     continue
                 if key_node.tag == _NULL:  # ~:, null: or an empty key would be the key None
                     shown = key_node.value or "(nothing)"
@@ -272,13 +302,23 @@ def _walk(root, file: str, offset: int) -> tuple[dict[tuple, int], list[Diagnost
     return lines, problems
 
 
-def _tag_problem(node, path: tuple, file: str, offset: int) -> Diagnostic:
+def _tagged(node, path: tuple, offset: int) -> Tagged:
     """A tag is refused where it is written: ``aliases: !!set {a, b}`` would be a set whose order
-    changes from run to run, ``!!python/...`` a call, ``!!int`` a number nobody asked for."""
-    tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
-    return Diagnostic("error", "yaml-tag", f"{where + ': ' if where else ''}the YAML tag '{tag}' is not allowed",
-                      file, node.start_mark.line + 1 + offset,
+    changes from run to run, ``!!python/...`` a call, ``!!int`` a number nobody asked for. The node
+    is built as a ``Tagged`` (never as what the tag asks for), which validation reports."""
+    found = getattr(node, "briefgen_tagged", None)
+    if not isinstance(found, Tagged):
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        found = Tagged(tag, path, node.start_mark.line + 1 + offset, node.value if isinstance(node, ScalarNode) else "")
+        node.briefgen_tagged, node.tag = found, _TAGGED
+    return found
+
+
+def tag_problem(tagged: Tagged, file: str) -> Diagnostic:
+    """The diagnostic of a refused tag, wherever validation met it."""
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in tagged.path).lstrip(".")
+    return Diagnostic("error", "yaml-tag", f"{where + ': ' if where else ''}the YAML tag '{tagged.tag}' is not allowed",
+                      file, tagged.line,
                       "remove the tag and write text, a list or a mapping; put text that starts with '!' in quotes")
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from briefgen import yamlfile
 from briefgen.parse import decode, parse
-from briefgen.schema import Annotations, SiteConfig
+from briefgen.schema import ActorFile, Annotations, ArticleMeta, SiteConfig, TopicFile
 from briefgen.validate import validate
 from html_tree import parse_html
 from support import TESTS, run_briefgen
@@ -65,21 +65,36 @@ def test_a_null_key_is_located_instead_of_becoming_the_key_none(text, line):
     assert data is None and [(p.line, p.code) for p in problems] == [(line, "empty-key")]
 
 
-@pytest.mark.parametrize("text, tag, line", [
-    ("aliases: !!set {a, b}\n", "!!set", 1),
-    ("x: 1\nids: {wikidata: !!int 423}\n", "!!int", 2),
-    ("outlet: !!binary VGVzdA==\n", "!!binary", 1),
-    ("x: !!python/object/apply:os.system [ls]\n", "!!python/object/apply:os.system", 1),
-    ("x: !!timestamp 2023-11-21\n", "!!timestamp", 1),
-    ("x: !local text\n", "!local", 1),
-    ("!!float 1.5: key\n", "!!float", 1),
-    ("x: !!omap\n  - a: 1\n", "!!omap", 1),
+@pytest.mark.parametrize("model, text, tag, line", [
+    (ActorFile, "name: a\nkind: person\naliases: !!set {a, b}\n", "!!set", 3),
+    (ActorFile, "name: a\nkind: person\nids: {wikidata: !!int 423}\n", "!!int", 3),
+    (ArticleMeta, "outlet: !!binary VGVzdA==\n", "!!binary", 1),
+    (ActorFile, "name: !!python/object/apply:os.system [ls]\nkind: person\n", "!!python/object/apply:os.system", 1),
+    (ArticleMeta, "title: x\npublished: !!timestamp 2023-11-21\n", "!!timestamp", 2),
+    (ActorFile, "name: a\nkind: person\naffiliation: !local text\n", "!local", 3),
+    (TopicFile, "title: t\n!!float 1.5: key\n", "!!float", 2),
+    (TopicFile, "title: t\njudgments: !!omap\n  - text: a\n", "!!omap", 2),
+    (TopicFile, "!!set {a, b}\n", "!!set", 1),
 ])
-def test_a_tag_is_refused_where_it_is_written(text, tag, line):
-    data, _, problems = yamlfile.load(text, "f.yaml")
-    assert data is None
-    assert [(p.code, p.line) for p in problems] == [("yaml-tag", line)]
-    assert f"'{tag}' is not allowed" in problems[0].message
+def test_a_tag_is_refused_where_it_is_written(model, text, tag, line):
+    found = messages(model, text)
+    assert [(found_line, code) for found_line, code, _, _ in found] == [(line, "yaml-tag")]
+    assert f"'{tag}' is not allowed" in found[0][2]
+
+
+def test_a_tagged_node_is_never_constructed():
+    data, _, problems = yamlfile.load("a: !!python/object/apply:os.system [ls]\nb: !!set {x}\nc: [!!int 1]\n", "f")
+    assert problems == []
+    assert [type(v) for v in (data["a"], data["b"], data["c"][0])] == [yamlfile.Tagged] * 3
+    assert (data["b"].tag, data["b"].path, data["b"].line) == ("!!set", ("b",), 2)
+
+
+def test_a_tag_hides_no_other_error_of_its_file():
+    """Once the whole file was refused at the tag: its bad grade and bad dates came a build later."""
+    found = messages(Annotations, "summary: !!binary VGVzdA==\nclaims:\n  - id: c\n    grade: Z9\n    quote: q\n"
+                                  "events:\n  - date: 2023-11-32\n    text: x\n  - date: !!int 5\n    text: y\n")
+    assert [(line, code) for line, code, _, _ in found] == [
+        (1, "yaml-tag"), (4, "bad-grade"), (7, "bad-date"), (9, "yaml-tag")]
 
 
 @pytest.mark.parametrize("written, value", [
