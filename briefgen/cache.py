@@ -268,7 +268,7 @@ def write_signed_stream(project: Path, name: str, secret: bytes, head: bytes, du
         with folder(project, create=True) as where:  # type: ignore[union-attr]
             if where.read(".gitignore", 64) != b"*\n":
                 where.write_atomic(".gitignore", b"*\n")
-            where.replace(where.write_temp(name, write), name)
+            where.commit(where.write_temp(name, write), name)
     except (OSError, CacheFolderError):
         pass
 
@@ -355,8 +355,15 @@ def clear(project: Path) -> tuple[int, list[str]]:
     where = folder(project)
     if where is None:
         return 0, []
+    removed = 0
     with where:
-        removed = sum(where.unlink(name) for name in where.names() if NAMES.match(name))
+        for name in where.names():
+            if NAMES.match(name):
+                try:
+                    removed += where.unlink(name)
+                except OSError as exc:
+                    raise CacheFolderError(f"cannot remove {project / FOLDER / name}: {exc.strerror or exc}; "
+                                           f"{removed} files of the cache were removed before it") from None
         kept = where.names()
     if not kept:
         with contextlib.suppress(OSError):

@@ -12,6 +12,7 @@ Errors: ``OSError`` as the system gives it; ``ELOOP`` (or ``ENOTDIR``) when a na
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import secrets
@@ -139,7 +140,17 @@ class Folder:
         os.replace(temp, name, src_dir_fd=self.fd, dst_dir_fd=self.fd)
 
     def write_atomic(self, name: str, data: bytes, mode: int = 0o644) -> None:
-        self.replace(self.write_temp(name, lambda handle: handle.write(data), mode), name)
+        self.commit(self.write_temp(name, lambda handle: handle.write(data), mode), name)
+
+    def commit(self, temp: str, name: str) -> None:
+        """``replace``, and if that fails (a folder named ``name``, a read-only folder) the
+        temporary file is removed before the error goes on: none is ever left behind."""
+        try:
+            self.replace(temp, name)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp, dir_fd=self.fd)
+            raise
 
     def unlink(self, name: str) -> bool:
         """Remove ``name`` if it is a regular file (never a link's target, never a folder)."""

@@ -15,6 +15,7 @@ the next build does the real work. The record is bound to the code, the settings
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -120,8 +121,8 @@ def forget(project: Path) -> None:
     except caching.CacheFolderError:
         return
     if where is not None:
-        with where:
-            where.unlink(FILE)
+        with where, contextlib.suppress(OSError):  # it cannot go (a read-only cache): it no longer
+            where.unlink(FILE)  # describes the output, whose stamps the next build compares anyway
 
 
 def record(project: Path, output: Path, settings: tuple, swept: Stamps, swept_at: int, files: list[str],

@@ -62,7 +62,7 @@ def check_output(project: Path, output: Path) -> Path:
     briefgen project; a path inside the project that a link leads outside it.
     """
     proj, out = project.resolve(), output.resolve()
-    shown = str(output)
+    shown = str(output) if Path(os.path.abspath(output)) == out else f"{output} (a link to {out})"
 
     def relation(place: Path) -> str:
         if out == place:
@@ -77,8 +77,8 @@ def check_output(project: Path, output: Path) -> Path:
         raise WriteError(f"output folder {shown} contains the project; choose a folder inside it, like site/")
     home = Path.home().resolve()
     if out == home or out in home.parents:
-        raise WriteError(f"output folder {shown} {relation(home)} your home folder; briefgen would write among your "
-                         "files. Choose a folder of its own, like site/ in the project")
+        raise WriteError(f"output folder {shown} {relation(home)} your home folder; briefgen works only in a folder "
+                         "of its own: choose one, like site/ in the project")
     for name, what in (("content", "the sources"), ("templates", "the templates"), (".briefgen-cache", "the build cache"),
                        (".git", "the git repository")):
         place = (project / name).resolve()
@@ -88,7 +88,7 @@ def check_output(project: Path, output: Path) -> Path:
     given = Path(os.path.abspath(output))
     lexical_project = Path(os.path.abspath(project))
     if (given == lexical_project or lexical_project in given.parents) and not (out == proj or proj in out.parents):
-        raise WriteError(f"output folder {shown} is reached through a link that leads outside the project (to {out}); "
+        raise WriteError(f"output folder {output} is reached through a link that leads outside the project (to {out}); "
                          "briefgen never writes through such links: remove the link, or pass the real folder with -o")
     if (out / "briefgen.yaml").exists() or (out / "content").is_dir():
         raise WriteError(f"output folder {shown} looks like a briefgen project; refusing to overwrite it")
@@ -232,9 +232,9 @@ def write_site(output: Path, files: dict[str, bytes], known_same: set[str] | fro
             _take_back(tree, temps, made, root, old_bytes if wrote_intent else None)
             if not isinstance(exc, OSError):
                 raise
-            if is_link_error(exc):
-                raise WriteError(f"cannot write to {output}: a folder on the way to a page is a link; briefgen never "
-                                 "writes through links: remove it (or build with --clean-destination-dir)") from None
+            if is_link_error(exc):  # it was not there when the way was checked: changed under the build
+                raise WriteError(f"cannot write to {output}: a folder on the way to a page became a link or a file "
+                                 "while the build ran; build again") from None
             raise WriteError(f"cannot write to {output}: {exc.strerror or exc}; the previous site was left as it was") from None
         for rel in order:
             parent, _, name = rel.rpartition("/")
@@ -253,8 +253,12 @@ def _join(folder: str, name: str) -> str:
 
 def _refusal(output: Path, foreign: list[str], made_before: bool) -> str:
     listed = ", ".join(foreign[:SHOWN]) + (f" and {len(foreign) - SHOWN} more" if len(foreign) > SHOWN else "")
-    why = "its manifest (.briefgen-manifest.json) is damaged" if made_before else "it holds files briefgen did not make"
-    return (f"output folder {output} is not empty and {why} ({listed}); briefgen writes only into an empty folder "
+    if made_before:
+        why = (f"its {MANIFEST}, the list of files briefgen made there, is not one briefgen wrote (not JSON, or it "
+               "names paths outside the folder), so nothing in it can be known to be briefgen's")
+    else:
+        why = f"it holds files briefgen did not make ({listed})"
+    return (f"output folder {output} is not empty and {why}; briefgen writes only into an empty folder "
             "or one it built. Choose another folder, or pass --clean-destination-dir to delete everything in it "
             "that the build does not produce")
 
@@ -275,7 +279,8 @@ def _in_the_way(tree: Tree, changed: dict[str, bytes], old: set[str]) -> list[st
             if st is None:
                 break
             last = depth == len(parts) - 1
-            if stat.S_ISLNK(st.st_mode) or (last and (not stat.S_ISREG(st.st_mode) or rel not in old)):
+            if (stat.S_ISLNK(st.st_mode) or (last and (not stat.S_ISREG(st.st_mode) or rel not in old))
+                    or (not last and not stat.S_ISDIR(st.st_mode))):  # a file where a folder must go
                 if prefix not in found and not (last and stat.S_ISDIR(st.st_mode)):
                     found.append(prefix)
                 break
@@ -288,6 +293,7 @@ def _in_the_way_message(output: Path, in_way: list[str]) -> str:
             return f"{rel} (a link to {os.readlink(output / rel)})"
         except OSError:
             return rel
+    # (a file where a folder must go is listed by its name alone: the pages below it are the site's)
 
     listed = ", ".join(map(shown, in_way[:SHOWN])) + (f" and {len(in_way) - SHOWN} more" if len(in_way) > SHOWN else "")
     return (f"output folder {output} holds what briefgen did not make where the site must go: {listed}. briefgen "

@@ -79,14 +79,21 @@ def refused(world: Path, *args: object) -> str:
                           "folder of its own, like site/"),
     (".", "error: output folder . contains the project; choose a folder inside it, like site/"),
     ("project", "error: output folder project contains the project; choose a folder inside it, like site/"),
-    ("home", "error: output folder home is your home folder; briefgen would write among your files. Choose a "
-             "folder of its own, like site/ in the project"),
+    ("home", "error: output folder home is your home folder; briefgen works only in a folder of its own: choose "
+             "one, like site/ in the project"),
 ])
 def test_an_output_folder_among_the_users_files_is_refused(world, output, said):
     (world / "project/templates").mkdir()
     (world / "project/.git").mkdir()
     (world / "project/.briefgen-cache").mkdir()
     assert refused(world, "build", "project", "-o", output).strip() == said
+
+
+def test_a_site_that_links_into_the_project_is_named_with_the_folder_it_leads_to(world):
+    (world / "project/site").symlink_to("content")
+    assert refused(world, "build", "project").strip() == (
+        f"error: output folder project/site (a link to {world / 'project/content'}) is content/ (the sources); "
+        "choose a folder of its own, like site/")
 
 
 def test_the_home_folder_is_refused_by_its_tilde_and_when_it_holds_the_output(world):
@@ -237,6 +244,53 @@ def test_a_full_disk_while_saving_the_cache_leaves_no_partial_file(world):
             encoding="utf-8")
     assert [p.name for p in (project / ".briefgen-cache").iterdir() if "tmp" in p.name] == []
     assert (project / "site/articles/huge/index.html").stat().st_size > 600_000
+
+
+def test_a_folder_named_like_a_cache_file_leaves_no_temporary_file(world):
+    project = world / "project"
+    for name in ("build.pickle", "stamps.json", "parsed-00.pickle"):
+        (project / ".briefgen-cache" / name).mkdir(parents=True)
+    for attempt in range(3):
+        (project / "content/articles/satellite-launch.md").write_text(
+            (project / "content/articles/satellite-launch.md").read_text(encoding="utf-8") + f"\nEdit {attempt}.\n",
+            encoding="utf-8")
+        result = briefgen(world, "build", "project")
+        assert result.returncode == 0, result.stderr
+    assert [p.name for p in (project / ".briefgen-cache").iterdir() if "tmp" in p.name] == []
+
+
+def test_a_read_only_cache_folder_is_a_build_without_a_head_start_and_clean_says_what_it_could_not_do(world):
+    from test_faults import mounted
+
+    project = world / "project"
+    assert briefgen(world, "build", "project").returncode == 0
+    cache = project / ".briefgen-cache"
+    with mounted("--bind", str(cache), target=cache):
+        ro = subprocess.run(["mount", "-o", "remount,ro,bind", str(cache)], capture_output=True, text=True)
+        if ro.returncode != 0:
+            pytest.skip(f"cannot remount read-only: {ro.stderr.strip()}")
+        (project / "content/articles/satellite-launch.md").write_text(
+            (project / "content/articles/satellite-launch.md").read_text(encoding="utf-8") + "\nAn edit.\n",
+            encoding="utf-8")
+        result = briefgen(world, "build", "project")
+        assert result.returncode == 0, result.stderr
+        assert "An edit." in (project / "site/articles/satellite-launch/index.html").read_text(encoding="utf-8")
+        result = briefgen(world, "clean", "project")
+        assert result.returncode == 1 and "Traceback" not in result.stderr and "internal error" not in result.stderr
+        assert result.stderr.startswith(f"error: cannot remove project/.briefgen-cache/"), result.stderr
+        assert result.stderr.strip().endswith("Read-only file system; 0 files of the cache were removed before it")
+
+
+def test_a_file_where_a_folder_of_the_site_must_go_is_named_and_the_flag_replaces_it(world):
+    assert briefgen(world, "build", "project").returncode == 0
+    site = world / "project/site"
+    shutil.rmtree(site / "topics")
+    (site / "topics").write_text("mine\n", encoding="utf-8")
+    said = refused(world, "build", "project")
+    assert "where the site must go: topics. briefgen never overwrites such files" in said
+    result = briefgen(world, "build", "project", "--clean-destination-dir")
+    assert result.returncode == 0, result.stderr
+    assert (site / "topics/satellite-programme/index.html").is_file()
 
 
 # --- briefgen clean --------------------------------------------------------------------------------
