@@ -27,14 +27,16 @@ def clean(project: Path, output: Path) -> list[str]:
     lines = []
     removed, kept = caching.clear(project)
     if removed:
-        lines.append(f"Removed the build cache {project / caching.FOLDER}" + (f" ({removed} files)" if not kept else ""))
+        lines.append(f"Removed the build cache {project / caching.FOLDER}")
     if kept:
         lines.append(f"Kept {_count(kept)} of {project / caching.FOLDER} that briefgen did not make: {_names(kept)}")
     done = clean_output(output)
     if done is not None:
-        if done.removed or done.folder_removed:
-            lines.append(f"Removed {done.removed} files of the built site from {output}"
-                         + (" and the folder" if done.folder_removed else ""))
+        files = f"{done.removed} file{'s' if done.removed != 1 else ''} of the built site"
+        if done.folder_removed:
+            lines.append(f"Removed {files} and the folder {output}")
+        elif done.removed:
+            lines.append(f"Removed {files} from {output}")
         if done.kept:
             lines.append(f"Kept {_count(done.kept)} of {output} that briefgen did not make: {_names(done.kept)}")
     return lines or ["Nothing to clean"]
