@@ -123,10 +123,41 @@ def _markdown(kind: str, file: str, ident: str, text: str, allow_html: bool) -> 
     elif text.startswith("---\n"):
         problems = [Diagnostic("error", "front-matter", "front matter is not closed", file, 1,
                                "end it with a line of three dashes: ---")]
+    else:
+        problems = _late_front_matter(text, file)
     model = None
     if not problems:
         model, problems = validate(MODELS[kind], data, file, lines)
     return Document(kind, file, ident, model, lines, body, tuple(problems))
+
+
+def _late_front_matter(text: str, file: str) -> list[Diagnostic]:
+    """A fence of front matter after blank lines: Markdown reads it as a rule and the lines below
+    as a heading, a plain text as its title. Located, never silently taken as text."""
+    pos, line = 0, 1
+    while True:  # only the leading blank lines are looked at
+        end = text.find("\n", pos)
+        current = text[pos:] if end < 0 else text[pos:end]
+        if current.strip(" \t"):
+            if line > 1 and current.strip(" \t") == "---":
+                return [Diagnostic("error", "front-matter", "front matter must start on the first line", file, line,
+                                   "remove the blank lines above it")]
+            return []
+        if end < 0:
+            return []
+        pos, line = end + 1, line + 1
+
+
+def _title_line(text: str) -> tuple[str, str]:
+    """The first line that is neither blank nor all dashes (a rule or a fence is never a title),
+    and the text after it."""
+    rest = text
+    while rest:
+        line, _, rest = rest.partition("\n")
+        shown = line.strip()
+        if shown and shown.strip("-"):
+            return line, rest
+    return "", ""
 
 
 @lru_cache(maxsize=1)
@@ -151,13 +182,15 @@ def _plain_article(file: str, ident: str, text: str, kind: str = "article") -> D
         elif text.split("\n", 1)[0].rstrip() == "---":
             problems = [Diagnostic("error", "front-matter", "front matter is not closed", file, 1,
                                    "end it with a line of three dashes: ---")]
+    else:
+        problems = _late_front_matter(text, file)
     model = None
     if not problems:
         model, problems = validate(MODELS[kind], data, file, lines)
     if has_front and model is not None and getattr(model, "title", None):
         rest, heading = text, ""
     else:
-        heading, _, rest = text.lstrip("\n").partition("\n")
+        heading, rest = _title_line(text)
     body = _body(rest, True, _tokens(rest, False, plain=True), heading=heading.strip())
     return Document(kind, file, ident, model, lines, body, tuple(problems))
 
