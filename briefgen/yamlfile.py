@@ -189,13 +189,47 @@ def _alias_lines(text: str) -> list[int]:
     return list(lines)
 
 
-_YAML_BREAKS = str.maketrans({"\u2028": " ", "\u2029": " ", "\x85": " "})
-"""Characters PyYAML counts as line breaks and editors do not: read as spaces, so lines agree."""
+_YAML_BREAKS = str.maketrans({"\u2028": " ", "\u2029": " "})
+"""Characters PyYAML counts as line breaks and editors do not: read as spaces, so lines agree.
+(NEL, U+0085, is the third: a C1 control character, refused with the others below.)"""
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+                        + "".join(f"{chr(plane + 0xfffe)}{chr(plane + 0xffff)}" for plane in range(0, 0x110000, 0x10000))
+                        + "]")
+"""What may not be typed into YAML: control characters but tab and line breaks (YAML's own rule,
+which also refuses U+FFFE and U+FFFF), and every Unicode noncharacter (docs/content-format.md).
+libyaml stops at the first; the text is searched for all of them first, so all come in one round."""
+
+
+_MAX_LINES_SHOWN = 100
+
+
+def _forbidden(text: str, file: str, offset: int) -> list[Diagnostic]:
+    """One diagnostic per line holding characters YAML does not allow, naming each of them."""
+    found: dict[int, dict[str, None]] = {}
+    line, counted = 1 + offset, 0
+    for match in _FORBIDDEN.finditer(text):
+        line, counted = line + text.count("\n", counted, match.start()), match.start()
+        found.setdefault(line, {})[match.group()] = None
+    problems = []
+    lines = list(found.items())
+    for line, chars in lines[:_MAX_LINES_SHOWN]:
+        names = [f"U+{ord(c):04X}" for c in chars]
+        what = f"the character {names[0]} is" if len(names) == 1 else f"the characters {', '.join(names)} are"
+        problems.append(Diagnostic("error", "yaml-syntax", f"{what} not allowed in YAML", file, line,
+                                   f"remove {'it' if len(names) == 1 else 'them'}; "
+                                   f"{'it is' if len(names) == 1 else 'they are'} invisible in most editors"))
+    if len(lines) > _MAX_LINES_SHOWN:  # a binary file read as text: its first lines tell the story
+        problems.append(Diagnostic("error", "yaml-syntax", f"{len(lines) - _MAX_LINES_SHOWN} more lines from here on "
+                                   "hold characters not allowed in YAML", file, lines[_MAX_LINES_SHOWN][0],
+                                   "is it a text file?"))
+    return problems
 
 
 def load(text: str, file: str, line_offset: int = 0) -> tuple[object, Lines, list[Diagnostic]]:
     """Parse one YAML document: (data, lines of every key and item, diagnostics)."""
     text = text.translate(_YAML_BREAKS)
+    if _FORBIDDEN.search(text):
+        return None, Lines(), _forbidden(text, file, line_offset)
     deep = _too_deep(text)
     if deep:
         return None, Lines(), [Diagnostic("error", "yaml-too-deep", f"YAML nested deeper than {MAX_DEPTH} levels",

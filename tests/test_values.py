@@ -193,6 +193,28 @@ def test_a_control_or_noncharacter_written_raw_in_yaml_is_located(text, line, ch
                                                                  f"the character {char} is not allowed in YAML")]
 
 
+def test_every_forbidden_character_of_a_yaml_file_is_located_in_one_round():
+    """libyaml stops at the first: U+009B on line 1 hid U+FFFE on line 3 and U+0007 on line 5."""
+    text = "name: a\x9bb\nkind: person\nrole: x\ufffey\n\ncountry: \x07 and \x07, \x1b\nx: \ufdd0 \U0001fffe\n"
+    data, _, problems = yamlfile.load(text, "f.yaml")
+    assert data is None
+    assert [(p.line, p.message) for p in problems] == [
+        (1, "the character U+009B is not allowed in YAML"),
+        (3, "the character U+FFFE is not allowed in YAML"),
+        (5, "the characters U+0007, U+001B are not allowed in YAML"),
+        (6, "the characters U+FDD0, U+1FFFE are not allowed in YAML"),
+    ]
+
+
+def test_a_raw_nel_in_yaml_is_an_error_on_its_line_not_a_space():
+    """NEL (U+0085) is a C1 control character; it silently became a space."""
+    found = messages(TopicFile, "bluf: x\ntitle: North Korea's\x85satellites\n")
+    assert found == [(2, "yaml-syntax", "the character U+0085 is not allowed in YAML",
+                      "remove it; it is invisible in most editors")]
+    data, _, problems = yamlfile.load('title: "a\\Nb"\nx: a\u2028b\n', "f.yaml")  # escaped NEL; U+2028
+    assert problems == [] and data == {"title": "a\x85b", "x": "a b"}
+
+
 NEVER_OUTPUT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff\U0001fffe\U0001ffff"
                           "\U0010fffe\U0010ffff]")
 
