@@ -12,6 +12,7 @@ import errno
 import ipaddress
 import json
 import mimetypes
+import re
 import socket
 import gc
 import threading
@@ -34,7 +35,9 @@ EVENTS = "/__briefgen/events"
 RELOAD_JS = "/__briefgen/reload.js"
 OVERLAY_CSS = "/__briefgen/overlay.css"
 WORKER_JS = "/__briefgen/worker.js"
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+_HOST_HEADER = re.compile(r"(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9._-]+))(?::[0-9]{0,5})?")
+"""A Host header: a bracketed IPv6 address or a name (an IPv4 address is one), then a port."""
 MAX_HEADER = 8192
 
 
@@ -52,6 +55,38 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False  # a host name: whichever interface it names, it is not the loopback one
+
+
+def host_check(bound: str) -> Callable[[str], bool]:
+    """Whether a Host header names this server, listening on ``bound``: ``localhost``,
+    ``127.0.0.1``, ``[::1]`` or ``bound`` itself, with or without a port. Bound to an address that
+    is not the loopback one (``--host 0.0.0.0``), also any IP address literal (a phone on the LAN
+    asks for http://192.168.1.20:8000/) and the machine's own host name. DNS rebinding needs a
+    domain name whose address an attacker controls, so no other name is accepted."""
+    names = LOCAL_HOSTS | {bound.lower().strip("[]")}
+    network = not is_loopback(bound)
+    if network:
+        names = names | {socket.gethostname().lower()}
+
+    def allowed(value: str) -> bool:
+        found = _HOST_HEADER.fullmatch(value)
+        if found is None:
+            return False
+        v6, name = found.groups()
+        if v6 is not None:
+            try:
+                return network or ipaddress.IPv6Address(v6).compressed in names
+            except ValueError:
+                return False
+        name = name.lower()
+        if name in names:
+            return True
+        try:
+            return network and bool(ipaddress.IPv4Address(name))
+        except ValueError:
+            return False
+
+    return allowed
 
 
 @dataclass
@@ -189,7 +224,7 @@ def resolve_path(files: dict[str, bytes], raw_path: str) -> tuple[str, str | Non
     return "missing", None
 
 
-def make_handler(state: State, allowed_hosts: set[str]) -> type[BaseHTTPRequestHandler]:
+def make_handler(state: State, allowed_host: Callable[[str], bool]) -> type[BaseHTTPRequestHandler]:
     reload_js = resources.files("briefgen").joinpath("livereload.js").read_bytes()
     overlay_css = resources.files("briefgen").joinpath("overlay.css").read_bytes()
     worker_js = resources.files("briefgen").joinpath("liveworker.js").read_bytes()
@@ -209,8 +244,7 @@ def make_handler(state: State, allowed_hosts: set[str]) -> type[BaseHTTPRequestH
             hosts = self.headers.get_all("Host") or []
             if len(hosts) != 1 or not self.path.startswith("/"):  # RFC 9112: one Host; origin-form targets only
                 return self.send_text(HTTPStatus.BAD_REQUEST, "Bad request")
-            host = hosts[0].rsplit(":", 1)[0].lower()
-            if host not in allowed_hosts:
+            if not allowed_host(hosts[0].strip()):
                 return self.send_text(HTTPStatus.FORBIDDEN, "Host not allowed (DNS rebinding protection)")
             if sum(len(k) + len(v) for k, v in self.headers.items()) > MAX_HEADER:
                 return self.send_text(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Headers too large")
@@ -326,8 +360,7 @@ def serve(project: Path, host: str, port: int, strict: bool, log: Callable[[str]
     if not project.is_dir():
         raise BriefgenError(f"{project} is not a folder")
     state = State()
-    allowed = LOCAL_HOSTS | {host.lower(), f"[{host.lower()}]"}
-    server, busy = bind(host, port, make_handler(state, allowed))
+    server, busy = bind(host, port, make_handler(state, host_check(host)))
     actual = server.server_address[1]
     url_host = f"[{host}]" if ":" in host else host
     base_url = f"http://{url_host}:{actual}/"
