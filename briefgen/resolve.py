@@ -3,8 +3,9 @@
 Every problem is collected with its file and line; the caller decides whether to fail.
 
 Every error of a build is reported in one round. A file that failed validation is checked for
-what it still says (``salvaged``): its wrong keys and list items are left out, the rest is
-resolved as usual, so a bad grade and a quote that is not in the article come in the same build.
+what it still says (``salvaged``): its wrong values are left out or stand in as placeholders
+that nothing is checked against, the rest is resolved as usual, so a bad grade and a quote that
+is not in the article come in the same build.
 Only errors come of a salvaged file: the build fails anyway, and a warning about it might be about
 what was left out (no summary, when the summary was wrong). A file that did not parse at all
 (YAML syntax, encoding) still defines its id: the actor, topic or article named by its file
@@ -134,12 +135,14 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
 
     # Claims: the first entry with a statement defines the claim; every entry is a source.
     entries: dict[str, list[tuple[str, int, ClaimEntry, Document]]] = defaultdict(list)
+    gaps: set[tuple[str, tuple]] = set()  # (file, location) of the values a salvaged file had wrong
     for slug in sorted(texts):
         side = sidecars.get(slug)
         notes = part(side)
         if notes is not None and isinstance(notes.data, Annotations):
             for i, entry in notes.items("claims"):
                 entries[entry.id].append((slug, i, entry, side))
+            gaps.update((side.file, loc) for loc in notes.gaps if loc[0] == "claims")
 
     articles: dict[str, m.Article] = {}
     unrendered: dict[str, tuple] = {}
@@ -173,11 +176,13 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
 
     claims: dict[str, m.Claim] = {}
     for cid, reports in sorted(entries.items()):
+        wrong = frozenset((doc.file, loc) for _, i, _, doc in reports for loc in
+                          (("claims", i, name) for name in ("statement", *_DEFINED_ONCE)) if (doc.file, loc) in gaps)
         key = (tuple(reports), tuple(articles.get(slug) for slug, *_ in reports), unsure(cid),
-               topicless.intersection(slug for slug, *_ in reports))
+               topicless.intersection(slug for slug, *_ in reports), wrong)
         hit = memo.claims.get(cid)
         if hit is None or hit[0] != key:
-            claim, found = _claim(cid, reports, entries, articles, actor_docs, unsure(cid), topicless)
+            claim, found = _claim(cid, reports, entries, articles, actor_docs, unsure(cid), topicless, wrong)
             if claim is not None and before is not None:
                 claim = _same_as(before.claims, cid, claim)
             problems.extend(found)
@@ -265,6 +270,8 @@ def _article(config: SiteConfig, today: dt.date, slug: str, doc: Document, head:
     marks = []
     folded = body.folded
     for i, entry in valid.items("claims"):
+        if ("claims", i, "quote") in valid.gaps:
+            continue  # its quote was wrong (salvage.PLACEHOLDERS): that error is the file's own
         if not textmod.find_quote(folded, entry.quote):
             problems.error("quote-not-found", f"claims[{i}].quote: the quote of claim '{entry.id}' is not in the article's text",
                            where, ("claims", i, "quote"),
@@ -351,10 +358,17 @@ def _text(config: SiteConfig, slug: str, body, marks: list[tuple[str, str]], cla
     return textmod.ArticleText(body.source, config.allow_html, body.plain, spec, here, config.base_url)
 
 
+_DEFINED_ONCE = ("by", "about", "status", "supports", "contradicts")
+"""What only the entry that defines a claim may set (a further report gives its own source only)."""
+
+
 def _claim(cid: str, reports: list, entries: Mapping, articles: Mapping[str, m.Article], actor_docs: Mapping,
-           unsure: bool, topicless: frozenset[str] = frozenset()) -> tuple[m.Claim | None, _Problems]:
+           unsure: bool, topicless: frozenset[str] = frozenset(),
+           wrong: frozenset[tuple[str, tuple]] = frozenset()) -> tuple[m.Claim | None, _Problems]:
     """Merge every article's report of one claim into a Claim; ``unsure``: a file with errors may
-    define it; ``topicless``: articles some of whose topics were wrong, so not checked against."""
+    define it; ``topicless``: articles some of whose topics were wrong, so not checked against;
+    ``wrong``: (file, location) of the values of these entries that a file with errors had wrong
+    (left out, or a placeholder): no conflict is reported against them."""
     problems = _Problems()
     defining = [r for r in reports if r[2].statement]
     if not defining and unsure:
@@ -365,16 +379,22 @@ def _claim(cid: str, reports: list, entries: Mapping, articles: Mapping[str, m.A
                        ("claims", i, "id"), did_you_mean(cid, [c for c in entries if c != cid]) or
                        "give it a 'statement' (and 'by', 'status') where it is first reported")
         return None, problems
-    _, _, first, first_doc = defining[0]
+    _, first_i, first, first_doc = defining[0]
+
+    def unknown(doc: Document, i: int, name: str) -> bool:
+        return (doc.file, ("claims", i, name)) in wrong
+
     for slug, i, entry, doc in reports:
         loc = ("claims", i)
-        if entry is not first and entry.statement and textmod.normalize_quote(entry.statement) != textmod.normalize_quote(first.statement):
+        # a statement written wrong is a definition unread: nothing is compared with it
+        checked = entry is not first and not unknown(doc, i, "statement") and not unknown(first_doc, first_i, "statement")
+        if checked and entry.statement and textmod.normalize_quote(entry.statement) != textmod.normalize_quote(first.statement):
             problems.error("claim-conflict", f"claims[{i}].statement: claim '{cid}' is already defined in {first_doc.file} with another statement",
                            doc, loc + ("statement",), "use a new id for a different claim, or drop 'statement' to add this article as a source")
-        if entry is not first:
-            for key in ("by", "about", "status", "supports", "contradicts"):
+        if checked:
+            for key in _DEFINED_ONCE:
                 value = getattr(entry, key)
-                if value and value != getattr(first, key):
+                if value and value != getattr(first, key) and not unknown(first_doc, first_i, key):
                     problems.error("claim-conflict", f"claims[{i}].{key}: claim '{cid}' is defined in {first_doc.file}; only that entry sets '{key}'",
                                    doc, loc + (key,), f"remove '{key}' here or change it in {first_doc.file}")
         _ref(problems, "actor", entry.by, actor_docs, doc, loc + ("by",), f"claims[{i}].by")

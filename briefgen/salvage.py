@@ -2,11 +2,13 @@
 
 A file that failed validation has no data, so nothing else in it would be checked until the user
 fixed the first error, and errors would arrive in rounds. ``salvaged`` validates the file again
-without its wrong keys and list items; resolve checks what is left as usual.
+without its wrong values, with a placeholder where a value is required; resolve checks what is
+left as usual, and nothing against a placeholder (``Partial.gaps``): no error follows from one.
 """
 
 from __future__ import annotations
 
+import typing
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterator, Mapping
@@ -15,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from . import yamlfile
 from .parse import MODELS, Document
+from .schema import ActorFile, ClaimEntry, EventEntry, TopicFile
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +31,9 @@ class Partial:
     """Ids of the claim entries left out: claims the file may define."""
     incomplete: frozenset[str] = frozenset()
     """Top-level keys left out or with items left out: checks against them would report a cascade."""
+    gaps: frozenset[tuple] = frozenset()
+    """Where a wrong value was left out of a kept item or replaced by a placeholder, as locations in
+    the file (``("title",)``, ``("claims", 2, "quote")``): nothing is checked against them."""
 
     def items(self, name: str) -> Iterator[tuple[int, object]]:
         """(index in the file, item) of a list field, so diagnostics name the line as written."""
@@ -36,13 +42,30 @@ class Partial:
         return zip(positions, values) if positions is not None else enumerate(values)
 
 
+PLACEHOLDERS: dict[type[BaseModel], dict[str, str]] = {
+    TopicFile: {"title": "?"},
+    ActorFile: {"name": "?", "kind": "person"},
+    ClaimEntry: {"grade": "F6", "quote": "?", "statement": "?"},
+    EventEntry: {"date": "1970-01-01", "text": "?"},
+}
+"""What stands in for a wrong or missing value that an entity cannot be made without, so the rest
+of it (a topic's related topics, an actor's affiliation, a claim's quote and references, an
+event's actors) is still checked. Each is a valid value that no check reads: a name, a title, a
+kind, a grade, an event's date (a past one: no future-date warning) and text; a claim's quote
+and statement are checked, so their locations are ``Partial.gaps`` that resolve does not check.
+The file has errors, so the build fails and no placeholder is ever shown."""
+
+
 def salvaged(doc: Document | None) -> Partial | None:
     """``doc``'s data, or for a file that failed validation the valid rest of it; None when its
-    text could not be read as a mapping (syntax, encoding) or a required key is wrong.
+    text could not be read as a mapping (syntax, encoding).
 
-    Wrong optional keys are left out, and so is each list item with a wrong value in it (an
-    unknown key in an item is only dropped), until the rest validates. The items keep the
-    indexes they have in the file (``Partial.items``).
+    Wrong optional keys are left out; a wrong or missing required key is a placeholder
+    (``PLACEHOLDERS``). In a list item, a wrong optional value is left out of the item and a
+    required one is a placeholder (an unknown key is only dropped); an item that cannot stand
+    without its wrong value (a claim's id, an actor mention's id, a link) is left out whole.
+    This goes on until the rest validates. The items keep the indexes they have in the file
+    (``Partial.items``).
     """
     if doc is None:
         return None
@@ -58,24 +81,27 @@ def salvaged(doc: Document | None) -> Partial | None:
     kept = {k: list(range(len(v))) for k, v in data.items() if isinstance(v, list)}
     dropped: set[str] = set()
     incomplete: set[str] = set()
-    for _ in range(4):  # each round leaves out what failed; new failures are not expected
+    gaps: set[tuple] = set()
+    for _ in range(6):  # each round leaves out what failed; new failures are not expected
         try:
             valid = model.model_validate(data)
         except ValidationError as exc:
-            data = _without(model, data, exc.errors(), kept, dropped, incomplete)
+            data = _without(model, data, exc.errors(), kept, dropped, incomplete, gaps)
             if data is None:
                 return None
             continue
         return Partial(valid, {k: tuple(v) for k, v in kept.items() if k in data}, frozenset(dropped),
-                       frozenset(incomplete))
+                       frozenset(incomplete), frozenset(gaps))
     return None
 
 
 def _without(model: type[BaseModel], data: dict, errors: list, kept: dict[str, list[int]],
-             dropped: set[str], incomplete: set[str]) -> dict | None:
-    """``data`` without the keys and list items the validation ``errors`` are in."""
+             dropped: set[str], incomplete: set[str], gaps: set[tuple]) -> dict | None:
+    """``data`` without the keys, item values and items the validation ``errors`` are in, or
+    with placeholders where they are required."""
     data = dict(data)
     items: dict[str, set[int]] = defaultdict(set)
+    edits: dict[tuple[str, int], dict] = {}
     for err in errors:
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and (p == "[key]" or p.startswith("function-"))))
         if not loc:
@@ -83,16 +109,32 @@ def _without(model: type[BaseModel], data: dict, errors: list, kept: dict[str, l
         key = loc[0]
         if len(loc) >= 2 and isinstance(loc[1], int) and isinstance(data.get(key), list):
             item = data[key][loc[1]]
-            if err["type"] == "extra_forbidden" and len(loc) == 3 and isinstance(item, dict):
-                data[key] = [dict(x) if i == loc[1] else x for i, x in enumerate(data[key])]
-                data[key][loc[1]].pop(loc[2], None)
+            inner = _model_in(model.model_fields[key].annotation) if key in model.model_fields else None
+            name = loc[2] if len(loc) >= 3 else None
+            if not isinstance(item, dict) or name is None:
+                items[key].add(loc[1])
+            elif err["type"] == "extra_forbidden" and len(loc) == 3:
+                edits.setdefault((key, loc[1]), dict(item)).pop(name, None)
+            elif inner is not None and name in inner.model_fields and name in PLACEHOLDERS.get(inner, {}):
+                edits.setdefault((key, loc[1]), dict(item))[name] = PLACEHOLDERS[inner][name]
+                gaps.add((key, kept[key][loc[1]], name))
+            elif inner is not None and name in inner.model_fields and not inner.model_fields[name].is_required():
+                edits.setdefault((key, loc[1]), dict(item)).pop(name, None)
+                gaps.add((key, kept[key][loc[1]], name))
             else:
                 items[key].add(loc[1])
             continue
         if key in model.model_fields and model.model_fields[key].is_required():
-            return None
+            if key not in PLACEHOLDERS.get(model, {}):
+                return None
+            data[key] = PLACEHOLDERS[model][key]
+            gaps.add((key,))
+            continue
         data.pop(key, None)
         incomplete.add(str(key))
+    for (key, i), item in edits.items():
+        data[key] = [item if j == i else x for j, x in enumerate(data[key])]
+        incomplete.add(key)
     for key, gone in items.items():
         incomplete.add(key)
         for i in gone:
@@ -102,6 +144,17 @@ def _without(model: type[BaseModel], data: dict, errors: list, kept: dict[str, l
         data[key] = [x for i, x in enumerate(data[key]) if i not in gone]
         kept[key] = [at for i, at in enumerate(kept[key]) if i not in gone]
     return data
+
+
+def _model_in(annotation: object) -> type[BaseModel] | None:
+    """The model of a list's items (``list[ClaimEntry]``), or None for a list of text."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def _without_tagged_keys(data: object) -> object:

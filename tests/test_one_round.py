@@ -80,16 +80,41 @@ def test_a_failed_file_keeps_its_valid_items_at_their_indexes_in_the_file():
     assert valid is not None
     assert list(valid.items("topics")) == [(0, "a"), (2, "b")]
     assert [(i, a.id) for i, a in valid.items("actors")] == [(0, "x"), (1, "y")]  # only the unknown key went
-    assert [(i, c.id) for i, c in valid.items("claims")] == [(1, "second")]
+    assert [(i, c.id) for i, c in valid.items("claims")] == [(0, "first"), (1, "second")]
     assert valid.data.summary is None  # a wrong optional key is left out
-    assert valid.dropped_claims == frozenset({"first"})
+    assert valid.data.claims[0].grade == "F6"  # a wrong required value in an item is a placeholder
+    assert valid.gaps == frozenset({("claims", 0, "grade")})
+    assert valid.dropped_claims == frozenset()
+
+
+def test_a_claim_keeps_its_item_when_a_value_in_it_is_wrong():
+    text = ("claims:\n  - id: a\n    statement: A.\n    status: denied\n    grade: B2\n    quote: q\n"
+            "    via: [ok, Not An Id]\n  - id: Bad Id\n    grade: B2\n    quote: q\n  - id: c\n    quote: [x]\n"
+            "    grade: B2\n")
+    valid = salvaged(parse("annotations", "content/articles/x.yaml", "x", text.encode()))
+    first, third = valid.data.claims
+    assert (first.id, first.status, first.via, first.quote) == ("a", None, [], "q")  # the wrong fields left out
+    assert third.id == "c"  # a wrong quote: a placeholder, not checked (a gap)
+    assert [i for i, _ in valid.items("claims")] == [0, 2] and valid.dropped_claims == frozenset({"Bad Id"})
+    assert valid.gaps == frozenset({("claims", 0, "status"), ("claims", 0, "via"), ("claims", 2, "quote")})
+
+
+@pytest.mark.parametrize("kind, text, gap", [
+    ("topic", "bluf: no title, which is required\nrelated: [a]\n", ("title",)),
+    ("actor", "name: Someone\nkind: country\naffiliation: b\n", ("kind",)),
+    ("actor", "name: [Some, One]\nkind: person\n", ("name",)),
+])
+def test_a_wrong_or_missing_required_key_is_a_placeholder_so_the_rest_is_checked(kind, text, gap):
+    doc = parse(kind, f"content/{kind}s/x.yaml", "x", text.encode())
+    assert doc.data is None
+    valid = salvaged(doc)
+    assert valid is not None and valid.gaps == frozenset({gap})
 
 
 @pytest.mark.parametrize("kind, text", [
     ("annotations", "topics: [a\nsummary: x\n"),        # YAML syntax
     ("annotations", "- a list\n- not a mapping\n"),
-    ("topic", "bluf: no title, which is required\n"),
-    ("actor", "name: Someone\nkind: country\n"),          # a required key with a wrong value
+    ("actor", "name: a\nkind: !!set {person}\n<<: {x: y}\n"),  # a merge key: refused by the YAML reader
 ])
 def test_a_file_without_a_valid_whole_is_not_salvaged(kind, text):
     doc = parse(kind, f"content/{kind}s/x.yaml", "x", text.encode())
@@ -118,6 +143,44 @@ def test_schema_quote_reference_and_conflict_errors_come_in_one_round(tmp_path):
     quote = next(s for s in found if "quote-not-found" in s)
     assert quote.startswith(f"{SIDECAR}:{line_of(project, SIDECAR, 'Nov. 22')}: ")
     assert "claims[2].quote" in quote  # the index in the file, not among the claims left after the bad one
+
+
+def test_a_wrong_required_key_hides_no_reference_error(tmp_path):
+    """A topic without its title hid its unknown related topic; an actor of a wrong kind its
+    unknown affiliation: the whole entity was left out."""
+    project = make_project(tmp_path)
+    topic, actor = "content/topics/russia-north-korea-military-cooperation.yaml", "content/actors/kim-jong-un.yaml"
+    edit(project, topic, "title: Russia–North Korea military cooperation\n", "")
+    edit(project, topic, "related: [north-korea-satellite-programme]", "related: [ghost]")
+    edit(project, actor, "affiliation: north-korea", "affiliation: nobody")
+    edit(project, actor, "kind: person", "kind: persn")
+    found = failure(project)
+    assert [(s.split(":")[0], s.split(": ", 2)[1]) for s in found] == [
+        (actor, "error[bad-value]"), (actor, "error[unknown-actor]"),
+        (topic, "error[missing-key]"), (topic, "error[unknown-topic]")], found  # and nothing from the placeholders
+
+
+def test_a_claim_with_a_wrong_optional_value_is_still_checked_and_a_placeholder_is_not(tmp_path):
+    """``status: denied`` left the whole claim out: its quote and its references were not checked."""
+    project = make_project(tmp_path)
+    edit(project, SIDECAR, "    status: reported\n    grade: B2\n    quote: the National Intelligence Service assessed that "
+         "there was assistance", "    status: denied\n    grade: B2\n    quote: the National Intelligence Service assessed "
+         "that there was help")
+    edit(project, SIDECAR, "      which then provided Pyongyang with its analysis\n    supports: [nis-russia-assisted-third-launch]\n",
+         "      which then provided Pyongyang with its analysis\n    supports: [nis-russia-assisted-third-launch]\n"
+         "    contradicts: [nothing-here]\n")
+    edit(project, SIDECAR, "    status: reported\n    grade: B3\n    quote: >\n      North Korea shared",
+         "    status: [reported]\n    grade: B3\n    quote: >\n      North Korea shared")
+    edit(project, SIDECAR, "quote: North Korea's launch on Nov. 21 was the third attempt",
+         "quote: {North Korea's launch: Nov. 22}\n    rest: was the third attempt")
+    found = failure(project)
+    codes = [(s.split(": ", 2)[1], s.split(": ", 3)[2]) for s in found]
+    assert codes == [
+        ("error[bad-value]", "claims[0].status"), ("error[quote-not-found]", "claims[0].quote"),
+        ("error[bad-value]", "claims[1].status"), ("error[unknown-claim]", "claims[1].contradicts"),
+        ("error[bad-type]", "claims[2].quote"),  # a placeholder quote: no quote-not-found of its own
+        ("error[unknown-key]", "claims[2].rest"),
+    ], found
 
 
 def test_no_warning_about_what_a_failed_file_had_wrong(tmp_path):
