@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
+import posixpath
 import re
+import stat
 import traceback
 from dataclasses import dataclass
 from importlib import resources
@@ -15,10 +18,12 @@ from pathlib import Path
 
 import jinja2
 from jinja2 import meta
+from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
 from . import model as m
-from .errors import Diagnostic
+from .errors import BuildFailed, Diagnostic
+from .load import inside
 from .pages import Page
 from .paths import absolute_url, href, suggest_id
 from .schema import SiteConfig
@@ -55,14 +60,83 @@ class Asset:
     data: bytes
 
 
+def template_problems(project: Path) -> list[Diagnostic]:
+    """Everything under the project's ``templates/`` (and ``templates`` itself) that a build must
+    not read: a link that leads outside the project or loops (a cloned project would publish the
+    user's ``~/.bashrc`` as a static file, or render it into a page), and a pipe, socket or device
+    (reading it could wait forever). Links that stay inside the project are followed, each folder
+    walked once. The theme's own files are not looked at."""
+    root = project.resolve()
+    top = project / "templates"
+    problems: list[Diagnostic] = []
+    walked: set[str] = set()
+
+    def walk(folder: Path, rel: str) -> None:
+        real = os.path.realpath(folder)
+        if real in walked:
+            return
+        walked.add(real)
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError:
+            return
+        for entry in entries:
+            check(Path(entry.path), f"{rel}/{entry.name}", entry.is_symlink())
+
+    def check(path: Path, rel: str, link: bool) -> None:
+        if link and not inside(path, root):  # worded as load.py words links under content/
+            if os.path.isdir(path):
+                problems.append(Diagnostic("error", "outside-project", "the folder is a link to a place outside the "
+                                           "project", rel, hint="copy the files into the project instead"))
+            else:
+                problems.append(Diagnostic("error", "outside-project", "symlink points outside the project or loops",
+                                           rel, hint="copy the file into the project instead"))
+            return
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:  # a dangling link inside the project: nothing to read, Jinja does not find it
+            return
+        if stat.S_ISDIR(mode):
+            walk(path, rel)
+        elif not stat.S_ISREG(mode):
+            problems.append(Diagnostic("error", "not-a-file", "this is a pipe, socket or device, not a file: reading it "
+                                       "could wait forever", rel, hint="remove it, or put the file it stands for in its place"))
+
+    if os.path.lexists(top):
+        check(top, "templates", top.is_symlink())
+    return problems
+
+
+def _read_regular(path: Path) -> bytes | None:
+    """A regular file's bytes; None for anything else (checked on the open file: a pipe never blocks)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    with open(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        os.set_blocking(fd, True)
+        return handle.read()
+
+
 def collect_assets(project: Path) -> dict[str, Asset]:
-    """Theme static files, overridden by the project's templates/static/, with content-hashed names."""
+    """Theme static files, overridden by the project's templates/static/, with content-hashed names.
+
+    ``BuildFailed`` first, with every problem at once, when the project's templates/ holds a link
+    out of the project or a pipe or device (``template_problems``)."""
+    problems = template_problems(project)
+    if problems:
+        raise BuildFailed(problems)
     files: dict[str, bytes] = {}
     for folder in (theme_dir() / "static", project / "templates" / "static"):
         if folder.is_dir():
             for path in sorted(folder.iterdir()):
                 if path.is_file() and not path.name.startswith(".") and path.suffix not in (".py", ".pyc"):
-                    files[path.name] = path.read_bytes()
+                    data = _read_regular(path)
+                    if data is not None:
+                        files[path.name] = data
     assets = {}
     for name, data in files.items():
         digest = hashlib.sha256(data).hexdigest()[:10]
@@ -73,12 +147,28 @@ def collect_assets(project: Path) -> dict[str, Asset]:
     return assets
 
 
+class ProjectLoader(jinja2.FileSystemLoader):
+    """The project's ``templates/``: a template that, links followed, lies outside the project or
+    is not a regular file is never read (the theme's is used; ``template_problems`` has already
+    failed the build over it, this guards what changes after that check)."""
+
+    def __init__(self, project: Path) -> None:
+        super().__init__(str(project / "templates"))
+        self.root = project.resolve()
+
+    def get_source(self, environment: jinja2.Environment, template: str):
+        path = Path(posixpath.join(self.searchpath[0], *split_template_path(template)))
+        if os.path.lexists(path) and not (inside(path, self.root) and path.is_file()):
+            raise jinja2.TemplateNotFound(template)
+        return super().get_source(environment, template)
+
+
 class Renderer:
     def __init__(self, project: Path, config: SiteConfig, assets: dict[str, Asset]):
         self.project = project
         self.config = config
         self.assets = assets
-        loaders = [jinja2.FileSystemLoader(str(project / "templates")), jinja2.FileSystemLoader(str(theme_dir()))]
+        loaders = [ProjectLoader(project), jinja2.FileSystemLoader(str(theme_dir()))]
         self.env = jinja2.Environment(
             loader=jinja2.ChoiceLoader(loaders),
             autoescape=True,
