@@ -380,6 +380,7 @@ def _claim(cid: str, reports: list, entries: Mapping, articles: Mapping[str, m.A
                        "give it a 'statement' (and 'by', 'status') where it is first reported")
         return None, problems
     _, first_i, first, first_doc = defining[0]
+    defined_at = f"{first_doc.file}:{line_of(first_doc.lines, ('claims', first_i))}"
 
     def unknown(doc: Document, i: int, name: str) -> bool:
         return (doc.file, ("claims", i, name)) in wrong
@@ -388,15 +389,20 @@ def _claim(cid: str, reports: list, entries: Mapping, articles: Mapping[str, m.A
         loc = ("claims", i)
         # a statement written wrong is a definition unread: nothing is compared with it
         checked = entry is not first and not unknown(doc, i, "statement") and not unknown(first_doc, first_i, "statement")
-        if checked and entry.statement and textmod.normalize_quote(entry.statement) != textmod.normalize_quote(first.statement):
-            problems.error("claim-conflict", f"claims[{i}].statement: claim '{cid}' is already defined in {first_doc.file} with another statement",
-                           doc, loc + ("statement",), "use a new id for a different claim, or drop 'statement' to add this article as a source")
-        if checked:
+        redefined = checked and bool(entry.statement) and \
+            textmod.normalize_quote(entry.statement) != textmod.normalize_quote(first.statement)
+        if redefined:
+            # another claim under the same id: one cause, one diagnostic, whatever else the entry sets or refers to
+            problems.error("claim-conflict", f"claims[{i}].statement: claim '{cid}' is already defined at {defined_at} "
+                           "with another statement", doc, loc + ("statement",),
+                           "use a new id for a different claim, or drop 'statement' to add this article as a source")
+        elif checked:
             for key in _DEFINED_ONCE:
                 value = getattr(entry, key)
                 if value and value != getattr(first, key) and not unknown(first_doc, first_i, key):
-                    problems.error("claim-conflict", f"claims[{i}].{key}: claim '{cid}' is defined in {first_doc.file}; only that entry sets '{key}'",
-                                   doc, loc + (key,), f"remove '{key}' here or change it in {first_doc.file}")
+                    problems.error("claim-conflict", f"claims[{i}].{key}: claim '{cid}' is defined at {defined_at}; "
+                                   f"only that entry sets '{key}'", doc, loc + (key,),
+                                   f"remove '{key}' here or change it in {first_doc.file}")
         _ref(problems, "actor", entry.by, actor_docs, doc, loc + ("by",), f"claims[{i}].by")
         for j, t in enumerate(entry.topics):
             if slug in articles and slug not in topicless and t not in articles[slug].topics:
@@ -407,7 +413,7 @@ def _claim(cid: str, reports: list, entries: Mapping, articles: Mapping[str, m.A
             _ref(problems, "actor", a, actor_docs, doc, loc + ("via", j), f"claims[{i}].via[{j}]")
         for j, a in enumerate(entry.about):
             _ref(problems, "actor", a, actor_docs, doc, loc + ("about", j), f"claims[{i}].about[{j}]")
-        if cid in entry.supports or cid in entry.contradicts:
+        if (cid in entry.supports or cid in entry.contradicts) and not redefined:
             problems.error("self-reference", f"claim '{cid}' refers to itself", doc, loc)
     sources = tuple(m.Source(slug, e.grade, e.quote, tuple(e.via), tuple(e.topics) or articles[slug].topics)
                     for slug, _, e, _ in reports if slug in articles)
