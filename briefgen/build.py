@@ -262,10 +262,18 @@ def _build(project: Path, output: Path | None, *, base_url: str | None, strict: 
     cache.on_disk = {}
     if cache.output is not None and output is not None and cache.output.resolve() != output.resolve():
         cache.written, cache.output = {}, None
-    briefing, warnings = load_briefing(project, base_url=base_url, strict=strict, today=today, cache=cache,
-                                       parallel=parallel)
+    try:  # the templates' problems are reported in the same round as the content's
+        assets, template_problems = collect_assets(project), []
+    except BuildFailed as exc:
+        assets, template_problems = {}, list(exc.diagnostics)
+    try:
+        briefing, warnings = load_briefing(project, base_url=base_url, strict=strict, today=today, cache=cache,
+                                           parallel=parallel)
+    except BuildFailed as exc:
+        raise BuildFailed([*exc.diagnostics, *template_problems]) from None
+    if template_problems:
+        raise BuildFailed([*template_problems, *warnings])
     pages = plan(briefing, cache.plan if cache.remember else None)
-    assets = collect_assets(project)
     renderer = _renderer(project, briefing.config, assets, cache)
     files, rendered, problems = render_pages(renderer, pages, cache, progress, parallel)
     _forget_old_entities(cache, briefing)

@@ -134,3 +134,15 @@ def test_the_project_loader_never_reads_a_template_outside_the_project(setup):
     assert SECRET.decode() not in source and "<html" in source
     assert isinstance(renderer.env.loader.loaders[0], ProjectLoader)
     assert renderer.env.get_template("mine.html").render() == "mine"
+
+
+def test_a_template_link_is_reported_in_the_same_round_as_the_contents_errors(setup):
+    project, outside = setup
+    (project / "templates/static").mkdir(parents=True)
+    (project / "templates/static/bashrc.txt").symlink_to(outside / ".bashrc")
+    with open(project / "content/actors/kcna.yaml", "a", encoding="utf-8") as actor:
+        actor.write("bad: 1\n")
+    fails_with(project,
+               "content/actors/kcna.yaml:6: error[unknown-key]: bad: unknown key 'bad' (allowed keys: affiliation, "
+               "aliases, country, ids, kind, name, role)",
+               f"templates/static/bashrc.txt: error[outside-project]: {OUTSIDE_FILE}")
