@@ -93,7 +93,30 @@ def _http_url(value: str) -> str:
         host = None
     if not host:
         raise PydanticCustomError("url_host", "no host name", {})
+    _authority(value)
     return scheme.group(1).lower() + value[len(scheme.group(1)):]
+
+
+def _authority(value: str) -> None:
+    """No user name or password (``https://user:pw@host/`` would publish them on the page, in
+    every link for a base URL) and no port but a number from 1 to 65535 (``:99999``); the error
+    names both when both are wrong, and the address to write has neither."""
+    scheme, netloc = value.split("://", 1)[0], urlsplit(value).netloc
+    rest = value[len(scheme) + 3 + len(netloc):]
+    userinfo, at, hostport = netloc.rpartition("@")
+    after = hostport.rpartition("]")[2]  # an IPv6 address in brackets holds colons of its own
+    port = after.partition(":")[2]
+    bad_port = bool(port) and not (port.isascii() and port.isdigit() and 0 < int(port) <= 65535)  # 'x.org:': default
+    if not at and not bad_port:
+        return
+    fixed = f"{scheme}://{hostport[: len(hostport) - len(port) - 1] if bad_port else hostport}{rest}"
+    found = []
+    if at:
+        found.append(f"{'a user name and password' if ':' in userinfo else 'a user name'} ('{userinfo}@')")
+    if bad_port:
+        found.append(f"an invalid port ('{port}')")
+    raise PydanticCustomError("url_userinfo" if at else "url_port", "has {what}",
+                              {"what": " and ".join(found), "fixed": fixed})
 
 
 def _char_name(char: str) -> str:
@@ -109,8 +132,19 @@ _PAGE_FILE = re.compile(r"\.(?:html?|xhtml|php|aspx?|jsp|cgi|xml|json|txt)$", re
 def _base_url(value: str) -> str:
     """Where the site's root folder is published: no query, fragment or page file name, since
     every link of the site is this URL's path plus a page's path (paths.href). The error names the
-    first of them and suggests the URL without any of them."""
+    first of them and suggests the URL without any of them. No backslash and no path starting
+    with ``//`` either: a link ``//evil.example/actors/`` (or ``/\\evil.example/``) leads to another host."""
     parts = urlsplit(value)
+    if "\\" in value or parts.path.startswith("//"):
+        # every link of the site starts with this path: '//host/' or '/\\host/' (which browsers read
+        # as '//host/') would make each of them lead to another host
+        fixed = re.sub(r"^/+", "/", parts.path.replace("\\", "/"))
+        fixed = f"{value[:len(parts.scheme)]}://{parts.netloc.replace(chr(92), '/')}{fixed}"
+        if "\\" in value:
+            raise PydanticCustomError("base_url_backslash", "contains a backslash", {
+                "position": value.index("\\") + 1, "fixed": fixed})
+        raise PydanticCustomError("base_url_slashes", "has a path that starts with '//'", {
+            "host": parts.path[2:].split("/", 1)[0], "fixed": fixed})
     folder = parts.path[: len(parts.path) - len(parts.path.rsplit("/", 1)[-1])]
     name = parts.path[len(folder):]
     fixed = f"{value[:len(parts.scheme)]}://{parts.netloc}{folder if _PAGE_FILE.search(name) else parts.path}"

@@ -74,7 +74,7 @@ def _diagnostic(model: type[BaseModel], err: dict, file: str, lines: Lines) -> D
                           file, line, hint)
     if kind == "string_pattern_mismatch":
         return _pattern(where, loc, value, shown, err["ctx"]["pattern"], file, line)
-    if kind.startswith("url_") or kind == "base_url_part":
+    if kind.startswith("url_") or kind.startswith("base_url_"):
         return _url(kind, where, shown, ctx, file, line)
     if kind == "flag":
         return Diagnostic("error", "bad-value", f"{where}: {shown} is not true or false", file, line,
@@ -139,6 +139,18 @@ def _url(kind: str, where: str, shown: str, ctx: dict, file: str, line: int) -> 
     elif kind == "base_url_part":
         message = f"has {ctx['what']} ('{ctx['part']}')"
         hint = f"a base URL is the address of the site's root folder: write {fixed}"
+    elif kind == "base_url_backslash":
+        message = f"contains a backslash at position {ctx['position']}"
+        hint = f"browsers read it as '/': write {fixed}"
+    elif kind == "base_url_slashes":
+        message = "has a path that starts with '//'"
+        hint = f"every link would start with '//{ctx['host']}', another host to browsers: write {fixed}"
+    elif kind == "url_userinfo":
+        message = f"has {ctx['what']}"
+        hint = f"it would be published in the site's pages: write {fixed}"
+    elif kind == "url_port":
+        message = f"has {ctx['what']}"
+        hint = f"a port is a number from 1 to 65535; without one: {fixed}"
     else:
         message, hint = "is not an http(s) URL", "write the full address, starting with https://"
     return Diagnostic("error", "bad-url", f"{where}: {shown} {message}", file, line, hint)

@@ -243,6 +243,15 @@ def test_noncharacters_and_controls_never_reach_xml_or_html(tmp_path):
     ("https://example.org/a b/", "contains a space at position 22", "write it as %20: 'https://example.org/a%20b/'"),
     ("' https://example.org/'", "starts with a space", "remove it: 'https://example.org/'"),
     ("ftp://example.org/", "is not an http(s) URL", "write the full address, starting with https://"),
+    # every link of the site would be '//evil.example/actors/': protocol-relative, to another host
+    ("https://mysite.org//evil.example/", "has a path that starts with '//'",
+     "every link would start with '//evil.example', another host to browsers: write 'https://mysite.org/evil.example/'"),
+    ("'https://mysite.org/\\evil.example/'", "contains a backslash at position 20",
+     "browsers read it as '/': write 'https://mysite.org/evil.example/'"),
+    ("https://user:pw@mysite.org/b/", "has a user name and password ('user:pw@')",
+     "it would be published in the site's pages: write 'https://mysite.org/b/'"),
+    ("https://mysite.org:99999/b/", "has an invalid port ('99999')",
+     "a port is a number from 1 to 65535; without one: 'https://mysite.org/b/'"),
 ])
 def test_a_bad_base_url_is_located_and_the_fix_is_given(written, message, hint):
     found = messages(SiteConfig, f"title: x\nbase_url: {written}\n")
@@ -260,6 +269,31 @@ def test_a_bad_base_url_is_located_and_the_fix_is_given(written, message, hint):
 def test_a_base_url_scheme_in_any_case_is_written_in_lower_case(written, stored):
     config, problems = validate(SiteConfig, {"base_url": written}, "f", {})
     assert problems == [] and config.base_url == stored
+
+
+@pytest.mark.parametrize("written, message", [
+    ("https://user@example.org/a", "has a user name ('user@')"),
+    ("https://example.org:0/a", "has an invalid port ('0')"),
+    ("https://example.org:8o/a", "has an invalid port ('8o')"),
+])
+def test_a_url_field_refuses_a_user_name_and_an_invalid_port(written, message):
+    found = messages(Annotations, f"links:\n  - title: t\n    url: {written}\n")
+    assert [(line, code) for line, code, _, _ in found] == [(3, "bad-url")] and found[0][2].endswith(message)
+
+
+@pytest.mark.parametrize("written", ["https://example.org:8080/a", "https://[::1]:8080/", "https://example.org:/a"])
+def test_a_url_with_a_valid_port_is_kept(written):
+    notes, problems = validate(Annotations, {"links": [{"title": "t", "url": written}]}, "f", {})
+    assert problems == [] and notes.links[0].url == written
+
+
+def test_a_base_url_option_that_would_lead_every_link_to_another_host_is_refused(tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(HOSTILE / "txt-front-matter", project, ignore=shutil.ignore_patterns("expected.txt"))
+    result = run_briefgen("build", project, "-o", tmp_path / "site", "--base-url", "https://mysite.org//evil.example/")
+    assert result.returncode == 1
+    assert "--base-url: error[bad-url]: 'https://mysite.org//evil.example/' has a path that starts with '//'" in result.stderr
+    assert not (tmp_path / "site").exists()
 
 
 def test_a_base_url_option_with_a_file_name_is_an_error_naming_the_option(tmp_path):
