@@ -1,0 +1,84 @@
+"""What pages show of the content, read as a reader reads it: quotes shown once between marks,
+counts in the singular when there is one, an article's role in its own entry, whole names in the
+actor graph, and claims in the order that matters.
+
+One small project, written out below, is built once (in memory, no search index); each test reads
+the page it is about with html_tree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from briefgen.build import build
+from briefgen.render import quoted
+from html_tree import Element, parse_html
+
+LONG = "United States Cybersecurity and Infrastructure Security Administration"
+
+PROJECT = {
+    "briefgen.yaml": "title: Display check\n",
+    "content/topics/grid.yaml": "title: Grid attack\nbluf: A power grid was attacked.\n",
+    "content/actors/cisa.yaml": f"name: {LONG}\nkind: agency\n",
+    "content/actors/utility.yaml": "name: Utility\nkind: organisation\n",
+    "content/articles/grid-down.md": (
+        "---\ntitle: Grid down\noutlet: Wire\npublished: 2024-03-02\n---\n"
+        "The agency said: “the attack was\ncontained within hours” and nothing more.\n"),
+    "content/articles/grid-down.yaml": (
+        "topics: [grid]\nsummary: The grid went down.\n"
+        "actors:\n  - id: cisa\n    role: investigates the attack\n  - utility\n"
+        "claims:\n"
+        "  - id: attack-contained\n    statement: The attack was contained within hours.\n    by: cisa\n"
+        "    status: reported\n    grade: B2\n    quote: '“the attack was contained within hours”'\n"),
+}
+
+
+def write_project(root: Path, files: dict[str, str]) -> Path:
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> dict[str, bytes]:
+    project = write_project(tmp_path_factory.mktemp("display"), PROJECT)
+    return build(project, None, today=dt.date(2025, 1, 1), index_search=False, parallel=False).files
+
+
+def page(site: dict[str, bytes], path: str, tmp_path: Path) -> Element:
+    file = tmp_path / "page.html"
+    file.write_bytes(site[path])
+    return parse_html(file)
+
+
+# -- quotes: the quote's own marks once ---------------------------------------------------------
+
+@pytest.mark.parametrize("quote, shown", [
+    ("plain words", "“plain words”"),
+    ("“curly marks”", "“curly marks”"),
+    ('"straight marks"', "“straight marks”"),
+    ("«guillemets»", "“guillemets”"),
+    ("„German“", "“German”"),
+    ("'single marks'", "“single marks”"),
+    ("'It's fine'", "“It's fine”"),
+    ("  “padded”  ", "“padded”"),
+    ("“opened, never closed", "“opened, never closed”"),
+    ("closed, never opened”", "“closed, never opened”"),
+    ("the students'", "“the students'”"),  # an apostrophe, not a mark
+    ('"a" and "b"', '“"a" and "b"”'),  # two quotations inside: their marks stay
+    ('he said "no"', '“he said "no"”'),
+])
+def test_quote_is_wrapped_in_one_pair_of_marks(quote, shown):
+    assert quoted(quote) == shown
+
+
+def test_quote_with_its_own_marks_is_shown_with_them_once(site, tmp_path):
+    for path in ("claims/attack-contained/index.html", "topics/grid/index.html"):
+        links = page(site, path, tmp_path).find_all("a", href="../../articles/grid-down/index.html#quote-attack-contained")
+        passages = [a.text for a in links if a.text.startswith("“")]
+        assert passages == ["“the attack was contained within hours”"], path
