@@ -49,6 +49,12 @@ _FREE_MARK = re.compile(rf"(?<!\w)[{_MARKS}]|[{_MARKS}](?!\w)")
 """A speech mark that is not an apostrophe inside a word: a quotation within the quote."""
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``3|counted("topic")`` is "3 topics", ``1|counted("topic")`` "1 topic": every count a page
+    shows goes through here (``plural`` for a noun that does not take an s)."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 def quoted(text: str) -> str:
     """A quote between one pair of curly marks: the quote's own outer marks (an annotator may copy
     them with the passage) are dropped first, so a page never shows ““...””. They are dropped only
@@ -211,6 +217,7 @@ class Renderer:
         self.env.filters["longdate"] = lambda d: f"{d.day} {d:%B %Y}" if d else ""
         self.env.filters["inert"] = lambda value: str(value).translate(_INERT)
         self.env.filters["quoted"] = quoted
+        self.env.filters["counted"] = counted
         self.env.filters["atomdate"] = lambda d: f"{d.isoformat()}T00:00:00Z" if d else "1970-01-01T00:00:00Z"
         self.env.globals["absolute"] = lambda path: absolute_url(path, config.base_url)
         self.env.filters["jsonld_article"] = lambda slug, articles: {

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from briefgen.build import build
-from briefgen.render import quoted
+from briefgen.render import counted, quoted
 from html_tree import Element, parse_html
 
 LONG = "United States Cybersecurity and Infrastructure Security Administration"
@@ -82,3 +82,29 @@ def test_quote_with_its_own_marks_is_shown_with_them_once(site, tmp_path):
         links = page(site, path, tmp_path).find_all("a", href="../../articles/grid-down/index.html#quote-attack-contained")
         passages = [a.text for a in links if a.text.startswith("“")]
         assert passages == ["“the attack was contained within hours”"], path
+
+
+# -- counts: one of a thing is singular ----------------------------------------------------------
+
+@pytest.mark.parametrize("n, noun, shown", [
+    (0, "topic", "0 topics"), (1, "topic", "1 topic"), (2, "topic", "2 topics"),
+    (1, "source article", "1 source article"), (3, "independent source", "3 independent sources"),
+])
+def test_counted(n, noun, shown):
+    assert counted(n, noun) == shown
+
+
+def test_counts_of_one_are_singular_on_every_page(site, tmp_path):
+    home = page(site, "index.html", tmp_path)
+    assert home.find("p", cls="page-stats").text == "1 topic · 1 article · 1 claim · 2 actors"
+    assert [p.text for p in home.find_all("p", cls="page-stats")][1:] == ["1 article · 1 claim"]
+    assert [p.text for p in page(site, "topics/index.html", tmp_path).find_all("p", cls="page-stats")] == [
+        "1 article · 1 claim"]
+    assert page(site, "topics/grid/index.html", tmp_path).find("p", cls="page-stats").text == (
+        "1 source article · 1 claim · 2 actors")
+    assert page(site, "articles/index.html", tmp_path).find("p", cls="page-stats").text == (
+        "1 source article, newest first")
+    assert page(site, "claims/attack-contained/index.html", tmp_path).find("p", cls="lede").text.endswith(
+        "· 1 independent source")
+    counts = [c.text for c in page(site, "actors/index.html", tmp_path).find_all("span", cls="count")]
+    assert counts == ["(1 article)", "(1 article)"]
