@@ -108,3 +108,16 @@ def test_counts_of_one_are_singular_on_every_page(site, tmp_path):
         "· 1 independent source")
     counts = [c.text for c in page(site, "actors/index.html", tmp_path).find_all("span", cls="count")]
     assert counts == ["(1 article)", "(1 article)"]
+
+
+# -- actor pages: the role sits in its article's entry --------------------------------------------
+
+def test_actor_role_is_inside_its_article_entry(site, tmp_path):
+    articles = page(site, "actors/cisa/index.html", tmp_path).find("ul", cls="article-list")
+    entries = [e for e in articles.children if not isinstance(e, str)]
+    assert [e.attrs.get("class") for e in entries] == ["article-item"]
+    assert entries[0].find("p", cls="article-item-title").text == "Grid down"
+    assert entries[0].find("p", cls="article-item-role").text == "Role: investigates the attack"
+    # an actor without a role in the article: the entry alone
+    entries = page(site, "actors/utility/index.html", tmp_path).find("ul", cls="article-list").find_all("li")
+    assert [e.attrs.get("class") for e in entries] == ["article-item"] and "Role" not in entries[0].text
