@@ -13,6 +13,7 @@ does: the render cache keys pages by their context, figures included.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections import Counter
 from typing import Iterable, Mapping, Sequence
@@ -266,14 +267,25 @@ def _edges(claims: Sequence[m.Claim], events: Sequence[m.Event]) -> dict[str, Co
 
 
 def _wrap(text: str, width: int = 14, most: int = 3) -> list[str]:
-    """A label in at most ``most`` lines of about ``width`` characters (the last takes the rest)."""
+    """A label in at most ``most`` lines of at most ``width`` characters. What does not fit ends in
+    "…", never clipped without a sign: the node's ``<title>`` and the figure's table hold the
+    full name ("United States / Cybersecurity / and Infrastru…" at 15px stays inside the figure,
+    where "…Administratio" ran off its edge)."""
     lines: list[str] = []
     for word in text.split():
         if lines and len(lines[-1]) + 1 + len(word) <= width:
             lines[-1] += " " + word
         else:
             lines.append(word)
-    return lines[:most - 1] + [" ".join(lines[most - 1:])] if len(lines) > most else lines
+    if len(lines) > most or any(len(line) > width for line in lines):
+        kept = list(itertools.takewhile(lambda line: len(line) <= width, lines[:most - 1]))
+        rest = " ".join(lines[len(kept):])
+        if len(rest) > width:
+            cut = rest[:width - 1].rstrip()
+            at_space = cut if rest[width - 1] == " " else cut.rsplit(" ", 1)[0] if " " in cut else ""
+            rest = (at_space if len(at_space) >= width // 2 else cut) + "\u2026"
+        lines = kept + [rest]
+    return lines
 
 
 def _order(nodes: list[str], weight: Counter) -> list[str]:
@@ -353,16 +365,18 @@ def actor_network(ident: str, ranked: Sequence[tuple[str, int]], actors: Mapping
     for a in order:
         x, y, size, angle = pos[a]
         cos, sin = math.cos(angle), math.sin(angle)
-        label = _wrap(actors[a].name)
         lx, ly = x + cos * (size + 6), y + sin * (size + 6)
         anchor = "start" if cos > 0.12 else "end" if cos < -0.12 else "middle"
+        # Beside a node a label has ~120px (14 characters at 15px); above or below one, the
+        # figure's width but room for two lines only.
+        label = _wrap(actors[a].name, 28, 2) if anchor == "middle" else _wrap(actors[a].name)
         line_h = 16
         if anchor == "middle":
             first = ly - 4 - line_h * (len(label) - 1) if sin < 0 else ly + 14
         else:
             first = ly + 5 - line_h * (len(label) - 1) / 2
         spans = "".join(f'<tspan x="{_n(lx)}" y="{_n(first + k * line_h)}">{escape(t)}</tspan>' for k, t in enumerate(label))
-        dots.append(f'<g class="fig-node fig-kind-{actors[a].kind}"><circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(size)}"/>'
+        dots.append(f'<g class="fig-node fig-kind-{actors[a].kind}"><title>{escape(actors[a].name)}</title><circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(size)}"/>'
                     f'<text class="fig-label" text-anchor="{anchor}">{spans}</text></g>')
     pruned = f" The {len(edges)} strongest of {len(every)} links are drawn." if len(edges) < len(every) else ""
     desc = (f"The {_plural(len(nodes), 'actor')} of this topic who figure most and are linked to another. "

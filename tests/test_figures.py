@@ -197,8 +197,40 @@ def test_network_labels_wrap_and_are_escaped():
     fig = network([claim("c1", by="nis", about=("nk",))], actors=actors)
     label = next(t for t in svg_of(fig).iter(f"{SVG}text") if "Bureau" in "".join(t.itertext()))
     lines = [span.text for span in label.findall(f"{SVG}tspan")]
-    assert lines[0] == "Bureau <of>" and 1 < len(lines) <= 3
-    assert " ".join(lines) == "Bureau <of> Truly & Remarkably Long Names"
+    # above or below its node (two nodes: top and bottom) a label has the figure's width
+    assert lines == ["Bureau <of> Truly &", "Remarkably Long Names"]
+
+
+LONG = "United States Cybersecurity and Infrastructure Security Administration"
+
+
+@pytest.mark.parametrize("name, width, most, lines", [
+    ("Russia", 14, 3, ["Russia"]),
+    ("National Intelligence Service", 14, 3, ["National", "Intelligence", "Service"]),
+    ("National Intelligence Service", 28, 2, ["National Intelligence", "Service"]),
+    (LONG, 14, 3, ["United States", "Cybersecurity", "and Infrastru…"]),
+    (LONG, 28, 2, ["United States Cybersecurity", "and Infrastructure Security…"]),
+    ("Bureau of Truly Remarkably Long Names", 14, 3, ["Bureau of", "Truly", "Remarkably…"]),
+    ("Bundesverfassungsgerichtspräsident", 14, 3, ["Bundesverfass…"]),
+    ("A Bundesverfassungsgerichtspräsident B", 14, 3, ["A", "Bundesverfass…"]),
+])
+def test_network_label_wraps_and_marks_what_it_leaves_out(name, width, most, lines):
+    assert figures._wrap(name, width, most) == lines
+
+
+def test_network_never_clips_a_long_name_without_a_sign():
+    actors = {**ACTORS, "nis": actor("nis", LONG, "agency"), "russia": actor("russia", LONG + " of Russia", "state")}
+    fig = network([claim("c1", by="nis", about=("russia", "nk", "kim", "yoo"))], actors=actors)
+    svg = svg_of(fig)
+    for node in svg.iter(f"{SVG}g"):
+        name = node.find(f"{SVG}title").text
+        lines = [span.text for span in node.find(f"{SVG}text").findall(f"{SVG}tspan")]
+        assert len(lines) <= 3 and all(len(line) <= 28 for line in lines), lines
+        shown = " ".join(lines)
+        assert shown == name or (shown.endswith("…") and name.startswith(shown[:-1].rstrip())), (name, lines)
+    titles = {g.find(f"{SVG}title").text for g in svg.iter(f"{SVG}g")}
+    assert {LONG, LONG + " of Russia"} <= titles, "the full name is the node's <title>"
+    assert [LONG, "makes claims about", LONG + " of Russia", "1"] in hidden_rows(fig), "and in the text alternative"
 
 
 def test_network_keeps_the_actors_who_figure_most():
