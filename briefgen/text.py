@@ -146,22 +146,58 @@ def _claim_link(mark: Mark) -> Token:
 def _mark_inline(inline: Token, ranges: list[tuple[int, int, Mark]]) -> None:
     """Split the inline token's text children at the quote ranges and wrap them in <mark>.
 
-    Inline code is wrapped whole (it cannot be split); links back to the claim that would fall
-    inside a link of the article wait until that link closes, since links cannot nest.
+    A line break inside a quote stays inside its <mark>: a quote that crosses a line of the source
+    is one highlight, not two with a gap. Inline code is wrapped whole (it cannot be split); links
+    back to the claim that would fall inside a link of the article wait until that link closes,
+    since links cannot nest.
     """
     _, spans = _inline_text(inline)
     span_of = {index: (start, end) for index, start, end in spans}
+    breaks: dict[int, int] = {}
+    """A line break's child index -> its offset: the one space it stands for in the block's text."""
+    pos = 0
+    for index, child in enumerate(inline.children or []):
+        if index in span_of:
+            pos = span_of[index][1]
+        elif child.type in ("softbreak", "hardbreak"):
+            breaks[index] = pos
+            pos += 1
     out: list[Token] = []
     depth = 0
     waiting: list[Mark] = []
+    marking: Mark | None = None
+    """The mark whose <mark> is open in ``out``."""
+
+    def open_mark(mark: Mark) -> None:
+        nonlocal marking
+        if marking is not mark:
+            end_mark()
+            out.append(_html(f'<mark class="quote" data-claim="{mark.claim}">'))
+            marking = mark
+
+    def end_mark() -> None:
+        nonlocal marking
+        if marking is not None:
+            out.append(_html("</mark>"))
+            marking = None
 
     def close(marks: list[Mark]) -> None:
+        if marks:
+            end_mark()
         if depth:
             waiting.extend(marks)
         else:
             out.extend(_claim_link(m) for m in marks)
 
     for index, child in enumerate(inline.children or []):
+        if index in breaks:
+            at = breaks[index]
+            if not any(m is marking and s <= at and at + 1 <= e for s, e, m in ranges):
+                end_mark()
+            out.append(child)
+            continue
+        if index not in span_of or child.type == "code_inline":
+            end_mark()
         if child.type == "link_open":
             depth += 1
         elif child.type == "link_close":
@@ -188,12 +224,17 @@ def _mark_inline(inline: Token, ranges: list[tuple[int, int, Mark]]) -> None:
         for a, b in zip(cuts, cuts[1:]):
             piece = child.content[a - start:b - start]
             covering = [m for s, e, m in ranges if s <= a and b <= e]
-            out.extend(_anchor(m) for s, e, m in ranges if s == a)
+            anchors = [_anchor(m) for s, e, m in ranges if s == a]
+            if anchors:
+                end_mark()
+                out.extend(anchors)
             if covering:
-                out.extend([_html(f'<mark class="quote" data-claim="{covering[0].claim}">'), _text(piece), _html("</mark>")])
+                open_mark(covering[0])
             else:
-                out.append(_text(piece))
+                end_mark()
+            out.append(_text(piece))
             close([m for s, e, m in ranges if e == b])
+    end_mark()
     out.extend(_claim_link(m) for m in waiting)
     inline.children = out
 

@@ -121,3 +121,10 @@ def test_actor_role_is_inside_its_article_entry(site, tmp_path):
     # an actor without a role in the article: the entry alone
     entries = page(site, "actors/utility/index.html", tmp_path).find("ul", cls="article-list").find_all("li")
     assert [e.attrs.get("class") for e in entries] == ["article-item"] and "Role" not in entries[0].text
+
+
+# -- article pages: a quote across a line break of the source is one highlight --------------------
+
+def test_quote_across_a_line_break_is_one_highlight_on_the_article_page(site, tmp_path):
+    marks = page(site, "articles/grid-down/index.html", tmp_path).find_all("mark", cls="quote")
+    assert [m.text for m in marks] == ["“the attack was contained within hours”"]

@@ -105,6 +105,27 @@ def test_highlight_in_plain_text_keeps_everything_literal():
     assert not doc.find_all("b") and not doc.find_all("em")
 
 
+@pytest.mark.parametrize("source, plain", [
+    ("The agency said the attack was\ncontained within hours.", False),  # a soft break
+    ("The agency said the attack was  \ncontained within hours.", False),  # a hard break: <br>
+    ("The agency said the attack was\ncontained within hours.", True),
+])
+def test_a_quote_across_a_line_break_is_one_highlight(source, plain):
+    doc = parse_html(highlight(source, "the attack was contained within", plain=plain))
+    marks = doc.find_all("mark")
+    assert [m.text for m in marks] == ["the attack was contained within"]
+
+
+@pytest.mark.parametrize("source", [
+    "the attack was\ncontained within hours.",  # the quote ends where the line does
+    "He said: the attack\nwas contained.",  # the quote starts where the line does
+])
+def test_a_line_break_next_to_a_quote_stays_outside_it(source):
+    quote = "the attack" if "said" in source else "the attack was"
+    html = highlight(source, quote)
+    assert f'<mark class="quote" data-claim="c">{quote}</mark>' in html
+
+
 def test_only_the_first_occurrence_is_marked():
     doc = parse_html(highlight("Twice said.\n\nTwice said.", "Twice said"))
     assert len(doc.find_all("mark")) == 1
