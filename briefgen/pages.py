@@ -177,6 +177,16 @@ def _topics_index(b: m.Briefing) -> Page:
     return Page(site_path("topic"), "topics", "topics.html", index.context(counts=_topic_counts(b)), "Topics")
 
 
+def _by_weight(b: m.Briefing, claim_ids: Iterable[str]) -> list[str]:
+    """Claims as a topic page lists them: by status, strongest first (the order of ``m.STATUSES``),
+    then the most recently reported first (undated reports last), then by id."""
+    def key(cid: str) -> tuple[int, int, str]:
+        claim = b.claims[cid]
+        latest = _newest(b, {s.article for s in claim.sources})
+        return m.STATUSES.index(claim.status), -latest.toordinal() if latest else 1, cid
+    return sorted(claim_ids, key=key)
+
+
 def _topic_page(b: m.Briefing, ident: str) -> Page:
     topic = b.topics[ident]
     refs = _Refs(b)
@@ -196,7 +206,7 @@ def _topic_page(b: m.Briefing, ident: str) -> Page:
     related = b.topic_links.get(ident, ())
     for t in related:
         refs.topic(t)
-    by_status = {s: [c for c in claim_ids if b.claims[c].status == s] for s in m.STATUSES}
+    by_status = {s: [c for c in _by_weight(b, claim_ids) if b.claims[c].status == s] for s in m.STATUSES}
     links = [link for slug in articles for link in b.articles[slug].links]
     claims = [b.claims[c] for c in claim_ids]
     figs = {"status": figures.status_mix(ident, claims),

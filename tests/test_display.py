@@ -36,6 +36,25 @@ PROJECT = {
 }
 
 
+ORDER = {
+    **PROJECT,
+    "content/articles/aftermath.md": "---\ntitle: Aftermath\noutlet: Daily\npublished: 2024-03-09\n---\none two three four five six.\n",
+    "content/articles/aftermath.yaml": (
+        "topics: [grid]\nsummary: Later.\nclaims:\n"
+        "  - id: a-old-reported\n    statement: An older report.\n    status: reported\n    grade: C3\n    quote: one\n"
+        "  - id: b-confirmed\n    statement: Confirmed.\n    status: confirmed\n    grade: A1\n    quote: two\n"
+        "  - id: z-new-reported\n    statement: A newer report.\n    status: reported\n    grade: C3\n    quote: three\n"
+        "  - id: attack-contained\n    grade: C3\n    quote: four\n"
+        "  - id: c-disputed\n    statement: Disputed.\n    status: disputed\n    grade: E5\n    quote: five\n"),
+    "content/articles/early.md": "---\ntitle: Early\noutlet: Weekly\npublished: 2024-01-05\n---\nseven eight.\n",
+    "content/articles/early.yaml": (
+        "topics: [grid]\nsummary: Early.\nclaims:\n"
+        "  - id: a-old-reported\n    grade: C3\n    quote: seven\n"
+        "  - id: y-early-reported\n    statement: An early report.\n    status: reported\n    grade: C3\n    quote: eight\n"),
+}
+"""Claims whose ids sort in another order than a topic page must list them in."""
+
+
 def write_project(root: Path, files: dict[str, str]) -> Path:
     for rel, content in files.items():
         path = root / rel
@@ -128,3 +147,20 @@ def test_actor_role_is_inside_its_article_entry(site, tmp_path):
 def test_quote_across_a_line_break_is_one_highlight_on_the_article_page(site, tmp_path):
     marks = page(site, "articles/grid-down/index.html", tmp_path).find_all("mark", cls="quote")
     assert [m.text for m in marks] == ["“the attack was contained within hours”"]
+
+
+
+# -- topic pages: claims by status, then the latest report first ------------------------------------
+
+def test_topic_lists_claims_by_status_then_latest_report(tmp_path):
+    project = write_project(tmp_path / "order", ORDER)
+    files = build(project, None, today=dt.date(2025, 1, 1), index_search=False, parallel=False).files
+    topic = page(files, "topics/grid/index.html", tmp_path).find("section", cls="claims")
+    shown = [h.text for h in topic.find_all("h4", cls="claim-statement")]
+    assert shown == [
+        "Confirmed.",  # confirmed before reported
+        "An older report.", "The attack was contained within hours.",  # reported on 9 March (then by id)
+        "A newer report.",
+        "An early report.",  # last reported on 5 January
+        "Disputed.",
+    ]
