@@ -70,8 +70,9 @@ def _http_url(value: str) -> str:
     Refused, in this order: another scheme (``javascript:``, ``data:``, protocol-relative
     ``//host``); a leading or trailing space, tab or line break (docs/security.md section 2:
     never trimmed silently); whitespace, a control character, ``<``, ``>`` or ``"`` inside,
-    named with its position (counted from 1) and the percent-encoded form to write instead; no
-    host name.
+    named with its position (counted from 1) and, past the host name, the percent-encoded form
+    to write instead (a host name cannot hold one at all); no host name; a user name, password or
+    invalid port (``_authority``).
     """
     scheme = _SCHEME.match(value.strip())
     if not scheme:
@@ -82,6 +83,10 @@ def _http_url(value: str) -> str:
         raise PydanticCustomError("url_edge", "{edge} with {char}", {"edge": edge, "char": _char_name(char),
                                                                      "fixed": value.strip()})
     bad = _UNSAFE.search(value)
+    authority = scheme.end() + len(re.match(r"[^/?#]*", value[scheme.end():]).group())
+    if bad and bad.start() < authority:  # no percent-encoded form would be a host name
+        raise PydanticCustomError("url_host_char", "contains {char} at position {position}, in the host name", {
+            "char": _char_name(bad.group()), "position": bad.start() + 1})
     if bad:
         char = bad.group()
         raise PydanticCustomError("url_char", "contains {char} at position {position}", {

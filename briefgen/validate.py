@@ -6,7 +6,9 @@ one line as its source text) and says what to write instead.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import re
 import typing
 from typing import TypeVar
 
@@ -80,6 +82,10 @@ def _diagnostic(model: type[BaseModel], err: dict, file: str, lines: Lines) -> D
         return Diagnostic("error", "bad-value", f"{where}: {shown} is not true or false", file, line,
                           "write true or false; yes/no and on/off also work")
     if kind.startswith("date") or kind.startswith("datetime"):
+        off = _off_calendar(value)
+        if off:
+            return Diagnostic("error", "bad-date", f"{where}: {shown} is not a day of the calendar: {off[0]}", file,
+                              line, off[1])
         return Diagnostic("error", "bad-date", f"{where}: {shown} is not a date", file, line,
                           "write dates as YYYY-MM-DD, e.g. 2023-11-21")
     if kind == "reserved_id":
@@ -91,6 +97,33 @@ def _diagnostic(model: type[BaseModel], err: dict, file: str, lines: Lines) -> D
         entries = sorted(_fields_at(model, loc)) if kind == "list_type" else []
         return _wrong_type(_EXPECTED[kind], where, value, shown, written, file, line, entries)
     return Diagnostic("error", "bad-type", f"{where}: {shown}: {err['msg']}", file, line)
+
+
+def _off_calendar(value: object) -> tuple[str, str] | None:
+    """(what is wrong, what to do) for a date written YYYY-MM-DD that is no day, such as
+    2023-02-30; None for a value not written so (then the form is what is wrong)."""
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        return None
+    year, month, day = (int(part) for part in value.split("-"))
+    if not 1 <= month <= 12:
+        if 1 <= day <= 12 and month <= calendar.monthrange(max(year, 1), day)[1]:  # day and month swapped
+            swapped = f"{year:04d}-{day:02d}-{month:02d}"
+            return f"there is no month {month:02d}", f"if {month:02d} is the day, write {swapped}: the month comes first"
+        return f"there is no month {month:02d}", "write the month as 01 to 12, the date as YYYY-MM-DD"
+    if year < 1:
+        return "there is no year 0000", "years start at 0001"
+    if day < 1:
+        return "there is no day 00", "days start at 01"
+    days = calendar.monthrange(year, month)[1]
+    if day > days:
+        return (f"{_MONTHS[month - 1]} {year} has {days} days",
+                f"check the day; the last day of that month is {year:04d}-{month:02d}-{days:02d}")
+    return None
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+"""Not calendar.month_name, which follows the locale."""
 
 
 def _choices(ctx: dict) -> list[str]:
@@ -134,6 +167,10 @@ def _url(kind: str, where: str, shown: str, ctx: dict, file: str, line: int) -> 
     elif kind == "url_char":
         message = f"contains {ctx['char']} at position {ctx['position']}"
         hint = f"write it as {ctx['encoded']}: {fixed}"
+    elif kind == "url_host_char":
+        message = f"contains {ctx['char']} at position {ctx['position']}, in the host name"
+        plural = {"a space": "spaces", "a tab": "tabs", "a line break": "line breaks"}.get(ctx["char"], ctx["char"])
+        hint = f"host names cannot contain {plural}: check the address"
     elif kind == "url_host":
         message, hint = "has no host name", "write the full address, e.g. https://example.org/page"
     elif kind == "base_url_part":

@@ -127,6 +127,27 @@ def test_only_yyyy_mm_dd_is_a_date(written):
     assert [(line, code) for line, code, _, _ in found] == [(2, "bad-date")]
 
 
+@pytest.mark.parametrize("written, message, hint", [
+    ("2023-02-30", "is not a day of the calendar: February 2023 has 28 days",
+     "check the day; the last day of that month is 2023-02-28"),
+    ("2024-02-30", "is not a day of the calendar: February 2024 has 29 days",
+     "check the day; the last day of that month is 2024-02-29"),
+    ("2023-13-01", "is not a day of the calendar: there is no month 13",
+     "if 13 is the day, write 2023-01-13: the month comes first"),
+    ("2023-13-20", "is not a day of the calendar: there is no month 13",
+     "write the month as 01 to 12, the date as YYYY-MM-DD"),
+    ("2023-21-11", "is not a day of the calendar: there is no month 21",
+     "if 21 is the day, write 2023-11-21: the month comes first"),
+    ("2023-04-00", "is not a day of the calendar: there is no day 00", "days start at 01"),
+    ("0000-01-01", "is not a day of the calendar: there is no year 0000", "years start at 0001"),
+    ("21/11/2023", "is not a date", "write dates as YYYY-MM-DD, e.g. 2023-11-21"),
+])
+def test_a_date_in_the_right_form_that_is_no_day_says_so(written, message, hint):
+    """'2023-02-30' is written YYYY-MM-DD: telling the user to write YYYY-MM-DD did not help."""
+    found = messages(Annotations, f"events:\n  - date: {written}\n    text: x\n")
+    assert found == [(2, "bad-date", f"events[0].date: '{written}' {message}", hint)]
+
+
 def test_blank_means_not_given_and_empty_where_required():
     text = "topics:\nsummary: ~\nactors:\nclaims:\n  - id: c\n    grade:\n    quote: null\n    via:\n"
     found = messages(Annotations, text)
@@ -258,6 +279,20 @@ def test_a_bad_base_url_is_located_and_the_fix_is_given(written, message, hint):
     assert len(found) == 1
     line, code, text, said = found[0]
     assert (line, code) == (2, "bad-url") and text.endswith(message) and said.endswith(hint)
+
+
+@pytest.mark.parametrize("written, message, hint", [
+    ("https://exa mple.org/", "contains a space at position 12, in the host name",
+     "host names cannot contain spaces: check the address"),
+    ("'https://example.org\t/'", "contains a tab at position 20, in the host name",
+     "host names cannot contain tabs: check the address"),
+    ("https://example.org/a b", "contains a space at position 22", "write it as %20: 'https://example.org/a%20b'"),
+])
+def test_a_space_in_the_host_name_gets_no_percent_encoded_advice(written, message, hint):
+    """'https://exa%20mple.org/' is no address either."""
+    found = messages(Annotations, f"links:\n  - title: t\n    url: {written}\n")
+    assert [(line, code) for line, code, _, _ in found] == [(3, "bad-url")]
+    assert found[0][2].endswith(message) and found[0][3] == hint
 
 
 @pytest.mark.parametrize("written, stored", [
