@@ -68,14 +68,25 @@ class Topic:
 
 @dataclass(frozen=True)
 class Source:
-    """One article's report of a claim."""
+    """One article's report of a claim: its own chain, grade, quote, outlet and date."""
 
     article: str
     grade: str
     quote: str
     via: tuple[str, ...]
+    """Through whom the claim reached this article (the chain between ``by`` and the outlet)."""
     topics: tuple[str, ...]
     """Topics this report bears on: the claim entry's own, else its article's."""
+    outlet: str = ""
+    """The article's outlet, as it names it ('' when it names none)."""
+    published: dt.date | None = None
+    """The article's date: when this report was made."""
+    status: str | None = None
+    """The status this report gives the claim, if it gives one."""
+    status_reason: str = ""
+    """Why this report gives that status ('' when it says nothing)."""
+    defines: bool = False
+    """Whether this is the report whose ``statement`` defines the claim."""
 
 
 @dataclass(frozen=True)
@@ -84,20 +95,39 @@ class Claim:
     statement: str
     by: str | None
     via: tuple[str, ...]
+    """The defining report's chain; each report's own is in ``sources``."""
     about: tuple[str, ...]
     status: str
+    """The status of the latest report that sets one ('reported' when none does)."""
     supports: tuple[str, ...]
     contradicts: tuple[str, ...]
     sources: tuple[Source, ...]
-    """Every article that reports the claim, the defining one first."""
+    """Every article's report of the claim in date order (undated first, as the oldest; then by
+    article slug). ``status`` is that of the last of them that sets one."""
     independent: int
     """Number of distinct outlets among the sources."""
     file: str
+    """The annotations file of the report that defines the claim."""
 
     @property
     def grade(self) -> str:
         """The best grade among the sources: the headline grade."""
         return min(s.grade for s in self.sources)
+
+    @property
+    def history(self) -> tuple[Source, ...]:
+        """The reports that set a status, oldest first: the last one's is the claim's status."""
+        return tuple(s for s in self.sources if s.status)
+
+    @property
+    def first_report(self) -> Source | None:
+        """The earliest dated report (None when no report is dated)."""
+        return next((s for s in self.sources if s.published), None)
+
+    @property
+    def last_report(self) -> Source | None:
+        """The latest dated report (None when no report is dated)."""
+        return next((s for s in reversed(self.sources) if s.published), None)
 
 
 @dataclass(frozen=True)

@@ -133,7 +133,7 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
         topics[ident] = m.Topic(ident, data.title, data.bluf or "", judgments, tuple(data.questions),
                                 tuple(data.related), overview, doc.file)
 
-    # Claims: the first entry with a statement defines the claim; every entry is a source.
+    # Claims: the earliest report with a statement defines the claim; every entry is a source.
     entries: dict[str, list[tuple[str, int, ClaimEntry, Document]]] = defaultdict(list)
     gaps: set[tuple[str, tuple]] = set()  # (file, location) of the values a salvaged file had wrong
     for slug in sorted(texts):
@@ -177,7 +177,7 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
     claims: dict[str, m.Claim] = {}
     for cid, reports in sorted(entries.items()):
         wrong = frozenset((doc.file, loc) for _, i, _, doc in reports for loc in
-                          (("claims", i, name) for name in ("statement", *_DEFINED_ONCE)) if (doc.file, loc) in gaps)
+                          (("claims", i, name) for name in ("statement", "status", *_DEFINED_ONCE)) if (doc.file, loc) in gaps)
         key = (tuple(reports), tuple(articles.get(slug) for slug, *_ in reports), unsure(cid),
                topicless.intersection(slug for slug, *_ in reports), wrong)
         hit = memo.claims.get(cid)
@@ -358,8 +358,9 @@ def _text(config: SiteConfig, slug: str, body, marks: list[tuple[str, str]], cla
     return textmod.ArticleText(body.source, config.allow_html, body.plain, spec, here, config.base_url)
 
 
-_DEFINED_ONCE = ("by", "about", "status", "supports", "contradicts")
-"""What only the entry that defines a claim may set (a further report gives its own source only)."""
+_DEFINED_ONCE = ("by", "about", "supports", "contradicts")
+"""What only the entry that defines a claim may set (a further report gives its own source and
+may set the status as of its date)."""
 
 
 def _claim(cid: str, reports: list, entries: Mapping, articles: Mapping[str, m.Article], actor_docs: Mapping,
@@ -370,7 +371,19 @@ def _claim(cid: str, reports: list, entries: Mapping, articles: Mapping[str, m.A
     ``wrong``: (file, location) of the values of these entries that a file with errors had wrong
     (left out, or a placeholder): no conflict is reported against them."""
     problems = _Problems()
-    defining = [r for r in reports if r[2].statement]
+
+    def when(report: tuple) -> tuple:
+        """Date order: undated reports first (the oldest), then by article slug and place in the file."""
+        article = articles.get(report[0])
+        return (article.published if article is not None and article.published else dt.date.min), report[0], report[1]
+
+    def unknown(doc: Document, i: int, name: str) -> bool:
+        return (doc.file, ("claims", i, name)) in wrong
+
+    def at(report: tuple) -> str:
+        return f"{report[3].file}:{line_of(report[3].lines, ('claims', report[1]))}"
+
+    defining = sorted((r for r in reports if r[2].statement), key=when)
     if not defining and unsure:
         return None, problems  # its definition may be in the file that failed; that file's error is reported
     if not defining:
@@ -379,30 +392,38 @@ def _claim(cid: str, reports: list, entries: Mapping, articles: Mapping[str, m.A
                        ("claims", i, "id"), did_you_mean(cid, [c for c in entries if c != cid]) or
                        "give it a 'statement' (and 'by', 'status') where it is first reported")
         return None, problems
-    _, first_i, first, first_doc = defining[0]
-    defined_at = f"{first_doc.file}:{line_of(first_doc.lines, ('claims', first_i))}"
+    # The earliest report giving a statement defines the claim, wherever its file sorts; a statement
+    # written wrong (salvaged) is a definition unread: nothing is compared with it.
+    read = [r for r in defining if not unknown(r[3], r[1], "statement")]
+    first_report = (read or defining)[0]
+    _, first_i, first, first_doc = first_report
+    defined_at = at(first_report)
+    statements = {textmod.normalize_quote(first.statement): first_report}
+    for r in read:
+        statements.setdefault(textmod.normalize_quote(r[2].statement), r)
+    redefined = {id(r) for r in read if statements[textmod.normalize_quote(r[2].statement)] is not first_report}
+    if redefined:
+        # another claim under the same id: one cause, one diagnostic, citing every definition
+        clashing = sorted(statements.values(), key=lambda r: (r[3].file, r[1]))
+        slug, i, entry, doc = clashing[-1]
+        places = ", ".join(at(r) for r in clashing[:-1])
+        problems.error("claim-conflict", f"claims[{i}].statement: claim '{cid}' is defined with different statements "
+                       f"at {places} and {at(clashing[-1])}", doc, ("claims", i, "statement"),
+                       "use a new id for a different claim, or drop 'statement' from all but one to add the others as sources")
 
-    def unknown(doc: Document, i: int, name: str) -> bool:
-        return (doc.file, ("claims", i, name)) in wrong
-
-    for slug, i, entry, doc in reports:
+    for report in reports:
+        slug, i, entry, doc = report
         loc = ("claims", i)
-        # a statement written wrong is a definition unread: nothing is compared with it
-        checked = entry is not first and not unknown(doc, i, "statement") and not unknown(first_doc, first_i, "statement")
-        redefined = checked and bool(entry.statement) and \
-            textmod.normalize_quote(entry.statement) != textmod.normalize_quote(first.statement)
-        if redefined:
-            # another claim under the same id: one cause, one diagnostic, whatever else the entry sets or refers to
-            problems.error("claim-conflict", f"claims[{i}].statement: claim '{cid}' is already defined at {defined_at} "
-                           "with another statement", doc, loc + ("statement",),
-                           "use a new id for a different claim, or drop 'statement' to add this article as a source")
-        elif checked:
+        if report is not first_report and id(report) not in redefined and read and not unknown(doc, i, "statement"):
             for key in _DEFINED_ONCE:
                 value = getattr(entry, key)
                 if value and value != getattr(first, key) and not unknown(first_doc, first_i, key):
                     problems.error("claim-conflict", f"claims[{i}].{key}: claim '{cid}' is defined at {defined_at}; "
                                    f"only that entry sets '{key}'", doc, loc + (key,),
                                    f"remove '{key}' here or change it in {first_doc.file}")
+        if entry.status_reason and not entry.status and not unknown(doc, i, "status"):
+            problems.error("reason-without-status", f"claims[{i}].status_reason: a reason without a 'status'", doc,
+                           loc + ("status_reason",), "add the 'status' this report gives the claim, or remove the reason")
         _ref(problems, "actor", entry.by, actor_docs, doc, loc + ("by",), f"claims[{i}].by")
         for j, t in enumerate(entry.topics):
             if slug in articles and slug not in topicless and t not in articles[slug].topics:
@@ -413,15 +434,18 @@ def _claim(cid: str, reports: list, entries: Mapping, articles: Mapping[str, m.A
             _ref(problems, "actor", a, actor_docs, doc, loc + ("via", j), f"claims[{i}].via[{j}]")
         for j, a in enumerate(entry.about):
             _ref(problems, "actor", a, actor_docs, doc, loc + ("about", j), f"claims[{i}].about[{j}]")
-        if (cid in entry.supports or cid in entry.contradicts) and not redefined:
+        if (cid in entry.supports or cid in entry.contradicts) and id(report) not in redefined:
             problems.error("self-reference", f"claim '{cid}' refers to itself", doc, loc)
-    sources = tuple(m.Source(slug, e.grade, e.quote, tuple(e.via), tuple(e.topics) or articles[slug].topics)
-                    for slug, _, e, _ in reports if slug in articles)
+    sources = tuple(m.Source(slug, e.grade, e.quote, tuple(e.via), tuple(e.topics) or articles[slug].topics,
+                             articles[slug].outlet, articles[slug].published, e.status, e.status_reason or "",
+                             (slug, i) == (first_report[0], first_i))
+                    for slug, i, e, _ in sorted(reports, key=when) if slug in articles)
     if not sources:
         return None, problems
     outlets = {articles[s.article].outlet or f"article:{s.article}" for s in sources}
+    status = next((s.status for s in reversed(sources) if s.status), None) or "reported"
     return m.Claim(cid, first.statement, first.by, tuple(first.via), tuple(first.about),
-                   first.status or "reported", tuple(first.supports), tuple(first.contradicts),
+                   status, tuple(first.supports), tuple(first.contradicts),
                    sources, len(outlets), first_doc.file), problems
 
 

@@ -239,8 +239,9 @@ def _as_mention(value: Any) -> Any:
 class ClaimEntry(Strict):
     """A claim as reported by one article.
 
-    The first article that gives a claim's ``statement`` defines it; any other article that reports
-    the same claim names its ``id`` and adds its own ``quote`` and ``grade`` as a further source.
+    The article that gives a claim's ``statement`` defines it; any other article that reports the
+    same claim names its ``id`` and adds its own ``quote``, ``grade`` and ``via`` as a further
+    source, and may set the claim's ``status`` as of its date.
     """
 
     id: Id = Field(description="Stable claim id, shared by every article that reports the claim.")
@@ -248,7 +249,9 @@ class ClaimEntry(Strict):
     by: Id | None = Field(None, description="Actor who asserts the claim.")
     via: IdList = Field(default_factory=list, description="Actors through whom the claim was reported.")
     about: IdList = Field(default_factory=list, description="Actors the claim is about.")
-    status: Status | None = Field(None, description="confirmed, corroborated, reported, disputed or refuted.")
+    status: Status | None = Field(None, description="confirmed, corroborated, reported, disputed or refuted, "
+                                  "as of this report: the latest dated report that sets a status gives the claim's.")
+    status_reason: Text | None = Field(None, description="Why this report sets that status (requires 'status').")
     grade: Grade = Field(description="Admiralty grade of this source: reliability A-F and credibility 1-6, e.g. B2.")
     quote: Text = Field(description="The exact words of the article that report the claim.")
     topics: IdList = Field(default_factory=list,
