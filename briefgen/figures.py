@@ -141,6 +141,10 @@ def _period(segment: tuple[dt.date, dt.date, str]) -> str:
     return f"{a:%B %Y}" if b == _add_months(a, 1) else str(a.year)
 
 
+def _when(e: m.Event) -> str:
+    return f"{e.shown}, {e.time}" if e.time else e.shown
+
+
 def timeline(ident: str, events: Sequence[m.Event], articles: Mapping[str, m.Article]) -> Markup:
     """Events (numbered as in the topic's event list) and article publications on a calendar axis.
 
@@ -217,13 +221,14 @@ def timeline(ident: str, events: Sequence[m.Event], articles: Mapping[str, m.Art
         for d, _ in published:
             axis_parts.append(f'<line class="fig-publication" x1="{_n(x(d))}%" x2="{_n(x(d))}%" y1="{axis + 4}" y2="{axis + 20}"/>')
     height = axis + 48
-    first, last = min(dates), max(dates)
+    # an event dated 2022-06 sits at 1 June 2022 and is named as written, "June 2022"
+    ends = sorted([(e.date, _when(e)) for e in events] + [(d, _date(d)) for d, _ in published])
     desc = (f"{_plural(len(events), 'event')} and {_plural(len(published), 'article')} published, "
-            f"from {_date(first)} to {_date(last)}.")
+            f"from {ends[0][1]} to {ends[-1][1]}.")
     svg = (_svg_open(fid, "fig-timeline", "Timeline", desc, width="100%", height=height)
            + "".join(axis_parts) + "".join(parts) + "</svg>")
     if numbered:
-        rows = [(_date(e.date), f"Event {i}: {e.text}") for i, e in enumerate(events, 1)]
+        rows = [(_when(e), f"Event {i}: {e.text}") for i, e in enumerate(events, 1)]
     else:
         rows = [(_period(segments[k]), _plural(n, "event")) for k, n in sorted(per.items())]
     if many_published:

@@ -139,10 +139,41 @@ class Link:
 
 @dataclass(frozen=True)
 class Event:
+    """An event as one article reports it (``Article.events``), or as every article reporting it
+    under one ``id`` does (``Briefing.events``, ``Briefing.event_ids``)."""
+
     date: dt.date
+    """The first day of the period ``when`` names (1 June 2022 for 2022-06): where it sorts."""
     text: str
     actors: tuple[str, ...]
-    article: str
+    articles: tuple[str, ...]
+    """The articles reporting it, the first reported (earliest published) first."""
+    when: str
+    """The date as written: YYYY-MM-DD, YYYY-MM or YYYY."""
+    time: str = ""
+    """HH:MM, or '' when not given."""
+    id: str = ""
+    """The id that merges reports of the event across articles ('' when it has none)."""
+    reported: dt.date | None = None
+    """The publication date of the first article reporting it."""
+
+    @property
+    def article(self) -> str:
+        return self.articles[0]
+
+    @property
+    def shown(self) -> str:
+        """``when`` for a reader: '26 September 2022', 'June 2022', '2022'."""
+        if len(self.when) == 4:
+            return self.when
+        return f"{self.date:%B %Y}" if len(self.when) == 7 else f"{self.date.day} {self.date:%B %Y}"
+
+    @property
+    def order(self) -> tuple:
+        """Date order: a period at its start, before the days in it; then the time of day (none
+        first), the first report's date (undated last), the text."""
+        return (self.date, len(self.when), self.time, self.reported is None, self.reported or dt.date.min,
+                self.text, self.articles)
 
 
 @dataclass(frozen=True)
@@ -193,7 +224,9 @@ class Briefing:
     claim_contradicted_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     claim_supported_by: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     events: tuple[Event, ...] = ()
-    """Every event, in date order."""
+    """Every event, in date order (``Event.order``), reports of one event id merged into one."""
+    event_ids: Mapping[str, Event] = field(default_factory=dict)
+    """Event id -> the event as every article reporting it does."""
 
     def contested(self, claim: Claim) -> bool:
         return bool(claim.status in CONTESTED_STATUSES or claim.contradicts

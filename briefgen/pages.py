@@ -71,7 +71,8 @@ class _Refs:
             self.actor(self.b.claims[other].by)
 
     def event(self, event: m.Event) -> None:
-        self.article(event.article)
+        for slug in event.articles:
+            self.article(slug)
         for a in event.actors:
             self.actor(a)
 
@@ -200,7 +201,7 @@ def _topic_page(b: m.Briefing, ident: str) -> Page:
     for a, _ in key_actors:
         refs.actor(a)
     # b.events filtered to the topic, in the same order, without reading every other article's events
-    events = sorted((e for slug in articles for e in b.articles[slug].events), key=lambda e: (e.date, e.article, e.text))
+    events = _merged(b, (e for slug in articles for e in b.articles[slug].events))
     for e in events:
         refs.event(e)
     related = b.topic_links.get(ident, ())
@@ -275,11 +276,18 @@ def _article_page(b: m.Briefing, slug: str) -> Page:
         refs.claim(cid)
     for r in article.related:
         refs.article(r)
-    for e in article.events:
+    events = _merged(b, article.events)
+    for e in events:
         refs.event(e)
     quotes = {cid: next(s for s in b.claims[cid].sources if s.article == slug) for cid in article.claims}
-    ctx = refs.context(article=article, body=b.bodies[slug], quotes=quotes)
+    ctx = refs.context(article=article, body=b.bodies[slug], quotes=quotes, events=events)
     return Page(site_path("article", slug), "article", "article.html", ctx, article.title)
+
+
+def _merged(b: m.Briefing, reports: Iterable[m.Event]) -> list[m.Event]:
+    """Events as articles report them -> each once (a report of an event id as every article
+    reporting it does), in date order."""
+    return sorted({b.event_ids[e.id] if e.id else e: None for e in reports}, key=lambda e: e.order)
 
 
 def _claims_index(b: m.Briefing) -> Page:
@@ -403,6 +411,7 @@ def briefing_data(b: m.Briefing) -> dict:
                       "summary": a.summary, "topics": list(a.topics),
                       "actors": [{"id": i, "role": r} for i, r in a.actors], "claims": list(a.claims),
                       "related": list(a.related), "links": [{"title": l.title, "url": l.url, "outlet": l.outlet} for l in a.links],
-                      "events": [{"date": day(e.date), "text": e.text, "actors": list(e.actors)} for e in a.events]}
+                      "events": [{"id": e.id or None, "date": e.when, "time": e.time or None, "text": e.text,
+                                  "actors": list(e.actors)} for e in a.events]}
                      for a in b.articles.values()],
     }

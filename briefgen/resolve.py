@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping
 
 from . import model as m
@@ -218,7 +218,11 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
         topics, actors = _kept(before.topics, topics), _kept(before.actors, actors)
     ordered = dict(sorted(articles.items(), key=lambda kv: (-(kv[1].published or dt.date.min).toordinal(), kv[0])))
     links = _memoized(memo, "links", _links, ordered, topics, actors, claims)
-    briefing = m.Briefing(config, ordered, topics, actors, claims, bodies, **links)
+    events, event_ids = _events(ordered, sidecars, problems)
+    if before is not None:
+        event_ids = _kept(before.event_ids, event_ids)
+        events = tuple(event_ids[e.id] if e.id else e for e in events)
+    briefing = m.Briefing(config, ordered, topics, actors, claims, bodies, **links, events=events, event_ids=event_ids)
     for ident, topic in topics.items():
         if not briefing.topic_articles.get(ident):
             problems.warn("empty-topic", f"topic '{ident}' has no articles", topic_docs[ident])
@@ -264,7 +268,10 @@ def _article(config: SiteConfig, today: dt.date, slug: str, doc: Document, head:
     for i, event in valid.items("events"):
         for j, a in enumerate(event.actors):
             _ref(problems, "actor", a, actor_docs, where, ("events", i, "actors", j), f"events[{i}].actors[{j}]")
-        _check_date(event.date, today, config, problems, where, ("events", i, "date"))
+        _check_date(_period_start(event.date), today, config, problems, where, ("events", i, "date"), event.date)
+        if event.time and len(event.date) < 10:
+            problems.error("event-time", f"events[{i}].time: a time of day needs a full date, not {event.date}", where,
+                           ("events", i, "time"), "leave the time out, or write the date as YYYY-MM-DD")
     if meta.published:
         _check_date(meta.published, today, config, problems, doc, ("published",))
     marks = []
@@ -286,7 +293,8 @@ def _article(config: SiteConfig, today: dt.date, slug: str, doc: Document, head:
         problems.warn("no-summary", f"article '{slug}' has no summary; its lead is used", where,
                       hint="add 'summary: ...' to its annotations" if side else
                       f"add content/articles/{slug}.yaml with 'summary: ...'")
-    events = tuple(m.Event(e.date, e.text, tuple(e.actors), slug) for e in notes.events)
+    events = tuple(m.Event(_period_start(e.date), e.text, tuple(e.actors), (slug,), e.date, e.time or "", e.id or "",
+                           meta.published) for e in notes.events)
     links = tuple(m.Link(link.title, link.url, link.outlet or "") for link in notes.links)
     claim_ids = tuple(dict.fromkeys(c.id for c in notes.claims))
     article = m.Article(
@@ -344,9 +352,51 @@ def _mentioned(articles: Mapping[str, m.Article], claims: Mapping[str, m.Claim],
     return frozenset(found)
 
 
-def _check_date(value: dt.date, today: dt.date, config: SiteConfig, problems: _Problems, doc: Document, loc: tuple) -> None:
+def _events(articles: Mapping[str, m.Article], sidecars: Mapping[str, Document],
+            problems: _Problems) -> tuple[tuple[m.Event, ...], dict[str, m.Event]]:
+    """Every event in date order, the reports of one event id merged into one entry that lists
+    every article reporting it. The first report (the earliest published article; undated ones
+    last, then by slug) gives the event's date, time and text: a later report giving another is a
+    warning naming both places, not an error, since outlets word and date one event differently.
+    The actors are those of every report."""
+    reports: dict[str, list[tuple[m.Event, int]]] = defaultdict(list)
+    events = []
+    for article in articles.values():
+        for i, e in enumerate(article.events):
+            if e.id:
+                reports[e.id].append((e, i))
+            else:
+                events.append(e)
+    by_id: dict[str, m.Event] = {}
+    for ident, found in sorted(reports.items()):
+        found.sort(key=lambda r: (r[0].reported is None, r[0].reported or dt.date.min, r[0].article, r[1]))
+        first, at = found[0]
+        for e, i in found[1:]:
+            differ = [name for name in ("date", "time", "text") if getattr(first, "when" if name == "date" else name)
+                      != getattr(e, "when" if name == "date" else name)]
+            if differ:
+                there = sidecars[first.article]
+                problems.warn("event-conflict",
+                              f"events[{i}].{differ[0]}: event '{ident}' is reported with another {' and '.join(differ)} "
+                              f"by {there.file}:{line_of(there.lines, ('events', at, differ[0]))}; that report, the first, "
+                              "is the one shown", sidecars[e.article], ("events", i, differ[0]),
+                              "give every report of one event the same date, time and text, or different ids")
+        by_id[ident] = replace(
+            first, actors=tuple(dict.fromkeys(a for e, _ in found for a in e.actors)),
+            articles=tuple(dict.fromkeys(e.article for e, _ in found))) if len(found) > 1 else first
+    return tuple(sorted((*events, *by_id.values()), key=lambda e: e.order)), by_id
+
+
+def _period_start(when: str) -> dt.date:
+    """The first day of an event's date as written: 2022 -> 2022-01-01, 2022-06 -> 2022-06-01."""
+    return dt.date.fromisoformat((when + "-01-01")[:10] if len(when) < 10 else when)
+
+
+def _check_date(value: dt.date, today: dt.date, config: SiteConfig, problems: _Problems, doc: Document, loc: tuple,
+                written: str = "") -> None:
+    """A date (or a period, from its first day ``value``) after ``today``."""
     if value > today and not config.future_dates:
-        problems.warn("future-date", f"{field_path(loc)}: {value} is in the future", doc, loc,
+        problems.warn("future-date", f"{field_path(loc)}: {written or value} is in the future", doc, loc,
                       "check the date, or set 'future_dates: true' in briefgen.yaml")
 
 
@@ -509,7 +559,6 @@ def _links(articles, topics, actors, claims) -> dict[str, object]:
     for a, actor in actors.items():
         if actor.affiliation:
             members[actor.affiliation].append(a)
-    events = tuple(sorted((e for a in articles.values() for e in a.events), key=lambda e: (e.date, e.article, e.text)))
     return dict(
         topic_articles={t: tuple(v) for t, v in topic_articles.items()},
         topic_claims={t: tuple(v) for t, v in topic_claims.items()},
@@ -523,5 +572,4 @@ def _links(articles, topics, actors, claims) -> dict[str, object]:
         actor_members={a: tuple(v) for a, v in members.items()},
         claim_contradicted_by={c: tuple(v) for c, v in contradicted.items()},
         claim_supported_by={c: tuple(v) for c, v in supported.items()},
-        events=events,
     )

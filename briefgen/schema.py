@@ -266,8 +266,42 @@ class Link(Strict):
     outlet: Text | None = None
 
 
+_EVENT_DATE = re.compile(r"[0-9]{4}(?:-[0-9]{2})?")
+_EVENT_TIME = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]")
+
+
+def _event_date(value: Any) -> Any:
+    """An event's date as written: YYYY-MM-DD (a day of the calendar), YYYY-MM or YYYY."""
+    if isinstance(value, str) and _EVENT_DATE.fullmatch(value):
+        year, _, month = value.partition("-")
+        if int(year) >= 1 and (not month or 1 <= int(month) <= 12):
+            return value
+    elif isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value).isoformat()
+        except ValueError:
+            pass
+    raise PydanticCustomError("date_event", "expected a date as YYYY-MM-DD, YYYY-MM or YYYY", {})
+
+
+def _event_time(value: Any) -> Any:
+    if isinstance(value, str) and _EVENT_TIME.fullmatch(value):
+        return value
+    raise PydanticCustomError("event_time", "expected a time of day as HH:MM", {})
+
+
+EventDate = Annotated[str, BeforeValidator(_event_date), WithJsonSchema(
+    {"type": "string", "pattern": r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"})]
+EventTime = Annotated[str, BeforeValidator(_event_time), WithJsonSchema(
+    {"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$"})]
+
+
 class EventEntry(Strict):
-    date: Date = Field(description="When it happened, YYYY-MM-DD.")
+    """An event as reported by one article; reports of one event in several articles share an ``id``."""
+
+    id: Id | None = Field(None, description="Names the event, so that every article reporting it adds to one entry.")
+    date: EventDate = Field(description="When it happened: YYYY-MM-DD, or YYYY-MM or YYYY when no more is known.")
+    time: EventTime | None = Field(None, description="Time of day, HH:MM, when several events share a day.")
     text: Text = Field(description="What happened.")
     actors: IdList = Field(default_factory=list, description="Actors involved.")
 

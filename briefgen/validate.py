@@ -86,8 +86,14 @@ def _diagnostic(model: type[BaseModel], err: dict, file: str, lines: Lines) -> D
         if off:
             return Diagnostic("error", "bad-date", f"{where}: {shown} is not a day of the calendar: {off[0]}", file,
                               line, off[1])
+        if kind == "date_event":
+            return Diagnostic("error", "bad-date", f"{where}: {shown} is not a date", file, line,
+                              "write an event's date as YYYY-MM-DD, e.g. 2023-11-21, or as YYYY-MM or YYYY when no more is known")
         return Diagnostic("error", "bad-date", f"{where}: {shown} is not a date", file, line,
                           "write dates as YYYY-MM-DD, e.g. 2023-11-21")
+    if kind == "event_time":
+        return Diagnostic("error", "bad-value", f"{where}: {shown} is not a time of day", file, line,
+                          "write the time as HH:MM on a 24-hour clock, e.g. 14:05")
     if kind == "reserved_id":
         return Diagnostic("error", "bad-id", f"{where}: {shown} is a reserved file name on Windows", file, line,
                           "choose another id")
