@@ -183,18 +183,19 @@ def test_a_claim_with_a_wrong_optional_value_is_still_checked_and_a_placeholder_
     ], found
 
 
-def test_a_claim_id_defined_twice_in_one_file_is_one_error_naming_the_first_definitions_line(tmp_path):
+def test_a_claim_id_defined_twice_in_one_file_is_one_error_naming_both_definitions_lines(tmp_path):
     """It was two errors (statement and by) naming only the file, which is the file they are in."""
     project = make_project(tmp_path)
     edit(project, SIDECAR, "  - id: north-korea-shared-launch-data-with-russia\n",
          "  - id: nis-russia-assisted-third-launch\n")
     found = failure(project)
     first = line_of(project, SIDECAR, "- id: nis-russia-assisted-third-launch")
+    statement = line_of(project, SIDECAR, 'North Korea shared data on the launch vehicles') - 1
     assert found == [
-        f"{SIDECAR}:{line_of(project, SIDECAR, 'North Korea shared data on the launch vehicles') - 1}: "
-        f"error[claim-conflict]: claims[1].statement: claim 'nis-russia-assisted-third-launch' is already defined at "
-        f"{SIDECAR}:{first} with another statement (use a new id for a different claim, or drop 'statement' to add "
-        "this article as a source)"], found
+        f"{SIDECAR}:{statement}: "
+        f"error[claim-conflict]: claims[1].statement: claim 'nis-russia-assisted-third-launch' is defined with "
+        f"different statements at {SIDECAR}:{first} and {SIDECAR}:{statement - 1} (use a new id for a different "
+        "claim, or drop 'statement' from all but one to add the others as sources)"], found
 
 
 def test_no_warning_about_what_a_failed_file_had_wrong(tmp_path):
