@@ -30,7 +30,7 @@ def claim(ident: str, by: str | None = "a", about: tuple[str, ...] = ("b",), via
 
 
 def event(day: dt.date, *actors: str, text: str = "Something happens.") -> m.Event:
-    return m.Event(day, text, actors, "art")
+    return m.Event(day, text, actors, ("art",), day.isoformat())
 
 
 def article(slug: str, published: dt.date | None, title: str = "An article") -> m.Article:
