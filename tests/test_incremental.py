@@ -151,6 +151,8 @@ class Walk:
                    f"claims:\n  - id: claim-{slug}\n    statement: Talks resume ({slug}).\n    by: {actor}\n"
                    f"    status: reported\n    grade: C3\n    quote: {phrase}\n"
                    f"events:\n  - date: 2023-10-{day:02d}\n    text: Event of {slug}.\n    actors: [{actor}]\n"
+                   # one event every generated article reports: its entry lists them all, on each of their pages
+                   f"  - id: walk-event\n    date: 2023-10\n    text: The talks are announced.\n    actors: [{actor}]\n"
                    + related)
         self.generated.append(slug)
         return f"add article {slug}"
