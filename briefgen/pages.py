@@ -7,8 +7,11 @@ re-renders a page exactly when something it shows has changed.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from collections import Counter
+from typing import Callable, Iterable, NamedTuple
 
 from . import figures
 from . import model as m
@@ -155,6 +158,119 @@ def _contested(b: m.Briefing, claim_ids: Iterable[str]) -> list[tuple[str, tuple
     return out
 
 
+class Stance(NamedTuple):
+    """One claim of a contest as a page writes it out."""
+
+    claim: str
+    contradicts: tuple[str, ...]
+    """The claims of the contest this one contradicts (its own ``contradicts``)."""
+
+
+class Contest(NamedTuple):
+    """Claims joined by ``contradicts``, or one disputed or refuted claim on its own: shown once."""
+
+    stances: tuple[Stance, ...]
+    """Earliest reported first, each claim after the claims it contradicts (a cycle: earliest first)."""
+    latest: dt.date | None
+    """The latest report of any of its claims."""
+
+
+def _contests(b: m.Briefing, claim_ids: Iterable[str]) -> list[Contest]:
+    """The contests these claims are part of, each once, the latest reported first (undated last).
+
+    A contest is a connected group of claims joined by ``contradicts`` in either direction (it may
+    reach claims outside ``claim_ids``); a disputed or refuted claim that contradicts nothing and
+    that nothing contradicts is a contest of its own.
+    """
+    seen: set[str] = set()
+    contests = []
+    for cid in claim_ids:
+        if cid in seen or not b.contested(b.claims[cid]):
+            continue
+        members, todo = [], [cid]
+        seen.add(cid)
+        while todo:
+            c = todo.pop()
+            members.append(c)
+            for o in (*b.claims[c].contradicts, *b.claim_contradicted_by.get(c, ())):
+                if o not in seen:
+                    seen.add(o)
+                    todo.append(o)
+        contests.append(_contest(b, members))
+    return sorted(contests, key=lambda k: (-k.latest.toordinal() if k.latest else 1, k.stances[0].claim))
+
+
+def _contest(b: m.Briefing, members: list[str]) -> Contest:
+    reported = {c: sorted(d for s in b.claims[c].sources if (d := b.articles[s.article].published)) for c in members}
+    pending = sorted(members, key=lambda c: (reported[c][0].toordinal() if reported[c] else dt.date.max.toordinal(), c))
+    stances: list[Stance] = []
+    placed: set[str] = set()
+    while pending:
+        # the earliest claim whose targets are all shown already; in a cycle, the earliest
+        cid = next((c for c in pending if placed.issuperset(b.claims[c].contradicts)), pending[0])
+        pending.remove(cid)
+        placed.add(cid)
+        stances.append(Stance(cid, b.claims[cid].contradicts))
+    latest = max((d[-1] for d in reported.values() if d), default=None)
+    return Contest(tuple(stances), latest)
+
+
+class KeyActor(NamedTuple):
+    """An actor of a topic and what it does there: key actors are ranked by these, not by mentions."""
+
+    id: str
+    made: int
+    """The topic's claims it makes (their ``by``)."""
+    about: int
+    """The topic's claims about it."""
+    events: int
+    """The topic's events it takes part in."""
+    judgments: int
+    """The topic's key judgments that name it (its name or an alias, as a whole word)."""
+    reports: int
+    """Reports of the topic's claims it makes or relays (``by`` or a report's ``via``)."""
+    mentions: int
+    """How often it figures in the topic: articles naming it, claims by, via or about it."""
+
+    @property
+    def acts(self) -> int:
+        return self.made + self.about + self.events + self.judgments
+
+
+def _key_actors(b: m.Briefing, ident: str, claim_ids: Iterable[str],
+                events: Iterable[m.Event]) -> tuple[list[KeyActor], list[KeyActor]]:
+    """A topic's actors as (key actors, sources): the media (kind ``media``) and the conduits (actors
+    that only relay its claims) are its sources, ranked by reports; every other actor is ranked by
+    what it does in the topic (claims made, claims about it, events, judgments), then mentions."""
+    mentions = dict(b.topic_actors.get(ident, ()))
+    made: Counter = Counter()
+    about: Counter = Counter()
+    relayed: Counter = Counter()
+    reports: Counter = Counter()
+    for cid in claim_ids:
+        claim = b.claims[cid]
+        made.update([claim.by] if claim.by else [])
+        about.update(set(claim.about))
+        for s in claim.sources:
+            relayed.update(set(s.via))
+            reports.update({claim.by, *s.via} - {None})
+    in_events = Counter(a for e in events for a in set(e.actors))
+    judged: Counter = Counter()
+    for j in b.topics[ident].judgments:
+        text = j.text.casefold()
+        judged.update(a for a in {*mentions, *in_events} if any(
+            re.search(rf"(?<!\w){re.escape(n.casefold())}(?!\w)", text) for n in (b.actors[a].name, *b.actors[a].aliases)))
+    every = [KeyActor(a, made[a], about[a], in_events[a], judged[a], reports[a], mentions.get(a, 0))
+             for a in dict.fromkeys((*mentions, *in_events))]
+    name = {a: b.actors[a].name.casefold() for a in dict.fromkeys((*mentions, *in_events))}
+    is_source = {k.id: b.actors[k.id].kind == "media" or bool(relayed[k.id] and not k.acts) for k in every}
+    sources = [k for k in every if is_source[k.id]]
+    key = [k for k in every if not is_source[k.id]]
+    key.sort(key=lambda k: (-k.acts, -k.made, -k.mentions, name[k.id], k.id))
+    sources.sort(key=lambda k: (-k.reports, -k.mentions, name[k.id], k.id))
+    return key, sources
+
+
 def _home(b: m.Briefing) -> Page:
     refs = _Refs(b)
     for t in b.topics:
@@ -209,12 +325,22 @@ def _topic_page(b: m.Briefing, ident: str) -> Page:
         refs.topic(t)
     by_status = {s: [c for c in _by_weight(b, claim_ids) if b.claims[c].status == s] for s in m.STATUSES}
     links = [link for slug in articles for link in b.articles[slug].links]
+    key_actors, source_actors = _key_actors(b, ident, claim_ids, events)
+    for k in (*key_actors, *source_actors):
+        refs.actor(k.id)
     claims = [b.claims[c] for c in claim_ids]
+    ranked = [(k.id, k.mentions) for k in (*key_actors, *source_actors)]
     figs = {"status": figures.status_mix(ident, claims),
-            "network": figures.actor_network(ident, key_actors, b.actors, claims, events),
+            "network": figures.actor_network(ident, ranked, b.actors, claims, events),
             "timeline": figures.timeline(ident, events, {slug: b.articles[slug] for slug in articles})}
+    contests = _contests(b, claim_ids)
+    for contest in contests:
+        for stance in contest.stances:
+            refs.claim(stance.claim, deep=False)
+            refs.actor(b.claims[stance.claim].by)
     ctx = refs.context(topic=topic, topic_articles=articles, claim_ids=claim_ids, by_status=by_status,
-                       key_actors=key_actors, contested=_contested(b, claim_ids), events=events,
+                       key_actors=key_actors, source_actors=source_actors, contests=contests, events=events,
+                       contested_count=sum(1 for c in claim_ids if b.contested(b.claims[c])),
                        related=related, declared=topic.related, links=list(dict.fromkeys(links)),
                        figures=figs)
     return Page(site_path("topic", ident), "topic", "topic.html", ctx, topic.title)

@@ -198,10 +198,10 @@ def test_topic_briefing_layout(page: Page, site_url: str):
     assert [h for h in headings if h in order] == order
     for word in ("High confidence", "Moderate confidence"):
         expect(main.locator(".judgments").get_by_text(word).first).to_be_visible()
-    expect(main.locator(".actor-strip li").first).to_contain_text("figures")
-    versus = main.locator(".versus").first
-    expect(versus.locator(".versus-who").first).to_contain_text("says")
-    expect(versus.locator(".versus-who").nth(1)).to_contain_text("disputes")
+    expect(main.locator(".actor-strip li .actor-count").first).to_contain_text(re.compile(r"made|subject of"))
+    contest = main.locator(".contest").first
+    expect(contest.locator(".contest-who").first).to_contain_text("said:")
+    expect(contest.locator(".contest-who").nth(1)).to_contain_text("contradicting it, said:")
 
     card = main.locator(f"#claim-{CLAIM}")
     expect(card.locator(".status")).to_have_text(re.compile(r"Reported"))  # a word, not a colour alone
