@@ -259,7 +259,8 @@ def _key_actors(b: m.Briefing, ident: str, claim_ids: Iterable[str],
     for j in b.topics[ident].judgments:
         text = j.text.casefold()
         judged.update(a for a in {*mentions, *in_events} if any(
-            re.search(rf"(?<!\w){re.escape(n.casefold())}(?!\w)", text) for n in (b.actors[a].name, *b.actors[a].aliases)))
+            n.casefold() in text and re.search(rf"(?<!\w){re.escape(n.casefold())}(?!\w)", text)
+            for n in (b.actors[a].name, *b.actors[a].aliases)))
     every = [KeyActor(a, made[a], about[a], in_events[a], judged[a], reports[a], mentions.get(a, 0))
              for a in dict.fromkeys((*mentions, *in_events))]
     name = {a: b.actors[a].name.casefold() for a in dict.fromkeys((*mentions, *in_events))}
