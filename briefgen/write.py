@@ -205,7 +205,10 @@ def write_site(output: Path, files: dict[str, bytes], known_same: set[str] | fro
             if foreign and not replace_foreign:
                 raise WriteError(_refusal(output, foreign, made_before=old_bytes is not None))
             old = set()
-        changed = {rel: data for rel, data in files.items() if rel not in known_same and not _same(tree, rel, data)}
+        # A file is the same as the build's only if briefgen made it: a file of the user's with
+        # the same bytes stays the user's (and so is never deleted later as a stale page).
+        changed = {rel: data for rel, data in files.items()
+                   if rel not in known_same and not (rel in old and _same(tree, rel, data))}
         in_way = _in_the_way(tree, changed, old)
         if in_way and not replace_foreign:
             raise WriteError(_in_the_way_message(output, in_way))
@@ -236,9 +239,13 @@ def write_site(output: Path, files: dict[str, bytes], known_same: set[str] | fro
                 raise WriteError(f"cannot write to {output}: a folder on the way to a page became a link or a file "
                                  "while the build ran; build again") from None
             raise WriteError(f"cannot write to {output}: {exc.strerror or exc}; the previous site was left as it was") from None
-        for rel in order:
-            parent, _, name = rel.rpartition("/")
-            tree.folder(parent).replace(temps[rel], name)
+        try:
+            for rel in order:
+                parent, _, name = rel.rpartition("/")
+                tree.folder(parent).replace(temps[rel], name)
+        except OSError as exc:  # something changed under the build; the manifest still lists every file
+            raise WriteError(f"cannot finish writing {output}: {exc.strerror or exc}; some pages are new, some old, "
+                             "and none is half-written: build again") from None
         removed = _remove_stale(tree, old - set(files))
         if replace_foreign:
             removed += _remove_foreign(tree, set(files))

@@ -405,3 +405,13 @@ def test_a_killed_build_leaves_no_process_behind(tmp_path, how):
         assert processes_mentioning(marker) == [], f"left running after the build was killed ({forked})"
         assert processes_mentioning(f"briefgen-search-{proc.pid}-") == []
     assert seen, "no worker process was ever running: the test killed nothing worth killing"
+
+
+def test_a_file_of_the_users_equal_to_a_page_stays_the_users(world):
+    """Same bytes do not make a file briefgen's: it is not listed, so never deleted as stale later."""
+    assert briefgen(world, "build", "project", "-o", "first").returncode == 0
+    out = world / "out"
+    out.mkdir()
+    (out / "robots.txt").write_bytes((world / "first/robots.txt").read_bytes())
+    said = refused(world, "build", "project", "-o", "out")
+    assert "it holds files briefgen did not make (robots.txt)" in said
