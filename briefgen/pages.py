@@ -144,20 +144,6 @@ def _newest(b: m.Briefing, slugs: Iterable[str]):
     return max((b.articles[s].published for s in slugs if b.articles[s].published), default=None)
 
 
-def _contested(b: m.Briefing, claim_ids: Iterable[str]) -> list[tuple[str, tuple[str, ...]]]:
-    """Contested claims with what they face: (claim, claims contradicting or contradicted by it)."""
-    out = []
-    shown: set[str] = set()
-    for cid in claim_ids:
-        claim = b.claims[cid]
-        if cid in shown or not b.contested(claim):
-            continue
-        opposed = tuple(dict.fromkeys((*claim.contradicts, *b.claim_contradicted_by.get(cid, ()))))
-        shown.update((cid, *opposed))
-        out.append((cid, opposed))
-    return out
-
-
 class Stance(NamedTuple):
     """One claim of a contest as a page writes it out."""
 
@@ -272,6 +258,14 @@ def _key_actors(b: m.Briefing, ident: str, claim_ids: Iterable[str],
     return key, sources
 
 
+def _refer_contests(refs: "_Refs", b: m.Briefing, contests: Iterable[Contest]) -> None:
+    """What a page that writes these contests out shows of them: each claim and who made it."""
+    for contest in contests:
+        for stance in contest.stances:
+            refs.claim(stance.claim, deep=False)
+            refs.actor(b.claims[stance.claim].by)
+
+
 def _home(b: m.Briefing) -> Page:
     refs = _Refs(b)
     for t in b.topics:
@@ -279,10 +273,10 @@ def _home(b: m.Briefing) -> Page:
     latest = list(b.articles)[:LATEST]
     for slug in latest:
         refs.article(slug)
-    contested = _contested(b, b.claims)
-    for cid, opposed in contested[:HOME_CONTESTED]:
-        refs.claim(cid)
-    ctx = refs.context(latest=latest, contested=contested, contested_shown=HOME_CONTESTED, counts=_topic_counts(b),
+    contests = _contests(b, b.claims)
+    _refer_contests(refs, b, contests[:HOME_CONTESTED])
+    ctx = refs.context(latest=latest, contests=contests[:HOME_CONTESTED], contests_total=len(contests),
+                       contested_count=sum(1 for c in b.claims.values() if b.contested(c)), counts=_topic_counts(b),
                        totals={"articles": len(b.articles), "claims": len(b.claims), "actors": len(b.actors),
                                "topics": len(b.topics)})
     return Page("/", "home", "home.html", ctx, b.config.title)
@@ -335,10 +329,7 @@ def _topic_page(b: m.Briefing, ident: str) -> Page:
             "network": figures.actor_network(ident, ranked, b.actors, claims, events),
             "timeline": figures.timeline(ident, events, {slug: b.articles[slug] for slug in articles})}
     contests = _contests(b, claim_ids)
-    for contest in contests:
-        for stance in contest.stances:
-            refs.claim(stance.claim, deep=False)
-            refs.actor(b.claims[stance.claim].by)
+    _refer_contests(refs, b, contests)
     ctx = refs.context(topic=topic, topic_articles=articles, claim_ids=claim_ids, by_status=by_status,
                        key_actors=key_actors, source_actors=source_actors, contests=contests, events=events,
                        contested_count=sum(1 for c in claim_ids if b.contested(b.claims[c])),
@@ -432,8 +423,10 @@ def _claim_page(b: m.Briefing, cid: str) -> Page:
     topics = sorted({t for s in claim.sources for t in s.topics})
     for t in topics:
         refs.topic(t)
+    contests = _contests(b, [cid])
+    _refer_contests(refs, b, contests)
     ctx = refs.context(claim=claim, claim_topics=topics, supported_by=b.claim_supported_by.get(cid, ()),
-                       contested=b.contested(claim))
+                       contests=contests)
     return Page(site_path("claim", cid), "claim", "claim.html", ctx, claim.statement)
 
 
