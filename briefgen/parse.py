@@ -112,6 +112,11 @@ def parse(kind: str, file: str, ident: str, raw: bytes, allow_html: bool = False
     return Document(kind, file, ident, model, lines, diagnostics=tuple(problems))
 
 
+def _unclosed(file: str) -> Diagnostic:
+    return Diagnostic("error", "front-matter", "front matter is not closed", file, 1,
+                      "end it with a line of three dashes: ---")
+
+
 def _markdown(kind: str, file: str, ident: str, text: str, allow_html: bool) -> Document:
     tokens = _tokens(text, allow_html, plain=False)
     body = _body(text, False, tokens)
@@ -121,8 +126,7 @@ def _markdown(kind: str, file: str, ident: str, text: str, allow_html: bool) -> 
     if tokens and tokens[0].type == "front_matter":
         data, lines, problems = yamlfile.load(tokens[0].content, file, line_offset=1)
     elif text.startswith("---\n"):
-        problems = [Diagnostic("error", "front-matter", "front matter is not closed", file, 1,
-                               "end it with a line of three dashes: ---")]
+        problems = [_unclosed(file)]
     else:
         problems = _late_front_matter(text, file)
     model = None
@@ -180,8 +184,7 @@ def _plain_article(file: str, ident: str, text: str, kind: str = "article") -> D
             data, lines, problems = yamlfile.load(first[0].content, file, line_offset=1)
             text = "\n".join(text.split("\n")[first[0].map[1]:])
         elif text.split("\n", 1)[0].rstrip() == "---":
-            problems = [Diagnostic("error", "front-matter", "front matter is not closed", file, 1,
-                                   "end it with a line of three dashes: ---")]
+            problems = [_unclosed(file)]
     else:
         problems = _late_front_matter(text, file)
     model = None

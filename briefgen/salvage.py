@@ -8,7 +8,6 @@ left as usual, and nothing against a placeholder (``Partial.gaps``): no error fo
 
 from __future__ import annotations
 
-import typing
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterator, Mapping
@@ -18,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from . import yamlfile
 from .parse import MODELS, Document
 from .schema import ActorFile, ClaimEntry, EventEntry, TopicFile
+from .validate import model_in
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +109,7 @@ def _without(model: type[BaseModel], data: dict, errors: list, kept: dict[str, l
         key = loc[0]
         if len(loc) >= 2 and isinstance(loc[1], int) and isinstance(data.get(key), list):
             item = data[key][loc[1]]
-            inner = _model_in(model.model_fields[key].annotation) if key in model.model_fields else None
+            inner = model_in(model.model_fields[key].annotation) if key in model.model_fields else None
             name = loc[2] if len(loc) >= 3 else None
             if not isinstance(item, dict) or name is None:
                 items[key].add(loc[1])
@@ -144,17 +144,6 @@ def _without(model: type[BaseModel], data: dict, errors: list, kept: dict[str, l
         data[key] = [x for i, x in enumerate(data[key]) if i not in gone]
         kept[key] = [at for i, at in enumerate(kept[key]) if i not in gone]
     return data
-
-
-def _model_in(annotation: object) -> type[BaseModel] | None:
-    """The model of a list's items (``list[ClaimEntry]``), or None for a list of text."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
 
 
 def _without_tagged_keys(data: object) -> object:

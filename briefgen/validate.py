@@ -242,15 +242,16 @@ def _fields_at(model: type[BaseModel], loc: tuple) -> set[str]:
         fields = getattr(current, "model_fields", {})
         if part not in fields:
             return set()
-        current = _model_in(fields[part].annotation)
+        current = model_in(fields[part].annotation)
     return set(getattr(current, "model_fields", {}))
 
 
-def _model_in(annotation: object) -> object:
+def model_in(annotation: object) -> type[BaseModel] | None:
+    """The model an annotation holds (``list[ClaimEntry]`` -> ClaimEntry), or None for plain values."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in typing.get_args(annotation):
-        found = _model_in(arg)
+        found = model_in(arg)
         if found is not None:
             return found
     return None
