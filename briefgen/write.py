@@ -75,8 +75,11 @@ def check_output(project: Path, output: Path) -> Path:
 
     if out == proj or out in proj.parents:
         raise WriteError(f"output folder {shown} contains the project; choose a folder inside it, like site/")
-    home = Path.home().resolve()
-    if out == home or out in home.parents:
+    try:
+        home = Path.home().resolve()
+    except (RuntimeError, KeyError, OSError):  # no HOME and no password entry: nothing to guard
+        home = None
+    if home is not None and (out == home or out in home.parents):
         raise WriteError(f"output folder {shown} {relation(home)} your home folder; briefgen works only in a folder "
                          "of its own: choose one, like site/ in the project")
     for name, what in (("content", "the sources"), ("templates", "the templates"), (".briefgen-cache", "the build cache"),
