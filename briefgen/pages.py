@@ -187,8 +187,8 @@ def _contests(b: m.Briefing, claim_ids: Iterable[str]) -> list[Contest]:
 
 
 def _contest(b: m.Briefing, members: list[str]) -> Contest:
-    reported = {c: sorted(d for s in b.claims[c].sources if (d := b.articles[s.article].published)) for c in members}
-    pending = sorted(members, key=lambda c: (reported[c][0].toordinal() if reported[c] else dt.date.max.toordinal(), c))
+    first = {c: b.claims[c].first_report for c in members}
+    pending = sorted(members, key=lambda c: (first[c].published if first[c] else dt.date.max, c))
     stances: list[Stance] = []
     placed: set[str] = set()
     while pending:
@@ -197,7 +197,7 @@ def _contest(b: m.Briefing, members: list[str]) -> Contest:
         pending.remove(cid)
         placed.add(cid)
         stances.append(Stance(cid, b.claims[cid].contradicts))
-    latest = max((d[-1] for d in reported.values() if d), default=None)
+    latest = max((last.published for c in members if (last := b.claims[c].last_report)), default=None)
     return Contest(tuple(stances), latest)
 
 
@@ -294,8 +294,8 @@ def _by_weight(b: m.Briefing, claim_ids: Iterable[str]) -> list[str]:
     then the most recently reported first (undated reports last), then by id."""
     def key(cid: str) -> tuple[int, int, str]:
         claim = b.claims[cid]
-        latest = _newest(b, {s.article for s in claim.sources})
-        return m.STATUSES.index(claim.status), -latest.toordinal() if latest else 1, cid
+        last = claim.last_report
+        return m.STATUSES.index(claim.status), -last.published.toordinal() if last else 1, cid
     return sorted(claim_ids, key=key)
 
 
@@ -308,9 +308,6 @@ def _topic_page(b: m.Briefing, ident: str) -> Page:
         refs.article(slug)
     for cid in claim_ids:
         refs.claim(cid)
-    key_actors = b.topic_actors.get(ident, ())
-    for a, _ in key_actors:
-        refs.actor(a)
     # b.events filtered to the topic, in the same order, without reading every other article's events
     events = _merged(b, (e for slug in articles for e in b.articles[slug].events))
     for e in events:
@@ -318,7 +315,8 @@ def _topic_page(b: m.Briefing, ident: str) -> Page:
     related = b.topic_links.get(ident, ())
     for t in related:
         refs.topic(t)
-    by_status = {s: [c for c in _by_weight(b, claim_ids) if b.claims[c].status == s] for s in m.STATUSES}
+    weighed = _by_weight(b, claim_ids)
+    by_status = {s: [c for c in weighed if b.claims[c].status == s] for s in m.STATUSES}
     links = [link for slug in articles for link in b.articles[slug].links]
     key_actors, source_actors = _key_actors(b, ident, claim_ids, events)
     for k in (*key_actors, *source_actors):
