@@ -28,11 +28,10 @@ from .pages import Page
 from .paths import absolute_url, href, suggest_id
 from .schema import SiteConfig
 from .text import ArticleText
+from .yamlfile import NONCHARACTERS
 
 THEME = "briefgen.theme"
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef"
-                      + "".join(f"{chr(plane + 0xfffe)}{chr(plane + 0xffff)}" for plane in range(0, 0x110000, 0x10000))
-                      + "]")
+_CONTROL = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{NONCHARACTERS}]")
 """What never reaches a page, a feed or a sitemap: C0 and C1 control characters but tab and line
 breaks, and Unicode's 66 noncharacters (U+FDD0..U+FDEF, and the last two code points of every
 plane, U+FFFE and U+FFFF included). XML 1.0's Char production excludes U+FFFE, U+FFFF and C0

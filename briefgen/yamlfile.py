@@ -192,9 +192,10 @@ def _alias_lines(text: str) -> list[int]:
 _YAML_BREAKS = str.maketrans({"\u2028": " ", "\u2029": " "})
 """Characters PyYAML counts as line breaks and editors do not: read as spaces, so lines agree.
 (NEL, U+0085, is the third: a C1 control character, refused with the others below.)"""
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
-                        + "".join(f"{chr(plane + 0xfffe)}{chr(plane + 0xffff)}" for plane in range(0, 0x110000, 0x10000))
-                        + "]")
+NONCHARACTERS = "\ufdd0-\ufdef" + "".join(f"{chr(plane + 0xfffe)}{chr(plane + 0xffff)}" for plane in range(0, 0x110000, 0x10000))
+"""Unicode's 66 noncharacters, for a regex character class: U+FDD0..U+FDEF and the last two code
+points of every plane (U+FFFE and U+FFFF included)."""
+_FORBIDDEN = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff{NONCHARACTERS}]")
 """What may not be typed into YAML: control characters but tab and line breaks (YAML's own rule,
 which also refuses U+FFFE and U+FFFF), and every Unicode noncharacter (docs/content-format.md).
 libyaml stops at the first; the text is searched for all of them first, so all come in one round."""
