@@ -372,8 +372,8 @@ def _events(articles: Mapping[str, m.Article], sidecars: Mapping[str, Document],
         found.sort(key=lambda r: (r[0].reported is None, r[0].reported or dt.date.min, r[0].article, r[1]))
         first, at = found[0]
         for e, i in found[1:]:
-            differ = [name for name in ("date", "time", "text") if getattr(first, "when" if name == "date" else name)
-                      != getattr(e, "when" if name == "date" else name)]
+            differ = [name for name, attr in (("date", "when"), ("time", "time"), ("text", "text"))
+                      if getattr(first, attr) != getattr(e, attr)]
             if differ:
                 there = sidecars[first.article]
                 problems.warn("event-conflict",
