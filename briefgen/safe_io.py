@@ -67,13 +67,8 @@ class Folder:
             os.close(self.fd)
             self.fd = -1
 
-    def child(self, name: str, create: bool = False) -> "Folder":
-        """The folder ``name`` inside this one, made first if ``create`` and missing."""
-        if create:
-            try:
-                os.mkdir(name, dir_fd=self.fd)
-            except FileExistsError:
-                pass
+    def child(self, name: str) -> "Folder":
+        """The folder ``name`` inside this one (a link there is an error, never followed)."""
         return Folder(os.open(name, _DIR, dir_fd=self.fd), f"{self.path}/{name}")
 
     def lstat(self, name: str) -> os.stat_result | None:
@@ -188,9 +183,12 @@ class Tree:
     def __init__(self, root: Folder, keep: int = 64) -> None:
         self.root, self.keep = root, keep
         self._open: OrderedDict[str, Folder] = OrderedDict()
+        self.made: list[str] = []
+        """The folders ``folder(..., create=True)`` made, parents first (so a failure can take them back)."""
 
     def folder(self, rel: str, create: bool = False) -> Folder:
-        """The folder at ``rel`` ('' is the root). OSError (ELOOP/ENOTDIR) when a part is a link."""
+        """The folder at ``rel`` ('' is the root), made with its missing parents if ``create``.
+        OSError (ELOOP/ENOTDIR) when a part is a link or a file."""
         if not rel:
             return self.root
         found = self._open.get(rel)
@@ -198,7 +196,14 @@ class Tree:
             self._open.move_to_end(rel)
             return found
         parent, _, name = rel.rpartition("/")
-        opened = self.folder(parent, create).child(name, create)
+        above = self.folder(parent, create)
+        if create:
+            try:
+                os.mkdir(name, dir_fd=above.fd)
+                self.made.append(rel)
+            except FileExistsError:
+                pass
+        opened = above.child(name)
         self._open[rel] = opened
         if len(self._open) > self.keep:
             self._open.popitem(last=False)[1].close()

@@ -143,16 +143,24 @@ def locked(output: Path, waiting: Callable[[str], None] | None = None) -> Iterat
 def check_owned(output: Path, replace_foreign: bool) -> None:
     """Refuse at once (before the work of a build) an output folder that is not empty and that
     briefgen did not build, unless ``replace_foreign``. write_site checks again as it writes."""
-    if replace_foreign:
-        return
     try:
         with Folder.open(output.resolve()) as root:
-            if read_manifest(root) is None:
-                foreign = [name for name in root.names() if name not in KEEP]
-                if foreign:
-                    raise WriteError(_refusal(output, foreign, made_before=root.lstat(MANIFEST) is not None))
+            _owned(root, output, replace_foreign)
     except OSError:
         return  # write_site says what is wrong with the folder
+
+
+def _owned(root: Folder, output: Path, replace_foreign: bool) -> tuple[set[str], bytes | None]:
+    """(the files the manifest lists, the manifest's bytes); an empty set for a folder without an
+    intact manifest, which must then be empty unless ``replace_foreign`` (``WriteError``)."""
+    raw = root.read(MANIFEST, MANIFEST_LIMIT)
+    listed = _parse_manifest(raw)
+    if listed is not None:
+        return listed, raw
+    foreign = [name for name in root.names() if name not in KEEP]
+    if foreign and not replace_foreign:
+        raise WriteError(_refusal(output, foreign, made_before=raw is not None))
+    return set(), raw
 
 
 # --- the manifest ---------------------------------------------------------------------------------
@@ -164,7 +172,10 @@ def _valid_rel(rel: object) -> bool:
 
 def read_manifest(root: Folder) -> set[str] | None:
     """The files the last build recorded as its own, or None when there is no intact manifest."""
-    raw = root.read(MANIFEST, MANIFEST_LIMIT)
+    return _parse_manifest(root.read(MANIFEST, MANIFEST_LIMIT))
+
+
+def _parse_manifest(raw: bytes | None) -> set[str] | None:
     if raw is None:
         return None
     try:
@@ -201,13 +212,7 @@ def write_site(output: Path, files: dict[str, bytes], known_same: set[str] | fro
     except OSError as exc:
         raise WriteError(f"cannot write to {output}: {exc.strerror or exc}; the previous site was left as it was") from None
     with root, Tree(root) as tree:
-        old_bytes = root.read(MANIFEST, MANIFEST_LIMIT)
-        old = read_manifest(root)
-        if old is None:
-            foreign = [name for name in root.names() if name not in KEEP]
-            if foreign and not replace_foreign:
-                raise WriteError(_refusal(output, foreign, made_before=old_bytes is not None))
-            old = set()
+        old, old_bytes = _owned(root, output, replace_foreign)
         # A file is the same as the build's only if briefgen made it: a file of the user's with
         # the same bytes stays the user's (and so is never deleted later as a stale page).
         changed = {rel: data for rel, data in files.items()
@@ -219,7 +224,6 @@ def write_site(output: Path, files: dict[str, bytes], known_same: set[str] | fro
         order = sorted(changed, key=lambda rel: (rel.endswith(".html"), rel))
         temps = {rel: temp_name(rel.rpartition("/")[2]) for rel in order}
         intent = old | set(files) | {_join(rel.rpartition("/")[0], temp) for rel, temp in temps.items()}
-        made: list[str] = []
         wrote_intent = False
         try:
             if intent != old:
@@ -229,13 +233,13 @@ def write_site(output: Path, files: dict[str, bytes], known_same: set[str] | fro
                 _remove_entry(tree, rel)
             for rel in order:
                 parent, _, name = rel.rpartition("/")
-                folder = _make_folder(tree, parent, made)
+                folder = tree.folder(parent, create=True)
                 if folder.lstat(name) is not None and stat.S_ISDIR(folder.lstat(name).st_mode):
                     raise WriteError(f"cannot write {rel}: a folder of that name is in the way")
                 data = changed[rel]
                 folder.write_temp(name, lambda handle, data=data: handle.write(data), temp=temps[rel])
         except BaseException as exc:  # a full disk, or the build stopped (SIGTERM, Ctrl-C): take phase one back
-            _take_back(tree, temps, made, root, old_bytes if wrote_intent else None)
+            _take_back(tree, temps, root, old_bytes if wrote_intent else None)
             if not isinstance(exc, OSError):
                 raise
             if is_link_error(exc):  # it was not there when the way was checked: changed under the build
@@ -311,26 +315,12 @@ def _in_the_way_message(output: Path, in_way: list[str]) -> str:
             "--clean-destination-dir to replace them")
 
 
-def _make_folder(tree: Tree, rel: str, made: list[str]) -> Folder:
-    """The folder at ``rel``, made with its missing parents (remembered, so a failure can take them back)."""
-    if not rel:
-        return tree.root
-    parent, _, name = rel.rpartition("/")
-    folder = _make_folder(tree, parent, made)
-    try:
-        os.mkdir(name, dir_fd=folder.fd)
-        made.append(rel)
-    except FileExistsError:
-        pass
-    return tree.folder(rel)
-
-
-def _take_back(tree: Tree, temps: dict[str, str], made: list[str], root: Folder, old_manifest: bytes | None) -> None:
+def _take_back(tree: Tree, temps: dict[str, str], root: Folder, old_manifest: bytes | None) -> None:
     """Undo phase one: the temporary files and the folders it made, and the intent manifest."""
     for rel, temp in temps.items():
         with contextlib.suppress(OSError):
             tree.folder(rel.rpartition("/")[0]).unlink(temp)
-    for rel in reversed(made):
+    for rel in reversed(tree.made):
         parent, _, name = rel.rpartition("/")
         with contextlib.suppress(OSError):
             tree.folder(parent).rmdir(name)
