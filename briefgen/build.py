@@ -25,7 +25,7 @@ from typing import Callable
 from . import cache as caching
 from . import load, model, search, stamps
 from .cache import Cache
-from .errors import BriefgenError, BuildFailed, Diagnostic, errors_in
+from .errors import BuildFailed, Diagnostic, errors_in
 from .links import check_links
 from .pages import Page, plan, source_of
 from .paths import output_file
@@ -70,9 +70,8 @@ def read_project(project: Path, cache: Cache, base_url: str | None = None,
     problems: list[Diagnostic] = []
     config_doc = None
     source = load.config_source(project)
-    if source is None and not (project / "content").is_dir():
-        raise BriefgenError(f"{project} is not a briefing project: it has neither briefgen.yaml nor content/ "
-                            "(run 'briefgen init DIR' to start one)")
+    if source is None:
+        load.require_project(project)
     if source is not None and not load.inside(Path(source.path), project.resolve()):
         problems.append(Diagnostic("error", "outside-project", "briefgen.yaml links to a file outside the project",
                                    source.file, hint="copy the settings into the project instead"))
@@ -193,8 +192,7 @@ def build(project: Path, output: Path | None, *, base_url: str | None = None, st
                           progress=progress, index_search=index_search, parallel=parallel)
     check_output(project, output)  # before the cache folder or the output is touched
     if persist and cache is None:
-        with caching.folder(project) or contextlib.nullcontext():  # a link in its place is refused here
-            pass
+        caching.check_folder(project)
     with locked(output, waiting):
         check_owned(output, replace_foreign)
         if not (persist and cache is None):

@@ -207,6 +207,13 @@ def folder(project: Path, create: bool = False) -> Folder | None:
                                "--no-cache)") from None
 
 
+def check_folder(project: Path) -> None:
+    """``CacheFolderError`` now, before a build starts, if the cache folder is a link or not a folder."""
+    where = folder(project)
+    if where is not None:
+        where.close()
+
+
 def open_signed(where: Folder, name: str, secret: bytes, head: bytes) -> BinaryIO | None:
     """The file ``name``, positioned at its body, if it is a regular file of at most LIMIT bytes
     signed with this user's key for exactly this header; None otherwise (never trusted). The

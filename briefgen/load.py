@@ -119,7 +119,7 @@ def inside(path: Path, root: Path) -> bool:
 
 def require_project(project: Path) -> None:
     """``BriefgenError`` unless ``project`` is a briefing project: it has briefgen.yaml or content/."""
-    if not (project / CONFIG_FILE).is_file() and not (project / "content").is_dir():
+    if config_source(project) is None and not (project / "content").is_dir():
         raise BriefgenError(f"{project} is not a briefing project: it has neither briefgen.yaml nor content/ "
                             "(run 'briefgen init DIR' to start one)")
 
