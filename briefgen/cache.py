@@ -169,10 +169,6 @@ def key() -> bytes | None:
         return None
 
 
-def _sign(secret: bytes, head: bytes, body: bytes) -> bytes:
-    return hmac.new(secret, head + b"\0" + body, hashlib.sha256).digest()
-
-
 LIMIT = 16 << 30
 """Bytes: no file of the cache folder is read if it is larger (at 100,000 articles the parsed
 documents take a few GB); a file briefgen did not write, like a link to /dev/zero, is never read."""
