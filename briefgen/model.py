@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 STATUSES = ("confirmed", "corroborated", "reported", "disputed", "refuted")
 CONTESTED_STATUSES = ("disputed", "refuted")
+CORROBORATED_STATUSES = ("confirmed", "corroborated")
+"""Statuses that say other sources bear the claim out: they need two independent origins."""
 CONFIDENCE_WORDS = {"low": "Low confidence", "moderate": "Moderate confidence", "high": "High confidence"}
 RELIABILITY = {
     "A": "completely reliable", "B": "usually reliable", "C": "fairly reliable",
@@ -79,6 +81,8 @@ class Source:
     """Topics this report bears on: the claim entry's own, else its article's."""
     outlet: str = ""
     """The article's outlet, as it names it ('' when it names none)."""
+    outlet_actor: str | None = None
+    """The media actor that outlet is (``Briefing.article_outlets``), None when it is no actor."""
     published: dt.date | None = None
     """The article's date: when this report was made."""
     status: str | None = None
@@ -87,6 +91,11 @@ class Source:
     """Why this report gives that status ('' when it says nothing)."""
     defines: bool = False
     """Whether this is the report whose ``statement`` defines the claim."""
+    by: str | None = None
+    """Who asserts the claim in this report, its origin: the report's own ``by`` when another
+    source asserts the same statement, else the claim's (a relay of the same origin)."""
+    index: int = 0
+    """The report's place in its article's annotations (``claims[index]``), to locate problems."""
 
 
 @dataclass(frozen=True)
@@ -104,8 +113,13 @@ class Claim:
     sources: tuple[Source, ...]
     """Every article's report of the claim in date order (undated first, as the oldest; then by
     article slug). ``status`` is that of the last of them that sets one."""
-    independent: int
-    """Number of distinct outlets among the sources."""
+    origins: tuple[str, ...]
+    """The claim's independent origins, actor ids: the distinct ``by`` of its reports in the order
+    first reported, then those of the claims that support it. Relays and outlets add none
+    (circular reporting): three outlets relaying one source are one origin."""
+    outlets: tuple[str, ...]
+    """The distinct outlets publishing its reports: the media actor's id where the outlet is one,
+    else the outlet as first written (an article naming none: ``article:<slug>``)."""
     file: str
     """The annotations file of the report that defines the claim."""
 
@@ -227,6 +241,12 @@ class Briefing:
     """Every event, in date order (``Event.order``), reports of one event id merged into one."""
     event_ids: Mapping[str, Event] = field(default_factory=dict)
     """Event id -> the event as every article reporting it does."""
+    article_outlets: Mapping[str, str] = field(default_factory=dict)
+    """Article slug -> the media actor its ``outlet`` names (by id, name or alias), where it names one."""
+    actor_published: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Media actor -> the articles it published (their ``outlet``), newest first."""
+    actor_relayed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Actor -> the claims it relays in some report (a report's ``via``)."""
 
     def contested(self, claim: Claim) -> bool:
         return bool(claim.status in CONTESTED_STATUSES or claim.contradicts

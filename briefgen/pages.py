@@ -43,6 +43,8 @@ class _Refs:
         self.articles: dict[str, m.Article] = {}
         self.topics: dict[str, m.Topic] = {}
         self.claims: dict[str, m.Claim] = {}
+        self.outlets: dict[str, str] = {}
+        """Article slug -> the media actor that is its outlet, for the articles shown."""
 
     def actor(self, ident: str | None) -> None:
         if ident and ident not in self.actors:
@@ -52,7 +54,12 @@ class _Refs:
                 self.actors.setdefault(actor.affiliation, self.b.actors[actor.affiliation])
 
     def article(self, slug: str) -> None:
-        self.articles.setdefault(slug, self.b.articles[slug])
+        if slug not in self.articles:
+            self.articles[slug] = self.b.articles[slug]
+            outlet = self.b.article_outlets.get(slug)
+            if outlet:
+                self.outlets[slug] = outlet
+                self.actor(outlet)
 
     def topic(self, ident: str) -> None:
         self.topics.setdefault(ident, self.b.topics[ident])
@@ -62,11 +69,11 @@ class _Refs:
         self.claims[cid] = claim
         if not deep:
             return
-        for a in (claim.by, *claim.via, *claim.about):
+        for a in (claim.by, *claim.via, *claim.about, *claim.origins):
             self.actor(a)
         for source in claim.sources:
             self.article(source.article)
-            for a in source.via:
+            for a in (source.by, *source.via):
                 self.actor(a)
         for other in (*claim.contradicts, *claim.supports, *self.b.claim_contradicted_by.get(cid, ()),
                       *self.b.claim_supported_by.get(cid, ())):
@@ -81,6 +88,7 @@ class _Refs:
 
     def context(self, **extra) -> dict:
         return {"actors": self.actors, "articles": self.articles, "topics": self.topics, "claims": self.claims,
+                "outlets": self.outlets,
                 "contradicted_by": {c: self.b.claim_contradicted_by[c] for c in self.claims if c in self.b.claim_contradicted_by},
                 **extra}
 
@@ -366,8 +374,16 @@ def _actor_page(b: m.Briefing, ident: str) -> Page:
     for a in members:
         refs.actor(a)
     roles = {slug: role for slug in articles for a, role in b.articles[slug].actors if a == ident and role}
+    # as a source: the reports in the articles it published, and the claims it relayed
+    published = [(cid, s) for slug in b.actor_published.get(ident, ()) for cid in b.articles[slug].claims
+                 for s in b.claims[cid].sources if s.article == slug]
+    relayed = b.actor_relayed.get(ident, ())
+    for cid in dict.fromkeys((*(cid for cid, _ in published), *relayed)):
+        refs.claim(cid)
+    grades = sorted(Counter(s.grade for _, s in published).items())
     ctx = refs.context(actor=actor, claims_by=by, claims_about=about, actor_articles=articles, roles=roles,
-                       actor_topics=b.actor_topics.get(ident, ()), peers=peers, members=members)
+                       actor_topics=b.actor_topics.get(ident, ()), peers=peers, members=members,
+                       published=published, relayed=relayed, grades_given=grades)
     return Page(site_path("actor", ident), "actor", "actor.html", ctx, actor.name)
 
 
@@ -496,7 +512,7 @@ def extras(b: m.Briefing, pages: list[Page], keep: Callable[[str, Callable[[m.Br
     return out
 
 
-BRIEFING_SCHEMA_VERSION = 1
+BRIEFING_SCHEMA_VERSION = 2
 
 
 def briefing_data(b: m.Briefing) -> dict:
@@ -518,13 +534,16 @@ def briefing_data(b: m.Briefing) -> dict:
                    for a in b.actors.values()],
         "claims": [{"id": c.id, "url": site_path("claim", c.id), "statement": c.statement, "by": c.by,
                     "via": list(c.via), "about": list(c.about), "status": c.status, "grade": c.grade,
-                    "independent_sources": c.independent, "supports": list(c.supports),
+                    "origins": list(c.origins), "outlets": len(c.outlets), "supports": list(c.supports),
                     "contradicts": list(c.contradicts),
-                    "sources": [{"article": s.article, "grade": s.grade, "quote": s.quote, "via": list(s.via),
+                    "sources": [{"article": s.article, "by": s.by, "grade": s.grade, "quote": s.quote, "via": list(s.via),
+                                 "outlet": s.outlet, "outlet_actor": s.outlet_actor, "published": day(s.published),
+                                 "status": s.status, "status_reason": s.status_reason or None,
                                  "topics": list(s.topics), "url": site_path("article", s.article) + f"#quote-{c.id}"}
                                 for s in c.sources]}
                    for c in b.claims.values()],
         "articles": [{"slug": a.slug, "url": site_path("article", a.slug), "title": a.title, "outlet": a.outlet,
+                      "outlet_actor": b.article_outlets.get(a.slug),
                       "source_url": a.url, "author": a.author, "published": day(a.published), "language": a.language,
                       "summary": a.summary, "topics": list(a.topics),
                       "actors": [{"id": i, "role": r} for i, r in a.actors], "claims": list(a.claims),

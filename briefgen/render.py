@@ -211,7 +211,8 @@ class Renderer:
             auto_reload=False,  # fresh() decides, by content; Jinja's check stats every template of every page
         )
         self.env.globals.update(site=config, m=m, grade_meaning=m.grade_meaning, confidence_words=m.CONFIDENCE_WORDS,
-                                statuses=m.STATUSES, reliability=m.RELIABILITY, credibility=m.CREDIBILITY)
+                                statuses=m.STATUSES, corroborated_statuses=m.CORROBORATED_STATUSES,
+                                reliability=m.RELIABILITY, credibility=m.CREDIBILITY)
         self.env.filters["isodate"] = lambda d: d.isoformat() if d else ""
         self.env.filters["longdate"] = lambda d: f"{d.day} {d:%B %Y}" if d else ""
         self.env.filters["inert"] = lambda value: str(value).translate(_INERT)

@@ -17,6 +17,7 @@ diagnostic of the cause, and the next build checks the claims.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping
@@ -144,6 +145,7 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
                 entries[entry.id].append((slug, i, entry, side))
             gaps.update((side.file, loc) for loc in notes.gaps if loc[0] == "claims")
 
+    outlet_names = _outlet_names(actors)
     articles: dict[str, m.Article] = {}
     unrendered: dict[str, tuple] = {}
     names = (texts, topic_docs, actor_docs)
@@ -161,6 +163,7 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
             articles[slug] = article
             unrendered[slug] = (body, marks)
 
+    article_outlets = {slug: ident for slug, a in articles.items() if (ident := outlet_names.get(name_key(a.outlet)))}
     broken_notes = any(doc.data is None for doc in (*sidecars.values(), *texts.values()))
     # Claims that a file with errors may define: those of its entries left out, or any at all
     # when an annotations file could not be read.
@@ -178,11 +181,13 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
     for cid, reports in sorted(entries.items()):
         wrong = frozenset((doc.file, loc) for _, i, _, doc in reports for loc in
                           (("claims", i, name) for name in ("statement", "status", *_DEFINED_ONCE)) if (doc.file, loc) in gaps)
-        key = (tuple(reports), tuple(articles.get(slug) for slug, *_ in reports), unsure(cid),
+        key = (tuple(reports), tuple(articles.get(slug) for slug, *_ in reports),
+               tuple(article_outlets.get(slug) for slug, *_ in reports), unsure(cid),
                topicless.intersection(slug for slug, *_ in reports), wrong)
         hit = memo.claims.get(cid)
         if hit is None or hit[0] != key:
-            claim, found = _claim(cid, reports, entries, articles, actor_docs, unsure(cid), topicless, wrong)
+            claim, found = _claim(cid, reports, entries, articles, article_outlets, actor_docs, unsure(cid), topicless,
+                                  wrong)
             if claim is not None and before is not None:
                 claim = _same_as(before.claims, cid, claim)
             problems.extend(found)
@@ -199,7 +204,10 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
                     problems.error("unknown-claim", f"claims[{i}].{field_name}: unknown claim '{other}'", doc,
                                    ("claims", i, field_name), did_you_mean(other, entries))
 
-    mentioned = _memoized(memo, "mentioned", _mentioned, articles, claims, actors)
+    claims = _with_support(claims, before)
+    if not any(d.severity == "error" for d in problems):
+        _check_corroboration(claims, sidecars, problems)
+    mentioned = _memoized(memo, "mentioned", _mentioned, articles, claims, actors, article_outlets)
     for ident, doc in actor_docs.items():
         if ident not in mentioned and ident in actors and not broken_notes:  # a broken file may mention it
             problems.warn("unused-actor", f"actor '{ident}' is not mentioned by any article", doc)
@@ -217,12 +225,13 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
     if before is not None:
         topics, actors = _kept(before.topics, topics), _kept(before.actors, actors)
     ordered = dict(sorted(articles.items(), key=lambda kv: (-(kv[1].published or dt.date.min).toordinal(), kv[0])))
-    links = _memoized(memo, "links", _links, ordered, topics, actors, claims)
+    links = _memoized(memo, "links", _links, ordered, topics, actors, claims, article_outlets)
     events, event_ids = _events(ordered, sidecars, problems)
     if before is not None:
         event_ids = _kept(before.event_ids, event_ids)
         events = tuple(event_ids[e.id] if e.id else e for e in events)
-    briefing = m.Briefing(config, ordered, topics, actors, claims, bodies, **links, events=events, event_ids=event_ids)
+    briefing = m.Briefing(config, ordered, topics, actors, claims, bodies, **links, events=events, event_ids=event_ids,
+                          article_outlets=article_outlets)
     for ident, topic in topics.items():
         if not briefing.topic_articles.get(ident):
             problems.warn("empty-topic", f"topic '{ident}' has no articles", topic_docs[ident])
@@ -324,7 +333,9 @@ def _shape(entity: object) -> tuple:
         return entity.published, entity.topics, entity.actors, entity.events
     if isinstance(entity, m.Claim):
         return (entity.by, entity.via, entity.about, entity.supports, entity.contradicts,
-                tuple((s.topics, s.via) for s in entity.sources))
+                tuple((s.topics, s.via, s.by, s.outlet_actor) for s in entity.sources))
+    if isinstance(entity, str):
+        return (entity,)
     if isinstance(entity, m.Actor):
         return (entity.affiliation,)
     assert isinstance(entity, m.Topic)
@@ -344,10 +355,11 @@ def _memoized(memo: Memo, name: str, make, *mappings: Mapping[str, object]):
     return result
 
 
-def _mentioned(articles: Mapping[str, m.Article], claims: Mapping[str, m.Claim], actors: Mapping[str, m.Actor]) -> frozenset:
-    found = {a for art in articles.values() for a, _ in art.actors}
+def _mentioned(articles: Mapping[str, m.Article], claims: Mapping[str, m.Claim], actors: Mapping[str, m.Actor],
+               article_outlets: Mapping[str, str]) -> frozenset:
+    found = {a for art in articles.values() for a, _ in art.actors} | set(article_outlets.values())
     found |= {a for art in articles.values() for e in art.events for a in e.actors}
-    found |= {a for c in claims.values() for a in (c.by, *c.via, *c.about, *(v for s in c.sources for v in s.via))}
+    found |= {a for c in claims.values() for a in (c.by, *c.via, *c.about, *(v for s in c.sources for v in (s.by, *s.via)))}
     found |= {a.affiliation for a in actors.values()}
     return frozenset(found)
 
@@ -408,13 +420,14 @@ def _text(config: SiteConfig, slug: str, body, marks: list[tuple[str, str]], cla
     return textmod.ArticleText(body.source, config.allow_html, body.plain, spec, here, config.base_url)
 
 
-_DEFINED_ONCE = ("by", "about", "supports", "contradicts")
-"""What only the entry that defines a claim may set (a further report gives its own source and
-may set the status as of its date)."""
+_DEFINED_ONCE = ("about", "supports", "contradicts")
+"""What only the entry that defines a claim may set. A further report gives its own source (a
+``via`` chain, a grade, a quote), may name its own origin (``by``: another source asserting the
+same statement) and may set the status as of its date."""
 
 
-def _claim(cid: str, reports: list, entries: Mapping, articles: Mapping[str, m.Article], actor_docs: Mapping,
-           unsure: bool, topicless: frozenset[str] = frozenset(),
+def _claim(cid: str, reports: list, entries: Mapping, articles: Mapping[str, m.Article],
+           article_outlets: Mapping[str, str], actor_docs: Mapping, unsure: bool, topicless: frozenset[str] = frozenset(),
            wrong: frozenset[tuple[str, tuple]] = frozenset()) -> tuple[m.Claim | None, _Problems]:
     """Merge every article's report of one claim into a Claim; ``unsure``: a file with errors may
     define it; ``topicless``: articles some of whose topics were wrong, so not checked against;
@@ -487,23 +500,90 @@ def _claim(cid: str, reports: list, entries: Mapping, articles: Mapping[str, m.A
         if (cid in entry.supports or cid in entry.contradicts) and id(report) not in redefined:
             problems.error("self-reference", f"claim '{cid}' refers to itself", doc, loc)
     sources = tuple(m.Source(slug, e.grade, e.quote, tuple(e.via), tuple(e.topics) or articles[slug].topics,
-                             articles[slug].outlet, articles[slug].published, e.status, e.status_reason or "",
-                             (slug, i) == (first_report[0], first_i))
+                             articles[slug].outlet, article_outlets.get(slug), articles[slug].published, e.status,
+                             e.status_reason or "", (slug, i) == (first_report[0], first_i), e.by or first.by, i)
                     for slug, i, e, _ in sorted(reports, key=when) if slug in articles)
     if not sources:
         return None, problems
-    outlets = {articles[s.article].outlet or f"article:{s.article}" for s in sources}
+    origins = tuple(dict.fromkeys(s.by for s in sources if s.by))
+    outlets = tuple(dict.fromkeys(s.outlet_actor or _outlet_key(s.outlet) or f"article:{s.article}" for s in sources))
     status = next((s.status for s in reversed(sources) if s.status), None) or "reported"
     return m.Claim(cid, first.statement, first.by, tuple(first.via), tuple(first.about),
                    status, tuple(first.supports), tuple(first.contradicts),
-                   sources, len(outlets), first_doc.file), problems
+                   sources, origins, outlets, first_doc.file), problems
+
+
+def name_key(name: str) -> str:
+    """A name as outlets and actors are matched: case, spacing and punctuation ignored, so
+    ``bbc news``, ``BBC News`` and ``B.B.C. News`` are one ('' for a name of none of them)."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", name).casefold() if ch.isalnum())
+
+
+def _outlet_key(outlet: str) -> str:
+    """A free-text outlet counted once however it is written: its ``name_key``, or '' for none."""
+    return f"outlet:{name_key(outlet)}" if name_key(outlet) else ""
+
+
+def _outlet_names(actors: Mapping[str, m.Actor]) -> dict[str, str]:
+    """``name_key`` of each media actor's id, name and aliases -> the actor. A name two media
+    actors share names neither (the outlet stays free text: link it by the actor's id instead)."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for ident, actor in actors.items():
+        if actor.kind == "media":
+            for name in (ident, actor.name, *actor.aliases):
+                if name_key(name):
+                    found[name_key(name)].add(ident)
+    named = {key: next(iter(ids)) for key, ids in found.items() if len(ids) == 1}
+    named.update({name_key(ident): ident for ident, actor in actors.items() if actor.kind == "media"})
+    return named
+
+
+def _with_support(claims: dict[str, m.Claim], before: m.Briefing | None) -> dict[str, m.Claim]:
+    """Each claim with the origins of the claims that support it added to its own: a supporting
+    claim from another source is independent evidence for it (docs/content-format.md, "Origins
+    and corroboration")."""
+    extra: dict[str, dict[str, None]] = defaultdict(dict)
+    for claim in claims.values():
+        for other in claim.supports:
+            if other in claims:
+                extra[other].update(dict.fromkeys(claim.origins))
+    out = {}
+    for cid, claim in claims.items():
+        more = tuple(o for o in extra.get(cid, ()) if o not in claim.origins)
+        if more:
+            claim = replace(claim, origins=claim.origins + more)
+            claim = _same_as(before.claims, cid, claim) if before is not None else claim
+        out[cid] = claim
+    return out
+
+
+def _check_corroboration(claims: Mapping[str, m.Claim], sidecars: Mapping[str, Document], problems: _Problems) -> None:
+    """Warn (an error under --strict) where a claim is called corroborated or confirmed, or a
+    report graded credibility 1 ("confirmed by other sources"), on fewer than two independent
+    origins: repetition by relays and outlets is not corroboration (circular reporting)."""
+    for cid, claim in claims.items():
+        if len(claim.origins) >= 2:
+            continue
+        origin = f"one independent origin ({claim.origins[0]})" if claim.origins else "no named origin"
+        hint = "add a report of it by a second source (its own 'by'), or give it the status 'reported'"
+        setter = next((s for s in reversed(claim.sources) if s.status), None)
+        if setter is not None and claim.status in m.CORROBORATED_STATUSES:
+            problems.warn("uncorroborated", f"claims[{setter.index}].status: '{claim.status}' needs two independent "
+                          f"origins; claim '{cid}' has {origin}", sidecars[setter.article],
+                          ("claims", setter.index, "status"), hint)
+        for s in claim.sources:
+            if s.grade[1] == "1":
+                problems.warn("uncorroborated", f"claims[{s.index}].grade: credibility 1 in {s.grade} means "
+                              f"confirmed by other sources; claim '{cid}' has {origin}",
+                              sidecars[s.article], ("claims", s.index, "grade"),
+                              "grade its credibility 2 (probably true) until another source confirms it")
 
 
 def _rank(counter: Counter) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def _links(articles, topics, actors, claims) -> dict[str, object]:
+def _links(articles, topics, actors, claims, article_outlets) -> dict[str, object]:
     """Backlinks, computed once in one pass per relation so no page ever searches."""
     topic_articles: dict[str, list[str]] = defaultdict(list)
     actor_articles: dict[str, list[str]] = defaultdict(list)
@@ -528,9 +608,13 @@ def _links(articles, topics, actors, claims) -> dict[str, object]:
     about: dict[str, list[str]] = defaultdict(list)
     contradicted: dict[str, list[str]] = defaultdict(list)
     supported: dict[str, list[str]] = defaultdict(list)
+    relayed: dict[str, dict[str, None]] = defaultdict(dict)
     for cid, claim in claims.items():
-        if claim.by:
-            by[claim.by].append(cid)
+        for origin in dict.fromkeys(s.by for s in claim.sources if s.by):
+            by[origin].append(cid)
+        for s in claim.sources:
+            for v in s.via:
+                relayed[v][cid] = None
         for a in claim.about:
             about[a].append(cid)
         for other in claim.contradicts:
@@ -546,6 +630,7 @@ def _links(articles, topics, actors, claims) -> dict[str, object]:
         for cid in topic_claims.get(t, ()):
             claim = claims[cid]
             counts.update([a for a in (claim.by, *claim.via, *claim.about) if a])
+            counts.update(set(a for s in claim.sources for a in (s.by, *s.via) if a) - {claim.by, *claim.via})
         topic_actors[t] = _rank(counts)
         for a in counts:
             actor_topics[a].add(t)
@@ -555,6 +640,10 @@ def _links(articles, topics, actors, claims) -> dict[str, object]:
         mine = cast[t]
         shared = Counter({o: len(mine & cast[o]) for o in topics if o != t and o not in topic.related})
         topic_links[t] = tuple(topic.related) + tuple(o for o, n in _rank(shared) if n > 0)[:5]
+    published: dict[str, list[str]] = defaultdict(list)
+    for slug in articles:
+        if slug in article_outlets:
+            published[article_outlets[slug]].append(slug)
     members: dict[str, list[str]] = defaultdict(list)
     for a, actor in actors.items():
         if actor.affiliation:
@@ -572,4 +661,6 @@ def _links(articles, topics, actors, claims) -> dict[str, object]:
         actor_members={a: tuple(v) for a, v in members.items()},
         claim_contradicted_by={c: tuple(v) for c, v in contradicted.items()},
         claim_supported_by={c: tuple(v) for c, v in supported.items()},
+        actor_published={a: tuple(v) for a, v in published.items()},
+        actor_relayed={a: tuple(v) for a, v in relayed.items()},
     )

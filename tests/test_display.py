@@ -123,8 +123,9 @@ def test_counts_of_one_are_singular_on_every_page(site, tmp_path):
         "1 source article · 1 claim · 2 actors")
     assert page(site, "articles/index.html", tmp_path).find("p", cls="page-stats").text == (
         "1 source article, newest first")
-    assert page(site, "claims/attack-contained/index.html", tmp_path).find("p", cls="lede").text.endswith(
-        "· 1 independent source")
+    assert page(site, "claims/attack-contained/index.html", tmp_path).find("p", cls="claim-corroboration").text == (
+        "1 report in 1 outlet, 1 independent origin: United States Cybersecurity and Infrastructure Security "
+        "Administration.")
     counts = [c.text for c in page(site, "actors/index.html", tmp_path).find_all("span", cls="count")]
     assert counts == ["(1 article)", "(1 article)"]
 

@@ -101,19 +101,24 @@ def test_basic_site_has_a_search_index(site):
 
 # -- what the pages say -------------------------------------------------------------------------
 
-def test_topic_page_counts_independent_sources_by_outlet(site):
+def test_topic_page_counts_reports_outlets_and_origins(site):
     topic = page(site, "topics/satellite-programme/index.html")
     shared = topic.find("article", cls="claim-card", id="claim-satellite-reached-orbit")
-    assert definition(shared, "Independent sources") == "2"
+    # relayed by the intelligence service, which asserts a claim of its own that supports it: two origins
+    assert definition(shared, "Corroboration") == (
+        "2 reports in 2 outlets, 2 independent origins: North Korea, National Intelligence Service")
     outlets = [e.text for e in shared.find_all(cls="source-outlet")]
     assert outlets == ["— Korea Wire", "— Seoul Daily"]
     single = topic.find("article", cls="claim-card", id="claim-new-engine-on-third-launch")
-    assert definition(single, "Independent sources") == "1", "an article without an outlet counts on its own"
+    assert definition(single, "Corroboration").startswith("1 report in 1 outlet"), (
+        "an article without an outlet counts on its own")
 
 
-def test_claim_page_states_independent_sources(site):
+def test_claim_page_states_reports_outlets_and_origins(site):
     claim = page(site, "claims/satellite-reached-orbit/index.html")
-    assert "2 independent sources" in claim.find("p", cls="lede").text
+    assert claim.find("p", cls="claim-corroboration").text == (
+        "2 reports in 2 outlets, 2 independent origins: North Korea, National Intelligence Service.")
+    assert not claim.find_all("p", cls="caveat")
     assert len(claim.find("table", cls="sources-table").find("tbody").find_all("tr")) == 2
 
 
