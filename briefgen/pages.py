@@ -214,7 +214,7 @@ class KeyActor(NamedTuple):
 
     id: str
     made: int
-    """The topic's claims it makes (their ``by``)."""
+    """The topic's claims it makes (the ``by`` of any of their reports)."""
     about: int
     """The topic's claims about it."""
     events: int
@@ -222,7 +222,7 @@ class KeyActor(NamedTuple):
     judgments: int
     """The topic's key judgments that name it (its name or an alias, as a whole word)."""
     reports: int
-    """Reports of the topic's claims it makes or relays (``by`` or a report's ``via``)."""
+    """Reports of the topic's claims it makes or relays (a report's ``by`` or ``via``)."""
     mentions: int
     """How often it figures in the topic: articles naming it, claims by, via or about it."""
 
@@ -243,11 +243,11 @@ def _key_actors(b: m.Briefing, ident: str, claim_ids: Iterable[str],
     reports: Counter = Counter()
     for cid in claim_ids:
         claim = b.claims[cid]
-        made.update([claim.by] if claim.by else [])
+        made.update({s.by for s in claim.sources} - {None})
         about.update(set(claim.about))
         for s in claim.sources:
             relayed.update(set(s.via))
-            reports.update({claim.by, *s.via} - {None})
+            reports.update({s.by, *s.via} - {None})
     in_events = Counter(a for e in events for a in set(e.actors))
     judged: Counter = Counter()
     for j in b.topics[ident].judgments:

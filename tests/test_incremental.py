@@ -157,6 +157,44 @@ class Walk:
         self.generated.append(slug)
         return f"add article {slug}"
 
+    REPORTED = [("nis-russia-assisted-third-launch",
+                 "the National Intelligence Service assessed that there was assistance from Russia"),
+                ("satellite-launch-third-attempt-after-two-failures",
+                 "North Korea's launch on Nov. 21 was the third attempt after two failed tries"),
+                ("putin-pledged-to-help-north-korea-develop-satellites",
+                 "Russian President Vladimir Putin pledged to help Pyongyang develop satellites")]
+
+    def report_claim(self) -> str:
+        """Another outlet's report of a claim of the example: maybe its own origin ('by'), its own
+        status, an outlet named by a media actor's id, its name in another case, or free text."""
+        slug = f"gen-{self.token()}"
+        cid, quote = self.rng.choice(self.REPORTED)
+        outlet = self.rng.choice(["reuters", "REUTERS", "the kyiv independent", "Outlet 2", "Other Wire"])
+        entry = f"  - id: {cid}\n    grade: {self.rng.choice(['B1', 'B2', 'C3'])}\n    quote: {quote}\n"
+        if self.rng.random() < 0.5:
+            entry += f"    by: {self.rng.choice(self.actors())}\n"
+        if self.rng.random() < 0.5:
+            entry += f"    status: {self.rng.choice(['corroborated', 'confirmed', 'disputed'])}\n"
+            if self.rng.random() < 0.5:
+                entry += f"    status_reason: Reason {self.token()}.\n"
+        day = self.rng.randint(1, 28)
+        self.write(f"content/articles/{slug}.md", f"---\ntitle: Report {slug}\noutlet: {outlet}\n"
+                   f"published: 2023-12-{day:02d}\n---\nIt was said that {quote}.\n")
+        self.write(f"content/articles/{slug}.yaml", f"topics: [{TOPICS[0]}]\nsummary: Report {slug}.\nclaims:\n{entry}")
+        self.generated.append(slug)
+        return f"report {cid} in {slug} ({outlet})"
+
+    def toggle_outlet_alias(self) -> str:
+        """A media actor gains or loses the alias a free-text outlet uses: that outlet becomes it, or stops."""
+        rel = "content/actors/reuters.yaml"
+        text = self.read(rel)
+        if "Outlet 2" in text:
+            self.write(rel, text.replace("aliases: [Thomson Reuters, Outlet 2]", "aliases: [Thomson Reuters]"))
+            return "reuters loses the alias Outlet 2"
+        assert "aliases: [Thomson Reuters]" in text
+        self.write(rel, text.replace("aliases: [Thomson Reuters]", "aliases: [Thomson Reuters, Outlet 2]"))
+        return "reuters gains the alias Outlet 2"
+
     def remove_article(self) -> str:
         if not self.generated:
             return self.add_article()
@@ -234,7 +272,7 @@ class Walk:
         return kind, rel, good
 
     EDITS = ["edit_summary", "rename_actor", "edit_topic", "add_article", "remove_article", "edit_template",
-             "edit_macro", "toggle_article_override", "edit_static", "edit_config"]
+             "edit_macro", "toggle_article_override", "edit_static", "edit_config", "report_claim", "toggle_outlet_alias"]
 
 
 def random_walk(root: Path, seed: int, edits: list[str]) -> None:
