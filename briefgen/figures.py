@@ -21,6 +21,7 @@ from typing import Iterable, Mapping, Sequence
 from markupsafe import Markup, escape
 
 from . import model as m
+from .words import counted
 
 STATUS_ICONS = {"confirmed": "\u2714\ufe0e", "corroborated": "\u271a", "reported": "\u25cf",
                 "disputed": "\u26a0\ufe0e", "refuted": "\u2716\ufe0e"}
@@ -64,10 +65,6 @@ def _n(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def _date(d: dt.date) -> str:
     return f"{d.day} {d:%B %Y}"
 
@@ -96,11 +93,11 @@ def status_mix(ident: str, claims: Sequence[m.Claim]) -> Markup:
             + f'<text class="fig-value" x="{_n(bar_x + bar_w + 8)}" y="{y + 17}">{n}</text></g>'
         )
     mix = ", ".join(f"{counts.get(s, 0)} {s}" for s in m.STATUSES)
-    svg = (_svg_open(fid, "fig-status", "Claims by status", f"{_plural(len(claims), 'claim')}: {mix}.",
+    svg = (_svg_open(fid, "fig-status", "Claims by status", f"{counted(len(claims), 'claim')}: {mix}.",
                      width=str(bar_x + bar_w + 36), height=height, viewbox=f"0 0 {bar_x + bar_w + 36} {height}")
            + "".join(parts) + "</svg>")
     table = _table("Claims by status", ("Status", "Claims"), ((s.capitalize(), counts.get(s, 0)) for s in m.STATUSES))
-    return _figure("status", ident, svg, table, f"Status of the {_plural(len(claims), 'claim')} on this topic.")
+    return _figure("status", ident, svg, table, f"Status of the {counted(len(claims), 'claim')} on this topic.")
 
 
 # --- timeline --------------------------------------------------------------------------------
@@ -223,16 +220,16 @@ def timeline(ident: str, events: Sequence[m.Event], articles: Mapping[str, m.Art
     height = axis + 48
     # an event dated 2022-06 sits at 1 June 2022 and is named as written, "June 2022"
     ends = sorted([(e.date, _when(e)) for e in events] + [(d, _date(d)) for d, _ in published])
-    desc = (f"{_plural(len(events), 'event')} and {_plural(len(published), 'article')} published, "
+    desc = (f"{counted(len(events), 'event')} and {counted(len(published), 'article')} published, "
             f"from {ends[0][1]} to {ends[-1][1]}.")
     svg = (_svg_open(fid, "fig-timeline", "Timeline", desc, width="100%", height=height)
            + "".join(axis_parts) + "".join(parts) + "</svg>")
     if numbered:
         rows = [(_when(e), f"Event {i}: {e.text}") for i, e in enumerate(events, 1)]
     else:
-        rows = [(_period(segments[k]), _plural(n, "event")) for k, n in sorted(per.items())]
+        rows = [(_period(segments[k]), counted(n, "event")) for k, n in sorted(per.items())]
     if many_published:
-        rows += [(_period(segments[k]), f"{_plural(n, 'article')} published") for k, n in sorted(per_pub.items())]
+        rows += [(_period(segments[k]), f"{counted(n, 'article')} published") for k, n in sorted(per_pub.items())]
     else:
         rows += [(_date(d), f"Article published: {articles[slug].title}") for d, slug in published]
     table = _table("Timeline", ("Date", "What happened"), rows)
@@ -384,7 +381,7 @@ def actor_network(ident: str, ranked: Sequence[tuple[str, int]], actors: Mapping
         dots.append(f'<g class="fig-node fig-kind-{actors[a].kind}"><title>{escape(actors[a].name)}</title><circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(size)}"/>'
                     f'<text class="fig-label" text-anchor="{anchor}">{spans}</text></g>')
     pruned = f" The {len(edges)} strongest of {len(every)} links are drawn." if len(edges) < len(every) else ""
-    desc = (f"The {_plural(len(nodes), 'actor')} of this topic who figure most and are linked to another. "
+    desc = (f"The {counted(len(nodes), 'actor')} of this topic who figure most and are linked to another. "
             "Solid arrows run from an actor to those its claims are about; dashed arrows show through whom "
             "a claim was relayed; dotted lines join actors named in the same event. Larger circles figure more often."
             + pruned)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from briefgen.build import build
-from briefgen.render import counted, quoted
+from briefgen.words import counted, quoted
 from html_tree import Element, parse_html
 
 LONG = "United States Cybersecurity and Infrastructure Security Administration"

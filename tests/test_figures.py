@@ -26,7 +26,7 @@ def actor(ident: str, name: str | None = None, kind: str = "person") -> m.Actor:
 def claim(ident: str, by: str | None = "a", about: tuple[str, ...] = ("b",), via: tuple[str, ...] = (),
           status: str = "reported", source_via: tuple[str, ...] = ()) -> m.Claim:
     source = m.Source("art", "B2", "quote", source_via, ("t",))
-    return m.Claim(ident, f"Statement {ident}.", by, via, about, status, (), (), (source,), 1, "x.yaml")
+    return m.Claim(ident, f"Statement {ident}.", by, via, about, status, (), (), (source,), (by,) if by else (), ("outlet",), "x.yaml")
 
 
 def event(day: dt.date, *actors: str, text: str = "Something happens.") -> m.Event:
