@@ -362,7 +362,9 @@ def _actor_page(b: m.Briefing, ident: str) -> Page:
     about = b.actor_claims_about.get(ident, ())
     for cid in (*by, *about):
         refs.claim(cid)
-    articles = b.actor_articles.get(ident, ())
+    # the articles naming it, and those it published: newest first, as the briefing orders them
+    articles = tuple(sorted({*b.actor_articles.get(ident, ()), *b.actor_published.get(ident, ())},
+                            key=lambda s: (-(b.articles[s].published or dt.date.min).toordinal(), s)))
     for slug in articles:
         refs.article(slug)
     for t in b.actor_topics.get(ident, ()):

@@ -82,6 +82,8 @@ def test_an_outlets_page_lists_its_reports_grades_and_relays(site):
         "Divers planted the charges on the pipeline during an exercise.",
         "The pipeline was damaged by several blasts."]
     assert bbc.find("p", "grades-given").text.startswith("Grades given: B2")
+    listed = bbc.find("section", aria_labelledby="articles-h").find_all("p", "article-item-title")
+    assert [p.text for p in listed] == ["Seismic readings show two blasts", "Hersh says divers sabotaged pipeline"]
     tass = page(site, "actors/tass/index.html")
     relayed = tass.find("section", aria_labelledby="relayed-h").find("li")
     assert relayed.text.startswith("Divers planted the charges")
