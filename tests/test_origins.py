@@ -131,3 +131,9 @@ def test_briefing_json_exports_each_reports_origin_outlet_date_and_status(site):
         ("pentagon", "bbc news", "bbc", "2024-01-10", None),
         ("ministry", "reuters", "reuters", "2024-01-12", "corroborated"),
         ("pentagon", "Baltic Watch", None, "2024-01-21", None)]
+
+
+def test_outlet_names_compare_without_case_spacing_or_punctuation():
+    from briefgen.resolve import name_key
+    assert name_key("bbc news") == name_key("BBC  News") == name_key("B.B.C. News") == "bbcnews"
+    assert name_key("Le Monde") != name_key("Le Monde diplomatique")
