@@ -16,11 +16,7 @@ from typing import Callable, Iterable, NamedTuple
 from . import figures
 from . import model as m
 from . import reads
-from .paths import site_path
-
-LATEST = 12
-HOME_CONTESTED = 10
-"""Contested claims shown on the home page; the claims index lists them all."""
+from .paths import list_path, site_path
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +67,7 @@ class _Refs:
             return
         for a in (claim.by, *claim.via, *claim.about, *claim.origins):
             self.actor(a)
-        for source in claim.sources:
+        for source in claim.sources[:self.b.config.caps.reports]:  # what a page shows of them (claim_card)
             self.article(source.article)
             for a in (source.by, *source.via):
                 self.actor(a)
@@ -91,6 +87,190 @@ class _Refs:
                 "outlets": self.outlets,
                 "contradicted_by": {c: self.b.claim_contradicted_by[c] for c in self.claims if c in self.b.claim_contradicted_by},
                 **extra}
+
+
+class Pager(NamedTuple):
+    """Where a page of a complete list stands: its number, the other pages' paths, what it shows."""
+
+    base: str
+    """The list's path: its first page."""
+    number: int
+    """This page's number, from 1."""
+    count: int
+    """How many pages the list has."""
+    total: int
+    """How many entries the list has."""
+    per_page: int
+
+    def path(self, number: int) -> str:
+        return list_path(self.base, number)
+
+    @property
+    def first(self) -> int:
+        """The number of this page's first entry, from 1."""
+        return (self.number - 1) * self.per_page + 1
+
+    @property
+    def last(self) -> int:
+        return min(self.number * self.per_page, self.total)
+
+    @property
+    def numbers(self) -> tuple[int | None, ...]:
+        """The page numbers a pager links: the first, the last, two on each side of this one;
+        None where numbers are left out."""
+        near = sorted({1, self.count, *range(max(1, self.number - 2), min(self.count, self.number + 2) + 1)})
+        out: list[int | None] = []
+        for n in near:
+            if out and n - (out[-1] or 0) > 1:
+                out.append(None)
+            out.append(n)
+        return tuple(out)
+
+
+def page_count(total: int, per_page: int) -> int:
+    """Pages of a list of ``total`` entries: at least one, so an empty list still has its page."""
+    return max(1, -(-total // per_page))
+
+
+def _page_of(base: str, items: list, number: int, per_page: int) -> tuple[list, Pager]:
+    """Entries ``number`` shows of ``items``, and its pager."""
+    pager = Pager(base, number, page_count(len(items), per_page), len(items), per_page)
+    return items[(number - 1) * per_page: number * per_page], pager
+
+
+class More(NamedTuple):
+    """A list a page shows only the start of: how many entries it has, and where all of them are."""
+
+    total: int
+    path: str
+
+
+class ListKind(NamedTuple):
+    """A complete list of an entity's (a topic's claims, an actor's articles...), on pages of its
+    own under the entity's page when the entity's page shows only the start of it (its cap)."""
+
+    kind: str
+    """The page kind, e.g. topic-claims."""
+    owner: str
+    """The kind of entity whose list it is: topic, actor or claim."""
+    segment: str
+    """The path below the entity's page: /topics/<id>/<segment>/."""
+    entry: str
+    """What an entry is, as list.html writes it out: claim, article, event or report."""
+    heading: str
+    """The list's heading, after which the entity's name follows."""
+    cap: str
+    """The setting in ``caps`` that says how much of it the entity's page shows."""
+    items: Callable[[m.Briefing, str], list]
+    """The complete list, in the order it is shown."""
+
+
+def _topic_events(b: m.Briefing, ident: str) -> list[m.Event]:
+    """A topic's events in date order, each once (``b.events`` filtered to the topic, without reading
+    every other article's events)."""
+    return _merged(b, (e for slug in b.topic_articles.get(ident, ()) for e in b.articles[slug].events))
+
+
+def _actor_articles(b: m.Briefing, ident: str) -> list[str]:
+    """The articles naming an actor and those it published, newest first as the briefing orders them."""
+    return sorted({*b.actor_articles.get(ident, ()), *b.actor_published.get(ident, ())},
+                  key=lambda s: (-(b.articles[s].published or dt.date.min).toordinal(), s))
+
+
+def _published_reports(b: m.Briefing, ident: str) -> list[tuple[str, m.Source]]:
+    """The reports in the articles an outlet published: (claim id, report), newest first."""
+    return [(cid, s) for slug in b.actor_published.get(ident, ()) for cid in b.articles[slug].claims
+            for s in b.claims[cid].sources if s.article == slug]
+
+
+LISTS = (
+    ListKind("topic-claims", "topic", "claims", "claim", "Claims of", "claims",
+             lambda b, t: _by_weight(b, b.topic_claims.get(t, ()))),
+    ListKind("topic-articles", "topic", "articles", "article", "Source articles of", "articles",
+             lambda b, t: list(b.topic_articles.get(t, ()))),
+    ListKind("topic-timeline", "topic", "timeline", "event", "Timeline of", "events", _topic_events),
+    ListKind("actor-claims", "actor", "claims", "claim", "Claims made by", "claims",
+             lambda b, a: list(b.actor_claims_by.get(a, ()))),
+    ListKind("actor-about", "actor", "about", "claim", "Claims about", "claims",
+             lambda b, a: list(b.actor_claims_about.get(a, ()))),
+    ListKind("actor-articles", "actor", "articles", "article", "Articles on", "articles", _actor_articles),
+    ListKind("actor-reports", "actor", "reports", "report", "Reports published by", "reports", _published_reports),
+    ListKind("actor-relayed", "actor", "relayed", "claim", "Claims relayed by", "claims",
+             lambda b, a: list(b.actor_relayed.get(a, ()))),
+    ListKind("claim-reports", "claim", "reports", "report", "Reports of", "reports",
+             lambda b, c: [(c, s) for s in b.claims[c].sources]),
+)
+"""Every complete list below an entity's page: one place per list (planner, path, cap, entry)."""
+_LISTS = {k.kind: k for k in LISTS}
+
+
+def _capped(b: m.Briefing, kind: str, ident: str, items: list | None = None) -> tuple[list, More | None]:
+    """The start of one of an entity's lists that its page shows, and where the rest is (None when
+    the page shows it all)."""
+    lk = _LISTS[kind]
+    items = lk.items(b, ident) if items is None else items
+    cap = getattr(b.config.caps, lk.cap)
+    if len(items) <= cap:
+        return items, None
+    return items[:cap], More(len(items), f"{site_path(lk.owner, ident)}{lk.segment}/")
+
+
+def _name(b: m.Briefing, owner: str, ident: str) -> str:
+    if owner == "topic":
+        return b.topics[ident].title
+    if owner == "actor":
+        return b.actors[ident].name
+    return b.claims[ident].statement
+
+
+def _list_page(b: m.Briefing, kind: str, ident: str, number: int) -> Page:
+    """Page ``number`` of an entity's complete list."""
+    lk = _LISTS[kind]
+    base = f"{site_path(lk.owner, ident)}{lk.segment}/"
+    entries, pager = _page_of(base, lk.items(b, ident), number, b.config.pagination.per_page)
+    refs = _Refs(b)
+    getattr(refs, lk.owner)(ident) if lk.owner != "claim" else refs.claim(ident, deep=False)
+    for entry in entries:
+        if lk.entry == "claim":
+            refs.claim(entry)
+        elif lk.entry == "article":
+            refs.article(entry)
+        elif lk.entry == "event":
+            refs.event(entry)
+        else:
+            cid, source = entry
+            refs.claim(cid, deep=False)
+            refs.article(source.article)
+            for a in (source.by, *source.via):
+                refs.actor(a)
+    name = _name(b, lk.owner, ident)
+    ctx = refs.context(list={"kind": lk.kind, "owner": lk.owner, "entry": lk.entry, "heading": lk.heading}, owner=ident, owner_path=site_path(lk.owner, ident), owner_name=name,
+                       entries=entries, pager=pager)
+    title = f"{lk.heading} {name}" + (f" (page {number})" if number > 1 else "")
+    return Page(list_path(base, number), kind, "list.html", ctx, title)
+
+
+def _list_pages(b: m.Briefing, keep: Callable[[str, Callable[[m.Briefing], Page]], Page], owner: str,
+                ident: str) -> list[Page]:
+    """The pages of an entity's complete lists that its own page shows only the start of."""
+    out = []
+    for lk in LISTS:
+        if lk.owner != owner:
+            continue
+        total = len(lk.items(b, ident))
+        if total <= getattr(b.config.caps, lk.cap):
+            continue
+        base = f"{site_path(owner, ident)}{lk.segment}/"
+        for n in range(1, page_count(total, b.config.pagination.per_page) + 1):
+            out.append(keep(list_path(base, n), lambda v, k=lk.kind, n=n: _list_page(v, k, ident, n)))
+    return out
+
+
+def _index_pages(b: m.Briefing, keep: Callable[[str, Callable[[m.Briefing], Page]], Page], base: str, total: int,
+                 make: Callable[[m.Briefing, int], Page]) -> list[Page]:
+    """The pages of a site-wide index (/articles/, /claims/, /actors/, /timeline/)."""
+    return [keep(list_path(base, n), lambda v, n=n: make(v, n))
+            for n in range(1, page_count(total, b.config.pagination.per_page) + 1)]
 
 
 def source_of(b: m.Briefing, page: Page) -> str:
@@ -128,13 +308,18 @@ def plan(b: m.Briefing, memo: dict | None = None) -> list[Page]:
     def entity_pages(field: str) -> list[Page]:
         kind, page_of = {"topics": ("topic", _topic_page), "actors": ("actor", _actor_page),
                          "articles": ("article", _article_page), "claims": ("claim", _claim_page)}[field]
-        return [keep(site_path(kind, ident), lambda v, ident=ident: page_of(v, ident)) for ident in getattr(b, field)]
+        out = []
+        for ident in getattr(b, field):
+            out.append(keep(site_path(kind, ident), lambda v, ident=ident: page_of(v, ident)))
+            out += _list_pages(b, keep, kind, ident)
+        return out
 
     pages = [keep("/", _home), keep(site_path("topic"), _topics_index), *entity_pages("topics"),
-             keep(site_path("actor"), _actors_index), *entity_pages("actors"),
-             keep(site_path("article"), _articles_index), *entity_pages("articles"),
-             keep(site_path("claim"), _claims_index), *entity_pages("claims"),
-             keep("/timeline/", _timeline), Page("/404.html", "404", "404.html", {}, "Page not found")]
+             *_index_pages(b, keep, site_path("actor"), len(b.actors), _actors_index), *entity_pages("actors"),
+             *_index_pages(b, keep, site_path("article"), len(b.articles), _articles_index), *entity_pages("articles"),
+             *_index_pages(b, keep, site_path("claim"), len(b.claims), _claims_index), *entity_pages("claims"),
+             *_index_pages(b, keep, "/timeline/", len(b.events), _timeline),
+             Page("/404.html", "404", "404.html", {}, "Page not found")]
     pages += extras(b, pages, keep)
     if memo is not None:
         memo.clear()
@@ -278,12 +463,13 @@ def _home(b: m.Briefing) -> Page:
     refs = _Refs(b)
     for t in b.topics:
         refs.topic(t)
-    latest = list(b.articles)[:LATEST]
+    caps = b.config.caps
+    latest = list(b.articles)[:caps.articles]
     for slug in latest:
         refs.article(slug)
     contests = _contests(b, b.claims)
-    _refer_contests(refs, b, contests[:HOME_CONTESTED])
-    ctx = refs.context(latest=latest, contests=contests[:HOME_CONTESTED], contests_total=len(contests),
+    _refer_contests(refs, b, contests[:caps.contests])
+    ctx = refs.context(latest=latest, contests=contests[:caps.contests], contests_total=len(contests),
                        contested_count=sum(1 for c in b.claims.values() if b.contested(c)), counts=_topic_counts(b),
                        totals={"articles": len(b.articles), "claims": len(b.claims), "actors": len(b.actors),
                                "topics": len(b.topics)})
@@ -308,63 +494,79 @@ def _by_weight(b: m.Briefing, claim_ids: Iterable[str]) -> list[str]:
 
 
 def _topic_page(b: m.Briefing, ident: str) -> Page:
+    """A topic's briefing: BLUF, judgments, contested claims, the most important claims, key actors,
+    recent events and sources, each capped (``config.caps``) with a link to its complete list."""
     topic = b.topics[ident]
+    caps = b.config.caps
     refs = _Refs(b)
-    articles = b.topic_articles.get(ident, ())
+    every_article = b.topic_articles.get(ident, ())
     claim_ids = b.topic_claims.get(ident, ())
+    articles, more_articles = _capped(b, "topic-articles", ident, list(every_article))
     for slug in articles:
         refs.article(slug)
-    for cid in claim_ids:
+    weighed = _by_weight(b, claim_ids)
+    shown_claims, more_claims = _capped(b, "topic-claims", ident, weighed)
+    for cid in shown_claims:
         refs.claim(cid)
-    # b.events filtered to the topic, in the same order, without reading every other article's events
-    events = _merged(b, (e for slug in articles for e in b.articles[slug].events))
+    every_event = _topic_events(b, ident)
+    events = every_event[-caps.events:]  # the most recent, still in date order
+    more_events = More(len(every_event), f"{site_path('topic', ident)}timeline/") if len(every_event) > caps.events else None
     for e in events:
         refs.event(e)
     related = b.topic_links.get(ident, ())
     for t in related:
         refs.topic(t)
-    weighed = _by_weight(b, claim_ids)
-    by_status = {s: [c for c in weighed if b.claims[c].status == s] for s in m.STATUSES}
-    links = [link for slug in articles for link in b.articles[slug].links]
-    key_actors, source_actors = _key_actors(b, ident, claim_ids, events)
+    by_status = {s: [c for c in shown_claims if b.claims[c].status == s] for s in m.STATUSES}
+    status_totals = Counter(b.claims[c].status for c in claim_ids)
+    links = list(dict.fromkeys(link for slug in articles for link in b.articles[slug].links))
+    every_key, every_source = _key_actors(b, ident, claim_ids, every_event)
+    key_actors, source_actors = every_key[:caps.actors], every_source[:caps.actors]
     for k in (*key_actors, *source_actors):
         refs.actor(k.id)
     claims = [b.claims[c] for c in claim_ids]
-    ranked = [(k.id, k.mentions) for k in (*key_actors, *source_actors)]
+    ranked = [(k.id, k.mentions) for k in (*every_key, *every_source)]
     figs = {"status": figures.status_mix(ident, claims),
-            "network": figures.actor_network(ident, ranked, b.actors, claims, events),
-            "timeline": figures.timeline(ident, events, {slug: b.articles[slug] for slug in articles})}
+            "network": figures.actor_network(ident, ranked, b.actors, claims, every_event),
+            "timeline": figures.timeline(ident, every_event, {slug: b.articles[slug] for slug in every_article})}
     contests = _contests(b, claim_ids)
-    _refer_contests(refs, b, contests)
-    ctx = refs.context(topic=topic, topic_articles=articles, claim_ids=claim_ids, by_status=by_status,
-                       key_actors=key_actors, source_actors=source_actors, contests=contests, events=events,
-                       contested_count=sum(1 for c in claim_ids if b.contested(b.claims[c])),
-                       related=related, declared=topic.related, links=list(dict.fromkeys(links)),
-                       figures=figs)
+    _refer_contests(refs, b, contests[:caps.contests])
+    counts = {"articles": len(every_article), "claims": len(claim_ids), "actors": len(every_key) + len(every_source),
+              "key_actors": len(every_key), "source_actors": len(every_source), "contests": len(contests),
+              "contested": sum(1 for c in claim_ids if b.contested(b.claims[c]))}
+    more = {"articles": more_articles, "claims": more_claims, "events": more_events}
+    ctx = refs.context(topic=topic, topic_articles=articles, claim_ids=shown_claims, by_status=by_status,
+                       status_totals=dict(status_totals), key_actors=key_actors, source_actors=source_actors,
+                       contests=contests[:caps.contests], events=events, contested_count=counts["contested"],
+                       related=related, declared=topic.related, links=links, figures=figs, counts=counts,
+                       more=more)
     return Page(site_path("topic", ident), "topic", "topic.html", ctx, topic.title)
 
 
-def _actors_index(b: m.Briefing) -> Page:
+ACTOR_KINDS = ("person", "state", "organisation", "agency", "media", "group")
+
+
+def _actors_index(b: m.Briefing, number: int = 1) -> Page:
+    """Page ``number`` of /actors/: every actor by kind, then by name."""
+    ordered = sorted(b.actors, key=lambda a: (ACTOR_KINDS.index(b.actors[a].kind), b.actors[a].name.casefold(), a))
+    shown, pager = _page_of(site_path("actor"), ordered, number, b.config.pagination.per_page)
     index = _Refs(b)
-    for a in b.actors:
+    for a in shown:
         index.actor(a)
-    counts = {a: len(b.actor_articles.get(a, ())) for a in b.actors}
-    kinds = {k: sorted((a for a in b.actors if b.actors[a].kind == k), key=lambda a: b.actors[a].name.casefold())
-             for k in ("person", "state", "organisation", "agency", "media", "group")}
-    return Page(site_path("actor"), "actors", "actors.html", index.context(counts=counts, kinds=kinds), "Actors")
+    counts = {a: len(b.actor_articles.get(a, ())) for a in shown}
+    kinds = {k: [a for a in shown if b.actors[a].kind == k] for k in ACTOR_KINDS}
+    return Page(pager.path(number), "actors", "actors.html", index.context(counts=counts, kinds=kinds, pager=pager),
+                "Actors" + (f" (page {number})" if number > 1 else ""))
 
 
 def _actor_page(b: m.Briefing, ident: str) -> Page:
     actor = b.actors[ident]
     refs = _Refs(b)
     refs.actor(ident)
-    by = b.actor_claims_by.get(ident, ())
-    about = b.actor_claims_about.get(ident, ())
+    by, more_by = _capped(b, "actor-claims", ident)
+    about, more_about = _capped(b, "actor-about", ident)
     for cid in (*by, *about):
         refs.claim(cid)
-    # the articles naming it, and those it published: newest first, as the briefing orders them
-    articles = tuple(sorted({*b.actor_articles.get(ident, ()), *b.actor_published.get(ident, ())},
-                            key=lambda s: (-(b.articles[s].published or dt.date.min).toordinal(), s)))
+    articles, more_articles = _capped(b, "actor-articles", ident)
     for slug in articles:
         refs.article(slug)
     for t in b.actor_topics.get(ident, ()):
@@ -373,29 +575,33 @@ def _actor_page(b: m.Briefing, ident: str) -> Page:
     for a, _ in peers:
         refs.actor(a)
     members = b.actor_members.get(ident, ())
-    for a in members:
+    for a in members[:b.config.caps.actors]:
         refs.actor(a)
     roles = {slug: role for slug in articles for a, role in b.articles[slug].actors if a == ident and role}
     # as a source: the reports in the articles it published, and the claims it relayed
-    published = [(cid, s) for slug in b.actor_published.get(ident, ()) for cid in b.articles[slug].claims
-                 for s in b.claims[cid].sources if s.article == slug]
-    relayed = b.actor_relayed.get(ident, ())
+    every_report = _published_reports(b, ident)
+    published, more_reports = _capped(b, "actor-reports", ident, every_report)
+    relayed, more_relayed = _capped(b, "actor-relayed", ident)
     for cid in dict.fromkeys((*(cid for cid, _ in published), *relayed)):
         refs.claim(cid)
-    grades = sorted(Counter(s.grade for _, s in published).items())
+    grades = sorted(Counter(s.grade for _, s in every_report).items())
+    more = {"claims_by": more_by, "claims_about": more_about, "articles": more_articles, "reports": more_reports,
+            "relayed": more_relayed}
     ctx = refs.context(actor=actor, claims_by=by, claims_about=about, actor_articles=articles, roles=roles,
-                       actor_topics=b.actor_topics.get(ident, ()), peers=peers, members=members,
-                       published=published, relayed=relayed, grades_given=grades)
+                       actor_topics=b.actor_topics.get(ident, ()), peers=peers,
+                       members=members[:b.config.caps.actors], members_total=len(members),
+                       published=published, relayed=relayed, grades_given=grades, more=more)
     return Page(site_path("actor", ident), "actor", "actor.html", ctx, actor.name)
 
 
-def _articles_index(b: m.Briefing) -> Page:
+def _articles_index(b: m.Briefing, number: int = 1) -> Page:
+    """Page ``number`` of /articles/: newest first."""
+    shown, pager = _page_of(site_path("article"), list(b.articles), number, b.config.pagination.per_page)
     index = _Refs(b)
-    for slug in b.articles:
+    for slug in shown:
         index.article(slug)
-    for t in b.topics:
-        index.topic(t)
-    return Page(site_path("article"), "articles", "articles.html", index.context(), "Articles")
+    return Page(pager.path(number), "articles", "articles.html", index.context(shown=shown, pager=pager),
+                "Articles" + (f" (page {number})" if number > 1 else ""))
 
 
 def _article_page(b: m.Briefing, slug: str) -> Page:
@@ -424,12 +630,22 @@ def _merged(b: m.Briefing, reports: Iterable[m.Event]) -> list[m.Event]:
     return sorted({b.event_ids[e.id] if e.id else e: None for e in reports}, key=lambda e: e.order)
 
 
-def _claims_index(b: m.Briefing) -> Page:
+def _claims_index(b: m.Briefing, number: int = 1) -> Page:
+    """Page ``number`` of /claims/: by status, strongest first, then the latest reported first."""
+    ordered = _by_weight(b, b.claims)
+    per_page = b.config.pagination.per_page
+    shown, pager = _page_of(site_path("claim"), ordered, number, per_page)
     index = _Refs(b)
-    for cid in b.claims:
-        index.claim(cid)
-    by_status = {s: [c for c in b.claims if b.claims[c].status == s] for s in m.STATUSES}
-    return Page(site_path("claim"), "claims", "claims.html", index.context(by_status=by_status), "Claims")
+    for cid in shown:
+        index.claim(cid, deep=False)
+        index.actor(b.claims[cid].by)
+    by_status = {s: [c for c in shown if b.claims[c].status == s] for s in m.STATUSES}
+    totals = Counter(b.claims[c].status for c in ordered)
+    starts: dict[str, int] = {}  # the page where each status's claims start
+    for i, cid in enumerate(ordered):
+        starts.setdefault(b.claims[cid].status, i // per_page + 1)
+    ctx = index.context(by_status=by_status, status_totals=dict(totals), status_pages=starts, pager=pager)
+    return Page(pager.path(number), "claims", "claims.html", ctx, "Claims" + (f" (page {number})" if number > 1 else ""))
 
 
 def _claim_page(b: m.Briefing, cid: str) -> Page:
@@ -441,23 +657,34 @@ def _claim_page(b: m.Briefing, cid: str) -> Page:
         refs.topic(t)
     contests = _contests(b, [cid])
     _refer_contests(refs, b, contests)
+    reports, more = _capped(b, "claim-reports", cid)
+    for s in (*claim.history, *filter(None, (claim.first_report,))):  # its status history; who first reported it
+        refs.article(s.article)
     ctx = refs.context(claim=claim, claim_topics=topics, supported_by=b.claim_supported_by.get(cid, ()),
-                       contests=contests)
+                       contests=contests, reports=[s for _, s in reports], more_reports=more)
     return Page(site_path("claim", cid), "claim", "claim.html", ctx, claim.statement)
 
 
-def _timeline(b: m.Briefing) -> Page:
+def _timeline(b: m.Briefing, number: int = 1) -> Page:
+    """Page ``number`` of /timeline/: events in date order; on the first page, the articles by
+    publication date too while they fit on one page (else /articles/ lists them)."""
+    per_page = b.config.pagination.per_page
+    events, pager = _page_of("/timeline/", list(b.events), number, per_page)
     refs = _Refs(b)
-    for e in b.events:
+    for e in events:
         refs.event(e)
-    undated = []
-    for slug, article in b.articles.items():
-        refs.article(slug)
-        if article.published is None:
-            undated.append(slug)
-    published = sorted((a.published, slug) for slug, a in b.articles.items() if a.published)
-    return Page("/timeline/", "timeline", "timeline.html",
-                refs.context(events=list(b.events), published=published, undated=undated), "Timeline")
+    published: list[tuple[dt.date, str]] = []
+    undated: list[str] = []
+    if number == 1 and len(b.articles) <= per_page:
+        for slug, article in b.articles.items():
+            refs.article(slug)
+            if article.published is None:
+                undated.append(slug)
+        published = sorted((a.published, slug) for slug, a in b.articles.items() if a.published)
+    ctx = refs.context(events=events, published=published, undated=undated, pager=pager,
+                       articles_elsewhere=len(b.articles) > per_page)
+    return Page(pager.path(number), "timeline", "timeline.html", ctx,
+                "Timeline" + (f" (page {number})" if number > 1 else ""))
 
 
 FEED_SIZE = 50
@@ -489,6 +716,9 @@ def _feed(b: m.Briefing, topic: str | None) -> Page:
     return Page(path, "feed", "feed.xml", refs.context(entries=entries, home=home), title)
 
 
+_PAGED = re.compile(r"/page/[0-9]+/$")
+
+
 def sitemap(b: m.Briefing, pages: list[Page]) -> Page:
     """Every HTML page with the date of its newest content as lastmod (never the build time)."""
     newest = _newest(b, b.articles)
@@ -496,7 +726,8 @@ def sitemap(b: m.Briefing, pages: list[Page]) -> Page:
     dates.update({site_path("topic", t): _newest(b, b.topic_articles.get(t, ())) for t in b.topics})
     dates.update({site_path("claim", c): _newest(b, (s.article for s in claim.sources)) for c, claim in b.claims.items()})
     dates.update({site_path("actor", a): _newest(b, b.actor_articles.get(a, ())) for a in b.actors})
-    entries = [(p.path, dates.get(p.path, newest)) for p in pages if p.path.endswith("/")]
+    entries = [(p.path, dates.get(p.path, newest)) for p in pages
+               if p.path.endswith("/") and not _PAGED.search(p.path)]  # a list's first page stands for it
     return Page("/sitemap.xml", "sitemap", "sitemap.xml", {"entries": entries}, "Sitemap")
 
 

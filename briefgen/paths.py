@@ -52,6 +52,13 @@ def site_path(kind: str, ident: str | None = None) -> str:
     return f"/{section}/{ident}/" if ident else f"/{section}/"
 
 
+def list_path(base: str, number: int = 1) -> str:
+    """Page ``number`` (from 1) of the complete list at ``base`` (a site path ending in '/'):
+    ``base`` itself for the first page, ``base + 'page/N/'`` after it (Hugo's paginator paths,
+    stable as a list grows at its end)."""
+    return base if number == 1 else f"{base}page/{number}/"
+
+
 def output_file(path: str) -> str:
     """The file, relative to the output folder, that serves a site path."""
     rel = path.lstrip("/")

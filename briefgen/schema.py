@@ -198,6 +198,27 @@ class Strict(BaseModel):
         return data
 
 
+PerPage = Annotated[int, Field(ge=1, le=10_000)]
+
+
+class Pagination(Strict):
+    """How complete lists are cut into pages (Hugo's paginator: ``/articles/page/2/``)."""
+
+    per_page: PerPage = Field(50, description="Entries per page of every complete list.")
+
+
+class Caps(Strict):
+    """What a topic, actor or claim page shows of each list before its "All N" link to the complete,
+    paginated list: a briefing page is a briefing, not a dump, and stays small (under 250 KB)."""
+
+    claims: PerPage = Field(12, description="Claims on a topic or actor page: the most important first.")
+    contests: PerPage = Field(6, description="Contests on a topic page and the home page, latest first.")
+    actors: PerPage = Field(16, description="Key actors, and media and relays, on a topic page.")
+    events: PerPage = Field(15, description="Events on a topic page: the most recent.")
+    articles: PerPage = Field(10, description="Articles on a topic or actor page and the home page: newest first.")
+    reports: PerPage = Field(25, description="Reports on a claim page and an outlet's page.")
+
+
 class SiteConfig(Strict):
     """``briefgen.yaml``: site settings. Every key is optional."""
 
@@ -214,6 +235,8 @@ class SiteConfig(Strict):
     allow_html: Flag = Field(False, description="Pass raw HTML in Markdown bodies through instead of escaping it.")
     search: Flag = Field(True, description="Build a Pagefind search index and show a search box.")
     future_dates: Flag = Field(False, description="Accept dates after the build date without a warning.")
+    pagination: Pagination = Field(default_factory=Pagination, description="How complete lists are paginated.")
+    caps: Caps = Field(default_factory=Caps, description="How much of each list a topic, actor or claim page shows.")
 
 
 class ArticleMeta(Strict):

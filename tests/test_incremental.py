@@ -49,7 +49,10 @@ class Clock:
 def make_project(root: Path) -> Path:
     project = root / "project"
     shutil.copytree(REPO / "content", project / "content")
-    (project / "briefgen.yaml").write_text("title: Incremental briefing\nsearch: false\n", encoding="utf-8")
+    # small pages, so the walk's few articles, claims and events fill paginated lists and capped sections
+    (project / "briefgen.yaml").write_text(
+        "title: Incremental briefing\nsearch: false\npagination: {per_page: 3}\n"
+        "caps: {claims: 4, contests: 1, actors: 3, events: 2, articles: 2, reports: 1}\n", encoding="utf-8")
     templates = project / "templates"
     templates.mkdir()
     topic = (theme_dir() / "topic.html").read_text(encoding="utf-8")
