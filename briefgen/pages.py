@@ -16,7 +16,7 @@ from typing import Callable, Iterable, NamedTuple
 from . import figures
 from . import model as m
 from . import reads
-from .paths import site_path
+from .paths import pdf_path, site_path
 
 LATEST = 12
 HOME_CONTESTED = 10
@@ -118,7 +118,7 @@ def plan(b: m.Briefing, memo: dict | None = None) -> list[Page]:
         return hit[0]
 
     def entity_pages(field: str) -> list[Page]:
-        kind, page_of = {"topics": ("topic", _topic_page), "actors": ("actor", _actor_page),
+        kind, page_of = {"topics": ("topic", topic_page), "actors": ("actor", _actor_page),
                          "articles": ("article", _article_page), "claims": ("claim", _claim_page)}[field]
         return [keep(site_path(kind, ident), lambda v, ident=ident: page_of(v, ident)) for ident in getattr(b, field)]
 
@@ -299,7 +299,8 @@ def _by_weight(b: m.Briefing, claim_ids: Iterable[str]) -> list[str]:
     return sorted(claim_ids, key=key)
 
 
-def _topic_page(b: m.Briefing, ident: str) -> Page:
+def topic_page(b: m.Briefing, ident: str) -> Page:
+    """A topic's briefing page; its context is also what the topic's PDF (pdf.py) shows."""
     topic = b.topics[ident]
     refs = _Refs(b)
     articles = b.topic_articles.get(ident, ())
@@ -332,7 +333,8 @@ def _topic_page(b: m.Briefing, ident: str) -> Page:
                        key_actors=key_actors, source_actors=source_actors, contests=contests, events=events,
                        contested_count=sum(1 for c in claim_ids if b.contested(b.claims[c])),
                        related=related, declared=topic.related, links=list(dict.fromkeys(links)),
-                       figures=figs)
+                       figures=figs, as_of=_newest(b, articles), author=topic.author or b.config.author,
+                       pdf=pdf_path(ident) if b.config.pdf.every_build else "")
     return Page(site_path("topic", ident), "topic", "topic.html", ctx, topic.title)
 
 
