@@ -60,9 +60,9 @@ def check_topics(b: m.Briefing, idents: Iterable[str]) -> list[str]:
     idents = list(dict.fromkeys(idents)) or list(b.topics)
     unknown = [i for i in idents if i not in b.topics]
     if unknown:
-        said = "; ".join(f"'{i}'" + (f" ({hint})" if (hint := did_you_mean(i, b.topics)) else "") for i in unknown)
+        said = ", ".join(f"'{i}'" + (f" ({hint})" if (hint := did_you_mean(i, b.topics)) else "") for i in unknown)
         known = ", ".join(b.topics) or "none"
-        raise PdfError(f"no topic {said}; the topics are: {known}")
+        raise PdfError(f"unknown topic{'s' if len(unknown) > 1 else ''} {said}; the project's topics are: {known}")
     return idents
 
 
@@ -72,8 +72,7 @@ def to_pdf(html: bytes) -> bytes:
     weasyprint = _engine()
     fetcher = weasyprint.URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
     document = weasyprint.HTML(string=html.decode("utf-8"), base_url="data:,", url_fetcher=fetcher)
-    identifier = hashlib.blake2b(html, digest_size=16).hexdigest().encode()
-    return document.write_pdf(pdf_identifier=identifier, uncompressed_pdf=False)
+    return document.write_pdf(pdf_identifier=_identifier(html))
 
 
 def _engine():
@@ -95,16 +94,29 @@ def _engine():
 Render = Callable[[Page], "bytes | Diagnostic"]
 
 
-def make(render: Render, b: m.Briefing, idents: Iterable[str],
-         memo: dict[str, tuple[bytes, bytes]] | None = None) -> tuple[dict[str, bytes], list[Diagnostic]]:
+def _identifier(html: bytes) -> bytes:
+    """The PDF's file identifier: the hash of the HTML it was laid out from (``to_pdf``)."""
+    return hashlib.blake2b(html, digest_size=16).hexdigest().encode()
+
+
+def made_from(pdf: bytes, html: bytes) -> bool:
+    """Whether ``pdf`` was laid out from ``html``: its trailer's identifier is the HTML's hash."""
+    return b"/ID [(" + _identifier(html) + b")" in pdf[-2048:]
+
+
+def make(render: Render, b: m.Briefing, idents: Iterable[str], memo: dict[str, tuple[bytes, bytes]] | None = None,
+         on_disk: Callable[[str], bytes | None] | None = None) -> tuple[dict[str, bytes], list[Diagnostic]]:
     """Output file -> PDF bytes of each topic, and the problems rendering their templates found.
 
-    ``memo`` (a Cache's, kept by the dev server) maps a PDF's path to (hash of its HTML, PDF): a
-    topic whose HTML is unchanged is not laid out again (the layout is the slow part, ~1 s)."""
+    The layout is the slow part (about 1 s a topic), so a topic whose HTML is unchanged is not laid
+    out again: ``memo`` (a Cache's, kept by the dev server) maps a PDF's path to (hash of its HTML,
+    PDF), and ``on_disk`` gives the bytes of an output file the last build wrote, taken back when
+    its identifier says it was made from the same HTML (a CLI build after an edit elsewhere)."""
     files: dict[str, bytes] = {}
     problems: list[Diagnostic] = []
     for ident in idents:
         page = pdf_page(b, ident)
+        file = output_file(page.path)
         html = render(page)
         if isinstance(html, Diagnostic):
             problems.append(html)
@@ -112,12 +124,13 @@ def make(render: Render, b: m.Briefing, idents: Iterable[str],
         key = hashlib.blake2b(html, digest_size=20).digest()
         known = memo.get(page.path) if memo is not None else None
         if known is not None and known[0] == key:
-            files[output_file(page.path)] = known[1]
+            files[file] = known[1]
             continue
-        pdf = to_pdf(html)
+        found = on_disk(file) if on_disk is not None else None
+        pdf = found if found is not None and made_from(found, html) else to_pdf(html)
         if memo is not None:
             memo[page.path] = (key, pdf)
-        files[output_file(page.path)] = pdf
+        files[file] = pdf
     return files, problems
 
 
@@ -127,9 +140,13 @@ def write(folder: Path, files: dict[str, bytes]) -> list[Path]:
     from .safe_io import Folder
 
     written = []
-    with Folder.open(folder, create=True) as target:
-        for rel, data in files.items():
-            name = os.path.basename(rel)
-            target.write_atomic(name, data)
-            written.append(folder / name)
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        with Folder.open(folder, create=True) as target:
+            for rel, data in files.items():
+                name = os.path.basename(rel)
+                target.write_atomic(name, data)
+                written.append(folder / name)
+    except OSError as exc:
+        raise PdfError(f"cannot write the PDFs into {folder}: {exc.strerror or exc}") from None
     return written
