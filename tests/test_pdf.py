@@ -203,3 +203,22 @@ def test_a_pdf_already_made_from_the_same_html_is_taken_back_not_laid_out_again(
     # the dev server's memo: the same HTML again is not laid out again either
     again, _ = pdf.make(renderer.render, b, [TOPIC], memo, on_disk=lambda f: pytest.fail("read the output"))
     assert again[file] is made
+
+
+def test_making_a_pdf_fetches_nothing_not_even_a_local_file(tmp_path):
+    """Raw HTML (allow_html) in a topic's overview cannot make the PDF engine read a file: only
+    data: URLs are fetched. (WeasyPrint's default fetcher would draw this SVG's text into the PDF.)"""
+    secret = tmp_path / "secret.svg"
+    secret.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="300" height="50">'
+                      '<text x="5" y="30" font-size="20">SECRETTEXT42</text></svg>', encoding="utf-8")
+    project = copy_project(PROJECT, tmp_path / "p")
+    settings = project / "briefgen.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8") + "allow_html: true\n", encoding="utf-8")
+    (project / "content/topics/leak.md").write_text(
+        f"---\ntitle: Leak\n---\nBefore.\n\n<img src=\"{secret.as_uri()}\"> <style>@import url(\"{secret.as_uri()}\");</style>\n\nAfter.\n",
+        encoding="utf-8")
+    result = run_briefgen("pdf", project, "leak", "-o", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    text = " ".join(texts(tmp_path / "out" / "leak.pdf"))
+    assert "Before." in text and "After." in text
+    assert "SECRETTEXT42" not in text
