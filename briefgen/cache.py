@@ -142,7 +142,7 @@ def _libraries() -> str:
     from importlib import metadata
 
     found = []
-    for name in ("jinja2", "markdown-it-py", "mdit-py-plugins", "pyyaml", "pydantic", "pagefind", "cbor2"):
+    for name in ("jinja2", "markdown-it-py", "mdit-py-plugins", "pyyaml", "pydantic", "pagefind", "cbor2", "weasyprint"):
         try:
             found.append(f"{name}={metadata.version(name)}")
         except metadata.PackageNotFoundError:

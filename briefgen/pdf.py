@@ -69,11 +69,12 @@ def check_topics(b: m.Briefing, idents: Iterable[str]) -> list[str]:
 
 def to_pdf(html: bytes) -> bytes:
     """The HTML of a PDF page laid out on paper. Nothing is fetched (only ``data:`` URLs), and the
-    document identifier is the HTML's hash, so the same HTML always gives the same bytes."""
+    document identifier is the HTML's hash (``identifier``), so the same HTML always gives the
+    same bytes."""
     weasyprint = _engine()
     fetcher = weasyprint.URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
     document = weasyprint.HTML(string=html.decode("utf-8"), base_url="data:,", url_fetcher=fetcher)
-    return document.write_pdf(pdf_identifier=_identifier(html))
+    return document.write_pdf(pdf_identifier=identifier(html))
 
 
 def _engine():
@@ -95,14 +96,24 @@ def _engine():
 Render = Callable[[Page], "bytes | Diagnostic"]
 
 
-def _identifier(html: bytes) -> bytes:
-    """The PDF's file identifier: the hash of the HTML it was laid out from (``to_pdf``)."""
-    return hashlib.blake2b(html, digest_size=16).hexdigest().encode()
+def identifier(html: bytes) -> bytes:
+    """The PDF's file identifier: the hash of the HTML it was laid out from and of the engine's
+    version (another WeasyPrint lays the same HTML out differently)."""
+    return hashlib.blake2b(html + b"\0" + _engine_version().encode(), digest_size=16).hexdigest().encode()
+
+
+def _engine_version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("weasyprint")
+    except metadata.PackageNotFoundError:
+        return "?"
 
 
 def made_from(pdf: bytes, html: bytes) -> bool:
     """Whether ``pdf`` was laid out from ``html``: its trailer's identifier is the HTML's hash."""
-    return b"/ID [(" + _identifier(html) + b")" in pdf[-2048:]
+    return b"/ID [(" + identifier(html) + b")" in pdf[-2048:]
 
 
 def make(render: Render, b: m.Briefing, idents: Iterable[str], memo: dict[str, tuple[bytes, bytes]] | None = None,

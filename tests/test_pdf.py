@@ -191,7 +191,7 @@ def test_a_pdf_already_made_from_the_same_html_is_taken_back_not_laid_out_again(
     html = renderer.render(pdf.pdf_page(b, TOPIC))
     assert isinstance(html, bytes)
     file = f"topics/{TOPIC}/{TOPIC}.pdf"
-    same = b"%PDF-1.7 (made earlier) /ID [(" + pdf._identifier(html) + b") (x)]"
+    same = b"%PDF-1.7 (made earlier) /ID [(" + pdf.identifier(html) + b") (x)]"
     files, problems = pdf.make(renderer.render, b, [TOPIC], on_disk={file: same}.get)
     assert problems == [] and files == {file: same}  # taken back: no layout ran
 
