@@ -12,12 +12,13 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from support import FIXTURES, copy_project, run_briefgen
+from support import FIXTURES, REPO, cli_env, copy_project, run_briefgen
 
 PROJECT = FIXTURES / "valid" / "pdf"
 TOPIC = "harbour-blockade"
@@ -222,3 +223,13 @@ def test_making_a_pdf_fetches_nothing_not_even_a_local_file(tmp_path):
     text = " ".join(texts(tmp_path / "out" / "leak.pdf"))
     assert "Before." in text and "After." in text
     assert "SECRETTEXT42" not in text
+
+
+def test_without_the_engine_the_error_says_what_to_install(tmp_path):
+    blocked = ("import sys; sys.modules['weasyprint'] = None; sys.argv = ['briefgen', 'pdf', sys.argv[1], '-o', "
+               "sys.argv[2]]; from briefgen.cli import entry; entry()")
+    result = subprocess.run([sys.executable, "-c", blocked, str(PROJECT), str(tmp_path / "out")], capture_output=True,
+                            text=True, env=cli_env(), timeout=120, cwd=REPO)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: making PDFs needs WeasyPrint"), result.stderr
+    assert "pip install 'weasyprint>=68'" in result.stderr and "Traceback" not in result.stderr
