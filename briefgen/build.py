@@ -10,20 +10,22 @@ every stage before the write succeeded.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import gc
 import hashlib
 import io
 import os
 import pickle
+import stat
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from . import cache as caching
-from . import load, model, search, stamps
+from . import load, model, pdf, search, stamps
 from .cache import Cache
 from .errors import BuildFailed, Diagnostic, errors_in
 from .links import check_links
@@ -277,15 +279,38 @@ def _build(project: Path, output: Path | None, *, base_url: str | None, strict: 
     _forget_old_entities(cache, briefing)
     if problems:
         raise BuildFailed(problems)
+    kinds = Counter(p.kind for p in pages)
+    if briefing.config.pdf.every_build:
+        made, problems = pdf.make(renderer.render, briefing, briefing.topics, cache.pdfs if cache.remember else None,
+                                  _output_reader(output))
+        if problems:
+            raise BuildFailed(problems)
+        files.update(made)
+        kinds["pdf"] = len(made)
     for asset in assets.values():
         files[asset.output.lstrip("/")] = asset.data
     files[".nojekyll"] = b""  # GitHub Pages: serve the site as it is, no Jekyll pass
     if briefing.config.search and index_search:
         files.update(search_index(files, briefing.config.language, cache))
     report = write_site(output, files, cache.on_disk, replace_foreign) if output is not None else None
-    kinds = Counter(p.kind for p in pages)
     return BuildResult(briefing, dict(sorted(kinds.items())), tuple(warnings), rendered, report,
                        time.perf_counter() - started, files, tuple(pages))
+
+
+def _output_reader(output: Path | None) -> Callable[[str], bytes | None] | None:
+    """A file of the output folder as the last build left it: a regular file, never read through
+    a link at its own name (what may be reused is checked by its content: pdf.made_from)."""
+    if output is None:
+        return None
+
+    def read(file: str) -> bytes | None:
+        try:
+            fd = os.open(output / file, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError:
+            return None
+        with os.fdopen(fd, "rb") as handle:
+            return handle.read() if stat.S_ISREG(os.fstat(fd).st_mode) else None
+    return read
 
 
 def _renderer(project: Path, config: SiteConfig, assets: dict, cache: Cache) -> Renderer:
@@ -436,6 +461,39 @@ def build_date() -> dt.date:
     if epoch and epoch.isdigit():
         return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
     return dt.date.today()
+
+
+@dataclass(frozen=True, slots=True)
+class PdfResult:
+    written: tuple[Path, ...]
+    """The PDF files written, one per topic, in the order asked."""
+    warnings: tuple[Diagnostic, ...]
+    seconds: float
+
+
+def export_pdfs(project: Path, topics: Iterable[str], output: Path, *, paper: str | None = None,
+                strict: bool = False, today: dt.date | None = None) -> PdfResult:
+    """``briefgen pdf``: the briefing read and checked as a build reads it, then the PDF of each
+    topic named (every topic when none is) written into ``output`` as ``<topic>.pdf``.
+
+    ``paper`` (A4 or Letter) overrides the ``pdf.paper`` setting. An unknown topic id fails
+    before anything is laid out (pdf.PdfError, with the closest id); the output folder must be a
+    place a build could write to (write.check_output).
+    """
+    started = time.perf_counter()
+    check_output(project, output)
+    briefing, warnings = load_briefing(project, strict=strict, today=today)
+    idents = pdf.check_topics(briefing, topics)
+    config = briefing.config
+    if paper is not None:
+        config = config.model_copy(update={"pdf": config.pdf.model_copy(update={"paper": paper})})
+        briefing = dataclasses.replace(briefing, config=config)
+    renderer = Renderer(project, config, collect_assets(project))
+    files, problems = pdf.make(renderer.render, briefing, idents)
+    if problems:
+        raise BuildFailed(problems)
+    written = pdf.write(output, files)
+    return PdfResult(tuple(written), tuple(warnings), time.perf_counter() - started)
 
 
 def check(project: Path, *, base_url: str | None = None, strict: bool = False,

@@ -61,6 +61,8 @@ class Cache:
     """site path -> (page, template digest, salt, fingerprint): a page the planner kept is not hashed again."""
     digests: dict[int, tuple[object, bytes]] = field(default_factory=dict)
     """id(entity) -> (entity, digest) of the entities fingerprinted so far (pruned as they go)."""
+    pdfs: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)
+    """PDF site path -> (hash of the HTML it was laid out from, the PDF), from this process's builds."""
     renderer: object = None
     """The last build's render.Renderer, reused while the settings and assets are the same."""
     on_disk: dict[str, list[int]] = field(default_factory=dict)
@@ -140,7 +142,7 @@ def _libraries() -> str:
     from importlib import metadata
 
     found = []
-    for name in ("jinja2", "markdown-it-py", "mdit-py-plugins", "pyyaml", "pydantic", "pagefind", "cbor2"):
+    for name in ("jinja2", "markdown-it-py", "mdit-py-plugins", "pyyaml", "pydantic", "pagefind", "cbor2", "weasyprint"):
         try:
             found.append(f"{name}={metadata.version(name)}")
         except metadata.PackageNotFoundError:

@@ -201,6 +201,26 @@ def deploy(project_dir: Path, output: Path | None, base_url: str | None, remote:
 
 @main.command()
 @project_arg
+@click.argument("topics", nargs=-1)
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), help="Output folder [default: PROJECT_DIR/pdf].")
+@click.option("--paper", type=click.Choice(["A4", "Letter"]), help="Paper size [default: the pdf.paper setting, A4].")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+def pdf(project_dir: Path, topics: tuple[str, ...], output: Path | None, paper: str | None, strict: bool) -> None:
+    """Write the PDF briefing of each TOPIC of PROJECT_DIR (every topic when none is named)."""
+    from .build import export_pdfs
+
+    output = output or project_dir / "pdf"
+    result = export_pdfs(project_dir, topics, output, paper=paper, strict=strict)
+    for warning in result.warnings:
+        err.print(str(warning), markup=False, style="yellow")
+    plural = "s" if len(result.warnings) != 1 else ""
+    out.print(f"Wrote {len(result.written)} PDF{'s' if len(result.written) != 1 else ''} into {output}: "
+              f"{', '.join(p.name for p in result.written)}; {len(result.warnings)} warning{plural}; "
+              f"{result.seconds:.1f} s", markup=False)
+
+
+@main.command()
+@project_arg
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), help="Output folder [default: PROJECT_DIR/site].")
 def clean(project_dir: Path, output: Path | None) -> None:
     """Remove the build cache and the built site of PROJECT_DIR: only what briefgen made."""

@@ -66,6 +66,8 @@ class Topic:
     overview: str
     """The analyst's overview as HTML ('' for a YAML topic)."""
     file: str
+    author: str = ""
+    """Who wrote the briefing, as the topic file names it ('' when it does not: the site's author)."""
 
 
 @dataclass(frozen=True)

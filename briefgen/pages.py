@@ -16,7 +16,7 @@ from typing import Callable, Iterable, NamedTuple
 from . import figures
 from . import model as m
 from . import reads
-from .paths import list_path, site_path
+from .paths import list_path, pdf_path, site_path
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,7 +306,7 @@ def plan(b: m.Briefing, memo: dict | None = None) -> list[Page]:
         return hit[0]
 
     def entity_pages(field: str) -> list[Page]:
-        kind, page_of = {"topics": ("topic", _topic_page), "actors": ("actor", _actor_page),
+        kind, page_of = {"topics": ("topic", topic_page), "actors": ("actor", _actor_page),
                          "articles": ("article", _article_page), "claims": ("claim", _claim_page)}[field]
         out = []
         for ident in getattr(b, field):
@@ -493,9 +493,10 @@ def _by_weight(b: m.Briefing, claim_ids: Iterable[str]) -> list[str]:
     return sorted(claim_ids, key=key)
 
 
-def _topic_page(b: m.Briefing, ident: str) -> Page:
+def topic_page(b: m.Briefing, ident: str) -> Page:
     """A topic's briefing: BLUF, judgments, contested claims, the most important claims, key actors,
-    recent events and sources, each capped (``config.caps``) with a link to its complete list."""
+    recent events and sources, each capped (``config.caps``) with a link to its complete list. Its
+    context is also what the topic's PDF (pdf.py) shows."""
     topic = b.topics[ident]
     caps = b.config.caps
     refs = _Refs(b)
@@ -538,7 +539,8 @@ def _topic_page(b: m.Briefing, ident: str) -> Page:
                        status_totals=dict(status_totals), key_actors=key_actors, source_actors=source_actors,
                        contests=contests[:caps.contests], events=events, contested_count=counts["contested"],
                        related=related, declared=topic.related, links=links, figures=figs, counts=counts,
-                       more=more)
+                       more=more, as_of=_newest(b, every_article), author=topic.author or b.config.author,
+                       pdf=pdf_path(ident) if b.config.pdf.every_build else "")
     return Page(site_path("topic", ident), "topic", "topic.html", ctx, topic.title)
 
 

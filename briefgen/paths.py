@@ -59,6 +59,12 @@ def list_path(base: str, number: int = 1) -> str:
     return base if number == 1 else f"{base}page/{number}/"
 
 
+def pdf_path(ident: str) -> str:
+    """The site path of a topic's PDF briefing: beside its page, named after the topic, so that a
+    saved or mailed copy keeps a telling name (``/topics/x/x.pdf``)."""
+    return f"{site_path('topic', ident)}{ident}.pdf"
+
+
 def output_file(path: str) -> str:
     """The file, relative to the output folder, that serves a site path."""
     rel = path.lstrip("/")

@@ -132,7 +132,7 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
                                            config.base_url).__html__()
         judgments = tuple(m.Judgment(j.text, j.confidence) for j in data.judgments)
         topics[ident] = m.Topic(ident, data.title, data.bluf or "", judgments, tuple(data.questions),
-                                tuple(data.related), overview, doc.file)
+                                tuple(data.related), overview, doc.file, data.author or "")
 
     # Claims: the earliest report with a statement defines the claim; every entry is a source.
     entries: dict[str, list[tuple[str, int, ClaimEntry, Document]]] = defaultdict(list)

@@ -219,6 +219,15 @@ class Caps(Strict):
     reports: PerPage = Field(25, description="Reports on a claim page and an outlet's page.")
 
 
+class PdfSettings(Strict):
+    """``pdf:`` in ``briefgen.yaml``: the printable briefing of each topic (docs/pdf.md)."""
+
+    every_build: Flag = Field(False, description="Make each topic's PDF in every build and link it from the topic page.")
+    paper: Literal["A4", "Letter"] = Field("A4", description="Paper size of the PDFs: A4 or Letter.")
+    handling: str = Field("", description="A handling or classification line printed on the cover and on every "
+                          "page, e.g. 'OFFICIAL - for internal distribution'.")
+
+
 class SiteConfig(Strict):
     """``briefgen.yaml``: site settings. Every key is optional."""
 
@@ -237,6 +246,8 @@ class SiteConfig(Strict):
     future_dates: Flag = Field(False, description="Accept dates after the build date without a warning.")
     pagination: Pagination = Field(default_factory=Pagination, description="How complete lists are paginated.")
     caps: Caps = Field(default_factory=Caps, description="How much of each list a topic, actor or claim page shows.")
+    pdf: PdfSettings = Field(default_factory=PdfSettings, description="PDF briefings: paper, handling line, "
+                             "whether every build makes them.")
 
 
 class ArticleMeta(Strict):
@@ -354,6 +365,7 @@ class TopicFile(Strict):
     judgments: list[Judgment] = Field(default_factory=list, description="Key judgments with confidence.")
     questions: list[Text] = Field(default_factory=list, description="Key questions still open.")
     related: IdList = Field(default_factory=list, description="Related topics.")
+    author: Text | None = Field(None, description="Who wrote this briefing, when not the site's author.")
 
 
 class ActorFile(Strict):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from briefgen.paths import absolute_url, base_path, href, id_problem, output_file, site_path, suggest_id
+from briefgen.paths import absolute_url, base_path, href, id_problem, output_file, pdf_path, site_path, suggest_id
 
 BAD_ID = "ids are lowercase letters, digits and single hyphens, like 'kim-jong-un'"
 BASE = "https://example.org/briefing/"
@@ -65,6 +65,7 @@ def test_absolute_url(target, base_url, expected):
     ("/404.html", "404.html"),
     ("/feed.xml", "feed.xml"),
     ("/topics/x/feed.xml", "topics/x/feed.xml"),
+    ("/topics/x/x.pdf", "topics/x/x.pdf"),
 ])
 def test_output_file(path, expected):
     assert output_file(path) == expected
@@ -76,6 +77,12 @@ def test_output_file(path, expected):
 ])
 def test_site_path(kind, ident, expected):
     assert site_path(kind, ident) == expected
+
+
+def test_pdf_path_is_beside_the_topic_page_and_named_after_it():
+    assert pdf_path("north-korea") == "/topics/north-korea/north-korea.pdf"
+    assert href(pdf_path("x"), site_path("topic", "x"), None) == "../../topics/x/x.pdf"
+    assert href(pdf_path("x"), site_path("topic", "x"), "https://h.example/b/") == "/b/topics/x/x.pdf"
 
 
 @pytest.mark.parametrize("value, problem", [
