@@ -75,10 +75,15 @@ def quoted(text: str) -> str:
 
 
 def theme_dir() -> Path:
+    # A source checkout's own theme first: an editable install elsewhere (another worktree) maps
+    # briefgen.theme to its own templates/, which would pair this code with another theme.
+    checkout = Path(__file__).resolve().parent.parent / "templates"
+    if (checkout / "__init__.py").is_file() and (checkout / "base.html").is_file():
+        return checkout
     try:
         return Path(str(resources.files(THEME)))
-    except ModuleNotFoundError:  # run from a source checkout (python -m briefgen in the repository)
-        return Path(__file__).resolve().parent.parent / "templates"
+    except ModuleNotFoundError:  # pragma: no cover - neither installed nor a checkout
+        return checkout
 
 
 @dataclass(frozen=True, slots=True)
