@@ -449,6 +449,30 @@ def test_strict_turns_warnings_into_overlay_errors(project: Path):
         srv.stop()
 
 
+def test_warnings_are_printed_once_each_and_sent_to_the_page(server: DevServer, project: Path):
+    """A good build with warnings: each distinct warning is a line in the terminal (not only a
+    count), and the event stream carries them apart from errors (the page's panel, not the overlay)."""
+    events = Events(server.port)
+    try:
+        assert events.next_state()["warnings"] == []
+        start = len(server.lines)
+        # An article without annotations bears on no topic: a warning.
+        (project / "content/articles/no-sidecar.md").write_text(
+            "---\ntitle: No sidecar\npublished: 2023-12-07\n---\nSome text.\n", encoding="utf-8")
+        state = events.next_state()
+        assert state["errors"] == [], state
+        assert {w["file"] for w in state["warnings"]} == {"content/articles/no-sidecar.md"}, state
+        assert all(w["severity"] == "warning" and w["message"] for w in state["warnings"]), state
+        server.wait_for(rf"{len(state['warnings'])} warning\(s\)", start=start)
+        server.wait_for(r"^\s+content/articles/no-sidecar\.md: warning\[", start=start)
+        later = server.lines[start:]
+        for w in state["warnings"]:
+            lines = [line for line in later if f"warning[{w['code']}]: {w['message']}" in line]
+            assert len(lines) == 1, (w, later)
+    finally:
+        events.close()
+
+
 def _wait_status(srv: DevServer, path: str, status: int = 200, timeout: float = 60) -> bytes:
     deadline = time.monotonic() + timeout
     while True:
