@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import cache as caching
-from . import load, model, search, stamps
+from . import load, model, root, search, stamps
 from .cache import Cache
 from .errors import BuildFailed, Diagnostic, errors_in
 from .links import check_links
@@ -55,6 +55,8 @@ class BuildResult:
     seconds: float
     files: dict[str, bytes] = field(default_factory=dict, repr=False)
     """The whole site: output-relative path -> bytes."""
+    root_files: frozenset[str] = frozenset()
+    """Which of ``files`` came from the project's static/ folder (or ``cname``), as they are."""
     planned: tuple[Page, ...] = field(default=(), repr=False)
     """The pages, as planned: what each file was made from."""
 
@@ -264,11 +266,15 @@ def _build(project: Path, output: Path | None, *, base_url: str | None, strict: 
         assets, template_problems = collect_assets(project), []
     except BuildFailed as exc:
         assets, template_problems = {}, list(exc.diagnostics)
+    root_files, root_problems = load.root_files(project)
+    template_problems += root_problems
     try:
         briefing, warnings = load_briefing(project, base_url=base_url, strict=strict, today=today, cache=cache,
                                            parallel=parallel)
     except BuildFailed as exc:
         raise BuildFailed([*exc.diagnostics, *template_problems]) from None
+    root_files, cname_problems = root.with_cname(root_files, briefing.config.cname)
+    template_problems += cname_problems
     if template_problems:
         raise BuildFailed([*template_problems, *warnings])
     pages = plan(briefing, cache.plan if cache.remember else None)
@@ -282,10 +288,14 @@ def _build(project: Path, output: Path | None, *, base_url: str | None, strict: 
     files[".nojekyll"] = b""  # GitHub Pages: serve the site as it is, no Jekyll pass
     if briefing.config.search and index_search:
         files.update(search_index(files, briefing.config.language, cache))
+    collisions = root.place(root_files, files, root.made_by(pages, assets, search.FOLDER))
+    if collisions:
+        raise BuildFailed(collisions)
+    files.update(root_files)  # after the search stage: root files are published as they are, not indexed
     report = write_site(output, files, cache.on_disk, replace_foreign) if output is not None else None
     kinds = Counter(p.kind for p in pages)
     return BuildResult(briefing, dict(sorted(kinds.items())), tuple(warnings), rendered, report,
-                       time.perf_counter() - started, files, tuple(pages))
+                       time.perf_counter() - started, files, frozenset(root_files), tuple(pages))
 
 
 def _renderer(project: Path, config: SiteConfig, assets: dict, cache: Cache) -> Renderer:
@@ -445,7 +455,9 @@ def check(project: Path, *, base_url: str | None = None, strict: bool = False,
     b = result.briefing
     sources = {output_file(p.path): (source_of(b, p), f"templates/{p.template}") for p in result.planned}
     later = (f"{search.FOLDER}/",) if b.config.search else ()
-    broken = check_links(result.files, sources, b.config.base_url, project, later)
+    # Root files (static/) are published as they are: links to them count, links in them are theirs.
+    files = {rel: b"" if rel in result.root_files else data for rel, data in result.files.items()}
+    broken = check_links(files, sources, b.config.base_url, project, later)
     if broken:
         raise BuildFailed(broken)
     return result

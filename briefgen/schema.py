@@ -198,6 +198,24 @@ class Strict(BaseModel):
         return data
 
 
+_HOST_NAME = re.compile(r"(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]")
+
+
+def _host_name(value: str) -> str:
+    """A custom domain as GitHub Pages' CNAME file holds it: the host name alone, lower case."""
+    host = value.strip().lower()
+    if not _HOST_NAME.fullmatch(host):
+        shown = urlsplit(host).hostname if "://" in host else ""
+        hint = f"; write '{shown}'" if shown and _HOST_NAME.fullmatch(shown) else ""
+        raise PydanticCustomError("host_name", "not a domain name (the host alone, like "
+                                  "briefing.example.org, without https:// or a path){hint}",
+                                  {"value": value, "hint": hint})
+    return host
+
+
+HostName = Annotated[str, AfterValidator(_host_name), WithJsonSchema({"type": "string", "format": "hostname"})]
+
+
 class SiteConfig(Strict):
     """``briefgen.yaml``: site settings. Every key is optional."""
 
@@ -214,6 +232,8 @@ class SiteConfig(Strict):
     allow_html: Flag = Field(False, description="Pass raw HTML in Markdown bodies through instead of escaping it.")
     search: Flag = Field(True, description="Build a Pagefind search index and show a search box.")
     future_dates: Flag = Field(False, description="Accept dates after the build date without a warning.")
+    cname: HostName | None = Field(None, description="Custom domain of a GitHub Pages site, e.g. briefing.example.org: "
+                                   "written to the site's root as CNAME (like a static/CNAME file).")
 
 
 class ArticleMeta(Strict):

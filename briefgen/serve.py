@@ -220,7 +220,7 @@ def resolve_path(files: dict[str, bytes], raw_path: str) -> tuple[str, str | Non
     if "\x00" in path or "\\" in path or not path.startswith("/"):
         return "bad", None
     parts = path.split("/")[1:]
-    if any(p in ("..", ".") or (p.startswith(".") and p != ".nojekyll") for p in parts):
+    if any(p in ("..", ".") or (p.startswith(".") and p not in (".nojekyll", ".well-known")) for p in parts):
         return "forbidden", None
     rel = "/".join(parts)
     if rel == "" or rel.endswith("/"):
@@ -395,7 +395,7 @@ def serve(project: Path, host: str, port: int, strict: bool, log: Callable[[str]
     worker.start()
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
     thread.start()
-    log(f"Serving [bold]{shown(project)}[/] at [bold]{shown(base_url)}[/] (Ctrl-C to stop); watching content/, templates/ and briefgen.yaml")
+    log(f"Serving [bold]{shown(project)}[/] at [bold]{shown(base_url)}[/] (Ctrl-C to stop); watching content/, templates/, static/ and briefgen.yaml")
     if ready:
         ready(base_url)
     try:
