@@ -69,6 +69,24 @@ def read_project(project: Path, cache: Cache, base_url: str | None = None,
     fails), and the content is read and checked with what of the settings is valid, the rest at
     its defaults, so one broken briefgen.yaml does not hide the content's errors until the next build.
     """
+    config, source, problems = _read_config(project, cache)
+    if base_url is not None:
+        checked, more = validate(SiteConfig, {**config.model_dump(exclude_none=True), "base_url": base_url}, "--base-url", {})
+        problems.extend(Diagnostic(d.severity, d.code, d.message.replace("base_url: ", ""), "--base-url", 0, d.hint) for d in more)
+        config = checked or config
+    sources, found = load.discover(project)
+    problems.extend(found)
+    documents = _parse_all(sources, cache, config.allow_html, stamps.now(), parallel)
+    live = {s.file for s in sources} | ({source.file} if source else set())
+    for stale in set(cache.parsed) - live:
+        del cache.parsed[stale]
+        cache.dirty = True
+    return config, documents, problems
+
+
+def _read_config(project: Path, cache: Cache) -> tuple[SiteConfig, load.SourceFile | None, list[Diagnostic]]:
+    """briefgen.yaml: the settings (what of them is valid, the rest at the defaults), the file
+    read (None when there is none, or it links outside the project) and its problems."""
     problems: list[Diagnostic] = []
     config_doc = None
     source = load.config_source(project)
@@ -85,18 +103,13 @@ def read_project(project: Path, cache: Cache, base_url: str | None = None,
     config = valid.data if valid is not None and isinstance(valid.data, SiteConfig) else SiteConfig()
     if config_doc is not None and config_doc.data is None and (valid is None or "future_dates" in valid.incomplete):
         config = config.model_copy(update={"future_dates": True})  # no warnings about a setting written wrong
-    if base_url is not None:
-        checked, more = validate(SiteConfig, {**config.model_dump(exclude_none=True), "base_url": base_url}, "--base-url", {})
-        problems.extend(Diagnostic(d.severity, d.code, d.message.replace("base_url: ", ""), "--base-url", 0, d.hint) for d in more)
-        config = checked or config
-    sources, found = load.discover(project)
-    problems.extend(found)
-    documents = _parse_all(sources, cache, config.allow_html, stamps.now(), parallel)
-    live = {s.file for s in sources} | ({source.file} if source else set())
-    for stale in set(cache.parsed) - live:
-        del cache.parsed[stale]
-        cache.dirty = True
-    return config, documents, problems
+    return config, source, problems
+
+
+def site_config(project: Path) -> SiteConfig:
+    """The project's settings as far as they are valid, read before a build (deploy decides its
+    base URL by them); the build itself reports what is wrong with them."""
+    return _read_config(project, Cache(remember=False, plan=None))[0]
 
 
 def _parse_all(sources: list[load.SourceFile], cache: Cache, allow_html: bool, swept_at: int,
