@@ -40,6 +40,7 @@ ACTOR = "vladimir-putin"
 ACTOR_QUERY = "Putin"
 SUB_PATH = "/sub/path/"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+STATUSES = {"confirmed", "corroborated", "reported", "disputed", "refuted"}
 INDEX_SHARE_LIMIT = 0.25
 """A query may load at most this share of the bytes of pagefind/."""
 
@@ -165,7 +166,10 @@ def test_search_from_file_url_explains_it_needs_a_server(page: Page, file_site: 
     with page.expect_navigation(wait_until="load"):
         page.press("input#site-search-q", "Enter")
     assert urlsplit(page.url).path.endswith("/search/index.html"), page.url
-    expect(page.locator(".search-offline")).to_be_visible()
+    note = page.locator(".search-offline")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("python3 -m http.server")  # says how to view the site with search
+    expect(note.locator('a[href="http://localhost:8000/search/"]')).to_be_visible()
     assert_styled(page, page.url)
 
 
@@ -201,6 +205,59 @@ def test_header_search_finds_an_actor(page: Page, sub_path_site, problems):
         actor.click()
     assert page.url.startswith(f"{base}actors/{ACTOR}/"), page.url
     assert_styled(page, page.url)
+    assert not problems, "\n".join(problems)
+
+
+THEME = {"light": {"bg": "rgb(255, 255, 255)", "fg": "rgb(27, 31, 36)", "line": "rgb(215, 220, 225)",
+                   "accent": "rgb(11, 92, 173)"},
+         "dark": {"bg": "rgb(18, 20, 23)", "fg": "rgb(230, 233, 236)", "line": "rgb(52, 58, 64)",
+                  "accent": "rgb(127, 181, 255)"}}
+"""The theme's --bg, --fg, --line and --accent (templates/static/style.css), as computed colours."""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_search_looks_like_the_site_and_labels_each_result(page: Page, sub_path_site, problems, scheme):
+    """The search UI takes the theme's font and colours (in dark mode too), a light frame, and
+    each result is labelled with its kind, a claim's also with its status; axe finds nothing."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    base, _ = sub_path_site
+    page.emulate_media(color_scheme=scheme)
+    page.goto(f"{base}search/?q={ACTOR_QUERY}", wait_until="load")
+    expect(page.locator(".pagefind-ui__result-link").first).to_be_visible(timeout=15_000)
+    page.wait_for_timeout(300)
+    look = page.evaluate("""() => {
+        const css = (sel, prop) => getComputedStyle(document.querySelector(sel))[prop];
+        return {body: css('body', 'fontFamily'), ui: css('.pagefind-ui', 'fontFamily'),
+                input: css('.pagefind-ui__search-input', 'fontFamily'),
+                inputBg: css('.pagefind-ui__search-input', 'backgroundColor'),
+                inputFg: css('.pagefind-ui__search-input', 'color'),
+                inputBorder: css('.pagefind-ui__search-input', 'borderTopColor'),
+                inputBorderWidth: css('.pagefind-ui__search-input', 'borderTopWidth'),
+                panelBorder: css('.pagefind-ui__filter-panel', 'borderTopWidth'),
+                excerpt: css('.pagefind-ui__result-excerpt', 'color'),
+                link: css('.pagefind-ui__result-link', 'color'),
+                clearPadding: css('.pagefind-ui__search-clear', 'paddingLeft')};
+    }""")
+    colours = THEME[scheme]
+    assert look["ui"] == look["body"] and look["input"] == look["body"], look
+    assert (look["inputBg"], look["inputFg"], look["inputBorder"]) == (colours["bg"], colours["fg"], colours["line"]), look
+    assert look["inputBorderWidth"] == "1px" and look["panelBorder"] == "0px", look
+    assert look["excerpt"] == colours["fg"] and look["link"] == colours["accent"], look
+    assert float(look["clearPadding"].removesuffix("px")) >= 12, look
+    results = page.locator(".pagefind-ui__results > .pagefind-ui__result")
+    labels = [r.locator(".pagefind-ui__result-tag").all_inner_texts() for r in results.all()]
+    assert labels and all(any(t.startswith("Kind: ") for t in tags) for tags in labels), labels
+    kinds = {t for tags in labels for t in tags if t.startswith("Kind: ")}
+    assert {"Kind: Actor", "Kind: Claim"} <= kinds, kinds
+    claim = next(tags for tags in labels if "Kind: Claim" in tags)
+    status = [t for t in claim if t.lower().startswith("status: ")]
+    assert len(status) == 1 and status[0].split(": ")[1].lower() in STATUSES, claim
+    assert all(not any(t.lower().startswith("status") for t in tags) for tags in labels if "Kind: Claim" not in tags)
+    tag = page.locator(".pagefind-ui__result-tag.status").first
+    assert tag.evaluate("t => getComputedStyle(t).color") != colours["fg"], "a status tag takes its status colour"
+    result = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    assert result.violations_count == 0, result.generate_report()
     assert not problems, "\n".join(problems)
 
 
