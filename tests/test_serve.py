@@ -106,6 +106,25 @@ def test_traversal_and_dotfiles_are_refused(server: DevServer, path: str):
     assert b"root:" not in data
 
 
+def test_root_files_are_served_and_follow_edits(project: Path):
+    """static/ is the site's root: served, /.well-known/ included, and watched."""
+    (project / "static" / ".well-known").mkdir(parents=True)
+    (project / "static" / ".well-known" / "security.txt").write_text("Contact: a\n", encoding="utf-8")
+    (project / "static" / "CNAME").write_text("briefing.example.org\n", encoding="utf-8")
+    srv = DevServer(project)
+    try:
+        assert srv.get("/.well-known/security.txt")[::2] == (200, b"Contact: a\n")
+        assert srv.get("/CNAME")[::2] == (200, b"briefing.example.org\n")
+        assert get_raw_path(srv, "/.git/config")[0] in (400, 403)
+        (project / "static" / ".well-known" / "security.txt").write_text("Contact: b\n", encoding="utf-8")
+        deadline = time.monotonic() + 30
+        while srv.get("/.well-known/security.txt")[2] != b"Contact: b\n":
+            assert time.monotonic() < deadline, srv.log
+            time.sleep(0.2)
+    finally:
+        srv.stop()
+
+
 @pytest.mark.parametrize("path", ["/%00", "/index.html%00", "/topics/%00/", "/a%00.html", "/topics%5c..%5c"])
 def test_nul_and_backslash_are_bad_requests(server: DevServer, path: str):
     status, data = get_raw_path(server, path)
