@@ -127,6 +127,8 @@ def missing_base_url(project: Path, where: Target) -> BaseUrl | None:
     config = site_config(project)
     if config.base_url is not None:
         return None
+    if pages_url(where.url) is None:  # refused before anything is fetched or built
+        return infer_base_url(where.url, None)
     return infer_base_url(where.url, config.cname or _static_cname(project) or where.cname())
 
 
@@ -149,11 +151,18 @@ class Target:
             if not _git("config", key.lower().replace("git_author_", "user."), env=self.env, check=False).stdout.strip():
                 self.env.setdefault(key, fallback)
                 self.env.setdefault(key.replace("AUTHOR", "COMMITTER"), fallback)
-        fetched = _git("fetch", "-q", url, f"refs/heads/{branch}", env=self.env, check=False)
-        if fetched.returncode != 0 and "couldn't find remote ref" not in fetched.stderr.lower():
-            detail = fetched.stderr.strip().splitlines()
-            raise DeployError(f"cannot reach {url}: {detail[-1] if detail else 'git fetch failed'}")
-        self.parent = _git("rev-parse", "FETCH_HEAD", env=self.env).stdout.strip() if fetched.returncode == 0 else ""
+        self._parent: str | None = None
+
+    @property
+    def parent(self) -> str:
+        """The branch's head commit ('' for a branch not there yet), fetched when first asked."""
+        if self._parent is None:
+            fetched = _git("fetch", "-q", self.url, f"refs/heads/{self.branch}", env=self.env, check=False)
+            if fetched.returncode != 0 and "couldn't find remote ref" not in fetched.stderr.lower():
+                detail = fetched.stderr.strip().splitlines()
+                raise DeployError(f"cannot reach {self.url}: {detail[-1] if detail else 'git fetch failed'}")
+            self._parent = _git("rev-parse", "FETCH_HEAD", env=self.env).stdout.strip() if fetched.returncode == 0 else ""
+        return self._parent
 
     def cname(self) -> str | None:
         """The custom domain in the branch's CNAME file, if it has one."""
