@@ -55,10 +55,10 @@ class BuildResult:
     seconds: float
     files: dict[str, bytes] = field(default_factory=dict, repr=False)
     """The whole site: output-relative path -> bytes."""
-    root_files: frozenset[str] = frozenset()
-    """Which of ``files`` came from the project's static/ folder (or ``cname``), as they are."""
     planned: tuple[Page, ...] = field(default=(), repr=False)
     """The pages, as planned: what each file was made from."""
+    root_files: frozenset[str] = frozenset()
+    """Which of ``files`` came from the project's static/ folder (or ``cname``), as they are."""
 
 
 def read_project(project: Path, cache: Cache, base_url: str | None = None,
@@ -308,7 +308,7 @@ def _build(project: Path, output: Path | None, *, base_url: str | None, strict: 
     report = write_site(output, files, cache.on_disk, replace_foreign) if output is not None else None
     kinds = Counter(p.kind for p in pages)
     return BuildResult(briefing, dict(sorted(kinds.items())), tuple(warnings), rendered, report,
-                       time.perf_counter() - started, files, frozenset(root_files), tuple(pages))
+                       time.perf_counter() - started, files, tuple(pages), frozenset(root_files))
 
 
 def _renderer(project: Path, config: SiteConfig, assets: dict, cache: Cache) -> Renderer:
