@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from . import cache as caching
-from . import load, model, pdf, search, stamps
+from . import load, model, pdf, root, search, stamps
 from .cache import Cache
 from .errors import BuildFailed, Diagnostic, errors_in
 from .links import check_links
@@ -59,6 +59,8 @@ class BuildResult:
     """The whole site: output-relative path -> bytes."""
     planned: tuple[Page, ...] = field(default=(), repr=False)
     """The pages, as planned: what each file was made from."""
+    root_files: frozenset[str] = frozenset()
+    """Which of ``files`` came from the project's static/ folder (or ``cname``), as they are."""
 
 
 def read_project(project: Path, cache: Cache, base_url: str | None = None,
@@ -69,6 +71,24 @@ def read_project(project: Path, cache: Cache, base_url: str | None = None,
     fails), and the content is read and checked with what of the settings is valid, the rest at
     its defaults, so one broken briefgen.yaml does not hide the content's errors until the next build.
     """
+    config, source, problems = _read_config(project, cache)
+    if base_url is not None:
+        checked, more = validate(SiteConfig, {**config.model_dump(exclude_none=True), "base_url": base_url}, "--base-url", {})
+        problems.extend(Diagnostic(d.severity, d.code, d.message.replace("base_url: ", ""), "--base-url", 0, d.hint) for d in more)
+        config = checked or config
+    sources, found = load.discover(project)
+    problems.extend(found)
+    documents = _parse_all(sources, cache, config.allow_html, stamps.now(), parallel)
+    live = {s.file for s in sources} | ({source.file} if source else set())
+    for stale in set(cache.parsed) - live:
+        del cache.parsed[stale]
+        cache.dirty = True
+    return config, documents, problems
+
+
+def _read_config(project: Path, cache: Cache) -> tuple[SiteConfig, load.SourceFile | None, list[Diagnostic]]:
+    """briefgen.yaml: the settings (what of them is valid, the rest at the defaults), the file
+    read (None when there is none, or it links outside the project) and its problems."""
     problems: list[Diagnostic] = []
     config_doc = None
     source = load.config_source(project)
@@ -85,18 +105,13 @@ def read_project(project: Path, cache: Cache, base_url: str | None = None,
     config = valid.data if valid is not None and isinstance(valid.data, SiteConfig) else SiteConfig()
     if config_doc is not None and config_doc.data is None and (valid is None or "future_dates" in valid.incomplete):
         config = config.model_copy(update={"future_dates": True})  # no warnings about a setting written wrong
-    if base_url is not None:
-        checked, more = validate(SiteConfig, {**config.model_dump(exclude_none=True), "base_url": base_url}, "--base-url", {})
-        problems.extend(Diagnostic(d.severity, d.code, d.message.replace("base_url: ", ""), "--base-url", 0, d.hint) for d in more)
-        config = checked or config
-    sources, found = load.discover(project)
-    problems.extend(found)
-    documents = _parse_all(sources, cache, config.allow_html, stamps.now(), parallel)
-    live = {s.file for s in sources} | ({source.file} if source else set())
-    for stale in set(cache.parsed) - live:
-        del cache.parsed[stale]
-        cache.dirty = True
-    return config, documents, problems
+    return config, source, problems
+
+
+def site_config(project: Path) -> SiteConfig:
+    """The project's settings as far as they are valid, read before a build (deploy decides its
+    base URL by them); the build itself reports what is wrong with them."""
+    return _read_config(project, Cache(remember=False, plan=None))[0]
 
 
 def _parse_all(sources: list[load.SourceFile], cache: Cache, allow_html: bool, swept_at: int,
@@ -266,11 +281,15 @@ def _build(project: Path, output: Path | None, *, base_url: str | None, strict: 
         assets, template_problems = collect_assets(project), []
     except BuildFailed as exc:
         assets, template_problems = {}, list(exc.diagnostics)
+    root_files, root_problems = load.root_files(project)
+    template_problems += root_problems
     try:
         briefing, warnings = load_briefing(project, base_url=base_url, strict=strict, today=today, cache=cache,
                                            parallel=parallel)
     except BuildFailed as exc:
         raise BuildFailed([*exc.diagnostics, *template_problems]) from None
+    root_files, cname_problems = root.with_cname(root_files, briefing.config.cname)
+    template_problems += cname_problems
     if template_problems:
         raise BuildFailed([*template_problems, *warnings])
     pages = plan(briefing, cache.plan if cache.remember else None)
@@ -292,9 +311,13 @@ def _build(project: Path, output: Path | None, *, base_url: str | None, strict: 
     files[".nojekyll"] = b""  # GitHub Pages: serve the site as it is, no Jekyll pass
     if briefing.config.search and index_search:
         files.update(search_index(files, briefing.config.language, cache))
+    collisions = root.place(root_files, files, root.made_by(pages, assets, search.FOLDER))
+    if collisions:
+        raise BuildFailed(collisions)
+    files.update(root_files)  # after the search stage: root files are published as they are, not indexed
     report = write_site(output, files, cache.on_disk, replace_foreign) if output is not None else None
     return BuildResult(briefing, dict(sorted(kinds.items())), tuple(warnings), rendered, report,
-                       time.perf_counter() - started, files, tuple(pages))
+                       time.perf_counter() - started, files, tuple(pages), frozenset(root_files))
 
 
 def _output_reader(output: Path | None) -> Callable[[str], bytes | None] | None:
@@ -503,7 +526,9 @@ def check(project: Path, *, base_url: str | None = None, strict: bool = False,
     b = result.briefing
     sources = {output_file(p.path): (source_of(b, p), f"templates/{p.template}") for p in result.planned}
     later = (f"{search.FOLDER}/",) if b.config.search else ()
-    broken = check_links(result.files, sources, b.config.base_url, project, later)
+    # Root files (static/) are published as they are: links to them count, links in them are theirs.
+    files = {rel: b"" if rel in result.root_files else data for rel, data in result.files.items()}
+    broken = check_links(files, sources, b.config.base_url, project, later)
     if broken:
         raise BuildFailed(broken)
     return result

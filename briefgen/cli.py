@@ -182,15 +182,29 @@ def check(project_dir: Path, strict: bool) -> None:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 def deploy(project_dir: Path, output: Path | None, base_url: str | None, remote: str, branch: str,
            message: str | None, force: bool, strict: bool) -> None:
-    """Build PROJECT_DIR, commit the site to a branch of a git remote and push it."""
+    """Build PROJECT_DIR, commit the site to a branch of a git remote and push it.
+
+    Without --base-url (or base_url in briefgen.yaml), a GitHub remote publishes to
+    https://USER.github.io/REPO/ (or the custom domain of its CNAME); any other remote needs one.
+    """
     from .build import build as run
-    from .deploy import deploy as publish
+    from .deploy import default_message, missing_base_url, target
 
     output = output or project_dir / "site"
-    result = run(project_dir, output, base_url=base_url, strict=strict, persist=True, waiting=_say)
-    for warning in result.warnings:
-        err.print(str(warning), markup=False, style="yellow")
-    done = publish(project_dir, output, remote, branch, message, force)
+    with target(project_dir, remote, branch) as where:
+        inferred = missing_base_url(project_dir, where) if base_url is None else None
+        if inferred is not None:
+            base_url = inferred.url
+            err.print(f"No base URL given: building for {base_url} ({inferred.why}); pass --base-url to choose another",
+                      markup=False, highlight=False)
+        result = run(project_dir, output, base_url=base_url, strict=strict, persist=True, waiting=_say)
+        for warning in result.warnings:
+            err.print(str(warning), markup=False, style="yellow")
+        done = where.publish(output, message or default_message(project_dir), force)
+    if done.kept_cname is not None:
+        err.print(f"Kept the branch's CNAME file ({done.kept_cname or 'empty'}): GitHub writes it for a custom "
+                  "domain. To publish it from the project, put it in static/CNAME or set 'cname:' in briefgen.yaml",
+                  markup=False, highlight=False)
     if done.changed:
         out.print(f"Deployed {sum(result.pages.values())} pages: commit {done.commit[:12]} pushed to branch "
                   f"'{done.branch}' of {done.remote}", markup=False)

@@ -22,6 +22,7 @@
       return;
     }
     showErrors(state.errors);
+    showWarnings(state.errors.length ? [] : (state.warnings || []));  // errors keep the overlay
   }
   // One event stream for all tabs: browsers allow only six connections per host, and each
   // stream holds one open, so tabs share it through a worker when they can.
@@ -32,15 +33,55 @@
   } else {
     new EventSource("/__briefgen/events").addEventListener("state", function (event) { onState(event.data); });
   }
-  function showErrors(errors) {
-    var old = document.getElementById("briefgen-overlay");
-    if (old) old.remove();
-    if (!errors.length) return;
+  function styled() {
     if (!document.getElementById("briefgen-overlay-css")) {
       var link = document.createElement("link");
       link.id = "briefgen-overlay-css"; link.rel = "stylesheet"; link.href = "/__briefgen/overlay.css";
       document.head.appendChild(link);
     }
+  }
+  function problem(e) {
+    var li = document.createElement("li");
+    var where = document.createElement("code");
+    where.className = "where";
+    where.textContent = e.file + (e.line ? ":" + e.line : "");
+    li.appendChild(where);
+    li.appendChild(document.createTextNode(" " + e.severity + "[" + e.code + "]: " + e.message));
+    if (e.hint) {
+      var hint = document.createElement("span");
+      hint.className = "hint";
+      hint.textContent = " (" + e.hint + ")";
+      li.appendChild(hint);
+    }
+    return li;
+  }
+  // A good build's warnings: a small collapsible panel, open or closed as the reader left it.
+  var OPEN = "briefgen:warnings-open";
+  function showWarnings(warnings) {
+    var old = document.getElementById("briefgen-warnings");
+    if (old) old.remove();
+    if (!warnings.length) return;
+    styled();
+    var box = document.createElement("aside");
+    box.id = "briefgen-warnings";
+    box.setAttribute("aria-label", "Build warnings");
+    var details = document.createElement("details");
+    details.open = sessionStorage.getItem(OPEN) === "1";
+    details.addEventListener("toggle", function () { sessionStorage.setItem(OPEN, details.open ? "1" : "0"); });
+    var summary = document.createElement("summary");
+    summary.textContent = warnings.length + " build warning" + (warnings.length === 1 ? "" : "s");
+    details.appendChild(summary);
+    var list = document.createElement("ol");
+    warnings.forEach(function (e) { list.appendChild(problem(e)); });
+    details.appendChild(list);
+    box.appendChild(details);
+    document.body.appendChild(box);
+  }
+  function showErrors(errors) {
+    var old = document.getElementById("briefgen-overlay");
+    if (old) old.remove();
+    if (!errors.length) return;
+    styled();
     var box = document.createElement("div");
     box.id = "briefgen-overlay";
     box.setAttribute("role", "alertdialog");
@@ -49,21 +90,7 @@
     h.textContent = "Build failed: " + errors.length + " problem" + (errors.length === 1 ? "" : "s") + ". The last good version of the site is still served.";
     box.appendChild(h);
     var list = document.createElement("ol");
-    errors.forEach(function (e) {
-      var li = document.createElement("li");
-      var where = document.createElement("code");
-      where.className = "where";
-      where.textContent = e.file + (e.line ? ":" + e.line : "");
-      li.appendChild(where);
-      li.appendChild(document.createTextNode(" " + e.severity + "[" + e.code + "]: " + e.message));
-      if (e.hint) {
-        var hint = document.createElement("span");
-        hint.className = "hint";
-        hint.textContent = " (" + e.hint + ")";
-        li.appendChild(hint);
-      }
-      list.appendChild(li);
-    });
+    errors.forEach(function (e) { list.appendChild(problem(e)); });
     box.appendChild(list);
     document.body.appendChild(box);
   }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,11 @@ from .errors import BriefgenError, Diagnostic
 from .paths import id_problem, suggest_id
 
 CONFIG_FILE = "briefgen.yaml"
+ROOT_FILES = "static"
+"""The project folder whose files are published at the site's root as they are (CNAME, favicon.ico,
+.well-known/): Hugo's ``static/``. Not the theme's ``templates/static/``, served under /static/."""
+RESERVED_ROOT = {".git", ".briefgen-manifest.json"}
+"""Top-level names in the output folder that belong to a deploy checkout or to briefgen itself."""
 FOLDERS = {  # folder under content/ -> {extension: document kind}
     "articles": {".md": "article", ".txt": "article", ".yaml": "annotations", ".yml": "annotations"},
     "topics": {".yaml": "topic", ".yml": "topic", ".md": "topic"},
@@ -129,3 +135,87 @@ def config_source(project: Path) -> SourceFile | None:
     if path.is_file() or (path.is_symlink() and os.path.lexists(path)):
         return SourceFile("config", CONFIG_FILE, "briefgen", str(path))
     return None
+
+
+def root_files(project: Path) -> tuple[dict[str, bytes], list[Diagnostic]]:
+    """The project's ``static/`` folder: output-relative path -> bytes, with every problem at once.
+
+    Read with the care of the sources: a link that leads outside the project (or loops) is an
+    error, as is a pipe, socket or device (checked on the open file: reading it never blocks);
+    links inside the project are followed, each folder walked once. A name a site path cannot hold
+    (a backslash) or one that the output folder keeps for itself (``.git``, briefgen's manifest)
+    is an error. Dot-files are published (``.well-known/``, ``.htaccess``): this folder is copied
+    as it is.
+    """
+    root = project.resolve()
+    top = project / ROOT_FILES
+    found: dict[str, bytes] = {}
+    problems: list[Diagnostic] = []
+    if not os.path.lexists(top):
+        return found, problems
+    walked: set[str] = set()
+
+    def visit(path: Path, rel: str, shown: str) -> None:
+        if path.is_symlink() and not inside(path, root):
+            what = "the folder is a link" if os.path.isdir(path) else "symlink points"
+            problems.append(Diagnostic("error", "outside-project", f"{what} to a place outside the project or loops",
+                                       shown, hint="copy the file into the project instead"))
+            return
+        try:
+            mode = os.stat(path).st_mode
+        except OSError as exc:
+            problems.append(Diagnostic("error", "unreadable", f"cannot read it: {exc.strerror or exc}", shown,
+                                       hint="remove the broken link, or put the file it stands for in its place"))
+            return
+        if stat.S_ISDIR(mode):
+            real = os.path.realpath(path)
+            if real in walked:
+                return
+            walked.add(real)
+            try:
+                with os.scandir(path) as listing:
+                    names = sorted(entry.name for entry in listing)
+            except OSError as exc:
+                problems.append(Diagnostic("error", "unreadable", f"cannot list the folder: {exc.strerror or exc}",
+                                           shown))
+                return
+            for name in names:
+                child = f"{rel}/{name}" if rel else name
+                if "\\" in name:
+                    problems.append(Diagnostic("error", "bad-file-name", "a backslash cannot be part of a site path "
+                                               "(browsers read it as '/')", f"{shown}/{name}",
+                                               hint="rename it without the backslash"))
+                elif not rel and name in RESERVED_ROOT:
+                    problems.append(Diagnostic("error", "bad-file-name", f"'{name}' at the site's root is briefgen's "
+                                               "or the deploy's own", f"{shown}/{name}", hint="remove it from static/"))
+                else:
+                    visit(path / name, child, f"{shown}/{name}")
+            return
+        if not rel:
+            problems.append(Diagnostic("error", "not-a-folder", "static is not a folder; files for the site's root go "
+                                       "in a folder static/", shown, hint="make static/ a folder and move the file into it"))
+            return
+        data = read_regular(path)
+        if data is None:
+            problems.append(Diagnostic("error", "not-a-file", "this is a pipe, socket or device, not a file: reading "
+                                       "it could wait forever", shown,
+                                       hint="remove it, or put the file it stands for in its place"))
+            return
+        found[rel] = data
+
+    visit(top, "", ROOT_FILES)
+    return found, problems
+
+
+def read_regular(path: Path | str) -> bytes | None:
+    """A regular file's bytes, None for anything else: checked on the open file (``O_NONBLOCK``:
+    opening a pipe never waits for a writer)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    with open(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        os.set_blocking(fd, True)
+        return handle.read()

@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from . import model as m
 from .errors import BuildFailed, Diagnostic
-from .load import inside
+from .load import inside, read_regular
 from .pages import Page
 from .paths import absolute_url, href, suggest_id
 from .schema import SiteConfig
@@ -44,10 +44,15 @@ after its indexer has decoded entities, so no escaping survives; these character
 
 
 def theme_dir() -> Path:
+    # A source checkout's own theme first: an editable install elsewhere (another worktree) maps
+    # briefgen.theme to its own templates/, which would pair this code with another theme.
+    checkout = Path(__file__).resolve().parent.parent / "templates"
+    if (checkout / "__init__.py").is_file() and (checkout / "base.html").is_file():
+        return checkout
     try:
         return Path(str(resources.files(THEME)))
-    except ModuleNotFoundError:  # run from a source checkout (python -m briefgen in the repository)
-        return Path(__file__).resolve().parent.parent / "templates"
+    except ModuleNotFoundError:  # pragma: no cover - neither installed nor a checkout
+        return checkout
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,19 +113,6 @@ def template_problems(project: Path) -> list[Diagnostic]:
     return problems
 
 
-def _read_regular(path: Path) -> bytes | None:
-    """A regular file's bytes; None for anything else (checked on the open file: a pipe never blocks)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
-        return None
-    with open(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        os.set_blocking(fd, True)
-        return handle.read()
-
-
 def collect_assets(project: Path) -> dict[str, Asset]:
     """Theme static files, overridden by the project's templates/static/, with content-hashed names.
 
@@ -134,7 +126,7 @@ def collect_assets(project: Path) -> dict[str, Asset]:
         if folder.is_dir():
             for path in sorted(folder.iterdir()):
                 if path.is_file() and not path.name.startswith(".") and path.suffix not in (".py", ".pyc"):
-                    data = _read_regular(path)
+                    data = read_regular(path)
                     if data is not None:
                         files[path.name] = data
     assets = {}

@@ -198,6 +198,24 @@ class Strict(BaseModel):
         return data
 
 
+_HOST_NAME = re.compile(r"(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]")
+
+
+def _host_name(value: str) -> str:
+    """A custom domain as GitHub Pages' CNAME file holds it: the host name alone, lower case."""
+    host = value.strip().lower()
+    if not _HOST_NAME.fullmatch(host):
+        shown = urlsplit(host).hostname if "://" in host else ""
+        hint = f"; write '{shown}'" if shown and _HOST_NAME.fullmatch(shown) else ""
+        raise PydanticCustomError("host_name", "not a domain name (the host alone, like "
+                                  "briefing.example.org, without https:// or a path){hint}",
+                                  {"value": value, "hint": hint})
+    return host
+
+
+HostName = Annotated[str, AfterValidator(_host_name), WithJsonSchema({"type": "string", "format": "hostname"})]
+
+
 PerPage = Annotated[int, Field(ge=1, le=10_000)]
 
 
@@ -248,6 +266,8 @@ class SiteConfig(Strict):
     caps: Caps = Field(default_factory=Caps, description="How much of each list a topic, actor or claim page shows.")
     pdf: PdfSettings = Field(default_factory=PdfSettings, description="PDF briefings: paper, handling line, "
                              "whether every build makes them.")
+    cname: HostName | None = Field(None, description="Custom domain of a GitHub Pages site, e.g. briefing.example.org: "
+                                   "written to the site's root as CNAME (like a static/CNAME file).")
 
 
 class ArticleMeta(Strict):

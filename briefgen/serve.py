@@ -95,24 +95,31 @@ class State:
 
     files: dict[str, bytes] = field(default_factory=dict)
     errors: list[Diagnostic] = field(default_factory=list)
+    """A failed build's diagnostics (its warnings among them): the overlay."""
+    warnings: list[Diagnostic] = field(default_factory=list)
+    """A good build's warnings: the small panel."""
     epoch: int = field(default_factory=lambda: time.time_ns() // 1_000_000)
     """Counts builds; starts from the clock so a page from before a server restart reloads."""
     cond: threading.Condition = field(default_factory=threading.Condition)
 
-    def publish(self, files: dict[str, bytes] | None, errors: list[Diagnostic]) -> None:
+    def publish(self, files: dict[str, bytes] | None, errors: list[Diagnostic],
+                warnings: list[Diagnostic] | tuple[Diagnostic, ...] = ()) -> None:
         with self.cond:
             if files is not None:
                 self.files = files
             self.errors = errors
+            self.warnings = list(warnings)
             self.epoch += 1
             self.cond.notify_all()
 
     def snapshot(self) -> dict:
-        """What the browsers' overlay shows: text with the same visible escapes as the terminal."""
-        return {"epoch": self.epoch, "errors": [
-            {"file": printable(d.file), "line": d.line, "severity": d.severity, "code": d.code,
-             "message": printable(d.message), "hint": printable(d.hint)}
-            for d in self.errors]}
+        """What the browsers' overlay and warning panel show: text with the same visible escapes
+        as the terminal."""
+        def shown(ds: list[Diagnostic]) -> list[dict]:
+            return [{"file": printable(d.file), "line": d.line, "severity": d.severity, "code": d.code,
+                     "message": printable(d.message), "hint": printable(d.hint)} for d in ds]
+
+        return {"epoch": self.epoch, "errors": shown(self.errors), "warnings": shown(self.warnings)}
 
 
 class Rebuilder:
@@ -148,7 +155,7 @@ class Rebuilder:
             self.state.publish(None, [Diagnostic("error", "internal", f"{type(exc).__name__}: {exc}", hint="please report this bug")])
             self.log(f"[red]✗[/] {what}: internal error {type(exc).__name__}: {shown(exc)}")
             return
-        self.state.publish(result.files, list(result.warnings) if self.strict else [])
+        self.state.publish(result.files, [], result.warnings)  # (--strict: warnings failed the build above)
         if changed is None:
             # What the first build made (the parsed sources, the model, every page) lives as long
             # as the server. Left to the cyclic collector, each later build's end would set off a
@@ -159,6 +166,8 @@ class Rebuilder:
         ms = (time.perf_counter() - started) * 1000
         self.log(f"[green]✓[/] {what}: {result.rendered} page(s) re-rendered of {sum(result.pages.values())}, "
                  f"{len(result.warnings)} warning(s), {ms:.0f} ms")
+        for line in dict.fromkeys(str(d) for d in result.warnings):  # each distinct warning once
+            self.log(f"    [yellow]{shown(line)}[/]")
         if result.briefing.config.search:
             self.indexer.submit(result)
 
@@ -211,7 +220,7 @@ def resolve_path(files: dict[str, bytes], raw_path: str) -> tuple[str, str | Non
     if "\x00" in path or "\\" in path or not path.startswith("/"):
         return "bad", None
     parts = path.split("/")[1:]
-    if any(p in ("..", ".") or (p.startswith(".") and p != ".nojekyll") for p in parts):
+    if any(p in ("..", ".") or (p.startswith(".") and p not in (".nojekyll", ".well-known")) for p in parts):
         return "forbidden", None
     rel = "/".join(parts)
     if rel == "" or rel.endswith("/"):
@@ -386,7 +395,7 @@ def serve(project: Path, host: str, port: int, strict: bool, log: Callable[[str]
     worker.start()
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
     thread.start()
-    log(f"Serving [bold]{shown(project)}[/] at [bold]{shown(base_url)}[/] (Ctrl-C to stop); watching content/, templates/ and briefgen.yaml")
+    log(f"Serving [bold]{shown(project)}[/] at [bold]{shown(base_url)}[/] (Ctrl-C to stop); watching content/, templates/, static/ and briefgen.yaml")
     if ready:
         ready(base_url)
     try:

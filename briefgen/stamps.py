@@ -72,11 +72,13 @@ def _sweep(root: Path, prefix: str, into: Stamps, depth: int | None) -> None:
 
 
 def inputs(project: Path) -> Stamps:
-    """What a build reads: the config, content/ (its folders are read one level deep), templates/, the theme."""
+    """What a build reads: the config, content/ (its folders are read one level deep), templates/, static/
+    (the site's root files), the theme."""
     found: Stamps = {}
     found[CONFIG_FILE] = stamp(str(project / CONFIG_FILE)) or []
     _sweep(project / "content", "content", found, depth=2)
     _sweep(project / "templates", "templates", found, depth=None)
+    _sweep(project / "static", "static", found, depth=None)
     _sweep(theme_dir(), "(theme)", found, depth=None)
     return found
 

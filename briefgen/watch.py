@@ -81,7 +81,7 @@ class _Handler(FileSystemEventHandler):
         parts = rel.parts
         if not parts or is_editor_junk(parts[-1]):
             return ""
-        if parts == (CONFIG_FILE,) or parts[0] in ("content", "templates"):
+        if parts == (CONFIG_FILE,) or parts[0] in ("content", "templates", "static"):
             return rel.as_posix()
         return ""
 

@@ -54,7 +54,12 @@ def git(*args: object, env: dict, cwd: Path | None = None, check: bool = True) -
     return run.stdout.strip()
 
 
-def deploy(project: Path, *args: object, env: dict) -> subprocess.CompletedProcess[str]:
+SITE_URL = "https://example.org/briefing/"
+"""The base URL of these deploys: a local bare repository is no GitHub remote to infer one from."""
+
+
+def deploy(project: Path, *args: object, env: dict, base_url: str | None = SITE_URL) -> subprocess.CompletedProcess[str]:
+    args = (*args, "--base-url", base_url) if base_url and "--base-url" not in args else args
     return subprocess.run([sys.executable, "-m", "briefgen", "deploy", project, *map(str, args)], env=env,
                           capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=180)
 
@@ -260,7 +265,8 @@ def test_a_killed_deploy_leaves_no_process_and_no_temporary_repository(project, 
     hook = remote / "hooks/pre-receive"
     hook.write_text(f"#!/bin/sh\ntouch '{pushing}'\nsleep 15\nexit 1\n", encoding="utf-8")
     hook.chmod(0o755)
-    proc = subprocess.Popen([sys.executable, "-m", "briefgen", "deploy", str(project), "--remote", str(remote)],
+    proc = subprocess.Popen([sys.executable, "-m", "briefgen", "deploy", str(project), "--remote", str(remote),
+                             "--base-url", SITE_URL],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while not pushing.exists() and proc.poll() is None and time.monotonic() < deadline:
@@ -281,3 +287,110 @@ def test_a_killed_deploy_leaves_no_process_and_no_temporary_repository(project, 
     assert result.returncode == 0, result.stderr
     assert [p.name for p in scratch.iterdir() if p.name.startswith("briefgen-deploy-")] == []
 
+
+
+# --- root files and the custom domain (issue 18) ---------------------------------------------------
+
+def github_writes_cname(remote: Path, domain: str, env: dict, tmp_path: Path) -> str:
+    """What GitHub does when a custom domain is set in the repository's settings: a commit on the
+    gh-pages branch adding CNAME. Returns the new head."""
+    work = tmp_path / "github-side"
+    git("clone", "-q", "--branch", "gh-pages", remote, work, env=env)
+    (work / "CNAME").write_text(domain + "\n", encoding="utf-8")
+    git("add", "CNAME", env=env, cwd=work)
+    git("commit", "-q", "-m", "Create CNAME", env=env, cwd=work)
+    git("push", "-q", "origin", "gh-pages", env=env, cwd=work)
+    shutil.rmtree(work)
+    return head(remote, "gh-pages", env)
+
+
+def test_deploy_keeps_the_cname_github_wrote_on_the_branch(project, remote, git_env, tmp_path):
+    deployed(deploy(project, "--remote", remote, env=git_env))
+    with_cname = github_writes_cname(remote, "briefing.example.org", git_env, tmp_path)
+    again = deploy(project, "--remote", remote, env=git_env)
+    assert again.returncode == 0 and "Nothing to deploy" in again.stdout, again.stdout + again.stderr
+    assert head(remote, "gh-pages", git_env) == with_cname
+    edit_title(project, "A headline after the custom domain")
+    result = deploy(project, "--remote", remote, env=git_env)
+    deployed(result)
+    assert "Kept the branch's CNAME file (briefing.example.org)" in result.stderr, result.stderr
+    assert "static/CNAME" in result.stderr
+    tree = clone_tree(remote, "gh-pages", tmp_path / "clone", git_env)
+    assert tree["CNAME"] == b"briefing.example.org\n"
+    assert b"A headline after the custom domain" in tree["articles/satellite-launch/index.html"]
+    assert not (project / "site" / "CNAME").exists(), "the output folder is the build's; the CNAME lives on the branch"
+
+
+def test_root_files_are_deployed_and_the_projects_cname_wins(project, remote, git_env, tmp_path):
+    deployed(deploy(project, "--remote", remote, env=git_env))
+    github_writes_cname(remote, "old.example.org", git_env, tmp_path)
+    (project / "static" / ".well-known").mkdir(parents=True)
+    (project / "static" / ".well-known" / "security.txt").write_text("Contact: mailto:x@example.org\n", encoding="utf-8")
+    (project / "static" / "favicon.ico").write_bytes(b"\x00icon")
+    config = project / "briefgen.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "cname: new.example.org\n", encoding="utf-8")
+    result = deploy(project, "--remote", remote, env=git_env)
+    deployed(result)
+    assert "Kept the branch's CNAME" not in result.stderr
+    tree = clone_tree(remote, "gh-pages", tmp_path / "clone", git_env)
+    assert tree["CNAME"] == b"new.example.org\n"
+    assert tree[".well-known/security.txt"] == b"Contact: mailto:x@example.org\n" and tree["favicon.ico"] == b"\x00icon"
+    assert tree == published(project / "site")
+
+
+def test_without_a_base_url_a_remote_not_on_github_is_refused_naming_the_flag(project, remote, git_env):
+    result = deploy(project, "--remote", remote, env=git_env, base_url=None)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr.startswith("error: no base URL to deploy to ") and "--base-url URL" in result.stderr
+    assert "base_url in briefgen.yaml" in result.stderr and "Traceback" not in result.stderr
+    assert branches(remote, git_env) == [] and not (project / "site").exists(), "refused before building"
+    config = project / "briefgen.yaml"  # the setting is as good as the flag
+    config.write_text(config.read_text(encoding="utf-8") + "base_url: https://example.org/set/\n", encoding="utf-8")
+    deployed(deploy(project, "--remote", remote, env=git_env, base_url=None))
+    tree = clone_tree(remote, "gh-pages", project.parent / "clone", git_env)
+    assert b'href="/set/static/style.' in tree["index.html"]
+
+
+@pytest.fixture
+def github_env(git_env, remote) -> dict:
+    """git rewrites https://github.com/user/repo.git to the local bare repository: briefgen sees a
+    GitHub remote, and the push lands in ``remote``."""
+    git("config", "--global", f"url.{remote}.insteadOf", "https://github.com/user/repo.git", env=git_env)
+    return git_env
+
+
+def test_a_github_remote_without_a_base_url_deploys_a_project_site(project, remote, github_env, tmp_path):
+    result = deploy(project, "--remote", "https://github.com/user/repo.git", env=github_env, base_url=None)
+    deployed(result)
+    assert ("No base URL given: building for https://user.github.io/repo/ (GitHub Pages of github.com/user/repo); "
+            "pass --base-url to choose another") in result.stderr, result.stderr
+    tree = clone_tree(remote, "gh-pages", tmp_path / "clone", github_env)
+    assert b'href="/repo/static/style.' in tree["404.html"] and b'href="/repo/topics/"' in tree["404.html"]
+    assert b"<loc>https://user.github.io/repo/</loc>" in tree["sitemap.xml"]
+    # GitHub then writes a custom domain on the branch: the next deploy builds for it, at its root.
+    github_writes_cname(remote, "briefing.example.org", github_env, tmp_path)
+    result = deploy(project, "--remote", "https://github.com/user/repo.git", env=github_env, base_url=None)
+    deployed(result)
+    assert "building for https://briefing.example.org/ (the custom domain in the CNAME file of github.com/user/repo)" \
+        in result.stderr, result.stderr
+    tree = clone_tree(remote, "gh-pages", tmp_path / "clone2", github_env)
+    assert tree["CNAME"] == b"briefing.example.org\n" and b'href="/static/style.' in tree["404.html"]
+
+
+@pytest.mark.parametrize("remote_url, expected", [
+    ("git@github.com:user/repo.git", "https://user.github.io/repo/"),
+    ("git@github.com:User/Repo", "https://user.github.io/Repo/"),
+    ("https://github.com/user/repo", "https://user.github.io/repo/"),
+    ("https://github.com/user/repo.git", "https://user.github.io/repo/"),
+    ("https://x-access-token:secret@github.com/user/repo.git", "https://user.github.io/repo/"),
+    ("ssh://git@github.com/user/repo.git", "https://user.github.io/repo/"),
+    ("https://github.com/user/user.github.io", "https://user.github.io/"),
+    ("git@github.com:User/user.github.io.git", "https://user.github.io/"),
+    ("https://gitlab.com/user/repo.git", None),
+    ("https://github.com.evil.example/user/repo", None),
+    ("/srv/git/site.git", None),
+])
+def test_github_pages_addresses_are_inferred_from_remote_urls(remote_url, expected):
+    from briefgen.deploy import pages_url
+
+    assert pages_url(remote_url) == expected

@@ -588,6 +588,9 @@ def test_feed_entries_are_dated_by_content_and_link_to_built_pages(site):
     for rel in feeds_of(site):
         feed = ET.fromstring(site.files[rel])
         topic = rel.split("/")[1] if rel.startswith("topics/") else None
+        for link in [*feed.findall(f"{ATOM}link"), *feed.findall(f"{ATOM}entry/{ATOM}link")]:
+            if site.base_url:  # feed readers resolve path-only links inconsistently: full URLs only
+                assert link.get("href").startswith(BASE_URL), f"{rel}: {link.get('href')} is not a full URL"
         for link in feed.findall(f"{ATOM}link"):
             target = feed_href_target(site, rel, link.get("href"))
             assert target in site.files, f"{rel}: {link.get('href')} -> {target}"

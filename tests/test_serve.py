@@ -106,6 +106,25 @@ def test_traversal_and_dotfiles_are_refused(server: DevServer, path: str):
     assert b"root:" not in data
 
 
+def test_root_files_are_served_and_follow_edits(project: Path):
+    """static/ is the site's root: served, /.well-known/ included, and watched."""
+    (project / "static" / ".well-known").mkdir(parents=True)
+    (project / "static" / ".well-known" / "security.txt").write_text("Contact: a\n", encoding="utf-8")
+    (project / "static" / "CNAME").write_text("briefing.example.org\n", encoding="utf-8")
+    srv = DevServer(project)
+    try:
+        assert srv.get("/.well-known/security.txt")[::2] == (200, b"Contact: a\n")
+        assert srv.get("/CNAME")[::2] == (200, b"briefing.example.org\n")
+        assert get_raw_path(srv, "/.git/config")[0] in (400, 403)
+        (project / "static" / ".well-known" / "security.txt").write_text("Contact: b\n", encoding="utf-8")
+        deadline = time.monotonic() + 30
+        while srv.get("/.well-known/security.txt")[2] != b"Contact: b\n":
+            assert time.monotonic() < deadline, srv.log
+            time.sleep(0.2)
+    finally:
+        srv.stop()
+
+
 @pytest.mark.parametrize("path", ["/%00", "/index.html%00", "/topics/%00/", "/a%00.html", "/topics%5c..%5c"])
 def test_nul_and_backslash_are_bad_requests(server: DevServer, path: str):
     status, data = get_raw_path(server, path)
@@ -447,6 +466,30 @@ def test_strict_turns_warnings_into_overlay_errors(project: Path):
             events.close()
     finally:
         srv.stop()
+
+
+def test_warnings_are_printed_once_each_and_sent_to_the_page(server: DevServer, project: Path):
+    """A good build with warnings: each distinct warning is a line in the terminal (not only a
+    count), and the event stream carries them apart from errors (the page's panel, not the overlay)."""
+    events = Events(server.port)
+    try:
+        assert events.next_state()["warnings"] == []
+        start = len(server.lines)
+        # An article without annotations bears on no topic: a warning.
+        (project / "content/articles/no-sidecar.md").write_text(
+            "---\ntitle: No sidecar\npublished: 2023-12-07\n---\nSome text.\n", encoding="utf-8")
+        state = events.next_state()
+        assert state["errors"] == [], state
+        assert {w["file"] for w in state["warnings"]} == {"content/articles/no-sidecar.md"}, state
+        assert all(w["severity"] == "warning" and w["message"] for w in state["warnings"]), state
+        server.wait_for(rf"{len(state['warnings'])} warning\(s\)", start=start)
+        server.wait_for(r"^\s+content/articles/no-sidecar\.md: warning\[", start=start)
+        later = server.lines[start:]
+        for w in state["warnings"]:
+            lines = [line for line in later if f"warning[{w['code']}]: {w['message']}" in line]
+            assert len(lines) == 1, (w, later)
+    finally:
+        events.close()
 
 
 def _wait_status(srv: DevServer, path: str, status: int = 200, timeout: float = 60) -> bytes:

@@ -1,6 +1,31 @@
 // The search page: Pagefind's UI, started with the query from ?q= (the header's search form).
 (function () {
   "use strict";
+  // Each result says what it is: its kind of page and, for a claim, its status. Pagefind's UI shows
+  // a result's metadata (other than title and image) as "Key: value" tags, as text; the values
+  // come from the page's filters (templates/search-meta.html).
+  function labelled(result) {
+    var filters = result.filters || {}, meta = {};
+    ["title", "image", "image_alt", "url"].forEach(function (key) {
+      if (result.meta && key in result.meta) meta[key] = result.meta[key];
+    });
+    if (filters.kind && filters.kind.length) meta.kind = filters.kind[0];
+    if (filters.status && filters.status.length) meta.status = filters.status[0];
+    result.meta = meta;
+    return result;
+  }
+  // A status tag takes the theme's colour for that status (status-confirmed, ...).
+  var STATUS = /^Status: (confirmed|corroborated|reported|disputed|refuted)$/;
+  var MARKS = ["status", "result-kind", "status-confirmed", "status-corroborated", "status-reported",
+               "status-disputed", "status-refuted"];
+  function markStatuses() {  // again after every change: Pagefind's UI reuses tags for new results
+    document.querySelectorAll("#search .pagefind-ui__result-tag").forEach(function (tag) {
+      var text = tag.textContent.trim(), found = STATUS.exec(text);
+      tag.classList.remove.apply(tag.classList, MARKS);
+      if (found) tag.classList.add("status", "status-" + found[1]);
+      else if (/^Kind: /.test(text)) tag.classList.add("result-kind");
+    });
+  }
   function start() {
     var box = document.getElementById("search");
     if (!box) return;
@@ -14,8 +39,10 @@
       bundlePath: box.getAttribute("data-bundle").replace(/[^/]*$/, ""),  // the folder of pagefind.js
       showSubResults: true,
       showImages: false,
-      resetStyles: false
+      resetStyles: false,
+      processResult: labelled
     });
+    new MutationObserver(markStatuses).observe(box, {childList: true, subtree: true, characterData: true});
     var q = new URLSearchParams(location.search).get("q");
     if (q) ui.triggerSearch(q);
   }

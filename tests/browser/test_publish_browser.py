@@ -5,6 +5,9 @@
 - The same briefing built with ``--base-url http://127.0.0.1:PORT/sub/path/`` and served by a
   small http.server whose root is two folders above the site, so the site lives under
   /sub/path/: the same walk (SRI-checked assets load), then the header's search box finds an actor.
+- A project site as GitHub Pages serves one: ``briefgen deploy`` to a bare repository for
+  http://127.0.0.1:PORT/repo/, the branch cloned under /repo/ of a server that answers every missing
+  path there with /repo/404.html; pages, and the 404 page at any depth, have styles and working links.
 - A generated corpus of 2,000 articles (benchmarks/corpus.py), built and served: one query loads
   only a small part of the Pagefind index. The bytes are printed (``pytest -s`` shows them).
 """
@@ -28,7 +31,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from support import REPO, run_briefgen  # noqa: E402
+from support import REPO, cli_env, run_briefgen  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -36,6 +39,8 @@ TOPIC = "north-korea-satellite-programme"
 ACTOR = "vladimir-putin"
 ACTOR_QUERY = "Putin"
 SUB_PATH = "/sub/path/"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+STATUSES = {"confirmed", "corroborated", "reported", "disputed", "refuted"}
 INDEX_SHARE_LIMIT = 0.25
 """A query may load at most this share of the bytes of pagefind/."""
 
@@ -161,7 +166,10 @@ def test_search_from_file_url_explains_it_needs_a_server(page: Page, file_site: 
     with page.expect_navigation(wait_until="load"):
         page.press("input#site-search-q", "Enter")
     assert urlsplit(page.url).path.endswith("/search/index.html"), page.url
-    expect(page.locator(".search-offline")).to_be_visible()
+    note = page.locator(".search-offline")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("python3 -m http.server")  # says how to view the site with search
+    expect(note.locator('a[href="http://localhost:8000/search/"]')).to_be_visible()
     assert_styled(page, page.url)
 
 
@@ -197,6 +205,134 @@ def test_header_search_finds_an_actor(page: Page, sub_path_site, problems):
         actor.click()
     assert page.url.startswith(f"{base}actors/{ACTOR}/"), page.url
     assert_styled(page, page.url)
+    assert not problems, "\n".join(problems)
+
+
+THEME = {"light": {"bg": "rgb(255, 255, 255)", "fg": "rgb(27, 31, 36)", "line": "rgb(215, 220, 225)",
+                   "accent": "rgb(11, 92, 173)"},
+         "dark": {"bg": "rgb(18, 20, 23)", "fg": "rgb(230, 233, 236)", "line": "rgb(52, 58, 64)",
+                  "accent": "rgb(127, 181, 255)"}}
+"""The theme's --bg, --fg, --line and --accent (templates/static/style.css), as computed colours."""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_search_looks_like_the_site_and_labels_each_result(page: Page, sub_path_site, problems, scheme):
+    """The search UI takes the theme's font and colours (in dark mode too), a light frame, and
+    each result is labelled with its kind, a claim's also with its status; axe finds nothing."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    base, _ = sub_path_site
+    page.emulate_media(color_scheme=scheme)
+    page.goto(f"{base}search/?q={ACTOR_QUERY}", wait_until="load")
+    expect(page.locator(".pagefind-ui__result-link").first).to_be_visible(timeout=15_000)
+    page.wait_for_timeout(300)
+    look = page.evaluate("""() => {
+        const css = (sel, prop) => getComputedStyle(document.querySelector(sel))[prop];
+        return {body: css('body', 'fontFamily'), ui: css('.pagefind-ui', 'fontFamily'),
+                input: css('.pagefind-ui__search-input', 'fontFamily'),
+                inputBg: css('.pagefind-ui__search-input', 'backgroundColor'),
+                inputFg: css('.pagefind-ui__search-input', 'color'),
+                inputBorder: css('.pagefind-ui__search-input', 'borderTopColor'),
+                inputBorderWidth: css('.pagefind-ui__search-input', 'borderTopWidth'),
+                panelBorder: css('.pagefind-ui__filter-panel', 'borderTopWidth'),
+                excerpt: css('.pagefind-ui__result-excerpt', 'color'),
+                link: css('.pagefind-ui__result-link', 'color'),
+                clearPadding: css('.pagefind-ui__search-clear', 'paddingLeft')};
+    }""")
+    colours = THEME[scheme]
+    assert look["ui"] == look["body"] and look["input"] == look["body"], look
+    assert (look["inputBg"], look["inputFg"], look["inputBorder"]) == (colours["bg"], colours["fg"], colours["line"]), look
+    assert look["inputBorderWidth"] == "1px" and look["panelBorder"] == "0px", look
+    assert look["excerpt"] == colours["fg"] and look["link"] == colours["accent"], look
+    assert float(look["clearPadding"].removesuffix("px")) >= 12, look
+    results = page.locator(".pagefind-ui__results > .pagefind-ui__result")
+    labels = [r.locator(".pagefind-ui__result-tag").all_inner_texts() for r in results.all()]
+    assert labels and all(any(t.startswith("Kind: ") for t in tags) for tags in labels), labels
+    kinds = {t for tags in labels for t in tags if t.startswith("Kind: ")}
+    assert {"Kind: Actor", "Kind: Claim"} <= kinds, kinds
+    claim = next(tags for tags in labels if "Kind: Claim" in tags)
+    status = [t for t in claim if t.lower().startswith("status: ")]
+    assert len(status) == 1 and status[0].split(": ")[1].lower() in STATUSES, claim
+    assert all(not any(t.lower().startswith("status") for t in tags) for tags in labels if "Kind: Claim" not in tags)
+    tag = page.locator(".pagefind-ui__result-tag.status").first
+    assert tag.evaluate("t => getComputedStyle(t).color") != colours["fg"], "a status tag takes its status colour"
+    result = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    assert result.violations_count == 0, result.generate_report()
+    assert not problems, "\n".join(problems)
+
+
+# --- a project site, deployed, at /repo/ -----------------------------------------------------------
+
+class _PagesHandler(_Handler):
+    """GitHub Pages' habit: a missing path under a site answers 404 with that site's 404.html."""
+
+    site = "/repo/"
+
+    def send_error(self, code, message=None, explain=None):
+        path = urlsplit(self.path).path
+        page = Path(self.directory) / self.site.strip("/") / "404.html"
+        if code != 404 or not path.startswith(self.site) or not page.is_file():
+            return super().send_error(code, message, explain)
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+@pytest.fixture(scope="module")
+def project_site(tmp_path_factory):
+    """(site URL): the example briefing deployed with `briefgen deploy` to a bare repository, its
+    gh-pages branch cloned where a Pages-like server serves /repo/."""
+    base = tmp_path_factory.mktemp("pages")
+    root, bare, home = base / "root", base / "remote.git", base / "home"
+    root.mkdir()
+    home.mkdir()
+    env = {**cli_env(), "HOME": str(home), "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"),
+           "GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "T",
+           "GIT_COMMITTER_EMAIL": "t@example.org"}
+    (home / ".gitconfig").write_text("", encoding="utf-8")
+    project = base / "project"
+    shutil.copytree(REPO / "content", project / "content")
+    subprocess.run(["git", "init", "-q", "--bare", str(bare)], env=env, check=True)
+    served: list[str] = []
+    handler = type("Handler", (_PagesHandler,), {"served": served})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/repo/"
+        run = subprocess.run([sys.executable, "-m", "briefgen", "deploy", str(project), "--remote", str(bare),
+                              "--base-url", url], env=env, capture_output=True, text=True, timeout=300, cwd=REPO)
+        assert run.returncode == 0, run.stdout + run.stderr
+        subprocess.run(["git", "clone", "-q", "--branch", "gh-pages", str(bare), str(root / "repo")], env=env, check=True)
+        yield url
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def test_a_deployed_project_site_works_at_its_sub_path_with_its_404_page(page: Page, project_site, problems):
+    from axe_playwright_python.sync_playwright import Axe
+
+    visited = walk(page, project_site, pretty=True)
+    assert all(u.startswith(project_site) for u in visited), visited
+    assert not problems, "\n".join(problems)
+    for missing in ("nothing-here", "anything/deep/", "topics/gone/deeper/still/"):
+        response = page.goto(project_site + missing, wait_until="load")
+        assert response is not None and response.status == 404, missing
+        expect(page.locator("main h1")).to_have_text("Page not found")
+        assert_styled(page, f"404 at {missing}")
+        result = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+        assert result.violations_count == 0, result.generate_report()
+    with page.expect_navigation(wait_until="load"):
+        page.locator("main a", has_text="topics").click()
+    assert page.url == project_site + "topics/", page.url
+    assert page.locator("main h1").count() == 1
+    problems[:] = [p for p in problems if "404" not in p]  # the missing pages themselves
     assert not problems, "\n".join(problems)
 
 

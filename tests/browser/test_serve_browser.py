@@ -430,3 +430,41 @@ def test_broken_first_build_shows_overlay_then_the_site(page: Page, project: Pat
         expect(page.locator("#briefgen-overlay")).to_have_count(0)
     finally:
         srv.stop()
+
+
+# -- warnings: a small panel, not the overlay ---------------------------------------------------
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_warnings_show_in_a_collapsible_panel_that_passes_axe(page: Page, server: DevServer, project: Path, scheme):
+    """A good build with warnings reloads the page and lists them in a closed <details> panel
+    (errors keep the overlay); opened, it shows file, code and hint as text; axe finds nothing."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.emulate_media(color_scheme=scheme)
+    open_live(page, server, f"/topics/{TOPIC}/")
+    expect(page.locator("#briefgen-warnings")).to_have_count(0)
+    with page.expect_event("load", timeout=RELOAD):  # an article without annotations: warnings
+        (project / "content/articles/no-sidecar.md").write_text(
+            "---\ntitle: No <b>sidecar</b>\npublished: 2023-12-07\n---\nSome text.\n", encoding="utf-8")
+    panel = page.locator("aside#briefgen-warnings[aria-label='Build warnings']")
+    expect(panel).to_be_visible(timeout=RELOAD)
+    expect(page.locator("#briefgen-overlay")).to_have_count(0)
+    summary = panel.locator("summary")
+    expect(summary).to_have_text(re.compile(r"^\d+ build warnings?$"))
+    expect(panel.locator("ol")).not_to_be_visible()  # closed until asked
+    summary.click()
+    expect(panel.locator("li").first).to_contain_text("content/articles/no-sidecar.md")
+    expect(panel.locator("li .hint").first).to_be_visible()
+    assert panel.locator("b").count() == 0
+    result = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    assert result.violations_count == 0, result.generate_report()
+    # Open stays open across the next reload; fixing the warning removes the panel.
+    page.wait_for_timeout(300)
+    with page.expect_event("load", timeout=RELOAD):
+        (project / "content/articles/no-sidecar.md").unlink()
+    expect(page.locator("#briefgen-warnings")).to_have_count(0)
+    page.wait_for_timeout(500)
+    expect(page.locator("#briefgen-warnings")).to_have_count(0)
