@@ -644,16 +644,16 @@ DOCUMENTED = {
     "site": {"title", "description", "language", "base_url"},
     "topics": {"id", "url", "title", "bluf", "judgments", "questions", "related", "articles", "claims"},
     "actors": {"id", "url", "name", "kind", "role", "affiliation", "aliases", "country", "ids"},
-    "claims": {"id", "url", "statement", "by", "via", "about", "status", "grade", "independent_sources",
+    "claims": {"id", "url", "statement", "by", "via", "about", "status", "grade", "origins", "outlets",
                "supports", "contradicts", "sources"},
-    "articles": {"slug", "url", "title", "outlet", "source_url", "author", "published", "language", "summary",
+    "articles": {"slug", "url", "title", "outlet", "outlet_actor", "source_url", "author", "published", "language", "summary",
                  "topics", "actors", "claims", "related", "links", "events"},
 }
 
 
 def test_briefing_json_follows_its_documented_schema(site):
     data = site.json()
-    assert data["schema"] == "briefgen.briefing" and data["version"] == 1
+    assert data["schema"] == "briefgen.briefing" and data["version"] == 2
     assert DOCUMENTED["site"] <= set(data["site"])
     assert data["site"]["base_url"] == site.base_url
     topics = {t["id"]: t for t in data["topics"]}
@@ -693,7 +693,8 @@ def test_briefing_json_follows_its_documented_schema(site):
         assert c["by"] is None or c["by"] in actors
         assert set(c["via"]) | set(c["about"]) <= set(actors)
         assert set(c["supports"]) | set(c["contradicts"]) <= set(claims)
-        assert isinstance(c["independent_sources"], int) and 1 <= c["independent_sources"] <= len(c["sources"])
+        assert set(c["origins"]) <= set(actors) and len(c["origins"]) == len(set(c["origins"]))
+        assert isinstance(c["outlets"], int) and 1 <= c["outlets"] <= len(c["sources"])
         assert c["sources"], c["id"]
         assert c["grade"] == min(s["grade"] for s in c["sources"]), f"{c['id']}: grade is not the best of its sources"
         for s in c["sources"]:
@@ -703,6 +704,8 @@ def test_briefing_json_follows_its_documented_schema(site):
             page = scan(site.files[f"articles/{s['article']}/index.html"])
             assert f"quote-{c['id']}" in page.ids, f"{s['url']}: no such anchor on the article page"
             assert s["quote"] and set(s["topics"]) <= set(topics) and set(s["via"]) <= set(actors)
+            assert s["by"] is None or s["by"] in c["origins"]
+            assert s["outlet_actor"] is None or actors[s["outlet_actor"]]["kind"] == "media"
             anchors += 1
     assert anchors >= len(claims)
 
