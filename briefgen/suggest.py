@@ -92,6 +92,7 @@ _AS_CITED = re.compile(r",?\s*as (?:cited|quoted|reported) by (?P<relay>[A-Z][\w
 _TOLD = re.compile(r"\btold (?P<relay>[A-Z][\w.-]*(?: [A-Z][\w.-]*)*)")
 _QUOTE_FIRST = re.compile(r'^"(?P<q>[^"]{12,}?)[,.?!]?"\s*(?P<who>[^"]{2,80}?)\s+(?P<verb>' + "|".join(SPEECH)
                           + r')\b(?P<rest>.*)$')
+_QUOTE_VERB_FIRST = re.compile(r'^"(?P<q>[^"]{12,}?)[,.?!]?"\s*(?P<verb>' + "|".join(SPEECH) + r')\s+(?P<who>[^,."]{2,80}?)[,.]')
 _QUOTE_AFTER = re.compile(r'^(?P<who>[^"]{2,80}?)\s+(?P<verb>' + "|".join(SPEECH) + r')(?: that)?[:,]?\s+"(?P<q>[^"]{12,}?)[,.?!]?"')
 _ACCORDING_FIRST = re.compile(r"^(?:[A-Z]\w+, )?according to (?P<who>[^,]+)(?:, (?:a|an|the|who|which) [^,]+)*, (?P<q>.+?)\.?$",
                               re.IGNORECASE)
@@ -189,11 +190,11 @@ class _Found:
 
 def _attributed(sentence: str, folded: str) -> _Found | None:
     """The attributed statement in one sentence (its span in the sentence), if it has one."""
-    for pattern in (_QUOTE_FIRST, _QUOTE_AFTER):
+    for pattern in (_QUOTE_FIRST, _QUOTE_VERB_FIRST, _QUOTE_AFTER):
         m = pattern.search(folded)
         if m and _speaker(m.group("who")):
             relay = _AS_CITED.search(folded) or _TOLD.search(folded)
-            return _Found(m.start("q"), m.end("q"), _speaker(m.group("who")), relay.group("relay") if relay else "")
+            return _Found(m.start("q"), m.end("q"), _speaker(m.group("who")), relay.group("relay").rstrip(".") if relay else "")
     m = _CITED.match(folded)
     if m:
         return _Found(m.start("q"), m.end("q"), m.group("who"), m.group("relay"))
@@ -300,7 +301,7 @@ def _new_id(quote: str, taken: set[str]) -> str:
 
 def events(blocks: list[str], published: dt.date | None, names: Names) -> list[EventDraft]:
     """A dated event for each date a sentence names ('on Nov. 21', 'in September 2023'), the year
-    taken from the published date when the text gives none (the latest such date not after it)."""
+    taken from the published date when the text gives none (the date nearest to it)."""
     if published is None:
         return []
     out: dict[str, EventDraft] = {}
@@ -319,19 +320,21 @@ def _dates(sentence: str, published: dt.date) -> list[str]:
         month = MONTHS[(m.group("month") or m.group("month2")).lower()]
         day = int(m.group("day") or m.group("day2"))
         year = m.group("year") or m.group("year2")
-        for y in ([int(year)] if year else [published.year, published.year - 1]):
+        options = []
+        for y in ([int(year)] if year else [published.year - 1, published.year, published.year + 1]):
             try:
-                date = dt.date(y, month, day)
+                options.append(dt.date(y, month, day))
             except ValueError:
-                break
-            if year or date <= published:
-                found.append(date.isoformat())
-                break
+                pass
+        if options:  # without a year, the one nearest the published date ('on Nov. 21' two days before)
+            found.append(min(options, key=lambda d: abs((d - published).days)).isoformat())
     for m in _IN_MONTH.finditer(sentence):
         month = MONTHS[m.group("month").lower()]
         if m.group("month").lower() == "may" and not m.group("year"):
             continue  # 'in may' is mostly the verb
-        year = int(m.group("year")) if m.group("year") else (published.year if month <= published.month else published.year - 1)
+        year = int(m.group("year")) if m.group("year") else min(
+            (published.year - 1, published.year, published.year + 1),
+            key=lambda y: abs((y - published.year) * 12 + month - published.month))
         found.append(f"{year:04d}-{month:02d}")
     return found
 
@@ -359,8 +362,5 @@ def candidates(blocks: list[str], names: Names, speakers: list[str]) -> list[str
         if is_org or is_person:
             found.append(name)
     found += [s for s in speakers if s and s[0].isupper()]
-    out = []
-    for name in dict.fromkeys(found):
-        if names.resolve(name) is None and len(name) > 3:
-            out.append(name)
-    return out
+    unknown = [name for name in dict.fromkeys(found) if names.resolve(name) is None and len(name) > 3]
+    return [name for name in unknown if not any(name != other and name in other for other in unknown)]
