@@ -264,6 +264,42 @@ def import_(sources: tuple[str, ...], project_dir: Path, outlet: str | None, url
                   "'briefgen build --strict' fails while any is left.", markup=False, highlight=False)
 
 
+@main.command("claims")
+@project_arg
+@click.option("--grep", default="", help="Only claims whose id, statement, actors or quotes contain TEXT (any case).")
+def claims_(project_dir: Path, grep: str) -> None:
+    """Every claim id with the file:line that defines it, its reports, origins and status."""
+    from .authoring import claims as run
+
+    found = run(project_dir, grep)
+    for claim in found:
+        out.print(f"{claim.id}  {claim.where}  {claim.status}", markup=False, highlight=False)
+        out.print(f"    {claim.statement}", markup=False, highlight=False)
+        out.print(f"    origins: {', '.join(claim.origins) or '(none given)'}", markup=False, highlight=False)
+        for r in claim.reports:
+            when = r.published.isoformat() if r.published else "undated"
+            sets = f", sets {r.status}" if r.status else ""
+            out.print(f"    report {r.where}  {when}  {r.outlet or '(no outlet)'}  {r.grade}{sets}"
+                      f"{'  (defines it)' if r.defines else ''}", markup=False, highlight=False)
+    err.print(f"{len(found)} claim{'s' if len(found) != 1 else ''}" + (f" matching {grep!r}" if grep else ""),
+              markup=False, highlight=False)
+
+
+@main.command("quote")
+@click.argument("article", type=click.Path(path_type=Path))
+@click.argument("text")
+def quote_(article: Path, text: str) -> None:
+    """The exact passage of ARTICLE (a file, or a slug inside the project) to paste as a claim's
+    quote, found from TEXT, the words as you remember them."""
+    from .authoring import quote as run
+
+    passage = run(article, text)
+    out.print(passage.text, markup=False, highlight=False)
+    if not passage.exact:
+        err.print(f"not exactly the words given ({passage.likeness:.0%} alike): first difference {passage.difference}",
+                  markup=False, highlight=False)
+
+
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def schema(directory: Path) -> None:

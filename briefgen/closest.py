@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from .text import normalize_quote
 
 MIN_LIKENESS = 0.6
-"""Below this share of the quote's characters found in order, no passage is called close."""
+"""Below this likeness (and this share of the quote's characters found in order in a block), no
+passage is called close."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +25,7 @@ class Near:
     end: int
     """The passage's span in that block's text."""
     likeness: float
-    """Share of the quote's characters found in order in the passage (1.0: the same)."""
+    """How alike the passage and the quote are, folded (difflib's ratio; 1.0: the same)."""
 
 
 def nearest(blocks: list[str], quote: str) -> Near | None:
@@ -39,8 +40,7 @@ def nearest(blocks: list[str], quote: str) -> Near | None:
         parts = [m for m in matcher.get_matching_blocks() if m.size]
         if not parts:
             continue
-        found = sum(m.size for m in parts) / len(wanted)
-        if best is not None and found <= best.likeness:
+        if sum(m.size for m in parts) / len(wanted) < MIN_LIKENESS:
             continue
         start = max(0, parts[0].a - parts[0].b)
         end = min(len(block), parts[-1].a + parts[-1].size + (len(wanted) - parts[-1].b - parts[-1].size))
@@ -48,7 +48,9 @@ def nearest(blocks: list[str], quote: str) -> Near | None:
             start -= 1
         while end < len(block) and block[end].isalnum():
             end += 1
-        best = Near(index, start, end, found)
+        found = difflib.SequenceMatcher(None, folded[start:end], wanted, autojunk=False).ratio()
+        if best is None or found > best.likeness:
+            best = Near(index, start, end, found)
     return best if best is not None and best.likeness >= MIN_LIKENESS else None
 
 
