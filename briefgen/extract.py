@@ -88,7 +88,7 @@ def kind_of(name: str, raw: bytes) -> str:
     head = raw[:2048].lstrip().lower()
     if head.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<body" in head:
         return "html"
-    return "markdown" if raw.startswith(b"---\n") else "text"
+    return "markdown" if raw.startswith(b"---\n") or raw.lstrip().startswith(b"# ") else "text"
 
 
 def junk_rules(extra: tuple[str, ...] = ()) -> re.Pattern:
@@ -101,7 +101,7 @@ def from_text(raw: bytes, junk: re.Pattern) -> Extracted | Refused:
     first line the title, each remaining line a paragraph."""
     text, problems = decode(raw, "-")
     if text is None:
-        return Refused(problems[0].message)
+        return Refused(f"line {problems[0].line}: {problems[0].message} ({problems[0].hint or 'save it as UTF-8'})")
     seen: set[str] = set()
     paragraphs: list[str] = []
     links: list[ReadAlso] = []
@@ -136,17 +136,32 @@ def escape_markdown(paragraph: str) -> str:
 
 
 def from_markdown(raw: bytes) -> Extracted | Refused:
-    """A Markdown file: its own front matter (if any) is read by the caller; here the title is the
-    first heading, taken out of the body."""
+    """A Markdown file: its front matter, if it has one, as an article's (validated the same way);
+    the title, unless that gives one, is the first heading, taken out of the body."""
+    from .parse import parse
+    from .schema import ArticleMeta
+
     text, problems = decode(raw, "-")
     if text is None:
-        return Refused(problems[0].message)
+        return Refused(f"line {problems[0].line}: {problems[0].message}")
+    meta = ArticleMeta()
+    if text.startswith("---\n"):
+        doc = parse("article", "-.md", "x", raw)
+        if not isinstance(doc.data, ArticleMeta):
+            return Refused("its front matter has errors: " + "; ".join(str(d) for d in doc.diagnostics))
+        meta, end = doc.data, text.find("\n---", 3)
+        text = text[text.find("\n", end + 1) + 1:] if end >= 0 else text
     heading = re.search(r"^#\s+(.+?)\s*#*\s*$", text, re.MULTILINE)
-    if heading is None:
-        first = next((line.strip() for line in text.split("\n") if line.strip()), "")
-        return Extracted(first, text.split(first, 1)[1].lstrip("\n") if first else text) if first else Refused("empty file")
-    body = (text[: heading.start()] + text[heading.end():]).strip("\n") + "\n"
-    return Extracted(heading.group(1), body)
+    if meta.title:
+        title, body = meta.title, text
+    elif heading is not None:
+        title, body = heading.group(1), text[: heading.start()] + text[heading.end():]
+    else:
+        title = next((line.strip() for line in text.split("\n") if line.strip()), "")
+        body = text.split(title, 1)[1] if title else text
+    if not title:
+        return Refused("no text")
+    return Extracted(title, body.strip("\n") + "\n", meta.outlet, meta.url, meta.author, meta.published, meta.language)
 
 
 def from_html(raw: bytes, junk: re.Pattern | None = None) -> Extracted | Refused:

@@ -207,3 +207,22 @@ def test_unknown_topic_is_refused_before_anything_is_written(tmp_path):
     assert "did you mean 'north-korea-satellite-programme'?" in done.stderr
     assert "Traceback" not in done.stderr
     assert articles(root) == []
+
+
+def test_markdown_with_front_matter_keeps_it(tmp_path):
+    root = project(tmp_path)
+    done = run_briefgen("import", EXAMPLE.with_suffix(".md"), "-p", root)
+    assert done.returncode == 0, done.stderr
+    md = next(p for p in articles(root) if p.suffix == ".md")
+    front, body = front_and_body(md)
+    example_front, example_body = front_and_body(EXAMPLE.with_suffix(".md"))
+    assert front == example_front and body.folded == example_body.folded
+
+
+def test_text_that_is_not_utf8_is_refused_with_its_line(tmp_path):
+    root = project(tmp_path)
+    source = tmp_path / "latin.txt"
+    source.write_bytes(b"Title\n\nCaf\xe9 au lait\n")
+    done = run_briefgen("import", source, "-p", root)
+    assert "latin.txt: line 3: byte 0xe9 is not valid UTF-8 (save the file as UTF-8); no article made" in done.stderr
+    assert articles(root) == []
