@@ -18,6 +18,7 @@ import datetime as dt
 import difflib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .paths import suggest_id
 from .text import _FOLD, normalize_quote
@@ -267,15 +268,27 @@ def _passage(block: str, wanted: str) -> str:
     return block[span[0]:span[1]] if span else ""
 
 
+@lru_cache(maxsize=None)
+def _words(text: str) -> frozenset[str]:
+    """The longer words of a text (once per text per run): a cheap test before difflib's."""
+    return frozenset(w for w in re.findall(r"\w{5,}", text.lower()))
+
+
 def _close(quote: str, known: tuple[KnownClaim, ...], used: set[str]) -> KnownClaim | None:
-    """A known claim whose quote or statement reads like ``quote`` (difflib ratio 0.75 or more)."""
+    """A known claim whose quote or statement reads like ``quote`` (difflib ratio 0.75 or more).
+    Only texts sharing half their longer words are compared: a project's thousands of claims are
+    mostly about something else."""
     mine = normalize_quote(quote).lower()
+    mine_words = _words(mine)
     best, score = None, 0.75
     for claim in known:
         if claim.id in used:
             continue
         for theirs in (claim.quote, claim.statement):
             if not theirs:
+                continue
+            their_words = _words(theirs)
+            if len(mine_words & their_words) * 2 < min(len(mine_words), len(their_words)):
                 continue
             matcher = difflib.SequenceMatcher(None, mine, normalize_quote(theirs).lower(), autojunk=False)
             if matcher.real_quick_ratio() >= score and matcher.quick_ratio() >= score and matcher.ratio() >= score:

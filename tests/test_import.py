@@ -226,3 +226,16 @@ def test_text_that_is_not_utf8_is_refused_with_its_line(tmp_path):
     done = run_briefgen("import", source, "-p", root)
     assert "latin.txt: line 3: byte 0xe9 is not valid UTF-8 (save the file as UTF-8); no article made" in done.stderr
     assert articles(root) == []
+
+
+def test_a_statement_worded_a_little_differently_is_suggested_as_a_further_report(tmp_path):
+    root = project(tmp_path)
+    shutil.copy(EXAMPLE.with_suffix(".md"), root / "content" / "articles")
+    shutil.copy(EXAMPLE.with_suffix(".yaml"), root / "content" / "articles")
+    later = tmp_path / "later.txt"
+    later.write_text("Seoul repeats its assessment\n\n\"The National Intelligence Service assessed there was assistance "
+                     "from Russia,\" Yoo told reporters.\n", encoding="utf-8")
+    assert run_briefgen("import", later, "-p", root).returncode == 0
+    notes = yaml.safe_load((root / "content" / "articles" / "seoul-repeats-its-assessment.yaml").read_text(encoding="utf-8"))
+    assert [(c["id"], c["quote"]) for c in notes["claims"]] == [
+        ("nis-russia-assisted-third-launch", "The National Intelligence Service assessed there was assistance from Russia")]
