@@ -239,3 +239,12 @@ def test_a_statement_worded_a_little_differently_is_suggested_as_a_further_repor
     notes = yaml.safe_load((root / "content" / "articles" / "seoul-repeats-its-assessment.yaml").read_text(encoding="utf-8"))
     assert [(c["id"], c["quote"]) for c in notes["claims"]] == [
         ("nis-russia-assisted-third-launch", "The National Intelligence Service assessed there was assistance from Russia")]
+
+
+def test_slug_is_the_title_transliterated(tmp_path):
+    root = project(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "briefgen", "import", "-", "-p", str(root)],
+                          input="Jürgen Müller über Kyjiw: „Wir bleiben“\n\nEin Absatz.\n".encode("utf-8"),
+                          env=cli_env(), capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert [p.name for p in articles(root)] == ["jurgen-muller-uber-kyjiw-wir-bleiben.md", "jurgen-muller-uber-kyjiw-wir-bleiben.yaml"]
