@@ -289,8 +289,9 @@ def _suggest(doc: Document, front: sidecar.Front, got: extract.Extracted, known:
     for block in texts:
         for ident, name in names.find(block):
             mentioned.setdefault(ident, name)
+    outlet = names.resolve(front.outlet) if front.outlet else None
     for claim in claims:
-        for ident in (claim.by, *claim.via):
+        for ident in (claim.by, *claim.via, outlet):
             if ident and ident not in mentioned:
                 mentioned[ident] = ident
     speakers = [c.speaker for c in claims] + [c.relay for c in claims]
