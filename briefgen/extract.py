@@ -175,10 +175,15 @@ def from_html(raw: bytes, junk: re.Pattern | None = None) -> Extracted | Refused
         tree = lxml.html.document_fromstring(raw)
     except (ValueError, lxml.etree.ParserError) as exc:
         return Refused(f"not an HTML page ({exc})")
-    doc = trafilatura.bare_extraction(raw, with_metadata=True, include_links=True, include_formatting=True,
-                                      include_comments=False, output_format="markdown")
-    body = xmltotxt(doc.body, True) if doc is not None and doc.body is not None else ""
-    chars = len(re.sub(r"\s+", " ", body).strip())
+    # trafilatura's own extractor first; its fallbacks (readability, jusText) only when that finds
+    # too little: on the corpus they change nothing and cost a fifth of the time (33 -> 26 ms a page).
+    for fast in (True, False):
+        doc = trafilatura.bare_extraction(raw, fast=fast, with_metadata=True, include_links=True,
+                                          include_formatting=True, include_comments=False, output_format="markdown")
+        body = xmltotxt(doc.body, True) if doc is not None and doc.body is not None else ""
+        chars = len(re.sub(r"\s+", " ", body).strip())
+        if chars >= MIN_CHARS:
+            break
     if chars < MIN_CHARS:
         return Refused(f"only {chars} characters of text: paywalled, or not an article?")
     host = (urlsplit(doc.url).hostname or "") if doc.url else (doc.hostname or "")
