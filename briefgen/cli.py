@@ -267,6 +267,73 @@ def new(kind: str, ident: str, project_dir: Path) -> None:
         out.print(f"Created {path}", markup=False)
 
 
+@main.command("import")
+@click.argument("sources", nargs=-1, required=True)
+@click.option("-p", "--project", "project_dir", default=".", type=click.Path(file_okay=False, path_type=Path),
+              help="The briefing project to import into [default: .].")
+@click.option("--outlet", help="Outlet of every imported article (over what the page says).")
+@click.option("--url", help="Address of the original article (for one source).")
+@click.option("--published", type=click.DateTime(["%Y-%m-%d"]), help="Publication date, YYYY-MM-DD.")
+@click.option("--topic", "topics", multiple=True, help="A topic id every imported article bears on (repeatable).")
+def import_(sources: tuple[str, ...], project_dir: Path, outlet: str | None, url: str | None, published,
+            topics: tuple[str, ...]) -> None:
+    """Import saved web pages, text scrapes (.txt) or Markdown files (a folder of them, or - for
+    standard input) as articles with draft annotations to review."""
+    from .importing import Options, run
+
+    if url and len(sources) > 1:
+        raise click.UsageError("--url names one article's address: give one SOURCE with it")
+    stdin = sys.stdin.buffer.read() if "-" in sources else None
+    made, skipped = run(project_dir, list(sources), Options(outlet, url, published.date() if published else None,
+                                                            topics), stdin)
+    for one in made:
+        extra = f", {one.rereports} further report{'s' if one.rereports != 1 else ''} of known claims" if one.rereports else ""
+        out.print(f"Made {one.article} and {one.annotations} from {one.source}: {one.claims} claim"
+                  f"{'s' if one.claims != 1 else ''} suggested{extra}; {one.pending} suggestion"
+                  f"{'s' if one.pending != 1 else ''} to review", markup=False, highlight=False)
+    for one in skipped:
+        err.print(f"warning: {one.source}: {one.reason}", markup=False, highlight=False, style="yellow")
+    if made:
+        out.print("Review: in each .yaml, check every item marked 'review: pending' and delete that line to accept it; "
+                  "'briefgen build --strict' fails while any is left.", markup=False, highlight=False)
+
+
+@main.command("claims")
+@project_arg
+@click.option("--grep", default="", help="Only claims whose id, statement, actors or quotes contain TEXT (any case).")
+def claims_(project_dir: Path, grep: str) -> None:
+    """Every claim id with the file:line that defines it, its reports, origins and status."""
+    from .authoring import claims as run
+
+    found = run(project_dir, grep)
+    for claim in found:
+        out.print(f"{claim.id}  {claim.where}  {claim.status}", markup=False, highlight=False)
+        out.print(f"    {claim.statement}", markup=False, highlight=False)
+        out.print(f"    origins: {', '.join(claim.origins) or '(none given)'}", markup=False, highlight=False)
+        for r in claim.reports:
+            when = r.published.isoformat() if r.published else "undated"
+            sets = f", sets {r.status}" if r.status else ""
+            out.print(f"    report {r.where}  {when}  {r.outlet or '(no outlet)'}  {r.grade}{sets}"
+                      f"{'  (defines it)' if r.defines else ''}", markup=False, highlight=False)
+    err.print(f"{len(found)} claim{'s' if len(found) != 1 else ''}" + (f" matching {grep!r}" if grep else ""),
+              markup=False, highlight=False)
+
+
+@main.command("quote")
+@click.argument("article", type=click.Path(path_type=Path))
+@click.argument("text")
+def quote_(article: Path, text: str) -> None:
+    """The exact passage of ARTICLE (a file, or a slug inside the project) to paste as a claim's
+    quote, found from TEXT, the words as you remember them."""
+    from .authoring import quote as run
+
+    passage = run(article, text)
+    out.print(passage.text, markup=False, highlight=False)
+    if not passage.exact:
+        err.print(f"not exactly the words given ({passage.likeness:.0%} alike): first difference {passage.difference}",
+                  markup=False, highlight=False)
+
+
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def schema(directory: Path) -> None:

@@ -19,6 +19,7 @@ from . import text as textmod
 from . import yamlfile
 from .errors import Diagnostic
 from .schema import ActorFile, Annotations, ArticleMeta, SiteConfig, TopicFile
+from .review import awaiting
 from .validate import validate
 
 MODELS: dict[str, type[BaseModel]] = {
@@ -109,6 +110,8 @@ def parse(kind: str, file: str, ident: str, raw: bytes, allow_html: bool = False
     if problems:
         return Document(kind, file, ident, None, lines, diagnostics=tuple(problems))
     model, problems = validate(MODELS[kind], data, file, lines)
+    if isinstance(model, Annotations):
+        problems = [*problems, *awaiting(model, file, lines)]
     return Document(kind, file, ident, model, lines, diagnostics=tuple(problems))
 
 

@@ -22,6 +22,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping
 
+from . import closest
 from . import model as m
 from . import text as textmod
 from .errors import Diagnostic, did_you_mean
@@ -290,8 +291,7 @@ def _article(config: SiteConfig, today: dt.date, slug: str, doc: Document, head:
             continue  # its quote was wrong (salvage.PLACEHOLDERS): that error is the file's own
         if not textmod.find_quote(folded, entry.quote):
             problems.error("quote-not-found", f"claims[{i}].quote: the quote of claim '{entry.id}' is not in the article's text",
-                           where, ("claims", i, "quote"),
-                           "copy the words exactly from one paragraph of the article; whitespace, typographic quotes and dashes may differ")
+                           where, ("claims", i, "quote"), closest.hint(list(folded), entry.quote))
         marks.append((entry.quote, entry.id))
     if not notes.topics:
         problems.warn("no-topic", f"article '{slug}' bears on no topic", where,

@@ -9,14 +9,15 @@ left as usual, and nothing against a placeholder (``Partial.gaps``): no error fo
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterator, Mapping
 
 from pydantic import BaseModel, ValidationError
 
 from . import yamlfile
 from .parse import MODELS, Document
-from .schema import ActorFile, ClaimEntry, EventEntry, TopicFile
+from .review import published
+from .schema import ActorFile, Annotations, ClaimEntry, EventEntry, TopicFile
 from .validate import model_in
 
 
@@ -70,7 +71,7 @@ def salvaged(doc: Document | None) -> Partial | None:
     if doc is None:
         return None
     if doc.data is not None:
-        return Partial(doc.data)
+        return _reviewed(Partial(doc.data))
     model = MODELS[doc.kind]
     if not doc.lines.text or not any(d.severity == "error" for d in doc.diagnostics):
         return None
@@ -90,9 +91,17 @@ def salvaged(doc: Document | None) -> Partial | None:
             if data is None:
                 return None
             continue
-        return Partial(valid, {k: tuple(v) for k, v in kept.items() if k in data}, frozenset(dropped),
-                       frozenset(incomplete), frozenset(gaps))
+        return _reviewed(Partial(valid, {k: tuple(v) for k, v in kept.items() if k in data}, frozenset(dropped),
+                                 frozenset(incomplete), frozenset(gaps)))
     return None
+
+
+def _reviewed(found: Partial) -> Partial:
+    """Annotations without the suggestions awaiting review (review.published): never published."""
+    if not isinstance(found.data, Annotations):
+        return found
+    data, kept = published(found.data, dict(found.kept))
+    return found if data is found.data else replace(found, data=data, kept=kept)
 
 
 def _without(model: type[BaseModel], data: dict, errors: list, kept: dict[str, list[int]],

@@ -172,6 +172,20 @@ BaseUrl = Annotated[str, AfterValidator(_http_url), AfterValidator(_base_url), _
 Grade = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-F][1-6]$")]
 Status = Literal["confirmed", "corroborated", "reported", "disputed", "refuted"]
 Confidence = Literal["low", "moderate", "high"]
+Review = Literal["pending"]
+"""``review: pending`` marks a suggestion of ``briefgen import``: not published until the line is deleted."""
+_PENDING = "A suggestion awaiting review: not published until this line is deleted."
+
+
+def _pattern(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise PydanticCustomError("regex", "not a regular expression: {problem}", {"problem": str(exc)}) from None
+    return value
+
+
+Pattern = Annotated[str, StringConstraints(min_length=1), AfterValidator(_pattern)]
 ActorKind = Literal["person", "state", "organisation", "agency", "media", "group"]
 
 
@@ -268,6 +282,8 @@ class SiteConfig(Strict):
                              "whether every build makes them.")
     cname: HostName | None = Field(None, description="Custom domain of a GitHub Pages site, e.g. briefing.example.org: "
                                    "written to the site's root as CNAME (like a static/CNAME file).")
+    import_junk: list[Pattern] = Field(default_factory=list, description="More lines 'briefgen import' drops "
+                                       "from text scrapes: Python regular expressions, each matching a whole line.")
 
 
 class ArticleMeta(Strict):
@@ -284,6 +300,7 @@ class ArticleMeta(Strict):
 class ActorMention(Strict):
     id: Id = Field(description="Actor id, a file in content/actors/.")
     role: str = Field("", description="The actor's role in this article.")
+    review: Review | None = Field(None, description=_PENDING)
 
 
 def _as_mention(value: Any) -> Any:
@@ -312,12 +329,14 @@ class ClaimEntry(Strict):
                            description="Topics this report bears on, when not all of the article's topics.")
     supports: IdList = Field(default_factory=list, description="Claims this claim supports.")
     contradicts: IdList = Field(default_factory=list, description="Claims this claim contradicts.")
+    review: Review | None = Field(None, description=_PENDING)
 
 
 class Link(Strict):
     title: Text
     url: HttpUrl
     outlet: Text | None = None
+    review: Review | None = Field(None, description=_PENDING)
 
 
 _EVENT_DATE = re.compile(r"[0-9]{4}(?:-[0-9]{2})?")
@@ -358,6 +377,7 @@ class EventEntry(Strict):
     time: EventTime | None = Field(None, description="Time of day, HH:MM, when several events share a day.")
     text: Text = Field(description="What happened.")
     actors: IdList = Field(default_factory=list, description="Actors involved.")
+    review: Review | None = Field(None, description=_PENDING)
 
 
 class Annotations(Strict):
@@ -370,6 +390,8 @@ class Annotations(Strict):
     related: IdList = Field(default_factory=list, description="Slugs of related articles.")
     links: list[Link] = Field(default_factory=list, description="External 'read also' links.")
     events: list[EventEntry] = Field(default_factory=list)
+    review: Review | None = Field(None, description="The summary is a suggestion awaiting review: the lead is "
+                                  "shown until this line is deleted.")
 
 
 class Judgment(Strict):
