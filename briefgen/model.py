@@ -131,6 +131,13 @@ class Claim:
         return min(s.grade for s in self.sources)
 
     @property
+    def overstated(self) -> bool:
+        """Whether its status (corroborated, confirmed) or a report's credibility 1 ("confirmed by
+        other sources") says more than its fewer than two independent origins bear out."""
+        return len(self.origins) < 2 and (self.status in CORROBORATED_STATUSES
+                                          or any(s.grade[1] == "1" for s in self.sources))
+
+    @property
     def history(self) -> tuple[Source, ...]:
         """The reports that set a status, oldest first: the last one's is the claim's status."""
         return tuple(s for s in self.sources if s.status)

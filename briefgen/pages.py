@@ -407,7 +407,7 @@ class KeyActor(NamedTuple):
     judgments: int
     """The topic's key judgments that name it (its name or an alias, as a whole word)."""
     reports: int
-    """Reports of the topic's claims it makes or relays (a report's ``by`` or ``via``)."""
+    """Reports of the topic's claims it makes, relays or publishes (a report's ``by``, ``via`` or outlet)."""
     mentions: int
     """How often it figures in the topic: articles naming it, claims by, via or about it."""
 
@@ -432,7 +432,7 @@ def _key_actors(b: m.Briefing, ident: str, claim_ids: Iterable[str],
         about.update(set(claim.about))
         for s in claim.sources:
             relayed.update(set(s.via))
-            reports.update({s.by, *s.via} - {None})
+            reports.update({s.by, *s.via, s.outlet_actor} - {None})
     in_events = Counter(a for e in events for a in set(e.actors))
     judged: Counter = Counter()
     for j in b.topics[ident].judgments:

@@ -164,7 +164,7 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
             articles[slug] = article
             unrendered[slug] = (body, marks)
 
-    article_outlets = {slug: ident for slug, a in articles.items() if (ident := outlet_names.get(name_key(a.outlet)))}
+    article_outlets = _article_outlets(articles, actors, outlet_names, texts, problems)
     broken_notes = any(doc.data is None for doc in (*sidecars.values(), *texts.values()))
     # Claims that a file with errors may define: those of its entries left out, or any at all
     # when an annotations file could not be read.
@@ -286,7 +286,14 @@ def _article(config: SiteConfig, today: dt.date, slug: str, doc: Document, head:
         _check_date(meta.published, today, config, problems, doc, ("published",))
     marks = []
     folded = body.folded
+    reported: dict[str, int] = {}
     for i, entry in valid.items("claims"):
+        if entry.id in reported:
+            problems.error("duplicate-claim", f"claims[{i}]: claim '{entry.id}' is already reported at "
+                           f"claims[{reported[entry.id]}] (line {line_of(where.lines, ('claims', reported[entry.id]))})",
+                           where, ("claims", i, "id"),
+                           "an article makes one report of a claim: merge the two entries, or give one a new id")
+        reported.setdefault(entry.id, i)
         if ("claims", i, "quote") in valid.gaps:
             continue  # its quote was wrong (salvage.PLACEHOLDERS): that error is the file's own
         if not textmod.find_quote(folded, entry.quote):
@@ -446,7 +453,13 @@ def _claim(cid: str, reports: list, entries: Mapping, articles: Mapping[str, m.A
     def at(report: tuple) -> str:
         return f"{report[3].file}:{line_of(report[3].lines, ('claims', report[1]))}"
 
-    defining = sorted((r for r in reports if r[2].statement), key=when)
+    def dated_first(report: tuple) -> tuple:
+        """Definition order: the earliest dated report; an undated one only when none is dated (an
+        undated repetition of the statement must not take the claim over)."""
+        article = articles.get(report[0])
+        return article is None or article.published is None, when(report)
+
+    defining = sorted((r for r in reports if r[2].statement), key=dated_first)
     if not defining and unsure:
         return None, problems  # its definition may be in the file that failed; that file's error is reported
     if not defining:
@@ -524,34 +537,63 @@ def _outlet_key(outlet: str) -> str:
     return f"outlet:{name_key(outlet)}" if name_key(outlet) else ""
 
 
-def _outlet_names(actors: Mapping[str, m.Actor]) -> dict[str, str]:
-    """``name_key`` of each media actor's id, name and aliases -> the actor. A name two media
-    actors share names neither (the outlet stays free text: link it by the actor's id instead)."""
+def _outlet_names(actors: Mapping[str, m.Actor]) -> dict[str, tuple[str, ...]]:
+    """``name_key`` of each media actor's name and aliases -> the media actors of that name."""
     found: dict[str, set[str]] = defaultdict(set)
     for ident, actor in actors.items():
         if actor.kind == "media":
-            for name in (ident, actor.name, *actor.aliases):
+            for name in (actor.name, *actor.aliases):
                 if name_key(name):
                     found[name_key(name)].add(ident)
-    named = {key: next(iter(ids)) for key, ids in found.items() if len(ids) == 1}
-    named.update({name_key(ident): ident for ident, actor in actors.items() if actor.kind == "media"})
-    return named
+    return {key: tuple(sorted(ids)) for key, ids in found.items()}
+
+
+def _article_outlets(articles: Mapping[str, m.Article], actors: Mapping[str, m.Actor],
+                     names: Mapping[str, tuple[str, ...]], texts: Mapping[str, Document],
+                     problems: _Problems) -> dict[str, str]:
+    """Article slug -> the media actor its ``outlet`` names: a media actor's id as written, else the
+    one media actor whose name or alias it is (``name_key``). A name several media actors share
+    names none of them, with a warning (``ambiguous-outlet``) that says to write the id."""
+    out = {}
+    for slug, article in articles.items():
+        outlet = article.outlet
+        if outlet in actors and actors[outlet].kind == "media":
+            out[slug] = outlet
+            continue
+        matches = names.get(name_key(outlet), ())
+        if len(matches) == 1:
+            out[slug] = matches[0]
+        elif matches:
+            problems.warn("ambiguous-outlet", f"outlet: '{outlet}' is the name of several media actors: "
+                          f"{', '.join(matches)}", texts[slug], ("outlet",),
+                          f"write the id of the one you mean, e.g. 'outlet: {matches[0]}'")
+    return out
 
 
 def _with_support(claims: dict[str, m.Claim], before: m.Briefing | None) -> dict[str, m.Claim]:
-    """Each claim with the origins of the claims that support it added to its own: a supporting
-    claim from another source is independent evidence for it (docs/content-format.md, "Origins
-    and corroboration")."""
-    extra: dict[str, dict[str, None]] = defaultdict(dict)
-    for claim in claims.values():
-        for other in claim.supports:
-            if other in claims:
-                extra[other].update(dict.fromkeys(claim.origins))
+    """Each claim with the origins of the claims that support it added to its own, and those of
+    their supporters in turn: a supporting claim from another source is independent evidence for
+    it (docs/content-format.md, "Origins and corroboration"). A disputed or refuted claim supports
+    nothing: its origins are not added."""
+    supporters: dict[str, list[str]] = defaultdict(list)
+    for cid, claim in claims.items():
+        if claim.status not in m.CONTESTED_STATUSES:
+            for other in claim.supports:
+                if other in claims:
+                    supporters[other].append(cid)
     out = {}
     for cid, claim in claims.items():
-        more = tuple(o for o in extra.get(cid, ()) if o not in claim.origins)
-        if more:
-            claim = replace(claim, origins=claim.origins + more)
+        found: dict[str, None] = dict.fromkeys(claim.origins)
+        seen, todo = {cid}, list(supporters.get(cid, ()))
+        while todo:  # breadth first, so nearer supporters' origins are listed first; cycles end
+            nxt = todo.pop(0)
+            if nxt in seen:
+                continue
+            seen.add(nxt)
+            found.update(dict.fromkeys(claims[nxt].origins))
+            todo.extend(supporters.get(nxt, ()))
+        if len(found) > len(claim.origins):
+            claim = replace(claim, origins=tuple(found))
             claim = _same_as(before.claims, cid, claim) if before is not None else claim
         out[cid] = claim
     return out
@@ -627,6 +669,8 @@ def _links(articles, topics, actors, claims, article_outlets) -> dict[str, objec
         counts: Counter = Counter()
         for slug in topic_articles.get(t, ()):
             counts.update(dict.fromkeys((a for a, _ in articles[slug].actors), 1))
+            if slug in article_outlets:  # the outlet that published it figures too
+                counts[article_outlets[slug]] += 1
         for cid in topic_claims.get(t, ()):
             claim = claims[cid]
             counts.update([a for a in (claim.by, *claim.via, *claim.about) if a])

@@ -137,3 +137,98 @@ def test_outlet_names_compare_without_case_spacing_or_punctuation():
     from briefgen.resolve import name_key
     assert name_key("bbc news") == name_key("BBC  News") == name_key("B.B.C. News") == "bbcnews"
     assert name_key("Le Monde") != name_key("Le Monde diplomatique")
+
+
+# -- made-up projects: one rule each -----------------------------------------------------------
+
+ACTORS = {"mayor": "name: Mayor Ortiz\nkind: person\n", "medics": "name: City Medics\nkind: organisation\n",
+          "police": "name: City Police\nkind: agency\n", "blogger": "name: Harbor Blogger\nkind: person\n",
+          "sun": "name: The Sun\nkind: media\n", "baltimore-sun": "name: Baltimore Sun\nkind: media\naliases: [Sun]\n",
+          "times-a": "name: Times A\nkind: media\naliases: [The Times]\n",
+          "times-b": "name: Times B\nkind: media\naliases: [The Times]\n"}
+
+
+def project(tmp_path: Path, articles: dict[str, tuple[str, str, str]]) -> Path:
+    """``articles``: slug -> (front matter lines, text, claims YAML)."""
+    root = tmp_path / "p"
+    for folder in ("actors", "articles", "topics"):
+        (root / "content" / folder).mkdir(parents=True)
+    (root / "content/topics/fire.yaml").write_text("title: The fire\n")
+    for ident, text in ACTORS.items():
+        (root / f"content/actors/{ident}.yaml").write_text(text)
+    for slug, (front, text, claims) in articles.items():
+        (root / f"content/articles/{slug}.md").write_text(f"---\ntitle: {slug}\n{front}---\n{text}\n")
+        (root / f"content/articles/{slug}.yaml").write_text(f"topics: [fire]\nsummary: S.\nclaims:\n{claims}")
+    return root
+
+
+DEATHS = "  - id: deaths\n    statement: Three people died in the fire.\n"
+
+
+def test_an_undated_repetition_does_not_take_the_claim_over(tmp_path):
+    root = project(tmp_path, {
+        "b1": ("outlet: Sun\npublished: 2025-04-01\n", "Three people died.",
+               DEATHS + "    by: mayor\n    grade: B2\n    quote: Three people died\n"),
+        "b0": ("outlet: Other\n", "Three people died, a blogger wrote.",
+               DEATHS + "    by: blogger\n    grade: E5\n    quote: Three people died\n"),
+        "b2": ("outlet: Other\npublished: 2025-04-02\n", "Three people died, police said.",
+               "  - id: deaths\n    via: [police]\n    grade: B2\n    quote: Three people died\n")})
+    claim = load_briefing(root, today=TODAY)[0].claims["deaths"]
+    assert claim.by == "mayor"
+    assert [(s.article, s.by) for s in claim.sources] == [("b0", "blogger"), ("b1", "mayor"), ("b2", "mayor")]
+    assert claim.origins == ("blogger", "mayor")
+
+
+def test_supporters_origins_count_transitively_and_a_refuted_supporter_counts_not(tmp_path):
+    claims = (DEATHS + "    by: mayor\n    grade: B2\n    quote: Three people died\n"
+              "  - id: bodies\n    statement: Medics recovered three bodies.\n    by: medics\n    grade: B2\n"
+              "    quote: Medics recovered three bodies\n    supports: [deaths]\n"
+              "  - id: arson\n    statement: The fire was set.\n    by: police\n    grade: B2\n"
+              "    quote: The fire was set\n    supports: [bodies]\n")
+    text = "Three people died. Medics recovered three bodies. The fire was set."
+    root = project(tmp_path, {"a": ("published: 2025-04-01\n", text, claims)})
+    assert load_briefing(root, today=TODAY)[0].claims["deaths"].origins == ("mayor", "medics", "police")
+    sidecar = root / "content/articles/a.yaml"
+    sidecar.write_text(sidecar.read_text().replace("    supports: [bodies]\n", "    supports: [bodies]\n    status: refuted\n"))
+    assert load_briefing(root, today=TODAY)[0].claims["deaths"].origins == ("mayor", "medics")
+
+
+def test_one_article_reporting_a_claim_twice_is_an_error(tmp_path):
+    entry = "  - id: deaths\n    grade: B2\n    quote: Three people died\n"
+    root = project(tmp_path, {"a": ("published: 2025-04-01\n", "Three people died.",
+                                    DEATHS + "    by: mayor\n    grade: B2\n    quote: Three people died\n" + entry)})
+    with pytest.raises(BuildFailed) as failed:
+        load_briefing(root, today=TODAY)
+    [d] = [d for d in failed.value.diagnostics if d.code == "duplicate-claim"]
+    assert (d.file, d.line) == ("content/articles/a.yaml", 9)
+    assert d.message == "claims[1]: claim 'deaths' is already reported at claims[0] (line 4)"
+
+
+def test_a_credibility_1_grade_on_one_origin_gets_the_caveat(tmp_path):
+    root = project(tmp_path, {"a": ("published: 2025-04-01\n", "Three people died.",
+                                    DEATHS + "    by: mayor\n    grade: A1\n    quote: Three people died\n")})
+    site = build(root, None, today=TODAY, index_search=False, parallel=False).files
+    caveat = page(site, "claims/deaths/index.html").find("p", "caveat").text
+    assert caveat.startswith("Its grade says other sources bear it out, but it has one independent origin")
+
+
+def test_an_outlet_names_an_actor_by_id_as_written_else_by_a_name_only_one_media_actor_has(tmp_path):
+    body = ("Three people died.", DEATHS + "    by: mayor\n    grade: B2\n    quote: Three people died\n")
+    root = project(tmp_path, {"a": ("outlet: Sun\npublished: 2025-04-01\n", *body),
+                              "b": ("outlet: sun\npublished: 2025-04-02\n", "Three people died.",
+                                    "  - id: deaths\n    grade: B2\n    quote: Three people died\n"),
+                              "c": ("outlet: The Times\npublished: 2025-04-03\n", "Three people died.",
+                                    "  - id: deaths\n    grade: B2\n    quote: Three people died\n")})
+    briefing, warnings = load_briefing(root, today=TODAY)
+    assert dict(briefing.article_outlets) == {"a": "baltimore-sun", "b": "sun"}  # "Sun" is an alias; "sun" an id
+    [w] = [w for w in warnings if w.code == "ambiguous-outlet"]
+    assert (w.file, w.message) == ("content/articles/c.md",
+                                   "outlet: 'The Times' is the name of several media actors: times-a, times-b")
+
+
+def test_an_outlet_that_only_publishes_is_among_the_topics_sources(tmp_path):
+    root = project(tmp_path, {"a": ("outlet: Baltimore Sun\npublished: 2025-04-01\n", "Three people died.",
+                                    DEATHS + "    by: mayor\n    grade: B2\n    quote: Three people died\n")})
+    site = build(root, None, today=TODAY, index_search=False, parallel=False).files
+    sources = page(site, "topics/fire/index.html").find("ul", "source-actors").text
+    assert "Baltimore Sun" in sources and "1 report" in sources
