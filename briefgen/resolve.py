@@ -143,7 +143,8 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
         notes = part(side)
         if notes is not None and isinstance(notes.data, Annotations):
             for i, entry in notes.items("claims"):
-                entries[entry.id].append((slug, i, entry, side))
+                if not any(r[0] == slug for r in entries[entry.id]):  # a second: duplicate-claim (_article)
+                    entries[entry.id].append((slug, i, entry, side))
             gaps.update((side.file, loc) for loc in notes.gaps if loc[0] == "claims")
 
     outlet_names = _outlet_names(actors)
