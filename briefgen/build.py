@@ -281,7 +281,7 @@ def _build(project: Path, output: Path | None, *, base_url: str | None, strict: 
         files[asset.output.lstrip("/")] = asset.data
     files[".nojekyll"] = b""  # GitHub Pages: serve the site as it is, no Jekyll pass
     if briefing.config.search and index_search:
-        files.update(search_index(files, briefing.config.language, cache))
+        files.update(search_index(briefing, cache))
     report = write_site(output, files, cache.on_disk, replace_foreign) if output is not None else None
     kinds = Counter(p.kind for p in pages)
     return BuildResult(briefing, dict(sorted(kinds.items())), tuple(warnings), rendered, report,
@@ -297,12 +297,14 @@ def _renderer(project: Path, config: SiteConfig, assets: dict, cache: Cache) -> 
     return cache.renderer or Renderer(project, config, assets)
 
 
-def search_index(files: dict[str, bytes], language: str, cache: Cache) -> dict[str, bytes]:
-    """The search stage, skipped when no indexed page changed since the last build."""
-    key = search.fingerprint(files) + language.encode()
+def search_index(briefing: model.Briefing, cache: Cache) -> dict[str, bytes]:
+    """The search stage: Pagefind's index of the briefing's records (search.records), made again
+    only when a record changed since the last build (a template edit changes none)."""
+    found = search.records(briefing)
+    key = search.fingerprint(found, briefing.config.language)
     if cache.search is not None and cache.search[0] == key:
         return cache.search[1]
-    index, problems = search.index(files, language)
+    index, problems = search.index(found, briefing.config.language)
     if problems:
         raise BuildFailed(problems)
     cache.search = (key, index)

@@ -200,6 +200,30 @@ def test_header_search_finds_an_actor(page: Page, sub_path_site, problems):
     assert not problems, "\n".join(problems)
 
 
+ENTITY_RESULT = re.compile(rf"^{re.escape(SUB_PATH)}(articles|claims|actors|topics)/[^/]+/$")
+
+
+def test_search_finds_entities_not_lists(page: Page, sub_path_site, problems):
+    """Pagefind's own JavaScript API over the real index: a query that the home page, the topic and
+    article indexes and every paginated list also show finds articles, claims, actors and topics,
+    each labelled with its kind (claims with their status), and never a list or an index."""
+    base, _ = sub_path_site
+    page.goto(f"{base}search/", wait_until="load")
+    found = page.evaluate("""async (bundle) => {
+        const pagefind = await import(bundle);
+        const search = await pagefind.search("North Korea");
+        return Promise.all(search.results.map(async r => { const d = await r.data(); return [d.url, d.meta]; }));
+    }""", f"{base}pagefind/pagefind.js")
+    assert found, "no results"
+    urls = [url for url, _ in found]
+    assert all(ENTITY_RESULT.match(url) for url in urls), [u for u in urls if not ENTITY_RESULT.match(u)]
+    kinds = {meta["kind"] for _, meta in found}
+    assert kinds == {"Article", "Claim", "Actor", "Topic briefing"}, kinds
+    assert all(("status" in meta) == (meta["kind"] == "Claim") for _, meta in found), found
+    assert f"{SUB_PATH}actors/north-korea/" in urls and f"{SUB_PATH}topics/{TOPIC}/" in urls, urls
+    assert not problems, "\n".join(problems)
+
+
 # --- a query loads only a small part of a large index ---------------------------------------------
 
 @pytest.fixture(scope="module")
