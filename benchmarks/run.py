@@ -808,6 +808,8 @@ def main(argv=None) -> int:
     ap.add_argument("--json", type=Path, help="also write the raw measurements here "
                     "(they always go to WORKDIR/last-run.json)")
     ap.add_argument("--no-serve", action="store_true", help="skip the dev-server latency measurement")
+    ap.add_argument("--others-up-to", type=int, metavar="SIZE",
+                    help="run Hugo and Pelican only at sizes up to SIZE, briefgen at every size")
     ap.add_argument("--serve-edits", type=int, help="edits per dev server (default: --repeat)")
     ap.add_argument("--timeout", type=float, default=480, help="seconds allowed per build (default 480)")
     ap.add_argument("--briefgen-args", default="", help='extra arguments for "briefgen build", e.g. "--no-cache"')
@@ -842,10 +844,11 @@ def main(argv=None) -> int:
     summaries: dict = {}
     for size in sizes:
         print(f"\n== {size:,} articles ==", flush=True)
-        corpus_dir, probe = ensure_corpus(args.workdir, size, args.seed, names, args.shape)
+        here = [n for n in names if n == "briefgen" or not args.others_up_to or size <= args.others_up_to]
+        corpus_dir, probe = ensure_corpus(args.workdir, size, args.seed, here, args.shape)
         run_dir = args.workdir / "runs" / f"n{size}"
         log_dir = run_dir / "logs"
-        tools = [Tool(n, run_dir / n / "src", run_dir / n / "out", probe, args) for n in names]
+        tools = [Tool(n, run_dir / n / "src", run_dir / n / "out", probe, args) for n in here]
         for t in tools:
             t.setup(corpus_dir / t.name)
         log_dir.mkdir(parents=True, exist_ok=True)
