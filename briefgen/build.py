@@ -285,20 +285,24 @@ def _build(project: Path, output: Path | None, *, base_url: str | None, strict: 
         raise BuildFailed([*exc.diagnostics, *template_problems]) from None
     if template_problems:
         raise BuildFailed([*template_problems, *warnings])
-    with stages.stage("planning"):
-        pages = plan(briefing, cache.plan if cache.remember else None)
-    with stages.stage("rendering", len(pages)) as count:
-        renderer = _renderer(project, briefing.config, assets, cache)
-        files, rendered, problems = render_pages(renderer, pages, cache, count, parallel)
-    _forget_old_entities(cache, briefing)
-    if problems:
-        raise BuildFailed(problems)
-    for asset in assets.values():
-        files[asset.output.lstrip("/")] = asset.data
-    files[".nojekyll"] = b""  # GitHub Pages: serve the site as it is, no Jekyll pass
-    if briefing.config.search and index_search:
-        with stages.stage("search index"):
-            files.update(search_index(briefing, cache))
+    with contextlib.ExitStack() as later:
+        if briefing.config.search and index_search:  # made from the Briefing, beside planning and rendering
+            with stages.stage("search records"):
+                searching = later.enter_context(SearchIndex(briefing, cache))
+        with stages.stage("planning"):
+            pages = plan(briefing, cache.plan if cache.remember else None)
+        with stages.stage("rendering", len(pages)) as count:
+            renderer = _renderer(project, briefing.config, assets, cache)
+            files, rendered, problems = render_pages(renderer, pages, cache, count, parallel)
+        _forget_old_entities(cache, briefing)
+        if problems:
+            raise BuildFailed(problems)
+        for asset in assets.values():
+            files[asset.output.lstrip("/")] = asset.data
+        files[".nojekyll"] = b""  # GitHub Pages: serve the site as it is, no Jekyll pass
+        if briefing.config.search and index_search:
+            with stages.stage("search index"):
+                files.update(searching.files())
     report = None
     if output is not None:
         with stages.stage("writing", len(files)):
@@ -317,19 +321,40 @@ def _renderer(project: Path, config: SiteConfig, assets: dict, cache: Cache) -> 
     return cache.renderer or Renderer(project, config, assets)
 
 
-def search_index(briefing: model.Briefing, cache: Cache) -> dict[str, bytes]:
+class SearchIndex:
     """The search stage: Pagefind's index of the briefing's records (search.records), made again
-    only when a record changed since the last build (a template edit changes none)."""
-    found = search.records(briefing)
-    key = search.fingerprint(found, briefing.config.language)
-    if cache.search is not None and cache.search[0] == key:
-        return cache.search[1]
-    index, problems = search.index(found, briefing.config.language)
-    if problems:
-        raise BuildFailed(problems)
-    cache.search = (key, index)
-    cache.dirty = True
-    return index
+    only when a record changed since the last build (a template edit changes none). Started
+    before the pages are rendered, and made by Pagefind's own process meanwhile; ``files()``
+    waits for it. A context manager: a build that fails stops Pagefind."""
+
+    def __init__(self, briefing: model.Briefing, cache: Cache) -> None:
+        found = search.records(briefing)
+        self.cache, self.key = cache, search.fingerprint(found, briefing.config.language)
+        hit = cache.search is not None and cache.search[0] == self.key
+        self.indexing = None if hit else search.Indexing(found, briefing.config.language)
+
+    def files(self) -> dict[str, bytes]:
+        if self.indexing is None:
+            return self.cache.search[1]
+        index, problems = self.indexing.files()
+        if problems:
+            raise BuildFailed(problems)
+        self.cache.search = (self.key, index)
+        self.cache.dirty = True
+        return index
+
+    def __enter__(self) -> SearchIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.indexing is not None:
+            self.indexing.close()
+
+
+def search_index(briefing: model.Briefing, cache: Cache) -> dict[str, bytes]:
+    """The search stage on its own (the dev server indexes after it has served the pages)."""
+    with SearchIndex(briefing, cache) as searching:
+        return searching.files()
 
 
 def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: Callable[[int, int], None] | None = None,

@@ -9,8 +9,8 @@ parses the rendered HTML again. A record carries the same meta and filters the p
 
 Why not ``pagefind.index.PagefindIndex``: its client polls the service's replies with a 0.1 s
 sleep per reply (16 minutes for 10,000 records) and reads them through a 2 MiB buffer that a large
-index overflows. ``_Service`` speaks the same protocol (base64 JSON messages, each ended by a
-comma) over the same binary: one thread writes every record while this one reads the replies.
+index overflows. ``Indexing`` speaks the same protocol to the same binary, and lets the build go
+on while Pagefind works.
 
 What an edit forces (Pagefind 1.x's format): every page's fragment file is named by its content,
 so an unchanged record keeps its fragment byte for byte; but the word index is one sorted list
@@ -27,13 +27,15 @@ list-only edit re-indexes nothing), and the write stage writes only the files wh
 from __future__ import annotations
 
 import base64
+import contextlib
 import gzip
 import hashlib
 import json
-import pickle
+import os
 import re
 import subprocess
-import threading
+import tempfile
+import time
 from dataclasses import dataclass
 
 import cbor2
@@ -78,7 +80,7 @@ class Record:
             meta["status"] = self.status
         return {"type": "AddRecord", "url": self.url, "content": self.content.translate(_NO_TAGS),
                 "language": language, "meta": meta,
-                "filters": {name: [v.translate(_INERT) for v in values] for name, values in self.filters},
+                "filters": {name: sorted({v.translate(_INERT) for v in values}) for name, values in self.filters},
                 "sort": None}
 
 
@@ -132,73 +134,111 @@ def records(b: m.Briefing) -> list[Record]:
 
 
 def fingerprint(found: list[Record], language: str) -> bytes:
-    """What the index is made of: the same records in the same language give the same index."""
-    return hashlib.blake2b(pickle.dumps((language, found), protocol=5), digest_size=20).digest()
+    """What the index is made of: the same records in the same language give the same index.
+    (Made of the messages Pagefind gets, in which filter values are sorted: some come from sets.)"""
+    messages = [r.message(language) for r in found]
+    return hashlib.blake2b(json.dumps(messages, sort_keys=True).encode(), digest_size=20).digest()
 
 
 def index(found: list[Record], language: str) -> tuple[dict[str, bytes], list[Diagnostic]]:
     """Pagefind's index of the records; its files keyed under pagefind/."""
-    lang = language.split("-")[0].lower()
-    try:  # GetFiles, not WriteFiles: the service answers WriteFiles before its files are complete
-        replies = _Service().run([{"type": "NewIndex", "config": {"force_language": lang}},
-                                  *(dict(r.message(lang), index_id=0) for r in found),
-                                  {"type": "GetFiles", "index_id": 0}])
-    except (OSError, _Failed) as exc:
-        return {}, [Diagnostic("error", "search", f"Pagefind failed: {exc}",
-                               hint="set 'search: false' in briefgen.yaml to build without search")]
-    result = {f"{FOLDER}/{file['path'].lstrip('/')}": base64.b64decode(file["content"])
-              for file in sorted(replies[-1]["files"], key=lambda file: file["path"])}
-    return canonical(result), []
+    indexing = Indexing(found, language)
+    try:
+        return indexing.files()
+    finally:
+        indexing.close()
 
 
 class _Failed(Exception):
     pass
 
 
-class _Service:
-    """Pagefind's ``--service`` mode: requests and replies are base64 JSON, each ended by a comma."""
+class Indexing:
+    """A Pagefind index in the making, beside the rest of the build.
 
-    def run(self, payloads: list[dict], timeout: float = 1800) -> list[dict]:
+    Pagefind's ``--service`` mode reads requests and writes replies, each base64 JSON ended by a
+    comma. Every record is sent at once (the service reads them as fast as they come: about a
+    tenth of its work) and then the request for the files; the replies go to a file, so the
+    service never waits on a full pipe, and the index is made while briefgen renders the pages.
+    ``files()`` then waits for the last reply. (The records come from the model: nothing the index
+    holds waits for a page to be rendered.)
+    """
+
+    def __init__(self, found: list[Record], language: str, timeout: float = 1800) -> None:
         from pagefind.service import get_executable
 
+        lang = language.split("-")[0].lower()
+        self.expected = len(found) + 2
+        self.deadline = time.monotonic() + timeout
+        self.problem: str | None = None
+        self.proc: subprocess.Popen | None = None
+        self.replies = tempfile.TemporaryFile(prefix="briefgen-search-", dir=_scratch())
         binary = get_executable()
         if binary is None:
-            raise _Failed("no Pagefind binary (pip install 'pagefind[bin]')")
-        proc = subprocess.Popen([str(binary), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, preexec_fn=workers.die_with_parent)
-        timer = threading.Timer(timeout, proc.kill)
-        timer.start()
-
-        def send() -> None:
-            try:
-                for number, payload in enumerate(payloads):
-                    proc.stdin.write(base64.b64encode(json.dumps({"message_id": number, "payload": payload}).encode())
-                                     + b",")
-                proc.stdin.flush()
-            except OSError:  # the service died: its reader below says so
-                pass
-
-        writer = threading.Thread(target=send, daemon=True)
-        writer.start()
-        replies: list[dict] = []
-        pending = b""
+            self.problem = "no Pagefind binary (pip install 'pagefind[bin]')"
+            return
         try:
-            while len(replies) < len(payloads):
-                chunk = proc.stdout.read1(1 << 20)
-                if not chunk:
-                    raise _Failed(f"the service stopped after {len(replies)} of {len(payloads)} replies")
+            self.proc = subprocess.Popen([str(binary), "--service"], stdin=subprocess.PIPE, stdout=self.replies,
+                                         stderr=subprocess.DEVNULL, preexec_fn=workers.die_with_parent)
+            payloads = [{"type": "NewIndex", "config": {"force_language": lang}},
+                        *(dict(r.message(lang), index_id=0) for r in found), {"type": "GetFiles", "index_id": 0}]
+            for number, payload in enumerate(payloads):
+                self.proc.stdin.write(base64.b64encode(json.dumps({"message_id": number, "payload": payload}).encode())
+                                      + b",")
+            self.proc.stdin.flush()  # not closed: the service stops reading, and working, at the end of its input
+        except OSError as exc:
+            self.problem = f"Pagefind could not run: {exc}"
+
+    def files(self) -> tuple[dict[str, bytes], list[Diagnostic]]:
+        """Wait for the index; its files keyed under pagefind/, or the problem."""
+        try:
+            last = self._last_reply()
+        except _Failed as exc:
+            return {}, [Diagnostic("error", "search", f"Pagefind failed: {exc}",
+                                   hint="set 'search: false' in briefgen.yaml to build without search")]
+        result = {f"{FOLDER}/{file['path'].lstrip('/')}": base64.b64decode(file["content"])
+                  for file in sorted(last["files"], key=lambda file: file["path"])}
+        return canonical(result), []
+
+    def _last_reply(self) -> dict:
+        if self.problem is not None or self.proc is None:
+            raise _Failed(self.problem or "not started")
+        count, pending, offset, pause = 0, b"", 0, 0.002
+        while True:
+            chunk = os.pread(self.replies.fileno(), 1 << 22, offset)
+            if chunk:
+                offset += len(chunk)
                 *done, pending = (pending + chunk).split(b",")
                 for message in done:
                     reply = json.loads(base64.b64decode(message))["payload"]
                     if reply.get("type") == "Error":
                         raise _Failed(str(reply.get("message", "unknown error")))
-                    replies.append(reply)
-        finally:
-            timer.cancel()
-            proc.kill()
-            proc.wait()
-            writer.join(timeout=5)
-        return replies
+                    count += 1
+                    if count == self.expected:
+                        return reply
+                continue
+            if self.proc.poll() is not None:
+                raise _Failed(f"it stopped after {count} of {self.expected} replies")
+            if time.monotonic() > self.deadline:
+                raise _Failed("it took too long")
+            time.sleep(pause)
+            pause = min(0.05, pause * 2)
+
+    def close(self) -> None:
+        """Stop the service (done or not) and drop its replies."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            if self.proc.stdin is not None:
+                with contextlib.suppress(OSError):
+                    self.proc.stdin.close()
+        self.replies.close()
+
+
+def _scratch() -> str | None:
+    """Memory-backed /dev/shm for the replies when there is one (the index passes through it)."""
+    shm = "/dev/shm"
+    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
 
 
 def _unpack(data: bytes) -> object:

@@ -202,8 +202,8 @@ def test_build_verbose_prints_the_time_of_each_stage(tmp_path):
     lines = [line.strip() for line in result.stdout.splitlines()]
     table = lines[lines.index("Build stages") + 2:]
     names = [re.split(r"\s{2,}", line)[0] for line in table]
-    assert names == ["checking stamps", "loading cache", "reading", "parsing", "resolving", "planning", "rendering",
-                     "search index", "writing", "saving cache", "total"], table
+    assert names == ["checking stamps", "loading cache", "reading", "parsing", "resolving", "search records", "planning",
+                     "rendering", "search index", "writing", "saving cache", "total"], table
     for name in ("reading", "parsing", "rendering", "writing"):
         assert any(re.match(STAGE_ROW.format(name=name, items=r"\d+"), line) for line in table), (name, table)
     again = run_briefgen("build", project, "-o", tmp_path / "site", "-v")
@@ -221,7 +221,8 @@ def test_a_build_names_each_stage_as_it_starts_and_counts_its_items(tmp_path):
     heard: list[tuple[str, int, int | None]] = []
     result = build(project, tmp_path / "site", progress=Stages(lambda *step: heard.append(step)), parallel=False)
     started = list(dict.fromkeys(name for name, _, _ in heard))
-    assert started == ["reading", "parsing", "resolving", "planning", "rendering", "search index", "writing"]
+    assert started == ["reading", "parsing", "resolving", "search records", "planning", "rendering", "search index",
+                       "writing"]
     rendering = [(done, total) for name, done, total in heard if name == "rendering"]
     assert rendering[0] == (0, sum(result.pages.values())) and rendering[-1][0] == rendering[-1][1] > 0
     assert [s.name for s in result.stages] == started

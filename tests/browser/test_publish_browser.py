@@ -235,8 +235,6 @@ def corpus_site(tmp_path_factory):
                           "--out", str(source)], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     probe = json.loads((source / "probe.json").read_text(encoding="utf-8"))
-    config = source / "briefgen" / "briefgen.yaml"  # the benchmark corpus turns search off: like Hugo's
-    config.write_text(config.read_text(encoding="utf-8").replace("search: false", "search: true"), encoding="utf-8")
     shm = Path("/dev/shm")
     out_root = Path(tempfile.mkdtemp(prefix="briefgen-corpus-", dir=shm if shm.is_dir() else None))
     try:
