@@ -165,7 +165,11 @@ class Indexing:
     """
 
     def __init__(self, found: list[Record], language: str, timeout: float = 1800) -> None:
-        from pagefind.service import get_executable
+        try:
+            from pagefind.service import get_executable
+        except ImportError:
+            def get_executable() -> None:
+                return None
 
         lang = language.split("-")[0].lower()
         self.expected = len(found) + 2
