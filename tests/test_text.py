@@ -191,3 +191,18 @@ def test_without_controls_matches_the_exact_pass(text):
     from briefgen.render import _CONTROL, without_controls
 
     assert without_controls(text) == _CONTROL.sub("", text).encode("utf-8")
+
+
+@pytest.mark.parametrize("source, words", [
+    ("---\ntitle: T\n---\n# Head\n\nBody text.\n", "Head Body text."),
+    ("Some *emph*, __strong__ and `code`; ~~gone~~.", "Some emph , strong and code ; gone ."),
+    ("A [link](https://example.org/x) and ![a picture](p.png).", "A link and a picture."),
+    ("> quoted\n- item\n* item\n+ item\n12. first\n3) third", "quoted item item item first third"),
+    ("Setext\n======\n\nUnder\n------\n\n---\n\n-1 degrees, 2024 figures", "Setext Under -1 degrees, 2024 figures"),
+    ("<b>tag</b> <br/> x < y", "tag x < y"),
+])
+def test_search_text_keeps_the_words_a_reader_sees(source, words):
+    """What the search index gets of an article's Markdown: its visible words, no markup."""
+    from briefgen.search import plain_text
+
+    assert plain_text(source) == words
