@@ -2,20 +2,27 @@
 Pelican project.
 
     python benchmarks/corpus.py --articles 1000 --seed 1 --out /dev/shm/corpus-1000
+    python benchmarks/corpus.py --articles 1000 --shape classic --out /dev/shm/corpus-1000-classic
 
 writes ``OUT/briefgen``, ``OUT/hugo`` and ``OUT/pelican`` (``--formats`` picks a subset). The
 corpus depends only on ``--articles`` and ``--seed``: the random stream is the same whichever
 formats are written, so the three trees always describe the same articles, topics, actors,
 claims and events.
 
-Shape (N articles):
+Shape (N articles), ``--shape briefing`` (the default: a real briefing's shape, issue #17):
 - articles of 400-900 words of pseudo-random prose (paragraphs, a subheading now and then),
   outlets from a small list, publication dates over 2019-2024;
-- round(sqrt(N)) topics, N/5 actors; topics and actors are picked with Zipf-like popularity;
-- per article: 1-3 topics, 2-6 actor mentions (some with a role), 1-4 graded claims whose quote
-  is an exact substring of the body (about one claim in five re-reports an earlier article's
-  claim by id with only ``id``/``quote``/``grade``), 0-3 related articles, 0-2 external links,
+- round(sqrt(N)) topics, N/5 actors; topics and actors are picked with Zipf-like popularity,
+  the topics' exponent chosen for N so that the largest topic holds about a quarter of all
+  articles (``topic_exponent``);
+- per article: 1-3 topics, 2-8 actor mentions (some with a role), 1-4 graded claims whose quote
+  is an exact substring of the body (about one claim in three re-reports an earlier article's
+  claim by id with only ``id``/``quote``/``grade``, so claims have several reports), some
+  ``supports`` and ``contradicts`` (contradictions), 0-3 related articles, 0-2 external links,
   1-2 events.
+
+``--shape classic`` is the corpus of the earlier benchmark runs (2-6 actors per article, topics'
+Zipf exponent 0.7 at every size, one claim in five re-reported).
 
 ``OUT/probe.json`` names the article and actor that ``run.py`` edits in its rebuild scenarios.
 """
@@ -32,6 +39,7 @@ import math
 import random
 import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -105,6 +113,41 @@ OUTLETS = ["Kyiv Independent", "Reuters", "Associated Press", "Yonhap", "NK News
 STATUSES = ["confirmed", "corroborated", "reported", "reported", "reported", "disputed", "refuted"]
 KINDS = ["person", "person", "person", "state", "organisation", "agency", "media", "group"]
 CONFIDENCES = ["low", "moderate", "high"]
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What varies between corpus shapes."""
+
+    actors: tuple[int, int]
+    """Actor mentions per article (least, most)."""
+    topic_share: float | None
+    """The share of all articles the largest topic should hold (None: ``topic_s`` as it is)."""
+    topic_s: float
+    rereport: float
+    """The chance that a claim entry re-reports an earlier claim."""
+    supports: float
+    contradicts: float
+
+
+SHAPES = {
+    "briefing": Shape(actors=(2, 8), topic_share=0.25, topic_s=0.7, rereport=0.33, supports=0.15, contradicts=0.12),
+    "classic": Shape(actors=(2, 6), topic_share=None, topic_s=0.7, rereport=0.2, supports=0.15, contradicts=0.1),
+}
+
+
+def topic_exponent(topics: int, share: float, per_article: float = 2.0) -> float:
+    """The Zipf exponent that gives the most popular of ``topics`` topics about ``share`` of all
+    articles, each article having ``per_article`` topics on average (bisection)."""
+    lo, hi = 0.0, 4.0
+    for _ in range(60):
+        s = (lo + hi) / 2
+        first = 1.0 / sum(1.0 / (r + 1) ** s for r in range(topics))
+        if min(1.0, first * per_article) < share:
+            lo = s
+        else:
+            hi = s
+    return (lo + hi) / 2
 
 
 class Zipf:
@@ -223,7 +266,8 @@ def make_article(i: int, rng: random.Random, prose: Prose, ctx: dict) -> dict:
         count += sum(len(s.split()) for s in sentences)
     body = "\n\n".join(blocks) + "\n"
 
-    mentions = [ctx["actors"][r]["id"] for r in ctx["actor_zipf"].sample(rng, rng.randint(2, 6))]
+    shape = ctx["shape"]
+    mentions = [ctx["actors"][r]["id"] for r in ctx["actor_zipf"].sample(rng, rng.randint(*shape.actors))]
     topics = [ctx["topics"][r]["id"] for r in ctx["topic_zipf"].sample(rng, rng.randint(1, 3))]
 
     claims = []
@@ -235,7 +279,7 @@ def make_article(i: int, rng: random.Random, prose: Prose, ctx: dict) -> dict:
         quote = " ".join(sentence[start:start + k]).rstrip(",")
         grade = f"{rng.choice('ABCDEF')}{rng.randint(1, 6)}"
         defined = ctx["claims"]
-        if defined and rng.random() < 0.2:
+        if defined and rng.random() < shape.rereport:
             cid = defined[rng.randrange(len(defined))]
             if cid not in used_ids and ctx["claim_article"][cid] != slug:
                 used_ids.add(cid)
@@ -250,9 +294,9 @@ def make_article(i: int, rng: random.Random, prose: Prose, ctx: dict) -> dict:
         claim["status"] = rng.choice(STATUSES)
         claim["grade"] = grade
         claim["quote"] = quote
-        if defined and rng.random() < 0.15:
+        if defined and rng.random() < shape.supports:
             claim["supports"] = [defined[rng.randrange(len(defined))]]
-        if defined and rng.random() < 0.1:
+        if defined and rng.random() < shape.contradicts:
             claim["contradicts"] = [defined[rng.randrange(len(defined))]]
         used_ids.add(cid)
         claims.append(claim)
@@ -307,12 +351,11 @@ class BriefgenWriter:
         for d in ("articles", "topics", "actors"):
             (root / "content" / d).mkdir(parents=True, exist_ok=True)
         (root / "templates").mkdir(exist_ok=True)
-        # Hugo and Pelican build no search index here, so neither does briefgen: like for like.
-        # (Pagefind's cost is measured on its own: `--briefgen-args` cannot turn it back on, edit
-        # the generated briefgen.yaml for that.)
+        # briefgen's defaults, search index included: what a user gets (Hugo and Pelican build
+        # none; that work is briefgen's to pay for in the numbers).
         (root / "briefgen.yaml").write_text(dump({
             "title": "Benchmark briefing", "description": "A generated corpus for benchmarks.",
-            "language": "en", "author": "briefgen benchmarks", "search": False}))
+            "language": "en", "author": "briefgen benchmarks"}))
 
     def topic(self, t: dict) -> None:
         data = {k: v for k, v in t.items() if k != "id" and v}
@@ -421,8 +464,10 @@ class PelicanWriter:
 WRITERS = {"briefgen": BriefgenWriter, "hugo": HugoWriter, "pelican": PelicanWriter}
 
 
-def generate(articles: int, seed: int, out: Path, formats=FORMATS, quiet: bool = False) -> dict:
+def generate(articles: int, seed: int, out: Path, formats=FORMATS, quiet: bool = False,
+             shape: str = "briefing") -> dict:
     """Write the corpus for ``formats`` under ``out/<format>``; return the probe description."""
+    form = SHAPES[shape]
     rng = random.Random(seed)
     prose = Prose(rng)
     topics = make_topics(rng, prose, max(1, round(math.sqrt(articles))))
@@ -437,11 +482,12 @@ def generate(articles: int, seed: int, out: Path, formats=FORMATS, quiet: bool =
             w.topic(t)
         for a in actors:
             w.actor(a)
-    ctx = {"topics": topics, "actors": actors, "topic_zipf": Zipf(len(topics), 0.7),
+    topic_s = form.topic_s if form.topic_share is None else topic_exponent(len(topics), form.topic_share)
+    ctx = {"shape": form, "topics": topics, "actors": actors, "topic_zipf": Zipf(len(topics), topic_s),
            "actor_zipf": Zipf(len(actors), 1.0), "claims": [], "claim_count": 0, "claim_article": {}, "slugs": [],
            "start": dt.date(2019, 1, 1), "days": (dt.date(2024, 12, 31) - dt.date(2019, 1, 1)).days}
     probe_index = articles // 2
-    probe = {"articles": articles, "seed": seed}
+    probe = {"articles": articles, "seed": seed, "shape": shape}
     for i in range(articles):
         art = make_article(i, rng, prose, ctx)
         if i == probe_index:
@@ -473,6 +519,8 @@ def main(argv=None) -> int:
     ap.add_argument("--articles", "-n", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--shape", choices=sorted(SHAPES), default="briefing",
+                    help="briefing (default: a real briefing's shape) or classic (earlier runs)")
     ap.add_argument("--formats", default=",".join(FORMATS),
                     help="comma-separated subset of briefgen,hugo,pelican")
     args = ap.parse_args(argv)
@@ -480,7 +528,7 @@ def main(argv=None) -> int:
     unknown = set(formats) - set(FORMATS)
     if unknown:
         ap.error(f"unknown format(s): {', '.join(sorted(unknown))}")
-    probe = generate(args.articles, args.seed, args.out, formats)
+    probe = generate(args.articles, args.seed, args.out, formats, shape=args.shape)
     print(json.dumps(probe))
     return 0
 

@@ -10,6 +10,7 @@ order) through the scenarios:
     cold       output folder and the tool's caches deleted, then a full build
     noop       the same build again, nothing changed
     article    one article's body edited (a paragraph appended), then a build
+    annotations  one article's annotations edited (its summary), then a build
     actor      one popular actor's name and role edited, then a build
     template   the article-page template edited, then a build
 
@@ -65,6 +66,7 @@ SCENARIOS = {
     "cold": "cold full build",
     "noop": "no-change rebuild",
     "article": "rebuild after one article changed",
+    "annotations": "rebuild after one article's annotations changed",
     "actor": "rebuild after one actor changed",
     "template": "rebuild after one template changed",
 }
@@ -135,6 +137,12 @@ class Tool:
     def article_file(self) -> Path:
         return self.src / "content/articles" / f"{self.probe['article']}.md"
 
+    def annotations_file(self) -> Path:
+        """Hugo keeps an article's annotations in its front matter; the others in a sidecar."""
+        if self.name == "hugo":
+            return self.article_file()
+        return self.src / "content/articles" / f"{self.probe['article']}.yaml"
+
     def actor_file(self) -> Path:
         if self.name == "hugo":
             return self.src / "content/actors" / self.probe["actor"] / "_index.md"
@@ -168,13 +176,13 @@ class Tool:
                 self.notes.append(
                     f"briefgen: no theme template {self.args.briefgen_template!r} found "
                     f"(looked in {theme}); the template scenario is skipped")
-        for path in (self.article_file(), self.actor_file(), self.template_file()):
+        for path in (self.article_file(), self.annotations_file(), self.actor_file(), self.template_file()):
             if path and path.is_file():
                 self.originals[path] = path.read_text(encoding="utf-8")
 
     def build_cmd(self) -> list[str]:
         if self.name == "briefgen":
-            return [sys.executable, "-m", "briefgen", "build", str(self.src), "-o", str(self.out),
+            return [sys.executable, "-m", "briefgen", "build", str(self.src), "-o", str(self.out), "--verbose",
                     *shlex.split(self.args.briefgen_args)]
         if self.name == "hugo":
             return [self.args.hugo_bin, "--quiet", "-s", str(self.src), "-d", str(self.out)]
@@ -215,6 +223,23 @@ class Tool:
         path = self.article_file()
         path.write_text(self.originals[path].rstrip("\n") + f"\n\nBenchmark edit {token}.\n",
                         encoding="utf-8")
+        return self.article_page(), token
+
+    def edit_annotations(self, token: str) -> tuple[Path, str]:
+        """The article's summary, an annotation every tool shows on the article page; the rest of
+        the file as the last build saw it (Hugo's front matter shares a file with the body)."""
+        path = self.annotations_file()
+        original = self.originals[path]
+        if self.name == "hugo":
+            summary = yaml.safe_load(original.split("---\n", 2)[1])["summary"]
+            _, fm, body = path.read_text(encoding="utf-8").split("---\n", 2)
+            data = yaml.safe_load(fm)
+            data["summary"] = f"{summary} {token}"
+            path.write_text(f"---\n{corpus.dump(data)}---\n{body}", encoding="utf-8")
+        else:
+            data = yaml.safe_load(original)
+            data["summary"] = f"{data['summary']} {token}"
+            path.write_text(corpus.dump(data), encoding="utf-8")
         return self.article_page(), token
 
     def edit_actor(self, token: str) -> tuple[Path, str]:
@@ -267,6 +292,17 @@ class Run:
     maxrss_kb: int
     ok: bool
     verified: bool | None = None  # did the edited page show the edit?
+    stages: dict = field(default_factory=dict)  # briefgen --verbose: stage -> seconds
+
+
+STAGE_ROW = re.compile(r"^(\w[\w ]*?)\s{2,}(?:\d+\s+)?(\d+) ms\s+\d+%$")
+
+
+def stage_times(output: str) -> dict:
+    """briefgen's --verbose table: {stage: seconds}."""
+    _, found, table = output.partition("Build stages")
+    return {m.group(1): int(m.group(2)) / 1000 for line in table.splitlines() if found
+            and (m := STAGE_ROW.match(line.strip()))}
 
 
 class TreeMemory(threading.Thread):
@@ -371,6 +407,8 @@ def measure_builds(tools: list[Tool], repeat: int, timeout: float, log_dir: Path
                     tool.clean()
                 elif scenario == "article":
                     check = tool.edit_article(token)
+                elif scenario == "annotations":
+                    check = tool.edit_annotations(token)
                 elif scenario == "actor":
                     check = tool.edit_actor(token)
                 elif scenario == "template":
@@ -381,6 +419,8 @@ def measure_builds(tools: list[Tool], repeat: int, timeout: float, log_dir: Path
                 run, output = run_child(tool.build_cmd(), tool.cwd(), tool.env(), timeout, log)
                 if check:
                     run.verified = page_contains(*check)
+                if tool.name == "briefgen":
+                    run.stages = stage_times(output)
                 results[tool.name][scenario].append(run)
                 status = "ok" if run.ok else "FAILED"
                 if run.verified is False:
@@ -396,14 +436,41 @@ def measure_builds(tools: list[Tool], repeat: int, timeout: float, log_dir: Path
     return results
 
 
-def output_stats(out: Path) -> tuple[int, int]:
-    pages = size = 0
+PAGE_KINDS = ("articles", "topics", "actors", "claims")
+
+
+def page_kind(rel: str) -> str:
+    """'articles/x/index.html' -> 'article'; a paginated list ('.../page/2/') -> 'list page';
+    section indexes, home, timeline and the rest -> 'other'."""
+    parts = rel.split("/")
+    if "page" in parts[:-1]:
+        return "list page"
+    if len(parts) == 3 and parts[0] in PAGE_KINDS:
+        return parts[0][:-1]
+    return "other"
+
+
+def output_stats(out: Path) -> dict:
+    """HTML pages and bytes in all; pages by kind; the largest page; the search index's bytes."""
+    pages = size = search = 0
+    kinds: dict[str, int] = {}
+    largest = ("", 0)
     for root, _, files in os.walk(out):
         for f in files:
+            path = os.path.join(root, f)
+            bytes_ = os.path.getsize(path)
+            size += bytes_
+            rel = os.path.relpath(path, out).replace(os.sep, "/")
+            if rel.startswith("pagefind/"):
+                search += bytes_
             if f.endswith(".html"):
                 pages += 1
-            size += os.path.getsize(os.path.join(root, f))
-    return pages, size
+                kind = page_kind(rel)
+                kinds[kind] = kinds.get(kind, 0) + 1
+                if bytes_ > largest[1]:
+                    largest = (rel, bytes_)
+    return {"pages": pages, "bytes": size, "kinds": dict(sorted(kinds.items())), "largest": largest,
+            "search_bytes": search}
 
 
 def free_port() -> int:
@@ -511,10 +578,11 @@ def measure_serve_latency(tool: Tool, edits: int, timeout: float, log_dir: Path)
 
 # --- corpus cache ----------------------------------------------------------------------------
 
-def ensure_corpus(root: Path, size: int, seed: int, formats: list[str]) -> tuple[Path, dict]:
-    """The cached corpus for (size, seed), regenerated when the generator or a theme changed."""
+def ensure_corpus(root: Path, size: int, seed: int, formats: list[str],
+                  shape: str = "briefing") -> tuple[Path, dict]:
+    """The cached corpus for (size, seed, shape), regenerated when the generator or a theme changed."""
     version = corpus.version_hash()
-    base = root / "corpus" / f"n{size}-s{seed}"
+    base = root / "corpus" / f"n{size}-s{seed}-{shape}"
     stamp = base / "stamp.json"
     state = json.loads(stamp.read_text()) if stamp.exists() else {}
     if state.get("version") != version:
@@ -522,8 +590,9 @@ def ensure_corpus(root: Path, size: int, seed: int, formats: list[str]) -> tuple
     missing = [f for f in formats if f not in state["formats"]]
     if missing:
         t0 = time.perf_counter()
-        print(f"generating corpus: {size} articles, seed {seed}, {', '.join(missing)} -> {base}", flush=True)
-        corpus.generate(size, seed, base, missing)
+        print(f"generating corpus: {size} articles, seed {seed}, {shape} shape, {', '.join(missing)} -> {base}",
+              flush=True)
+        corpus.generate(size, seed, base, missing, shape=shape)
         state["formats"] = sorted(set(state["formats"]) | set(missing))
         stamp.write_text(json.dumps(state))
         print(f"  generated in {time.perf_counter() - t0:.1f} s", flush=True)
@@ -626,12 +695,25 @@ def size_table(size: int, tools: list[Tool], results: dict, serve: dict, extra: 
             {n: [serve[n]["startup"]] for n in names if serve.get(n)})
         row("dev server: article edit to new page served",
             {n: serve[n]["latencies"] for n in names if serve.get(n)})
-    lines.append("| output: HTML pages / total size | " + " | ".join(
-        [f"{extra[n][0]:,} / {extra[n][1] / 1e6:.1f} MB" if n in extra else "–" for n in names]
-        + ["–"] * len(others)) + " |")
+    def stat_row(label: str, show) -> None:
+        lines.append(f"| {label} | " + " | ".join(
+            [show(extra[n]) if n in extra else "–" for n in names] + ["–"] * len(others)) + " |")
+
+    stat_row("output: HTML pages / total size", lambda e: f"{e['pages']:,} / {e['bytes'] / 1e6:.1f} MB")
+    stat_row("output: pages by kind", lambda e: ", ".join(f"{k} {v:,}" for k, v in e["kinds"].items()))
+    stat_row("output: largest page", lambda e: f"`{e['largest'][0]}` {e['largest'][1] / 1e3:,.0f} kB")
+    stat_row("output: search index", lambda e: f"{e['search_bytes'] / 1e6:.1f} MB" if e["search_bytes"] else "none")
+    runs = [r for r in results.get("briefgen", {}).get("cold", []) if r.ok and r.stages]
+    if runs:
+        names_ = list(dict.fromkeys(k for r in runs for k in r.stages))
+        whole = statistics.median(sum(r.stages.values()) for r in runs) or 1
+        text = ", ".join(f"{k} {fmt_s(statistics.median(r.stages.get(k, 0) for r in runs))} "
+                         f"({statistics.median(r.stages.get(k, 0) for r in runs) / whole:.0%})" for k in names_)
+        lines.append("| briefgen cold build by stage (`--verbose`, median) | " + " | ".join(
+            [text if n == "briefgen" else "–" for n in names] + ["–"] * len(others)) + " |")
     notes = [n for t in tools for n in t.notes]
     for t in tools:
-        for key in ("article", "actor", "template"):
+        for key in ("article", "annotations", "actor", "template"):
             missed = sum(1 for r in results.get(t.name, {}).get(key, []) if r.verified is False)
             if missed:
                 notes.append(f"{t.name}: the {key} edit was not visible in the output after "
@@ -700,7 +782,7 @@ def report(args, info: dict, tables: list[str], started: str) -> str:
     return "\n".join([
         "# Benchmark results", "",
         f"Command: `{cmd.strip()}`  ", f"Started: {started}  ",
-        f"Seed {args.seed}, {args.repeat} repetition(s) of every build, tools alternating; "
+        f"Seed {args.seed}, corpus shape {args.shape}, {args.repeat} repetition(s) of every build, tools alternating; "
         "cells are median (min–max). A ratio above 1× means briefgen is slower / uses more.", "",
         "| machine | |", "|---|---|",
         *[f"| {k} | {v} |" for k, v in info.items()], "",
@@ -715,6 +797,8 @@ def main(argv=None) -> int:
     ap.add_argument("--sizes", default="1000", help="comma-separated article counts (default 1000)")
     ap.add_argument("--repeat", type=int, default=3, help="measurements per scenario and tool (default 3)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--shape", choices=sorted(corpus.SHAPES), default="briefing",
+                    help="corpus shape (default briefing: a real briefing's; classic: earlier runs')")
     ap.add_argument("--tools", default=",".join(TOOLS), help="subset of briefgen,hugo,pelican")
     ap.add_argument("--disk", action="store_true", help="work on disk (benchmarks/.work) instead of tmpfs")
     ap.add_argument("--workdir", type=Path, help="where corpora and outputs live "
@@ -724,6 +808,8 @@ def main(argv=None) -> int:
     ap.add_argument("--json", type=Path, help="also write the raw measurements here "
                     "(they always go to WORKDIR/last-run.json)")
     ap.add_argument("--no-serve", action="store_true", help="skip the dev-server latency measurement")
+    ap.add_argument("--others-up-to", type=int, metavar="SIZE",
+                    help="run Hugo and Pelican only at sizes up to SIZE, briefgen at every size")
     ap.add_argument("--serve-edits", type=int, help="edits per dev server (default: --repeat)")
     ap.add_argument("--timeout", type=float, default=480, help="seconds allowed per build (default 480)")
     ap.add_argument("--briefgen-args", default="", help='extra arguments for "briefgen build", e.g. "--no-cache"')
@@ -758,10 +844,11 @@ def main(argv=None) -> int:
     summaries: dict = {}
     for size in sizes:
         print(f"\n== {size:,} articles ==", flush=True)
-        corpus_dir, probe = ensure_corpus(args.workdir, size, args.seed, names)
+        here = [n for n in names if n == "briefgen" or not args.others_up_to or size <= args.others_up_to]
+        corpus_dir, probe = ensure_corpus(args.workdir, size, args.seed, here, args.shape)
         run_dir = args.workdir / "runs" / f"n{size}"
         log_dir = run_dir / "logs"
-        tools = [Tool(n, run_dir / n / "src", run_dir / n / "out", probe, args) for n in names]
+        tools = [Tool(n, run_dir / n / "src", run_dir / n / "out", probe, args) for n in here]
         for t in tools:
             t.setup(corpus_dir / t.name)
         log_dir.mkdir(parents=True, exist_ok=True)

@@ -36,12 +36,10 @@ from .render import Renderer, collect_assets
 from .resolve import Memo, resolve
 from .salvage import salvaged
 from .schema import SiteConfig
+from .stages import Stages, StageTime
 from .validate import validate
 from .workers import fork_map
 from .write import WriteReport, check_output, check_owned, locked, write_site
-
-Progress = Callable[[int, int], None]
-
 
 @dataclass(frozen=True, slots=True)
 class BuildResult:
@@ -61,10 +59,12 @@ class BuildResult:
     """The pages, as planned: what each file was made from."""
     root_files: frozenset[str] = frozenset()
     """Which of ``files`` came from the project's static/ folder (or ``cname``), as they are."""
+    stages: tuple[StageTime, ...] = ()
+    """How long each stage took, in the order they ran (``--verbose`` prints them)."""
 
 
-def read_project(project: Path, cache: Cache, base_url: str | None = None,
-                 parallel: bool = False) -> tuple[SiteConfig, list[Document], list[Diagnostic]]:
+def read_project(project: Path, cache: Cache, base_url: str | None = None, parallel: bool = False,
+                 stages: Stages | None = None) -> tuple[SiteConfig, list[Document], list[Diagnostic]]:
     """Stage 1 and 2: the config, then every source file parsed (or taken from the cache).
 
     Settings with errors do not stop here: their errors are among the problems (so the build
@@ -78,7 +78,7 @@ def read_project(project: Path, cache: Cache, base_url: str | None = None,
         config = checked or config
     sources, found = load.discover(project)
     problems.extend(found)
-    documents = _parse_all(sources, cache, config.allow_html, stamps.now(), parallel)
+    documents = _parse_all(sources, cache, config.allow_html, stamps.now(), parallel, stages)
     live = {s.file for s in sources} | ({source.file} if source else set())
     for stale in set(cache.parsed) - live:
         del cache.parsed[stale]
@@ -115,12 +115,17 @@ def site_config(project: Path) -> SiteConfig:
 
 
 def _parse_all(sources: list[load.SourceFile], cache: Cache, allow_html: bool, swept_at: int,
-               parallel: bool) -> list[Document]:
+               parallel: bool, stages: Stages | None = None) -> list[Document]:
     """Every source's document: from the cache where its file is unchanged, the rest parsed on
     every core (a cold build of 10,000 articles parses 22,000 files)."""
-    found = [_lookup(s, cache, allow_html, swept_at) for s in sources]
+    stages = stages or Stages()
+    with stages.stage("reading", len(sources)) as count:
+        found = [_lookup(s, cache, allow_html, swept_at) for s in sources]
+        count(len(sources), len(sources))
     todo = [item for item in found if not isinstance(item, Document)]
-    parsed = fork_map(_parse_one, todo, "parsing", parallel)
+    with stages.stage("parsing", len(todo)) as count:
+        parsed = fork_map(_parse_one, todo, "parsing", parallel, count)
+        count(len(todo), len(todo))
     for item, document in zip(todo, parsed):
         cache.parsed[item.source.file] = (item.key, document, item.proof)
         cache.dirty = True
@@ -176,20 +181,23 @@ def fail_if_errors(diagnostics: list[Diagnostic], strict: bool) -> list[Diagnost
 
 
 def load_briefing(project: Path, *, base_url: str | None = None, strict: bool = False, today: dt.date | None = None,
-                  cache: Cache | None = None, parallel: bool = False) -> tuple[model.Briefing, list[Diagnostic]]:
+                  cache: Cache | None = None, parallel: bool = False,
+                  stages: Stages | None = None) -> tuple[model.Briefing, list[Diagnostic]]:
     """Every stage up to a resolved Briefing: the sources read, parsed, validated and linked."""
     cache = cache if cache is not None else Cache(plan=None)
-    config, documents, problems = read_project(project, cache, base_url, parallel)
+    stages = stages or Stages()
+    config, documents, problems = read_project(project, cache, base_url, parallel, stages)
     if cache.plan is not None and cache.resolved is None:
         cache.resolved = Memo()
-    briefing, more = resolve(config, documents, today or build_date(), cache.resolved)
+    with stages.stage("resolving"):
+        briefing, more = resolve(config, documents, today or build_date(), cache.resolved)
     warnings = fail_if_errors(problems + more, strict)
     assert briefing is not None
     return briefing, warnings
 
 
 def build(project: Path, output: Path | None, *, base_url: str | None = None, strict: bool = False,
-          today: dt.date | None = None, cache: Cache | None = None, progress: Progress | None = None,
+          today: dt.date | None = None, cache: Cache | None = None, progress: Stages | None = None,
           index_search: bool = True, persist: bool = False, parallel: bool = True, replace_foreign: bool = False,
           waiting: Callable[[str], None] | None = None) -> BuildResult:
     """Run the pipeline; write into ``output`` unless it is None (the dev server serves from memory).
@@ -222,29 +230,33 @@ def build(project: Path, output: Path | None, *, base_url: str | None = None, st
 
 
 def _build_persisted(project: Path, output: Path, *, base_url: str | None, strict: bool, today: dt.date | None,
-                     progress: Progress | None, index_search: bool, parallel: bool,
+                     progress: Stages | None, index_search: bool, parallel: bool,
                      replace_foreign: bool) -> BuildResult:
     """A CLI build: the stamps first (nothing changed: done), then the pipeline with the disk cache."""
     started = time.perf_counter()
+    stages = progress or Stages()
     settings = (str(project.resolve()), base_url, strict, index_search, (today or build_date()).isoformat())
-    record = stamps.last(project, output, settings)
-    swept_at = stamps.now()
-    swept = stamps.inputs(project)
-    done = stamps.unchanged(output, record, swept)
+    with stages.stage("checking stamps"):
+        record = stamps.last(project, output, settings)
+        swept_at = stamps.now()
+        swept = stamps.inputs(project)
+        done = stamps.unchanged(output, record, swept)
     if done is not None:
         return BuildResult(None, done["pages"], stamps.warnings_of(done), 0, WriteReport((), (), done["files"]),
-                           time.perf_counter() - started)
+                           time.perf_counter() - started, stages=tuple(stages.times))
     with _no_gc_pauses(one_shot=True):
-        cache = caching.load(project, output)
+        with stages.stage("loading cache"):
+            cache = caching.load(project, output)
         cache.stamped = record["outputs"] if record is not None else {}
         stamps.forget(project)
         result = _build(project, output, base_url=base_url, strict=strict, today=today, cache=cache,
-                        progress=progress, index_search=index_search, parallel=parallel,
+                        progress=stages, index_search=index_search, parallel=parallel,
                         replace_foreign=replace_foreign)
-        caching.save(project, output, cache)
-        stamps.record(project, output, settings, swept, swept_at, sorted(result.files), cache.on_disk,
-                      stamps.summary(result.pages, result.warnings, len(result.files)))
-    return result
+        with stages.stage("saving cache"):
+            caching.save(project, output, cache)
+            stamps.record(project, output, settings, swept, swept_at, sorted(result.files), cache.on_disk,
+                          stamps.summary(result.pages, result.warnings, len(result.files)))
+    return dataclasses.replace(result, stages=tuple(stages.times))
 
 
 @contextlib.contextmanager
@@ -270,9 +282,10 @@ def _no_gc_pauses(one_shot: bool = False):
 
 
 def _build(project: Path, output: Path | None, *, base_url: str | None, strict: bool, today: dt.date | None,
-           cache: Cache | None, progress: Progress | None, index_search: bool, parallel: bool,
+           cache: Cache | None, progress: Stages | None, index_search: bool, parallel: bool,
            replace_foreign: bool = False) -> BuildResult:
     started = time.perf_counter()
+    stages = progress or Stages()
     cache = cache if cache is not None else Cache(remember=False, plan=None)
     cache.on_disk = {}
     if cache.output is not None and output is not None and cache.output.resolve() != output.resolve():
@@ -285,39 +298,51 @@ def _build(project: Path, output: Path | None, *, base_url: str | None, strict: 
     template_problems += root_problems
     try:
         briefing, warnings = load_briefing(project, base_url=base_url, strict=strict, today=today, cache=cache,
-                                           parallel=parallel)
+                                           parallel=parallel, stages=stages)
     except BuildFailed as exc:
         raise BuildFailed([*exc.diagnostics, *template_problems]) from None
     root_files, cname_problems = root.with_cname(root_files, briefing.config.cname)
     template_problems += cname_problems
     if template_problems:
         raise BuildFailed([*template_problems, *warnings])
-    pages = plan(briefing, cache.plan if cache.remember else None)
-    renderer = _renderer(project, briefing.config, assets, cache)
-    files, rendered, problems = render_pages(renderer, pages, cache, progress, parallel)
-    _forget_old_entities(cache, briefing)
-    if problems:
-        raise BuildFailed(problems)
-    kinds = Counter(p.kind for p in pages)
-    if briefing.config.pdf.every_build:
-        made, problems = pdf.make(renderer.render, briefing, briefing.topics, cache.pdfs if cache.remember else None,
-                                  _output_reader(output))
+    with contextlib.ExitStack() as later:
+        if briefing.config.search and index_search:  # made from the Briefing, beside planning and rendering
+            with stages.stage("search records"):
+                searching = later.enter_context(SearchIndex(briefing, cache))
+        with stages.stage("planning"):
+            pages = plan(briefing, cache.plan if cache.remember else None)
+        with stages.stage("rendering", len(pages)) as count:
+            renderer = _renderer(project, briefing.config, assets, cache)
+            files, rendered, problems = render_pages(renderer, pages, cache, count, parallel)
+        _forget_old_entities(cache, briefing)
         if problems:
             raise BuildFailed(problems)
-        files.update(made)
-        kinds["pdf"] = len(made)
-    for asset in assets.values():
-        files[asset.output.lstrip("/")] = asset.data
-    files[".nojekyll"] = b""  # GitHub Pages: serve the site as it is, no Jekyll pass
-    if briefing.config.search and index_search:
-        files.update(search_index(files, briefing.config.language, cache))
+        kinds = Counter(p.kind for p in pages)
+        if briefing.config.pdf.every_build:
+            with stages.stage("pdf", len(briefing.topics)):
+                made, problems = pdf.make(renderer.render, briefing, briefing.topics,
+                                          cache.pdfs if cache.remember else None, _output_reader(output))
+            if problems:
+                raise BuildFailed(problems)
+            files.update(made)
+            kinds["pdf"] = len(made)
+        for asset in assets.values():
+            files[asset.output.lstrip("/")] = asset.data
+        files[".nojekyll"] = b""  # GitHub Pages: serve the site as it is, no Jekyll pass
+        if briefing.config.search and index_search:
+            with stages.stage("search index"):
+                files.update(searching.files())
     collisions = root.place(root_files, files, root.made_by(pages, assets, search.FOLDER))
     if collisions:
         raise BuildFailed(collisions)
     files.update(root_files)  # after the search stage: root files are published as they are, not indexed
-    report = write_site(output, files, cache.on_disk, replace_foreign) if output is not None else None
+    report = None
+    if output is not None:
+        with stages.stage("writing", len(files)):
+            report = write_site(output, files, cache.on_disk, replace_foreign)
     return BuildResult(briefing, dict(sorted(kinds.items())), tuple(warnings), rendered, report,
-                       time.perf_counter() - started, files, tuple(pages), frozenset(root_files))
+                       time.perf_counter() - started, files, tuple(pages), frozenset(root_files),
+                       tuple(stages.times))
 
 
 def _output_reader(output: Path | None) -> Callable[[str], bytes | None] | None:
@@ -345,20 +370,43 @@ def _renderer(project: Path, config: SiteConfig, assets: dict, cache: Cache) -> 
     return cache.renderer or Renderer(project, config, assets)
 
 
-def search_index(files: dict[str, bytes], language: str, cache: Cache) -> dict[str, bytes]:
-    """The search stage, skipped when no indexed page changed since the last build."""
-    key = search.fingerprint(files) + language.encode()
-    if cache.search is not None and cache.search[0] == key:
-        return cache.search[1]
-    index, problems = search.index(files, language)
-    if problems:
-        raise BuildFailed(problems)
-    cache.search = (key, index)
-    cache.dirty = True
-    return index
+class SearchIndex:
+    """The search stage: Pagefind's index of the briefing's records (search.records), made again
+    only when a record changed since the last build (a template edit changes none). Started
+    before the pages are rendered, and made by Pagefind's own process meanwhile; ``files()``
+    waits for it. A context manager: a build that fails stops Pagefind."""
+
+    def __init__(self, briefing: model.Briefing, cache: Cache) -> None:
+        found = search.records(briefing)
+        self.cache, self.key = cache, search.fingerprint(found, briefing.config.language)
+        hit = cache.search is not None and cache.search[0] == self.key
+        self.indexing = None if hit else search.Indexing(found, briefing.config.language)
+
+    def files(self) -> dict[str, bytes]:
+        if self.indexing is None:
+            return self.cache.search[1]
+        index, problems = self.indexing.files()
+        if problems:
+            raise BuildFailed(problems)
+        self.cache.search = (self.key, index)
+        self.cache.dirty = True
+        return index
+
+    def __enter__(self) -> SearchIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.indexing is not None:
+            self.indexing.close()
 
 
-def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: Progress | None = None,
+def search_index(briefing: model.Briefing, cache: Cache) -> dict[str, bytes]:
+    """The search stage on its own (the dev server indexes after it has served the pages)."""
+    with SearchIndex(briefing, cache) as searching:
+        return searching.files()
+
+
+def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: Callable[[int, int], None] | None = None,
                  parallel: bool = True) -> tuple[dict[str, bytes], int, list[Diagnostic]]:
     """Render every page whose fingerprint changed; reuse the HTML of the others.
 
@@ -425,8 +473,13 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
             cache.rendered[page.path] = (fingerprint, result)
         return True
 
-    again = [index for index, outcome in zip(todo, fork_map(job, todo, "rendering", parallel, progress))
+    def count(done: int, total: int) -> None:  # pages taken from the cache count as done
+        if progress is not None:
+            progress(len(pages) - total + done, len(pages))
+
+    again = [index for index, outcome in zip(todo, fork_map(job, todo, "rendering", parallel, count))
              if not take(index, *outcome)]
+    count(len(todo), len(todo))
     for index in again:
         take(index, prints[pages[index].path][3], renderer.render(pages[index]))
     for stale in set(cache.rendered) - {p.path for p in pages}:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from . import __version__
 from .errors import BriefgenError, BuildFailed, printable
@@ -76,18 +77,25 @@ def main() -> None:
 @click.option("--clean-destination-dir", "replace_foreign", is_flag=True,
               help="Delete whatever the output folder holds that the build does not produce (briefgen otherwise "
                    "refuses to write among files it did not make).")
+@click.option("-v", "--verbose", is_flag=True, help="Print the time each stage of the build took.")
 def build(project_dir: Path, output: Path | None, base_url: str | None, strict: bool, no_cache: bool,
-          replace_foreign: bool) -> None:
+          replace_foreign: bool, verbose: bool) -> None:
     """Build the site from PROJECT_DIR into its site/ folder."""
     from .build import build as run
+    from .stages import Stages
 
     output = output or project_dir / "site"
-    with Progress(TextColumn("rendering"), BarColumn(), TextColumn("{task.completed}/{task.total} pages"),
-                  console=err, transient=True, disable=not err.is_terminal) as bar:
-        task = bar.add_task("render", total=None)
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[count]}"),
+                  TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("starting", total=None, count="")
+
+        def show(stage: str, done: int, total: int | None) -> None:
+            unit = STAGE_UNITS.get(stage)
+            bar.update(task, description=stage, completed=done, total=total if unit else None,
+                       count=f"{done}/{total} {unit}" if unit and total is not None else "")
+
         result = run(project_dir, output, base_url=base_url, strict=strict, persist=not no_cache,
-                     progress=lambda done, total: bar.update(task, completed=done, total=total),
-                     replace_foreign=replace_foreign, waiting=_say)
+                     progress=Stages(show), replace_foreign=replace_foreign, waiting=_say)
     for warning in result.warnings:
         err.print(str(warning), markup=False, style="yellow")
     kinds = ", ".join(f"{n} {k}" for k, n in result.pages.items())
@@ -101,7 +109,28 @@ def build(project_dir: Path, output: Path | None, base_url: str | None, strict: 
         changes = f"{len(written.written)} written, {written.unchanged} unchanged, {len(written.removed)} removed" if written else ""
         out.print(f"Built {sum(result.pages.values())} pages into {output} ({kinds}); {changes}; "
                   f"{len(result.warnings)} warning{plural}; {result.seconds * 1000:.0f} ms", markup=False)
+    if verbose:
+        out.print(stage_table(result.stages))
     _exit_now()
+
+
+STAGE_UNITS = {"reading": "files", "parsing": "files", "rendering": "pages", "writing": "files"}
+"""The stages that count items, and what they count."""
+
+
+def stage_table(stages) -> Table:
+    """Time per stage, in the order they ran, with each one's share of the whole."""
+    table = Table(title="Build stages", title_justify="left", box=None, pad_edge=False)
+    table.add_column("stage")
+    table.add_column("items", justify="right")
+    table.add_column("time", justify="right")
+    table.add_column("share", justify="right")
+    whole = sum(s.seconds for s in stages) or 1.0
+    for s in stages:
+        table.add_row(s.name, "" if s.items is None else str(s.items), f"{s.seconds * 1000:.0f} ms",
+                      f"{s.seconds / whole:.0%}")
+    table.add_row("total", "", f"{whole * 1000:.0f} ms", "")
+    return table
 
 
 def _say(line: str) -> None:

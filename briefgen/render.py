@@ -38,6 +38,23 @@ breaks, and Unicode's 66 noncharacters (U+FDD0..U+FDEF, and the last two code po
 plane, U+FFFE and U+FFFF included). XML 1.0's Char production excludes U+FFFE, U+FFFF and C0
 controls (so one in a title made the Atom feeds ill-formed); HTML's parser reports every
 control character and noncharacter as an error."""
+_C0 = bytes([*range(0x00, 0x09), 0x0b, 0x0c, *range(0x0e, 0x20), 0x7f])
+_SUSPECT = (re.compile(rb"\xc2[\x80-\x9f]"), re.compile(rb"\xef\xb7[\x90-\xaf]"), re.compile(rb"\xbf[\xbe\xbf]"))
+"""In UTF-8: C1 controls, U+FDD0..U+FDEF, and every byte pair U+xFFFE/U+xFFFF ends in (with some
+other characters: a false alarm only costs the exact pass)."""
+
+
+def without_controls(html: str) -> bytes:
+    """The page as UTF-8 without what _CONTROL matches. _CONTROL's class of 70 ranges costs some
+    300 ns per character, 30% of a cold build's time (py-spy, 1,000 articles, whose topic pages
+    run to 2 MB); pages almost never hold such a character, and these byte-level checks say so
+    about 30 times faster: C0 by deletion in C, the rest by searches that start with a literal."""
+    data = html.encode("utf-8")
+    if len(data.translate(None, _C0)) == len(data) and not any(p.search(data) for p in _SUSPECT):
+        return data
+    return _CONTROL.sub("", html).encode("utf-8")
+
+
 _INERT = str.maketrans({"<": "\u2039", ">": "\u203a", "&": "\uff06", '"': "\u201d", "'": "\u2019"})
 """Look-alikes for the characters markup is made of: Pagefind's UI inserts filter values as HTML
 after its indexer has decoded entities, so no escaping survives; these characters cannot."""
@@ -286,7 +303,7 @@ class Renderer:
             file, line = _template_frame(exc)
             return Diagnostic("error", "template-error", f"rendering {page.path}: {type(exc).__name__}: {exc}", file, line)
         # Control characters and noncharacters are invalid in XML and HTML: drop what the sources smuggled in.
-        return _CONTROL.sub("", html).encode("utf-8")
+        return without_controls(html)
 
     def _undecodable(self) -> str:
         """The project template that is not UTF-8, to name it in the diagnostic."""

@@ -186,3 +186,43 @@ def test_check_of_a_folder_that_does_not_exist_fails(tmp_path):
     result = run_briefgen("check", tmp_path / "no-such-project")
     assert result.returncode != 0
     assert "no-such-project" in result.stderr
+
+
+STAGE_ROW = r"^{name}\s+{items}\s+\d+ ms\s+\d+%$"
+
+
+def test_build_verbose_prints_the_time_of_each_stage(tmp_path):
+    """`build --verbose` ends with one row per stage, in the order they ran, and a total (the
+    times themselves are not asserted). A build with nothing changed stops at its stamps."""
+    import re
+
+    project = copy_project(FIXTURES / "valid" / "basic", tmp_path / "basic")
+    result = run_briefgen("build", project, "-o", tmp_path / "site", "--verbose")
+    assert result.returncode == 0, result.stderr
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    table = lines[lines.index("Build stages") + 2:]
+    names = [re.split(r"\s{2,}", line)[0] for line in table]
+    assert names == ["checking stamps", "loading cache", "reading", "parsing", "resolving", "search records", "planning",
+                     "rendering", "search index", "writing", "saving cache", "total"], table
+    for name in ("reading", "parsing", "rendering", "writing"):
+        assert any(re.match(STAGE_ROW.format(name=name, items=r"\d+"), line) for line in table), (name, table)
+    again = run_briefgen("build", project, "-o", tmp_path / "site", "-v")
+    assert again.stdout.startswith("Up to date:") and "checking stamps" in again.stdout, again.stdout
+    quiet = run_briefgen("build", project, "-o", tmp_path / "site")
+    assert "Build stages" not in quiet.stdout + quiet.stderr
+
+
+def test_a_build_names_each_stage_as_it_starts_and_counts_its_items(tmp_path):
+    """What the progress bar shows: each stage named when it starts, items counted up to the total."""
+    from briefgen.build import build
+    from briefgen.stages import Stages
+
+    project = copy_project(FIXTURES / "valid" / "basic", tmp_path / "basic")
+    heard: list[tuple[str, int, int | None]] = []
+    result = build(project, tmp_path / "site", progress=Stages(lambda *step: heard.append(step)), parallel=False)
+    started = list(dict.fromkeys(name for name, _, _ in heard))
+    assert started == ["reading", "parsing", "resolving", "search records", "planning", "rendering", "search index",
+                       "writing"]
+    rendering = [(done, total) for name, done, total in heard if name == "rendering"]
+    assert rendering[0] == (0, sum(result.pages.values())) and rendering[-1][0] == rendering[-1][1] > 0
+    assert [s.name for s in result.stages] == started

@@ -338,8 +338,8 @@ def test_search_index_is_reproducible(tmp_path: Path):
 
     project = make_project(tmp_path)
     (project / "briefgen.yaml").write_text("title: Incremental briefing\nsearch: true\n", encoding="utf-8")
-    files = build(project, None, cache=Cache(), today=TODAY).files
-    runs = [search.index(files, "en")[0] for _ in range(3)]
+    found = search.records(build(project, None, cache=Cache(), today=TODAY).briefing)
+    runs = [search.index(found, "en")[0] for _ in range(3)]
     assert any(k.startswith("pagefind/fragment/") for k in runs[0]), "no index"
     for other in runs[1:]:
         assert other == runs[0], files_diff(other, runs[0])
@@ -361,16 +361,59 @@ def test_search_index_of_incremental_build_equals_clean(tmp_path: Path):
     assert incremental.files == clean.files, files_diff(incremental.files, clean.files)
 
 
-def test_search_index_does_not_depend_on_page_order(tmp_path: Path):
-    """Same pages, fed to the search stage in another order: the same index (Pagefind's output
-    depends on the order it reads pages in)."""
+def test_search_records_do_not_depend_on_the_order_entities_were_read(tmp_path: Path):
+    """The same briefing with its entities in another order: the same records, in URL order
+    (Pagefind's output depends on the order it is given records in)."""
+    import dataclasses
+
     from briefgen import search
 
     project = make_project(tmp_path)
-    files = build(project, None, cache=Cache(), today=TODAY).files
-    forward, _ = search.index(files, "en")
-    backward, _ = search.index(dict(reversed(list(files.items()))), "en")
-    assert forward == backward, files_diff(backward, forward)
+    b = build(project, None, cache=Cache(), today=TODAY).briefing
+    backward = dataclasses.replace(b, **{k: dict(reversed(list(getattr(b, k).items())))
+                                         for k in ("articles", "claims", "actors", "topics")})
+    forward = search.records(b)
+    assert search.records(backward) == forward
+    assert [r.url for r in forward] == sorted(r.url for r in forward)
+
+
+def test_search_indexes_entities_only(tmp_path: Path):
+    """One record per article, claim, actor and topic, labelled with its kind (and a claim with its
+    status); lists and indexes are no results."""
+    from briefgen import search
+
+    project = make_project(tmp_path)
+    b = build(project, None, cache=Cache(), today=TODAY).briefing
+    found = search.records(b)
+    expected = ({f"/articles/{s}/" for s in b.articles} | {f"/claims/{c}/" for c in b.claims}
+                | {f"/actors/{a}/" for a in b.actors} | {f"/topics/{t}/" for t in b.topics})
+    assert {r.url for r in found} == expected
+    for r in found:
+        message = r.message("en")
+        assert message["meta"]["kind"] == search.KIND_NAMES[r.kind] == message["filters"]["kind"][0]
+        assert ("status" in message["meta"]) == (r.kind == "claim")
+
+
+def test_template_edit_does_not_reindex(tmp_path: Path, monkeypatch):
+    """The index is made from the model: a template edit leaves the records, and so the index, as
+    they were (the search stage is not run again)."""
+    from briefgen import search
+
+    project = make_project(tmp_path)
+    (project / "briefgen.yaml").write_text("title: Incremental briefing\nsearch: true\n", encoding="utf-8")
+    cache = Cache()
+    first = build(project, None, cache=cache, today=TODAY)
+    runs = []
+    real = search.index
+    monkeypatch.setattr(search, "index", lambda *a: runs.append(1) or real(*a))
+    (project / "templates").mkdir(exist_ok=True)
+    theme = theme_dir() / "article.html"
+    (project / "templates" / "article.html").write_text(theme.read_text(encoding="utf-8") + "\n<!-- edited -->\n",
+                                                       encoding="utf-8")
+    again = build(project, None, cache=cache, today=TODAY)
+    assert runs == []
+    assert {k: v for k, v in again.files.items() if k.startswith("pagefind/")} == \
+        {k: v for k, v in first.files.items() if k.startswith("pagefind/")}
 
 
 def test_no_op_rebuild_renders_nothing(tmp_path: Path):

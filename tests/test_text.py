@@ -178,3 +178,31 @@ def test_an_overriding_template_gets_the_article_text_as_an_html_string(tmp_path
     page = result.files["articles/satellite-launch/index.html"].decode()
     size = re.search(r'<p class="size">(\d+): ([^<]+)</p>', page)
     assert size and int(size.group(1)) > 100 and size.group(2).endswith("...")
+
+
+@pytest.mark.parametrize("text", [
+    "plain ascii <p>page</p>\n\t\r", "nbsp\u00a0middle\u00b7dot \u2019quote\u2019 \u2013 dash", "emoji \U0001f600 and \u4e2d\u6587",
+    "c0 \x00\x01\x08\x0b\x0c\x0e\x1f end", "del \x7f end", "c1 \x80\x85\x9f end", "c1 edge \x7e\xa0 kept",
+    "nonchar \ufdd0\ufdef \ufdcf\ufdf0 kept", "bom-ish \ufffe\uffff \ufffd kept", "astral \U0001fffe\U0010ffff \U0001fffd kept",
+    "false alarm \u0ffe\u0fff (E0 BF BE, E0 BF BF)",
+])
+def test_without_controls_matches_the_exact_pass(text):
+    """The byte-level fast path gives what the exact regex gives, for every kind of character."""
+    from briefgen.render import _CONTROL, without_controls
+
+    assert without_controls(text) == _CONTROL.sub("", text).encode("utf-8")
+
+
+@pytest.mark.parametrize("source, words", [
+    ("---\ntitle: T\n---\n# Head\n\nBody text.\n", "Head Body text."),
+    ("Some *emph*, __strong__ and `code`; ~~gone~~.", "Some emph , strong and code ; gone ."),
+    ("A [link](https://example.org/x) and ![a picture](p.png).", "A link and a picture."),
+    ("> quoted\n- item\n* item\n+ item\n12. first\n3) third", "quoted item item item first third"),
+    ("Setext\n======\n\nUnder\n------\n\n---\n\n-1 degrees, 2024 figures", "Setext Under -1 degrees, 2024 figures"),
+    ("<b>tag</b> <br/> x < y", "tag x < y"),
+])
+def test_search_text_keeps_the_words_a_reader_sees(source, words):
+    """What the search index gets of an article's Markdown: its visible words, no markup."""
+    from briefgen.search import plain_text
+
+    assert plain_text(source) == words

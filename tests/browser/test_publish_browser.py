@@ -333,6 +333,29 @@ def test_a_deployed_project_site_works_at_its_sub_path_with_its_404_page(page: P
     assert page.url == project_site + "topics/", page.url
     assert page.locator("main h1").count() == 1
     problems[:] = [p for p in problems if "404" not in p]  # the missing pages themselves
+
+
+ENTITY_RESULT = re.compile(rf"^{re.escape(SUB_PATH)}(articles|claims|actors|topics)/[^/]+/$")
+
+
+def test_search_finds_entities_not_lists(page: Page, sub_path_site, problems):
+    """Pagefind's own JavaScript API over the real index: a query that the home page, the topic and
+    article indexes and every paginated list also show finds articles, claims, actors and topics,
+    each labelled with its kind (claims with their status), and never a list or an index."""
+    base, _ = sub_path_site
+    page.goto(f"{base}search/", wait_until="load")
+    found = page.evaluate("""async (bundle) => {
+        const pagefind = await import(bundle);
+        const search = await pagefind.search("North Korea");
+        return Promise.all(search.results.map(async r => { const d = await r.data(); return [d.url, d.meta]; }));
+    }""", f"{base}pagefind/pagefind.js")
+    assert found, "no results"
+    urls = [url for url, _ in found]
+    assert all(ENTITY_RESULT.match(url) for url in urls), [u for u in urls if not ENTITY_RESULT.match(u)]
+    kinds = {meta["kind"] for _, meta in found}
+    assert kinds == {"Article", "Claim", "Actor", "Topic briefing"}, kinds
+    assert all(("status" in meta) == (meta["kind"] == "Claim") for _, meta in found), found
+    assert f"{SUB_PATH}actors/north-korea/" in urls and f"{SUB_PATH}topics/{TOPIC}/" in urls, urls
     assert not problems, "\n".join(problems)
 
 
@@ -347,8 +370,6 @@ def corpus_site(tmp_path_factory):
                           "--out", str(source)], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     probe = json.loads((source / "probe.json").read_text(encoding="utf-8"))
-    config = source / "briefgen" / "briefgen.yaml"  # the benchmark corpus turns search off: like Hugo's
-    config.write_text(config.read_text(encoding="utf-8").replace("search: false", "search: true"), encoding="utf-8")
     shm = Path("/dev/shm")
     out_root = Path(tempfile.mkdtemp(prefix="briefgen-corpus-", dir=shm if shm.is_dir() else None))
     try:
