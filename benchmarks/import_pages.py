@@ -1,6 +1,6 @@
 """Benchmark `briefgen import`: N saved web pages into an empty project, pages per second and memory.
 
-The pages are the saved pages of /work/shared/corpus/html/ (news pages as their sites served them),
+The pages are the saved pages of tests/fixtures/import/corpus/ (copies of ../shared/corpus/html/) (news pages as their sites served them),
 each copy made distinct (its own canonical URL, headline and a numbered sentence in every
 paragraph) so that none is refused as a duplicate. Everything is written to tmpfs (/dev/shm):
 the number measured is the importer, not this machine's slow disk.
@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-CORPUS = Path(os.environ.get("BRIEFGEN_CORPUS", "/work/shared/corpus/html"))
+CORPUS = Path(os.environ.get("BRIEFGEN_CORPUS", Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "import" / "corpus"))
 REPO = Path(__file__).resolve().parent.parent
 
 

@@ -16,8 +16,8 @@ import yaml
 from briefgen.parse import parse
 from support import FIXTURES, REPO, cli_env, run_briefgen
 
-SEED = Path("/work/shared/seeds/000_488e8128e30dd73a.txt")
-CORPUS = Path("/work/shared/corpus/html")
+SEED = FIXTURES / "import" / "seed-scrape.txt"  # ../shared/seeds/000_488e8128e30dd73a.txt, as scraped
+CORPUS = FIXTURES / "import" / "corpus"  # ../shared/corpus/html/: saved pages of four outlets
 EXAMPLE = REPO / "content" / "articles" / "seoul-says-russia-helped-north-korea-launch-spy-satellite"
 EXPECTED = yaml.safe_load((FIXTURES / "import" / "expected.yaml").read_text(encoding="utf-8"))
 SMALL = FIXTURES / "import" / "small.txt"
