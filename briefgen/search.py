@@ -52,7 +52,7 @@ KIND_NAMES = {"topic": "Topic briefing", "actor": "Actor", "article": "Article",
 """The ``kind`` filter's values, as templates/search-meta.html names them."""
 _INERT = str.maketrans({"<": "\u2039", ">": "\u203a", "&": "\uff06", '"': "\u201d", "'": "\u2019"})
 """Look-alikes for markup characters, as the templates' ``inert`` filter makes them: Pagefind's UI
-inserts filter values and metadata as HTML."""
+inserts filter values as HTML (a result's title it shows as text: tests/browser/test_injection_browser.py)."""
 _NO_TAGS = str.maketrans({"<": "\u2039", ">": "\u203a"})
 """A record's text may hold no tag either (excerpts are shown as HTML); quotes and ampersands
 stay, so a query for "Korea's" still matches."""
@@ -75,7 +75,7 @@ class Record:
     """A claim's status ('' for other kinds): shown beside the result."""
 
     def message(self, language: str) -> dict:
-        meta = {"title": self.title.translate(_INERT), "kind": KIND_NAMES[self.kind]}
+        meta = {"title": self.title, "kind": KIND_NAMES[self.kind]}  # the UI shows a title as text
         if self.status:
             meta["status"] = self.status
         return {"type": "AddRecord", "url": self.url, "content": self.content.translate(_NO_TAGS),

@@ -184,18 +184,18 @@ def test_a_claim_with_a_wrong_optional_value_is_still_checked_and_a_placeholder_
 
 
 def test_a_claim_id_defined_twice_in_one_file_is_one_error_naming_both_definitions_lines(tmp_path):
-    """It was two errors (statement and by) naming only the file, which is the file they are in."""
+    """It was two errors (statement and by) naming only the file, which is the file they are in; an
+    article makes one report of a claim, so it is one duplicate-claim naming the first entry's line."""
     project = make_project(tmp_path)
     edit(project, SIDECAR, "  - id: north-korea-shared-launch-data-with-russia\n",
          "  - id: nis-russia-assisted-third-launch\n")
     found = failure(project)
     first = line_of(project, SIDECAR, "- id: nis-russia-assisted-third-launch")
-    statement = line_of(project, SIDECAR, 'North Korea shared data on the launch vehicles') - 1
+    second = line_of(project, SIDECAR, 'North Korea shared data on the launch vehicles') - 2
     assert found == [
-        f"{SIDECAR}:{statement}: "
-        f"error[claim-conflict]: claims[1].statement: claim 'nis-russia-assisted-third-launch' is defined with "
-        f"different statements at {SIDECAR}:{first} and {SIDECAR}:{statement - 1} (use a new id for a different "
-        "claim, or drop 'statement' from all but one to add the others as sources)"], found
+        f"{SIDECAR}:{second}: error[duplicate-claim]: claims[1]: claim 'nis-russia-assisted-third-launch' is already "
+        f"reported at claims[0] (line {first}) (an article makes one report of a claim: merge the two entries, or "
+        "give one a new id)"], found
 
 
 def test_no_warning_about_what_a_failed_file_had_wrong(tmp_path):

@@ -483,9 +483,10 @@ def test_warnings_are_printed_once_each_and_sent_to_the_page(server: DevServer, 
         assert {w["file"] for w in state["warnings"]} == {"content/articles/no-sidecar.md"}, state
         assert all(w["severity"] == "warning" and w["message"] for w in state["warnings"]), state
         server.wait_for(rf"{len(state['warnings'])} warning\(s\)", start=start)
-        server.wait_for(r"^\s+content/articles/no-sidecar\.md: warning\[", start=start)
+        for w in state["warnings"]:  # each printed (waited for: the lines arrive one by one)...
+            server.wait_for(re.escape(f"warning[{w['code']}]: {w['message']}"), start=start)
         later = server.lines[start:]
-        for w in state["warnings"]:
+        for w in state["warnings"]:  # ...and printed once
             lines = [line for line in later if f"warning[{w['code']}]: {w['message']}" in line]
             assert len(lines) == 1, (w, later)
     finally:

@@ -210,7 +210,7 @@ def test_topic_briefing_layout(page: Page, site_url: str):
     expect(grade).to_have_text("B2")
     expect(grade).to_have_attribute("title", "source usually reliable, information probably true")
     expect(card.locator(".grade-meaning")).to_have_text("source usually reliable, information probably true")
-    expect(card.get_by_text("Independent sources")).to_be_visible()
+    expect(card.get_by_text("Corroboration")).to_be_visible()
     expect(card.locator("a.passage-link")).to_have_attribute("href", re.compile(rf"#quote-{CLAIM}$"))
 
     for name in ("Claims by status", "Actor network", "Timeline"):
