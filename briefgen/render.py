@@ -207,8 +207,9 @@ class Renderer:
         self._uses: dict[str, frozenset[str]] = {}
         """Template -> itself and every template it extends, includes or imports (with the digests)."""
         self._known = self._sources()
-        self._refs: dict[str, list[str]] = {}
-        """Template source -> the templates it references: parsing is the slow part, sources rarely change."""
+        self._refs: dict[str, list[str] | None] = {}
+        """Template source -> the templates it references (None: a name computed as it renders, so
+        possibly any template): parsing is the slow part, sources rarely change."""
 
     def fresh(self) -> Renderer:
         """This renderer for a new build: compiled templates are kept unless a template file was
@@ -232,7 +233,8 @@ class Renderer:
             return None
 
     def template_digest(self, name: str) -> str:
-        """Hash of a template and every template it extends, includes or imports."""
+        """Hash of a template and every template it extends, includes or imports; of every
+        template when one of them names another by a value computed as the page renders."""
         if name not in self._digests:
             seen: set[str] = set()
             todo = [name]
@@ -250,11 +252,14 @@ class Renderer:
                 h.update(current.encode() + b"\0" + source.encode() + b"\0")
                 if source not in self._refs:
                     try:
-                        found = meta.find_referenced_templates(self.env.parse(source))
-                        self._refs[source] = sorted(r for r in found if r)
+                        found = list(meta.find_referenced_templates(self.env.parse(source)))
                     except jinja2.TemplateSyntaxError:
-                        self._refs[source] = []
-                todo.extend(self._refs[source])
+                        found = []
+                    # a name computed as the page renders ("partials/" ~ page.kind ~ ".html") is
+                    # None here: the template may use any other, so its digest covers them all
+                    self._refs[source] = None if None in found else sorted(r for r in found if r)
+                refs = self._refs[source]
+                todo.extend(sorted(self._known) if refs is None else refs)
             self._digests[name] = h.hexdigest()
             self._uses[name] = frozenset(seen)
         return self._digests[name]
