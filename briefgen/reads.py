@@ -13,6 +13,8 @@ cannot be forgotten in a hand-written dependency list.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import inspect
 from typing import Iterator, Mapping
 
 from . import model as m
@@ -49,22 +51,41 @@ class _Mapping(Mapping):
         return len(self._data)
 
 
+class UnrecordedRead(AttributeError):
+    """A planner read something of the Briefing that ``changes`` cannot compare: planning would
+    go stale after an edit, so it stops here, naming what it read."""
+
+
+_FIELDS = frozenset(f.name for f in dataclasses.fields(m.Briefing))
+
+
 class Reading:
-    """A Briefing that notes what is read from it (into ``log``); methods run against it too."""
+    """A Briefing that notes what is read from it (into ``log``).
+
+    Only its fields can be read (a mapping entry by entry, any other value whole), since
+    ``changes`` compares fields; a method or property runs against the Reading, so its own reads
+    are noted. Anything else (a class attribute, a name added later) is refused: UnrecordedRead.
+    """
 
     def __init__(self, briefing: m.Briefing):
         self._briefing = briefing
         self.log: set[tuple[str, object]] = set()
 
     def __getattr__(self, name: str):
-        value = getattr(self._briefing, name)
-        if isinstance(value, Mapping):
-            return _Mapping(name, value, self.log)
-        method = getattr(type(self._briefing), name, None)
-        if callable(method):
-            return method.__get__(self)
-        self.log.add((name, ANY))
-        return value
+        if name in _FIELDS:
+            value = getattr(self._briefing, name)
+            if isinstance(value, Mapping):
+                return _Mapping(name, value, self.log)
+            self.log.add((name, ANY))
+            return value
+        found = inspect.getattr_static(type(self._briefing), name, None)
+        if isinstance(found, property) and found.fget is not None:
+            return found.fget(self)
+        if inspect.isfunction(found):
+            return found.__get__(self)
+        raise UnrecordedRead(f"a page planner read Briefing.{name}, which is neither a field nor a method or "
+                             f"property of Briefing: reads.changes could not tell when it changes, and the "
+                             f"page would go stale; make it a field of Briefing, or compute it from fields")
 
 
 _MISSING = object()
@@ -91,3 +112,56 @@ def changes(old: m.Briefing, new: m.Briefing) -> frozenset | None:
         elif before != after:
             found.add((f.name, ANY))
     return frozenset(found)
+
+
+class Reads(dict[type, set[str]]):
+    """What a computation read of the entities it was given: entity type -> the names read.
+
+    Kept by type, not by entity: a superset of each entity's reads, and a read that depends on
+    another (``claim.via`` read only where ``claim.by`` is set) is recorded once any entity takes
+    that branch; until then the value that decides the branch is itself recorded."""
+
+    def shape(self, value: object) -> object:
+        """What the computation could see of ``value``: equal shapes, equal results."""
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            names = self.get(type(value), ())
+            return type(value), tuple(self.shape(getattr(value, name)) for name in sorted(names))
+        if isinstance(value, tuple):
+            return tuple(self.shape(v) for v in value)
+        return value
+
+
+class _Entity:
+    """An entity (a frozen model dataclass) that notes into ``Reads`` each name read of it."""
+
+    __slots__ = ("_entity", "_reads")
+
+    def __init__(self, entity: object, reads: Reads):
+        self._entity, self._reads = entity, reads
+
+    def __getattr__(self, name: str):
+        entity = self._entity
+        if name in _fields(type(entity)):
+            self._reads.setdefault(type(entity), set()).add(name)
+            return recorded(getattr(entity, name), self._reads)
+        found = inspect.getattr_static(type(entity), name, None)
+        if isinstance(found, property) and found.fget is not None:
+            return found.fget(self)  # its own reads are noted
+        if inspect.isfunction(found):
+            return found.__get__(self)
+        raise UnrecordedRead(f"{type(entity).__name__}.{name} is neither a field nor a method or property: "
+                             "what read it could not be memoized")
+
+
+@functools.lru_cache(maxsize=None)
+def _fields(kind: type) -> frozenset[str]:
+    return frozenset(f.name for f in dataclasses.fields(kind))
+
+
+def recorded(value: object, reads: Reads) -> object:
+    """``value`` with every entity in it (alone or in tuples) noting its reads into ``reads``."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _Entity(value, reads)
+    if isinstance(value, tuple) and any(dataclasses.is_dataclass(v) or isinstance(v, tuple) for v in value):
+        return tuple(recorded(v, reads) for v in value)
+    return value

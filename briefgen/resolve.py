@@ -20,10 +20,11 @@ import datetime as dt
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping, NamedTuple
 
 from . import closest
 from . import model as m
+from . import reads
 from . import text as textmod
 from .errors import Diagnostic, did_you_mean
 from .parse import Document
@@ -40,6 +41,15 @@ class _Problems(list):
 
     def warn(self, code: str, message: str, doc: Document, loc: tuple = (), hint: str = "") -> None:
         self.append(Diagnostic("warning", code, message, doc.file, line_of(doc.lines, loc) if loc else 0, hint))
+
+
+class Memoized(NamedTuple):
+    """A computation over entities, kept with what it read of them."""
+
+    inputs: tuple[Mapping[str, object], ...]
+    read: reads.Reads
+    """What it read of each kind of entity: an entity whose reads are equal gives the same result."""
+    result: Any
 
 
 @dataclass
@@ -61,10 +71,10 @@ class Memo:
     """claim id -> (its reports and their articles, claim or None): only claims without problems."""
     texts: dict[str, tuple] = field(default_factory=dict)
     """slug -> ((body, marks, marked claims), ArticleText)."""
-    mentioned: tuple | None = None
-    """(articles, claims, actors, the actors they mention)."""
-    links: tuple | None = None
-    """(articles, topics, actors, claims, their backlinks)."""
+    mentioned: Memoized | None = None
+    """(articles, claims, actors) and the actors they mention."""
+    links: Memoized | None = None
+    """(articles, topics, actors, claims) and their backlinks."""
     briefing: m.Briefing | None = None
     """The last Briefing made: entities equal to its entities are its objects, so the stages after
     this one tell what is unchanged by identity instead of comparing again."""
@@ -335,31 +345,19 @@ def _kept(before: Mapping[str, object], now: dict[str, object]) -> dict[str, obj
     return {key: _same_as(before, key, entity) for key, entity in now.items()}
 
 
-def _shape(entity: object) -> tuple:
-    """What the backlinks and the mentioned actors read of an entity."""
-    if isinstance(entity, m.Article):
-        return entity.published, entity.topics, entity.actors, entity.events
-    if isinstance(entity, m.Claim):
-        return (entity.by, entity.via, entity.about, entity.supports, entity.contradicts,
-                tuple((s.topics, s.via, s.by, s.outlet_actor) for s in entity.sources))
-    if isinstance(entity, str):
-        return (entity,)
-    if isinstance(entity, m.Actor):
-        return (entity.affiliation,)
-    assert isinstance(entity, m.Topic)
-    return (entity.related,)
-
-
 def _memoized(memo: Memo, name: str, make, *mappings: Mapping[str, object]):
     """``make(*mappings)``, or the last result when every mapping has the same keys in the same
-    order and each entity is the same object or reads the same (``_shape``)."""
-    last = getattr(memo, name)
+    order and each entity is the same object or equal in everything the last ``make`` read of
+    it. What it reads is recorded as it runs (``reads.recorded``), never listed by hand."""
+    last: Memoized | None = getattr(memo, name)
     if last is not None and all(
-            list(old) == list(new) and all(old[k] is v or _shape(old[k]) == _shape(v) for k, v in new.items())
-            for old, new in zip(last[:-1], mappings)):
-        return last[-1]
-    result = make(*mappings)
-    setattr(memo, name, (*mappings, result))
+            list(old) == list(new) and all(old[k] is v or last.read.shape(old[k]) == last.read.shape(v)
+                                           for k, v in new.items())
+            for old, new in zip(last.inputs, mappings)):
+        return last.result
+    read = reads.Reads()
+    result = make(*({k: reads.recorded(v, read) for k, v in mapping.items()} for mapping in mappings))
+    setattr(memo, name, Memoized(mappings, read, result))
     return result
 
 
