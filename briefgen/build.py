@@ -61,6 +61,8 @@ class BuildResult:
     """Which of ``files`` came from the project's static/ folder (or ``cname``), as they are."""
     stages: tuple[StageTime, ...] = ()
     """How long each stage took, in the order they ran (``--verbose`` prints them)."""
+    verified: bool = False
+    """A clean build in memory made the same files (BRIEFGEN_VERIFY=1, incremental builds only)."""
 
 
 def read_project(project: Path, cache: Cache, base_url: str | None = None, parallel: bool = False,
@@ -242,8 +244,14 @@ def _build_persisted(project: Path, output: Path, *, base_url: str | None, stric
         swept = stamps.inputs(project)
         done = stamps.unchanged(output, record, swept)
     if done is not None:
+        verified = False
+        if verifying():
+            clean = _build(project, None, base_url=base_url, strict=strict, today=today, cache=None, progress=None,
+                           index_search=index_search, parallel=parallel)
+            _compare(clean.files, {name: _read_output(output, name) for name in clean.files})
+            verified = True
         return BuildResult(None, done["pages"], stamps.warnings_of(done), 0, WriteReport((), (), done["files"]),
-                           time.perf_counter() - started, stages=tuple(stages.times))
+                           time.perf_counter() - started, stages=tuple(stages.times), verified=verified)
     with _no_gc_pauses(one_shot=True):
         with stages.stage("loading cache"):
             cache = caching.load(project, output)
@@ -285,6 +293,10 @@ def _build(project: Path, output: Path | None, *, base_url: str | None, strict: 
            cache: Cache | None, progress: Stages | None, index_search: bool, parallel: bool,
            replace_foreign: bool = False) -> BuildResult:
     started = time.perf_counter()
+    clean = None
+    if cache is not None and verifying():  # before this build touches the cache
+        clean = _build(project, None, base_url=base_url, strict=strict, today=today, cache=None, progress=None,
+                       index_search=index_search, parallel=parallel)
     stages = progress or Stages()
     cache = cache if cache is not None else Cache(remember=False, plan=None)
     cache.on_disk = {}
@@ -336,13 +348,15 @@ def _build(project: Path, output: Path | None, *, base_url: str | None, strict: 
     if collisions:
         raise BuildFailed(collisions)
     files.update(root_files)  # after the search stage: root files are published as they are, not indexed
+    if clean is not None:
+        _compare(clean.files, files)
     report = None
     if output is not None:
         with stages.stage("writing", len(files)):
             report = write_site(output, files, cache.on_disk, replace_foreign)
     return BuildResult(briefing, dict(sorted(kinds.items())), tuple(warnings), rendered, report,
                        time.perf_counter() - started, files, tuple(pages), frozenset(root_files),
-                       tuple(stages.times))
+                       tuple(stages.times), verified=clean is not None)
 
 
 def _output_reader(output: Path | None) -> Callable[[str], bytes | None] | None:
@@ -359,6 +373,34 @@ def _output_reader(output: Path | None) -> Callable[[str], bytes | None] | None:
         with os.fdopen(fd, "rb") as handle:
             return handle.read() if stat.S_ISREG(os.fstat(fd).st_mode) else None
     return read
+
+
+VERIFY = "BRIEFGEN_VERIFY"
+"""Set to 1, every incremental build (CLI and dev server) also builds clean in memory and fails,
+naming the files, if the two differ: stale output becomes an error instead of a site."""
+
+
+def verifying() -> bool:
+    return os.environ.get(VERIFY, "") == "1"
+
+
+def _read_output(output: Path, name: str) -> bytes | None:
+    try:
+        return (output / name).read_bytes()
+    except OSError:
+        return None
+
+
+def _compare(clean: dict[str, bytes], made: dict[str, bytes | None]) -> None:
+    """BuildFailed naming every file the incremental build made otherwise than the clean one."""
+    differ = sorted(name for name in clean.keys() | made.keys() if clean.get(name) != made.get(name))
+    if differ:
+        raise BuildFailed([Diagnostic("error", "stale-output", "the incremental build made this file "
+                                      + ("without it being in a clean build" if name not in clean else
+                                         "differently from a clean build" if made.get(name) is not None else
+                                         "not at all, but a clean build does"),
+                                      name, hint=f"a briefgen bug ({VERIFY}=1 found it): please report it; "
+                                      "build with --no-cache meanwhile") for name in differ])
 
 
 def _renderer(project: Path, config: SiteConfig, assets: dict, cache: Cache) -> Renderer:
