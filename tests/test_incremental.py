@@ -312,7 +312,8 @@ def random_walk(root: Path, seed: int, edits: list[str]) -> None:
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_incremental_build_equals_clean_build(tmp_path: Path, seed: int):
+def test_incremental_build_equals_clean_build(tmp_path: Path, seed: int, monkeypatch):
+    monkeypatch.setenv("BRIEFGEN_VERIFY", "1")  # each incremental build is also checked by a clean one in memory
     random_walk(tmp_path, seed, Walk.EDITS)
 
 

@@ -192,7 +192,8 @@ EDITS = [name for name in vars(Editor) if not name.startswith("_") and name not 
 
 
 @pytest.mark.parametrize("seed", [1, 2])
-def test_incremental_plan_equals_clean_build_over_random_edits(tmp_path: Path, seed: int):
+def test_incremental_plan_equals_clean_build_over_random_edits(tmp_path: Path, seed: int, monkeypatch):
+    monkeypatch.setenv("BRIEFGEN_VERIFY", "1")  # each incremental build also checked by a clean one
     corpus.generate(100, seed, tmp_path, formats=("briefgen",), quiet=True)
     project = tmp_path / "briefgen"
     rng = random.Random(seed)

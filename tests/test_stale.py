@@ -128,8 +128,8 @@ def test_a_new_backlink_reading_another_field_is_kept_up_to_date(tmp_path: Path,
     of the backlinks compares what _links read, so a title edit recomputes them."""
     real = resolve._links
 
-    def drafts_hidden(articles, topics, actors, claims):
-        links = real(articles, topics, actors, claims)
+    def drafts_hidden(articles, topics, actors, claims, *rest):
+        links = real(articles, topics, actors, claims, *rest)
         links["topic_articles"] = {t: tuple(s for s in slugs if not articles[s].title.startswith("DRAFT"))
                                    for t, slugs in links["topic_articles"].items()}
         return links
@@ -150,8 +150,8 @@ def test_a_new_backlink_reading_another_field_is_kept_up_to_date(tmp_path: Path,
 def test_a_property_of_the_briefing_read_by_a_planner_is_tracked(monkeypatch):
     """Its reads of the Briefing's fields are recorded, so a change to them plans the page again."""
     monkeypatch.setattr(m.Briefing, "lead", property(lambda b: next(iter(b.articles), None)), raising=False)
-    real = pages._topic_page
-    monkeypatch.setattr(pages, "_topic_page", lambda b, ident: dataclasses.replace(
+    real = pages.topic_page
+    monkeypatch.setattr(pages, "topic_page", lambda b, ident: dataclasses.replace(
         real(b, ident), context={**real(b, ident).context, "lead": b.lead}))
     b, _ = load_briefing(FIXTURES / "valid" / "basic", today=TODAY)
     memo: dict = {}
