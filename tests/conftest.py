@@ -29,3 +29,10 @@ def browser_type_launch_args(browser_type_launch_args):
                     "or point $CHROMIUM at a Chromium binary", pytrace=False)
     return {**browser_type_launch_args, "executable_path": SYSTEM_CHROMIUM,
             "args": [*browser_type_launch_args.get("args", []), *CHROMIUM_ARGS]}
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """A browser test is a slow test: `pytest -m "not slow"`, the fast tier, leaves them out."""
+    for item in items:
+        if item.get_closest_marker("browser") is not None:
+            item.add_marker(pytest.mark.slow)

@@ -43,6 +43,7 @@ def test_console_script_is_installed():
     assert result.stdout == f"briefgen, version {briefgen.__version__}\n"
 
 
+@pytest.mark.slow
 def test_init_creates_a_project_that_builds_strict(tmp_path):
     project, result = init(tmp_path)
     assert sorted(p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file()) == STARTER_FILES
@@ -63,6 +64,7 @@ def test_init_refuses_a_folder_that_is_not_empty(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
 
 
+@pytest.mark.slow
 def test_new_creates_files_and_the_project_still_builds(tmp_path):
     project, _ = init(tmp_path)
     created = []
@@ -98,6 +100,7 @@ def test_new_creates_files_and_the_project_still_builds(tmp_path):
     pytest.param("com1", "error: 'com1' is not a valid id: 'com1' is a reserved file name on Windows; choose another id",
                  id="reserved-suggests-itself"),
 ])
+@pytest.mark.slow
 def test_new_refuses_invalid_ids(tmp_path, ident, message):
     project, _ = init(tmp_path)
     before = read_tree(project)
@@ -109,6 +112,7 @@ def test_new_refuses_invalid_ids(tmp_path, ident, message):
     assert read_tree(project) == before
 
 
+@pytest.mark.slow
 def test_new_refuses_windows_reserved_names(tmp_path):
     project, _ = init(tmp_path)
     result = run_briefgen("new", "topic", "nul", "-p", project)
@@ -117,6 +121,7 @@ def test_new_refuses_windows_reserved_names(tmp_path):
     assert not (project / "content/topics/nul.yaml").exists()
 
 
+@pytest.mark.slow
 def test_new_refuses_an_existing_id(tmp_path):
     project, _ = init(tmp_path)
     result = run_briefgen("new", "actor", "first-actor", "-p", project)
@@ -138,6 +143,7 @@ def test_unknown_kind_is_refused_by_the_command_line(tmp_path):
     assert "Invalid value for '{article|topic|actor}'" in result.stderr
 
 
+@pytest.mark.slow
 def test_error_messages_show_brackets_literally(tmp_path):
     project, _ = init(tmp_path)
     result = run_briefgen("new", "actor", "x[red]y", "-p", project)
@@ -145,6 +151,7 @@ def test_error_messages_show_brackets_literally(tmp_path):
     assert "'x[red]y' is not a valid id" in result.stderr
 
 
+@pytest.mark.slow
 def test_error_messages_with_markup_like_text_do_not_crash(tmp_path):
     project, _ = init(tmp_path)
     result = run_briefgen("new", "actor", "kim[/]", "-p", project)

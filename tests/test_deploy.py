@@ -21,6 +21,8 @@ import pytest
 
 from support import FIXTURES, cli_env, processes_mentioning, read_tree
 
+pytestmark = pytest.mark.slow  # measured: see the slow marker in pyproject.toml
+
 
 def published(site):
     """The built site as deployed: all but the output folder's manifest (write.MANIFEST), which

@@ -26,6 +26,8 @@ import pytest
 
 from support import FIXTURES, REGEN, normalise, run_briefgen
 
+pytestmark = pytest.mark.slow  # measured: see the slow marker in pyproject.toml
+
 INVALID = FIXTURES / "invalid"
 CASES = sorted(p.name for p in INVALID.iterdir() if p.is_dir())
 

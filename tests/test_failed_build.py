@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from support import FIXTURES, copy_project, read_tree, run_briefgen
+
+pytestmark = pytest.mark.slow  # measured: see the slow marker in pyproject.toml
 
 BASIC = FIXTURES / "valid" / "basic"
 

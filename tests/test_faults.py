@@ -40,6 +40,8 @@ from html_tree import parse_html
 from serve_support import DevServer, make_project, replace_in
 from support import FIXTURES, REPO, cli_env, read_tree, run_briefgen
 
+pytestmark = pytest.mark.slow  # measured: see the slow marker in pyproject.toml
+
 BASIC = FIXTURES / "valid" / "basic"
 TEMP_SUFFIX = ".briefgen-tmp"
 MANIFEST = ".briefgen-manifest.json"

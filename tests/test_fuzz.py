@@ -39,6 +39,8 @@ from html_tree import parse_html
 from support import FIXTURES
 from test_injection import Site, problems_of
 
+pytestmark = pytest.mark.slow  # measured: see the slow marker in pyproject.toml
+
 EXAMPLES = int(os.environ.get("BRIEFGEN_FUZZ_EXAMPLES", "0")) or None
 TODAY = dt.date(2024, 1, 1)
 FUZZ = settings(max_examples=EXAMPLES or 100, deadline=None, database=None, derandomize=False,

@@ -46,6 +46,8 @@ import pytest
 from html_tree import parse_html
 from support import REGEN, normalise, run_briefgen
 
+pytestmark = pytest.mark.slow  # measured: see the slow marker in pyproject.toml
+
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 CASES = sorted(p.name for p in HOSTILE.iterdir() if p.is_dir())
 OLD_SITE = {"index.html": b"<!DOCTYPE html><title>old</title><p>the previous site</p>\n",

@@ -311,6 +311,7 @@ def random_walk(root: Path, seed: int, edits: list[str]) -> None:
     assert incremental_total < clean_total
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", SEEDS)
 def test_incremental_build_equals_clean_build(tmp_path: Path, seed: int, monkeypatch):
     monkeypatch.setenv("BRIEFGEN_VERIFY", "1")  # each incremental build is also checked by a clean one in memory

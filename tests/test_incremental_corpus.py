@@ -20,6 +20,8 @@ import yaml
 from briefgen.build import Cache, build
 from briefgen.errors import BuildFailed
 
+pytestmark = pytest.mark.slow  # measured: see the slow marker in pyproject.toml
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 import corpus  # noqa: E402

@@ -25,6 +25,8 @@ import pytest
 from support import FIXTURES, REPO, cli_env, processes_mentioning, read_tree
 from test_hostile import snapshot
 
+pytestmark = pytest.mark.slow  # measured: see the slow marker in pyproject.toml
+
 BASIC = FIXTURES / "valid" / "basic"
 MANIFEST = ".briefgen-manifest.json"
 

@@ -29,6 +29,8 @@ import pytest
 
 from support import FIXTURES, REPO, read_tree, run_briefgen
 
+pytestmark = pytest.mark.slow  # measured: see the slow marker in pyproject.toml
+
 BASIC = FIXTURES / "valid" / "basic"
 BASE_URL = "https://example.org/sub/path/"
 BASE_PATH = "/sub/path/"

@@ -10,7 +10,11 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
+
 from support import read_tree, run_briefgen
+
+pytestmark = pytest.mark.slow  # measured: see the slow marker in pyproject.toml
 
 
 def init(tmp_path):

@@ -16,6 +16,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from serve_support import MAIN_ARTICLE, TOPIC, TOPIC_FILE, DevServer, make_project, replace_in  # noqa: E402
 
+pytestmark = pytest.mark.slow  # measured: see the slow marker in pyproject.toml
+
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:

@@ -16,6 +16,8 @@ import pytest
 
 from serve_support import DevServer, make_project
 
+pytestmark = pytest.mark.slow  # measured: see the slow marker in pyproject.toml
+
 
 def raw_status(port: int, host: str) -> int:
     request = f"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()

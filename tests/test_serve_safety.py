@@ -19,6 +19,8 @@ from serve_support import MAIN_ARTICLE, DevServer, make_project  # noqa: E402
 
 from briefgen.serve import is_loopback  # noqa: E402
 
+pytestmark = pytest.mark.slow  # measured: see the slow marker in pyproject.toml
+
 ESC_NAME = "\x1b]0;pwned\x07\x1b[2K"
 """Renames the terminal's window, then erases the line: what a hostile file name or value does."""
 

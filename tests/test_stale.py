@@ -99,6 +99,7 @@ def test_verify_mode_fails_an_incremental_build_that_goes_stale_and_writes_nothi
     assert b"<p>new</p>" not in (out / "articles" / "satellite-launch" / "index.html").read_bytes()
 
 
+@pytest.mark.slow
 def test_verify_mode_checks_the_dev_servers_builds(tmp_path: Path, monkeypatch):
     project = project_copy(tmp_path)
     monkeypatch.setenv(VERIFY, "1")

@@ -132,6 +132,7 @@ def test_a_tampered_record_is_ignored(built):
     assert again(project, out).briefing is not None
 
 
+@pytest.mark.slow
 def test_the_cli_says_the_site_is_up_to_date(tmp_path):
     project = tmp_path / "project"
     shutil.copytree(FIXTURES / "valid" / "basic", project)
