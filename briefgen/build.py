@@ -64,7 +64,7 @@ class BuildResult:
 
 
 def read_project(project: Path, cache: Cache, base_url: str | None = None,
-                 parallel: bool = False) -> tuple[SiteConfig, list[Document], list[Diagnostic]]:
+                 parallel: bool = False, edition: dt.date | None = None) -> tuple[SiteConfig, list[Document], list[Diagnostic]]:
     """Stage 1 and 2: the config, then every source file parsed (or taken from the cache).
 
     Settings with errors do not stop here: their errors are among the problems (so the build
@@ -75,6 +75,13 @@ def read_project(project: Path, cache: Cache, base_url: str | None = None,
     if base_url is not None:
         checked, more = validate(SiteConfig, {**config.model_dump(exclude_none=True), "base_url": base_url}, "--base-url", {})
         problems.extend(Diagnostic(d.severity, d.code, d.message.replace("base_url: ", ""), "--base-url", 0, d.hint) for d in more)
+        config = checked or config
+    if edition is not None:  # --edition DATE: one more edition, checked as if briefgen.yaml listed it
+        listed = [e.model_dump(exclude_none=True) for e in config.editions]
+        checked, more = validate(SiteConfig, {**config.model_dump(exclude_none=True),
+                                              "editions": [*listed, {"date": edition.isoformat()}]}, "--edition", {})
+        problems.extend(Diagnostic(d.severity, d.code, d.message.replace("editions: ", ""), "--edition", 0,
+                                   d.hint or "that date is already an edition in briefgen.yaml") for d in more)
         config = checked or config
     sources, found = load.discover(project)
     problems.extend(found)
@@ -176,10 +183,11 @@ def fail_if_errors(diagnostics: list[Diagnostic], strict: bool) -> list[Diagnost
 
 
 def load_briefing(project: Path, *, base_url: str | None = None, strict: bool = False, today: dt.date | None = None,
-                  cache: Cache | None = None, parallel: bool = False) -> tuple[model.Briefing, list[Diagnostic]]:
+                  cache: Cache | None = None, parallel: bool = False,
+                  edition: dt.date | None = None) -> tuple[model.Briefing, list[Diagnostic]]:
     """Every stage up to a resolved Briefing: the sources read, parsed, validated and linked."""
     cache = cache if cache is not None else Cache(plan=None)
-    config, documents, problems = read_project(project, cache, base_url, parallel)
+    config, documents, problems = read_project(project, cache, base_url, parallel, edition)
     if cache.plan is not None and cache.resolved is None:
         cache.resolved = Memo()
     briefing, more = resolve(config, documents, today or build_date(), cache.resolved)
@@ -191,7 +199,7 @@ def load_briefing(project: Path, *, base_url: str | None = None, strict: bool = 
 def build(project: Path, output: Path | None, *, base_url: str | None = None, strict: bool = False,
           today: dt.date | None = None, cache: Cache | None = None, progress: Progress | None = None,
           index_search: bool = True, persist: bool = False, parallel: bool = True, replace_foreign: bool = False,
-          waiting: Callable[[str], None] | None = None) -> BuildResult:
+          waiting: Callable[[str], None] | None = None, edition: dt.date | None = None) -> BuildResult:
     """Run the pipeline; write into ``output`` unless it is None (the dev server serves from memory).
 
     ``persist`` keeps a cache in the project between runs (the CLI's default; --no-cache turns it
@@ -206,7 +214,7 @@ def build(project: Path, output: Path | None, *, base_url: str | None = None, st
     if output is None:
         with _no_gc_pauses():
             return _build(project, None, base_url=base_url, strict=strict, today=today, cache=cache,
-                          progress=progress, index_search=index_search, parallel=parallel)
+                          progress=progress, index_search=index_search, parallel=parallel, edition=edition)
     check_output(project, output)  # before the cache folder or the output is touched
     if persist and cache is None:
         caching.check_folder(project)
@@ -216,17 +224,19 @@ def build(project: Path, output: Path | None, *, base_url: str | None = None, st
             with _no_gc_pauses():
                 return _build(project, output, base_url=base_url, strict=strict, today=today, cache=cache,
                               progress=progress, index_search=index_search, parallel=parallel,
-                              replace_foreign=replace_foreign)
+                              replace_foreign=replace_foreign, edition=edition)
         return _build_persisted(project, output, base_url=base_url, strict=strict, today=today, progress=progress,
-                                index_search=index_search, parallel=parallel, replace_foreign=replace_foreign)
+                                index_search=index_search, parallel=parallel, replace_foreign=replace_foreign,
+                                edition=edition)
 
 
 def _build_persisted(project: Path, output: Path, *, base_url: str | None, strict: bool, today: dt.date | None,
                      progress: Progress | None, index_search: bool, parallel: bool,
-                     replace_foreign: bool) -> BuildResult:
+                     replace_foreign: bool, edition: dt.date | None = None) -> BuildResult:
     """A CLI build: the stamps first (nothing changed: done), then the pipeline with the disk cache."""
     started = time.perf_counter()
-    settings = (str(project.resolve()), base_url, strict, index_search, (today or build_date()).isoformat())
+    settings = (str(project.resolve()), base_url, strict, index_search, (today or build_date()).isoformat(),
+                edition.isoformat() if edition else None)
     record = stamps.last(project, output, settings)
     swept_at = stamps.now()
     swept = stamps.inputs(project)
@@ -240,7 +250,7 @@ def _build_persisted(project: Path, output: Path, *, base_url: str | None, stric
         stamps.forget(project)
         result = _build(project, output, base_url=base_url, strict=strict, today=today, cache=cache,
                         progress=progress, index_search=index_search, parallel=parallel,
-                        replace_foreign=replace_foreign)
+                        replace_foreign=replace_foreign, edition=edition)
         caching.save(project, output, cache)
         stamps.record(project, output, settings, swept, swept_at, sorted(result.files), cache.on_disk,
                       stamps.summary(result.pages, result.warnings, len(result.files)))
@@ -271,7 +281,7 @@ def _no_gc_pauses(one_shot: bool = False):
 
 def _build(project: Path, output: Path | None, *, base_url: str | None, strict: bool, today: dt.date | None,
            cache: Cache | None, progress: Progress | None, index_search: bool, parallel: bool,
-           replace_foreign: bool = False) -> BuildResult:
+           replace_foreign: bool = False, edition: dt.date | None = None) -> BuildResult:
     started = time.perf_counter()
     cache = cache if cache is not None else Cache(remember=False, plan=None)
     cache.on_disk = {}
@@ -285,7 +295,7 @@ def _build(project: Path, output: Path | None, *, base_url: str | None, strict: 
     template_problems += root_problems
     try:
         briefing, warnings = load_briefing(project, base_url=base_url, strict=strict, today=today, cache=cache,
-                                           parallel=parallel)
+                                           parallel=parallel, edition=edition)
     except BuildFailed as exc:
         raise BuildFailed([*exc.diagnostics, *template_problems]) from None
     root_files, cname_problems = root.with_cname(root_files, briefing.config.cname)

@@ -76,8 +76,10 @@ def main() -> None:
 @click.option("--clean-destination-dir", "replace_foreign", is_flag=True,
               help="Delete whatever the output folder holds that the build does not produce (briefgen otherwise "
                    "refuses to write among files it did not make).")
+@click.option("--edition", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="Build with one more edition of this date than briefgen.yaml lists (docs/editions.md).")
 def build(project_dir: Path, output: Path | None, base_url: str | None, strict: bool, no_cache: bool,
-          replace_foreign: bool) -> None:
+          replace_foreign: bool, edition) -> None:
     """Build the site from PROJECT_DIR into its site/ folder."""
     from .build import build as run
 
@@ -87,7 +89,7 @@ def build(project_dir: Path, output: Path | None, base_url: str | None, strict: 
         task = bar.add_task("render", total=None)
         result = run(project_dir, output, base_url=base_url, strict=strict, persist=not no_cache,
                      progress=lambda done, total: bar.update(task, completed=done, total=total),
-                     replace_foreign=replace_foreign, waiting=_say)
+                     replace_foreign=replace_foreign, waiting=_say, edition=edition.date() if edition else None)
     for warning in result.warnings:
         err.print(str(warning), markup=False, style="yellow")
     kinds = ", ".join(f"{n} {k}" for k, n in result.pages.items())
@@ -161,11 +163,14 @@ def serve(project_dir: Path, host: str, port: int, open_browser: bool, strict: b
 def check(project_dir: Path, strict: bool) -> None:
     """Validate PROJECT_DIR without writing anything."""
     from .build import check as run
+    from .editions import review
 
     result = run(project_dir, strict=strict)
     b, warnings = result.briefing, result.warnings
     for warning in warnings:
         err.print(str(warning), markup=False, style="yellow")
+    for line in review(b):
+        out.print(line, markup=False)
     out.print(f"OK: {len(b.articles)} articles, {len(b.topics)} topics, {len(b.actors)} actors, "
               f"{len(b.claims)} claims, {sum(result.pages.values())} pages with every internal link resolving; "
               f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}", markup=False)
