@@ -76,7 +76,7 @@ def main() -> None:
 @click.option("--clean-destination-dir", "replace_foreign", is_flag=True,
               help="Delete whatever the output folder holds that the build does not produce (briefgen otherwise "
                    "refuses to write among files it did not make).")
-@click.option("--edition", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+@click.option("--edition", callback=lambda ctx, param, value: _day(value, param), metavar="YYYY-MM-DD",
               help="Build with one more edition of this date than briefgen.yaml lists (docs/editions.md).")
 def build(project_dir: Path, output: Path | None, base_url: str | None, strict: bool, no_cache: bool,
           replace_foreign: bool, edition) -> None:
@@ -89,7 +89,7 @@ def build(project_dir: Path, output: Path | None, base_url: str | None, strict: 
         task = bar.add_task("render", total=None)
         result = run(project_dir, output, base_url=base_url, strict=strict, persist=not no_cache,
                      progress=lambda done, total: bar.update(task, completed=done, total=total),
-                     replace_foreign=replace_foreign, waiting=_say, edition=edition.date() if edition else None)
+                     replace_foreign=replace_foreign, waiting=_say, edition=edition)
     for warning in result.warnings:
         err.print(str(warning), markup=False, style="yellow")
     kinds = ", ".join(f"{n} {k}" for k, n in result.pages.items())
@@ -104,6 +104,21 @@ def build(project_dir: Path, output: Path | None, base_url: str | None, strict: 
         out.print(f"Built {sum(result.pages.values())} pages into {output} ({kinds}); {changes}; "
                   f"{len(result.warnings)} warning{plural}; {result.seconds * 1000:.0f} ms", markup=False)
     _exit_now()
+
+
+def _day(value: str | None, param: click.Parameter):
+    """A date as YYYY-MM-DD exactly (strptime would also take 2024-3-1)."""
+    import datetime as dt
+    import re
+
+    if value is None:
+        return None
+    try:
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+            return dt.date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise click.BadParameter(f"'{value}' is not a date as YYYY-MM-DD, e.g. 2024-03-08", param=param)
 
 
 def _say(line: str) -> None:

@@ -32,6 +32,13 @@ WORDS: dict[str, str] = {
 """Phrase (lower case) -> ICD 203 band. Longer phrases win over the words inside them
 ("very unlikely" is not also "unlikely")."""
 
+BANDS: dict[str, str] = {
+    "remote": "almost no chance, 1-5%", "very-unlikely": "very unlikely, 5-20%", "unlikely": "unlikely, 20-45%",
+    "even": "roughly even chance, 45-55%", "likely": "likely, 55-80%", "very-likely": "very likely, 80-95%",
+    "almost-certain": "almost certain, 95-99%",
+}
+"""Band -> its ICD 203 expression and range, for messages."""
+
 CONFLICTS: dict[str, tuple[str, ...]] = {
     "low": ("remote", "almost-certain"),
     "high": ("even",),
@@ -39,8 +46,8 @@ CONFLICTS: dict[str, tuple[str, ...]] = {
 """Confidence -> the bands whose wording contradicts it."""
 
 _HINTS = {
-    "low": "reword with a less extreme likelihood (e.g. 'likely'), or raise the confidence if the sources bear it out",
-    "high": "commit to a likelihood (e.g. 'likely' or 'unlikely'), or lower the confidence",
+    "low": "reword with a less extreme likelihood, such as 'likely', or raise the confidence if the sources bear it out",
+    "high": "commit to a likelihood, such as 'likely' or 'unlikely', or lower the confidence",
 }
 
 

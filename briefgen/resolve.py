@@ -605,8 +605,9 @@ def _check_estimative(problems: _Problems, doc: Document, topic: Partial, config
     """Warn where a key judgment's wording contradicts its confidence (estimative.py, ICD 203)."""
     for i, judgment in topic.items("judgments"):
         for c in estimative.conflicts(judgment.text, judgment.confidence, config.estimative_words):
-            problems.warn("estimative-language", f"judgments[{i}]: '{c.phrase}' ({c.band.replace('-', ' ')}) with "
-                          f"{c.confidence} confidence says the opposite of it", doc, ("judgments", i, "text"), c.hint)
+            problems.warn("estimative-language", f"judgments[{i}].text: '{c.phrase}' (ICD 203: "
+                          f"{estimative.BANDS[c.band]}) contradicts its confidence '{c.confidence}'", doc,
+                          ("judgments", i, "text"), c.hint)
 
 
 def _check_corroboration(claims: Mapping[str, m.Claim], sidecars: Mapping[str, Document], problems: _Problems) -> None:

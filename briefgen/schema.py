@@ -279,8 +279,7 @@ def _unique_editions(value: list[Edition]) -> list[Edition]:
     for i, edition in enumerate(value):
         if edition.date in seen:
             raise PydanticCustomError(
-                "edition_twice", "editions[{i}] has the date {date} of editions[{first}] (one edition per day: "
-                "remove one, or merge their titles and notes)",
+                "edition_twice", "editions[{i}] has the date {date} of editions[{first}]",
                 {"i": i, "first": seen[edition.date], "date": edition.date.isoformat()})
         seen[edition.date] = i
     return value
