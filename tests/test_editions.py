@@ -264,3 +264,13 @@ def test_estimative_language_warnings():
 ])
 def test_estimative_phrases(text, found):
     assert estimative.phrases(text) == found
+
+
+def test_the_pdf_carries_the_since_section(tmp_path):
+    from pypdf import PdfReader
+
+    result = run_briefgen("pdf", PROJECT, "harbour", "-o", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(tmp_path / "out" / "harbour.pdf").pages)
+    assert ("Since the edition of 8 March 2024 This is the edition of 15 March 2024 (Weekly 3). The seizure is now "
+            "disputed. Status changes (1) reported → disputed: Two ships were seized in the harbour.") in text
