@@ -805,6 +805,9 @@ def sitemap(b: m.Briefing, pages: list[Page]) -> Page:
     dates.update({site_path("topic", t): _newest(b, b.topic_articles.get(t, ())) for t in b.topics})
     dates.update({site_path("claim", c): _newest(b, (s.article for s in claim.sources)) for c, claim in b.claims.items()})
     dates.update({site_path("actor", a): _newest(b, b.actor_articles.get(a, ())) for a in b.actors})
+    dates.update({edition_path(e.date): e.date for e in ed.editions(b.config)})
+    if b.config.editions:
+        dates["/editions/"] = ed.current(b.config)[0].date
     entries = [(p.path, dates.get(p.path, newest)) for p in pages
                if p.path.endswith("/") and not _PAGED.search(p.path)]  # a list's first page stands for it
     return Page("/sitemap.xml", "sitemap", "sitemap.xml", {"entries": entries}, "Sitemap")
