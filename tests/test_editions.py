@@ -274,3 +274,25 @@ def test_the_pdf_carries_the_since_section(tmp_path):
     text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(tmp_path / "out" / "harbour.pdf").pages)
     assert ("Since the edition of 8 March 2024 This is the edition of 15 March 2024 (Weekly 3). The seizure is now "
             "disputed. Status changes (1) reported → disputed: Two ships were seized in the harbour.") in text
+
+
+def test_edition_pages_pass_the_nu_html_checker(tmp_path):
+    import os
+    import subprocess
+
+    java = shutil.which("java")
+    jar = os.environ.get("VNU_JAR")
+    if not (java and jar and Path(jar).is_file()):
+        message = "the Nu HTML checker needs java and vnu.jar (npm install vnu-jar; set VNU_JAR)"
+        if os.environ.get("BRIEFGEN_REQUIRE_VNU") == "1":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    result = run_briefgen("build", PROJECT, "--no-cache", "-o", tmp_path / "site")
+    assert result.returncode == 0, result.stderr
+    pages = [tmp_path / "site" / p for p in ("editions/index.html", "editions/2024-03-01/index.html",
+                                             "editions/2024-03-08/index.html", "editions/2024-03-15/index.html",
+                                             "topics/harbour/index.html", "topics/talks/index.html",
+                                             "claims/mines-laid/index.html")]
+    checked = subprocess.run([java, "-jar", jar, "--errors-only", *map(str, pages)], capture_output=True, text=True,
+                             timeout=300)
+    assert checked.returncode == 0, f"Nu HTML checker errors:\n{checked.stderr}{checked.stdout}"
