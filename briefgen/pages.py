@@ -569,6 +569,9 @@ def _refer_changes(refs: _Refs, b: m.Briefing, changes: ed.Changes) -> None:
     for cid in (*(c.claim for c in changes.claims), *(s.claim for s in changes.statuses), *(r.claim for r in changes.reports)):
         refs.claim(cid, deep=False)
         refs.actor(b.claims[cid].by)
+    for c in changes.claims:  # the known claims a new one contradicts or supports
+        for other in (*b.claims[c.claim].contradicts, *b.claims[c.claim].supports):
+            refs.claim(other, deep=False)
     for r in changes.reports:
         refs.article(r.article)
         refs.actor(r.by)

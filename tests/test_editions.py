@@ -7,7 +7,7 @@ tests/fixtures/valid/editions/ is a harbour briefing with three editions (1, 8 a
 - c-talks (20 Feb): the only article of the topic 'talks' (quiet after the first edition);
 - d-second (5 Mar): the navy (a second origin) raises blockade-began to corroborated; defines
   ships-seized; an event;
-- e-third (12 Mar): the monitors dispute ships-seized;
+- e-third (12 Mar): the monitors dispute ships-seized, and define ships-left, which contradicts it;
 - f-undated: a claim never counted new; g-later (20 Mar): after the last edition, shown, not new.
 
 tests/fixtures/estimative/ has one topic per rule of the estimative-language check, and one
@@ -88,6 +88,8 @@ def test_second_edition_shows_the_status_change_and_the_new_report(site):
 
 def test_third_edition_and_the_topic_page_since_section(site):
     third = {
+        "New claims (1)": ["Both ships left the harbour on 6 March. (reported); contradicts Two ships were seized in "
+                           "the harbour."],
         "Status changes (1)": ["reported → disputed: Two ships were seized in the harbour. (in Monitors dispute seizure)"],
         "New reports of known claims (1)": ["Monitors dispute seizure contradicts Two ships were seized in the "
                                             "harbour. (asserted by Shipping Monitors)"],
@@ -108,6 +110,7 @@ def test_marks_are_words_on_claims_and_articles(site):
     for card in doc.find_all("article", cls="claim-card"):
         marks[card.attrs["id"]] = [m.text for m in card.find_all("span", cls="mark")]
     assert marks["claim-ships-seized"] == ["Updated"]
+    assert marks["claim-ships-left"] == ["New"]
     assert marks["claim-blockade-began"] == []
     assert marks["claim-mines-laid"] == ["Stale: last reported 10 February 2024"]
     assert marks["claim-convoy-turned"] == []  # exactly 30 days: not yet stale
@@ -273,7 +276,8 @@ def test_the_pdf_carries_the_since_section(tmp_path):
     assert result.returncode == 0, result.stderr
     text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(tmp_path / "out" / "harbour.pdf").pages)
     assert ("Since the edition of 8 March 2024 This is the edition of 15 March 2024 (Weekly 3). The seizure is now "
-            "disputed. Status changes (1) reported → disputed: Two ships were seized in the harbour.") in text
+            "disputed. New claims (1) Both ships left the harbour on 6 March. (reported); contradicts Two ships were "
+            "seized in the harbour. Status changes (1) reported → disputed: Two ships were seized in the harbour.") in text
 
 
 def test_edition_pages_pass_the_nu_html_checker(tmp_path):
