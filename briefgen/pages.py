@@ -472,7 +472,8 @@ def _home(b: m.Briefing) -> Page:
         refs.article(slug)
     contests = _contests(b, b.claims)
     _refer_contests(refs, b, contests[:caps.contests])
-    ctx = refs.context(latest=latest, contests=contests[:caps.contests], contests_total=len(contests),
+    ctx = refs.context(latest=latest, edition=ed.current(b.config)[0], contests=contests[:caps.contests],
+                       contests_total=len(contests),
                        contested_count=sum(1 for c in b.claims.values() if b.contested(c)), counts=_topic_counts(b),
                        totals={"articles": len(b.articles), "claims": len(b.claims), "actors": len(b.actors),
                                "topics": len(b.topics)})
