@@ -567,7 +567,8 @@ def _edition_context(b: m.Briefing, refs: _Refs, claim_ids: Iterable[str], slugs
 
 def _refer_changes(refs: _Refs, b: m.Briefing, changes: ed.Changes) -> None:
     """What a page that writes these changes out shows of them (since.html)."""
-    for cid in (*(c.claim for c in changes.claims), *(s.claim for s in changes.statuses), *(r.claim for r in changes.reports)):
+    for cid in (*(c.claim for c in changes.claims), *(s.claim for s in changes.statuses),
+                *(r.claim for r in changes.reports)):
         refs.claim(cid, deep=False)
         refs.actor(b.claims[cid].by)
     for c in changes.claims:  # the known claims a new one contradicts or supports
