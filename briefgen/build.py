@@ -35,7 +35,7 @@ from .parse import Document, parse
 from .render import Renderer, collect_assets
 from .resolve import Memo, resolve
 from .salvage import salvaged
-from .schema import SiteConfig
+from .schema import Edition, SiteConfig
 from .stages import Stages, StageTime
 from .validate import validate
 from .workers import fork_map
@@ -66,7 +66,8 @@ class BuildResult:
 
 
 def read_project(project: Path, cache: Cache, base_url: str | None = None, parallel: bool = False,
-                 stages: Stages | None = None) -> tuple[SiteConfig, list[Document], list[Diagnostic]]:
+                 stages: Stages | None = None, edition: dt.date | None = None
+                 ) -> tuple[SiteConfig, list[Document], list[Diagnostic]]:
     """Stage 1 and 2: the config, then every source file parsed (or taken from the cache).
 
     Settings with errors do not stop here: their errors are among the problems (so the build
@@ -78,6 +79,13 @@ def read_project(project: Path, cache: Cache, base_url: str | None = None, paral
         checked, more = validate(SiteConfig, {**config.model_dump(exclude_none=True), "base_url": base_url}, "--base-url", {})
         problems.extend(Diagnostic(d.severity, d.code, d.message.replace("base_url: ", ""), "--base-url", 0, d.hint) for d in more)
         config = checked or config
+    if edition is not None:  # --edition DATE: one more edition than briefgen.yaml lists
+        if any(e.date == edition for e in config.editions):
+            problems.append(Diagnostic("error", "duplicate-edition", f"--edition {edition.isoformat()}: briefgen.yaml "
+                                       "already lists this edition", "--edition", 0,
+                                       "leave out --edition, or give the new edition's date"))
+        else:
+            config = config.model_copy(update={"editions": [*config.editions, Edition(date=edition)]})
     sources, found = load.discover(project)
     problems.extend(found)
     documents = _parse_all(sources, cache, config.allow_html, stamps.now(), parallel, stages)
@@ -184,11 +192,11 @@ def fail_if_errors(diagnostics: list[Diagnostic], strict: bool) -> list[Diagnost
 
 def load_briefing(project: Path, *, base_url: str | None = None, strict: bool = False, today: dt.date | None = None,
                   cache: Cache | None = None, parallel: bool = False,
-                  stages: Stages | None = None) -> tuple[model.Briefing, list[Diagnostic]]:
+                  stages: Stages | None = None, edition: dt.date | None = None) -> tuple[model.Briefing, list[Diagnostic]]:
     """Every stage up to a resolved Briefing: the sources read, parsed, validated and linked."""
     cache = cache if cache is not None else Cache(plan=None)
     stages = stages or Stages()
-    config, documents, problems = read_project(project, cache, base_url, parallel, stages)
+    config, documents, problems = read_project(project, cache, base_url, parallel, stages, edition)
     if cache.plan is not None and cache.resolved is None:
         cache.resolved = Memo()
     with stages.stage("resolving"):
@@ -201,7 +209,7 @@ def load_briefing(project: Path, *, base_url: str | None = None, strict: bool = 
 def build(project: Path, output: Path | None, *, base_url: str | None = None, strict: bool = False,
           today: dt.date | None = None, cache: Cache | None = None, progress: Stages | None = None,
           index_search: bool = True, persist: bool = False, parallel: bool = True, replace_foreign: bool = False,
-          waiting: Callable[[str], None] | None = None) -> BuildResult:
+          waiting: Callable[[str], None] | None = None, edition: dt.date | None = None) -> BuildResult:
     """Run the pipeline; write into ``output`` unless it is None (the dev server serves from memory).
 
     ``persist`` keeps a cache in the project between runs (the CLI's default; --no-cache turns it
@@ -216,7 +224,7 @@ def build(project: Path, output: Path | None, *, base_url: str | None = None, st
     if output is None:
         with _no_gc_pauses():
             return _build(project, None, base_url=base_url, strict=strict, today=today, cache=cache,
-                          progress=progress, index_search=index_search, parallel=parallel)
+                          progress=progress, index_search=index_search, parallel=parallel, edition=edition)
     check_output(project, output)  # before the cache folder or the output is touched
     if persist and cache is None:
         caching.check_folder(project)
@@ -226,18 +234,20 @@ def build(project: Path, output: Path | None, *, base_url: str | None = None, st
             with _no_gc_pauses():
                 return _build(project, output, base_url=base_url, strict=strict, today=today, cache=cache,
                               progress=progress, index_search=index_search, parallel=parallel,
-                              replace_foreign=replace_foreign)
+                              replace_foreign=replace_foreign, edition=edition)
         return _build_persisted(project, output, base_url=base_url, strict=strict, today=today, progress=progress,
-                                index_search=index_search, parallel=parallel, replace_foreign=replace_foreign)
+                                index_search=index_search, parallel=parallel, replace_foreign=replace_foreign,
+                                edition=edition)
 
 
 def _build_persisted(project: Path, output: Path, *, base_url: str | None, strict: bool, today: dt.date | None,
                      progress: Stages | None, index_search: bool, parallel: bool,
-                     replace_foreign: bool) -> BuildResult:
+                     replace_foreign: bool, edition: dt.date | None = None) -> BuildResult:
     """A CLI build: the stamps first (nothing changed: done), then the pipeline with the disk cache."""
     started = time.perf_counter()
     stages = progress or Stages()
-    settings = (str(project.resolve()), base_url, strict, index_search, (today or build_date()).isoformat())
+    settings = (str(project.resolve()), base_url, strict, index_search, (today or build_date()).isoformat(),
+                edition.isoformat() if edition else None)
     with stages.stage("checking stamps"):
         record = stamps.last(project, output, settings)
         swept_at = stamps.now()
@@ -247,7 +257,7 @@ def _build_persisted(project: Path, output: Path, *, base_url: str | None, stric
         verified = False
         if verifying():
             clean = _build(project, None, base_url=base_url, strict=strict, today=today, cache=None, progress=None,
-                           index_search=index_search, parallel=parallel)
+                           index_search=index_search, parallel=parallel, edition=edition)
             _compare(clean.files, {name: _read_output(output, name) for name in clean.files})
             verified = True
         return BuildResult(None, done["pages"], stamps.warnings_of(done), 0, WriteReport((), (), done["files"]),
@@ -259,7 +269,7 @@ def _build_persisted(project: Path, output: Path, *, base_url: str | None, stric
         stamps.forget(project)
         result = _build(project, output, base_url=base_url, strict=strict, today=today, cache=cache,
                         progress=stages, index_search=index_search, parallel=parallel,
-                        replace_foreign=replace_foreign)
+                        replace_foreign=replace_foreign, edition=edition)
         with stages.stage("saving cache"):
             caching.save(project, output, cache)
             stamps.record(project, output, settings, swept, swept_at, sorted(result.files), cache.on_disk,
@@ -291,12 +301,12 @@ def _no_gc_pauses(one_shot: bool = False):
 
 def _build(project: Path, output: Path | None, *, base_url: str | None, strict: bool, today: dt.date | None,
            cache: Cache | None, progress: Stages | None, index_search: bool, parallel: bool,
-           replace_foreign: bool = False) -> BuildResult:
+           replace_foreign: bool = False, edition: dt.date | None = None) -> BuildResult:
     started = time.perf_counter()
     clean = None
     if cache is not None and verifying():  # before this build touches the cache
         clean = _build(project, None, base_url=base_url, strict=strict, today=today, cache=None, progress=None,
-                       index_search=index_search, parallel=parallel)
+                       index_search=index_search, parallel=parallel, edition=edition)
     stages = progress or Stages()
     cache = cache if cache is not None else Cache(remember=False, plan=None)
     cache.on_disk = {}
@@ -310,7 +320,7 @@ def _build(project: Path, output: Path | None, *, base_url: str | None, strict: 
     template_problems += root_problems
     try:
         briefing, warnings = load_briefing(project, base_url=base_url, strict=strict, today=today, cache=cache,
-                                           parallel=parallel, stages=stages)
+                                           parallel=parallel, stages=stages, edition=edition)
     except BuildFailed as exc:
         raise BuildFailed([*exc.diagnostics, *template_problems]) from None
     root_files, cname_problems = root.with_cname(root_files, briefing.config.cname)

@@ -77,9 +77,11 @@ def main() -> None:
 @click.option("--clean-destination-dir", "replace_foreign", is_flag=True,
               help="Delete whatever the output folder holds that the build does not produce (briefgen otherwise "
                    "refuses to write among files it did not make).")
+@click.option("--edition", callback=lambda ctx, param, value: _day(value, param), metavar="YYYY-MM-DD",
+              help="Build with one more edition of this date than briefgen.yaml lists (docs/editions.md).")
 @click.option("-v", "--verbose", is_flag=True, help="Print the time each stage of the build took.")
 def build(project_dir: Path, output: Path | None, base_url: str | None, strict: bool, no_cache: bool,
-          replace_foreign: bool, verbose: bool) -> None:
+          replace_foreign: bool, verbose: bool, edition) -> None:
     """Build the site from PROJECT_DIR into its site/ folder."""
     from .build import build as run
     from .stages import Stages
@@ -95,7 +97,7 @@ def build(project_dir: Path, output: Path | None, base_url: str | None, strict: 
                        count=f"{done}/{total} {unit}" if unit and total is not None else "")
 
         result = run(project_dir, output, base_url=base_url, strict=strict, persist=not no_cache,
-                     progress=Stages(show), replace_foreign=replace_foreign, waiting=_say)
+                     progress=Stages(show), replace_foreign=replace_foreign, waiting=_say, edition=edition)
     for warning in result.warnings:
         err.print(str(warning), markup=False, style="yellow")
     kinds = ", ".join(f"{n} {k}" for k, n in result.pages.items())
@@ -131,6 +133,21 @@ def stage_table(stages) -> Table:
                       f"{s.seconds / whole:.0%}")
     table.add_row("total", "", f"{whole * 1000:.0f} ms", "")
     return table
+
+
+def _day(value: str | None, param: click.Parameter):
+    """A date as YYYY-MM-DD exactly (strptime would also take 2024-3-1)."""
+    import datetime as dt
+    import re
+
+    if value is None:
+        return None
+    try:
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+            return dt.date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise click.BadParameter(f"'{value}' is not a date as YYYY-MM-DD, e.g. 2024-03-08", param=param)
 
 
 def _say(line: str) -> None:
@@ -190,11 +207,14 @@ def serve(project_dir: Path, host: str, port: int, open_browser: bool, strict: b
 def check(project_dir: Path, strict: bool) -> None:
     """Validate PROJECT_DIR without writing anything."""
     from .build import check as run
+    from .editions import review
 
     result = run(project_dir, strict=strict)
     b, warnings = result.briefing, result.warnings
     for warning in warnings:
         err.print(str(warning), markup=False, style="yellow")
+    for line in review(b):
+        out.print(line, markup=False)
     out.print(f"OK: {len(b.articles)} articles, {len(b.topics)} topics, {len(b.actors)} actors, "
               f"{len(b.claims)} claims, {sum(result.pages.values())} pages with every internal link resolving; "
               f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}", markup=False)

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from collections import Counter
 from typing import Callable, Iterable, NamedTuple
 
+from . import editions as ed
 from . import figures
 from . import model as m
 from . import reads
-from .paths import list_path, pdf_path, site_path
+from .paths import edition_path, list_path, pdf_path, site_path
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,6 +320,8 @@ def plan(b: m.Briefing, memo: dict | None = None) -> list[Page]:
              *_index_pages(b, keep, site_path("article"), len(b.articles), _articles_index), *entity_pages("articles"),
              *_index_pages(b, keep, site_path("claim"), len(b.claims), _claims_index), *entity_pages("claims"),
              *_index_pages(b, keep, "/timeline/", len(b.events), _timeline),
+             *([keep("/editions/", _editions_index)] if b.config.editions else []),
+             *(keep(edition_path(e.date), lambda v, d=e.date: _edition_page(v, d)) for e in ed.editions(b.config)),
              Page("/404.html", "404", "404.html", {}, "Page not found")]
     pages += extras(b, pages, keep)
     if memo is not None:
@@ -469,7 +472,8 @@ def _home(b: m.Briefing) -> Page:
         refs.article(slug)
     contests = _contests(b, b.claims)
     _refer_contests(refs, b, contests[:caps.contests])
-    ctx = refs.context(latest=latest, contests=contests[:caps.contests], contests_total=len(contests),
+    ctx = refs.context(latest=latest, edition=ed.current(b.config)[0], contests=contests[:caps.contests],
+                       contests_total=len(contests),
                        contested_count=sum(1 for c in b.claims.values() if b.contested(c)), counts=_topic_counts(b),
                        totals={"articles": len(b.articles), "claims": len(b.claims), "actors": len(b.actors),
                                "topics": len(b.topics)})
@@ -535,13 +539,83 @@ def topic_page(b: m.Briefing, ident: str) -> Page:
               "key_actors": len(every_key), "source_actors": len(every_source), "contests": len(contests),
               "contested": sum(1 for c in claim_ids if b.contested(b.claims[c]))}
     more = {"articles": more_articles, "claims": more_claims, "events": more_events}
-    ctx = refs.context(topic=topic, topic_articles=articles, claim_ids=shown_claims, by_status=by_status,
+    edition = _edition_context(b, refs, claim_ids, every_article, every_event, shown_claims, ident)
+    ctx = refs.context(**edition, topic=topic, topic_articles=articles, claim_ids=shown_claims, by_status=by_status,
                        status_totals=dict(status_totals), key_actors=key_actors, source_actors=source_actors,
                        contests=contests[:caps.contests], events=events, contested_count=counts["contested"],
                        related=related, declared=topic.related, links=links, figures=figs, counts=counts,
                        more=more, as_of=_newest(b, every_article), author=topic.author or b.config.author,
                        pdf=pdf_path(ident) if b.config.pdf.every_build else "")
     return Page(site_path("topic", ident), "topic", "topic.html", ctx, topic.title)
+
+
+def _edition_context(b: m.Briefing, refs: _Refs, claim_ids: Iterable[str], slugs: Iterable[str],
+                     events: Iterable[m.Event], shown_claims: Iterable[str], topic: str | None) -> dict:
+    """What a topic page shows of the current edition: ``since`` (the Changes since the previous
+    edition, None without one), ``marks`` (id -> new/updated), ``stale`` (claim id -> its latest
+    report's date), ``quiet`` (no new source), ``edition`` and ``previous`` (Edition or None)."""
+    edition, previous = ed.current(b.config)
+    since, stale = None, {}
+    if edition is not None:
+        stale = ed.stale(b, shown_claims, edition.date, b.config.stale_after_days)
+    if edition is not None and previous is not None:
+        since = ed.changes(b, previous.date, edition.date, claim_ids, slugs, events)
+        _refer_changes(refs, b, since)
+    return {"edition": edition, "previous": previous, "since": since, "marks": since.marks if since else {},
+            "stale": stale, "quiet": bool(since and topic and not since.articles)}
+
+
+def _refer_changes(refs: _Refs, b: m.Briefing, changes: ed.Changes) -> None:
+    """What a page that writes these changes out shows of them (since.html)."""
+    for cid in (*(c.claim for c in changes.claims), *(s.claim for s in changes.statuses),
+                *(r.claim for r in changes.reports)):
+        refs.claim(cid, deep=False)
+        refs.actor(b.claims[cid].by)
+    for c in changes.claims:  # the known claims a new one contradicts or supports
+        for other in (*b.claims[c.claim].contradicts, *b.claims[c.claim].supports):
+            refs.claim(other, deep=False)
+    for r in changes.reports:
+        refs.article(r.article)
+        refs.actor(r.by)
+    for s in changes.statuses:
+        refs.article(s.article)
+    for slug in changes.articles:
+        refs.article(slug)
+    for e in changes.events:
+        refs.event(e)
+
+
+def _edition_changes(b: m.Briefing, date: dt.date) -> tuple[ed.Edition, ed.Edition | None, ed.Changes]:
+    """An edition (by date), the one before it, and what changed across the briefing between them."""
+    every = ed.editions(b.config)
+    at = next(i for i, e in enumerate(every) if e.date == date)
+    previous = every[at - 1] if at else None
+    changes = ed.changes(b, previous.date if previous else None, date, b.claims, b.articles, b.events)
+    return every[at], previous, changes
+
+
+def _edition_page(b: m.Briefing, date: dt.date) -> Page:
+    """/editions/<date>/: what the edition changed across every topic, against the one before."""
+    edition, previous, changes = _edition_changes(b, date)
+    refs = _Refs(b)
+    _refer_changes(refs, b, changes)
+    by_topic = {t: ed.changes(b, previous.date if previous else None, date, b.topic_claims.get(t, ()),
+                              b.topic_articles.get(t, ()), _topic_events(b, t)) for t in b.topics}
+    for t in by_topic:
+        refs.topic(t)
+    ctx = refs.context(edition=edition, previous=previous, since=changes, by_topic=by_topic,
+                       latest=edition == ed.current(b.config)[0])
+    title = f"Edition of {date.day} {date:%B %Y}" + (f": {edition.title}" if edition.title else "")
+    return Page(edition_path(date), "edition", "edition.html", ctx, title)
+
+
+def _editions_index(b: m.Briefing) -> Page:
+    """/editions/: every edition, newest first, with how much each changed."""
+    entries = []
+    for edition in reversed(ed.editions(b.config)):
+        _, previous, changes = _edition_changes(b, edition.date)
+        entries.append((edition, previous, changes))
+    return Page("/editions/", "editions", "editions.html", {"entries": entries}, "Editions")
 
 
 ACTOR_KINDS = ("person", "state", "organisation", "agency", "media", "group")
@@ -662,7 +736,9 @@ def _claim_page(b: m.Briefing, cid: str) -> Page:
     reports, more = _capped(b, "claim-reports", cid)
     for s in (*claim.history, *filter(None, (claim.first_report,))):  # its status history; who first reported it
         refs.article(s.article)
-    ctx = refs.context(claim=claim, claim_topics=topics, supported_by=b.claim_supported_by.get(cid, ()),
+    edition, _ = ed.current(b.config)
+    stale = ed.stale(b, (cid,), edition.date, b.config.stale_after_days).get(cid) if edition else None
+    ctx = refs.context(claim=claim, claim_topics=topics, stale=stale, supported_by=b.claim_supported_by.get(cid, ()),
                        contests=contests, reports=[s for _, s in reports], more_reports=more)
     return Page(site_path("claim", cid), "claim", "claim.html", ctx, claim.statement)
 
@@ -712,10 +788,16 @@ def _feed(b: m.Briefing, topic: str | None) -> Page:
         slugs, claim_ids = b.topic_articles.get(topic, ()), b.topic_claims.get(topic, ())
     refs = _Refs(b)
     entries = _feed_entries(b, slugs, claim_ids)
+    issues = {}
+    if topic is None:  # one entry per edition, with what it changed
+        issues = {e.date.isoformat(): _edition_changes(b, e.date) for e in ed.editions(b.config)}
+        entries = sorted([*entries, *((e.date, "edition", iso) for iso, (e, _, _) in issues.items())],
+                         key=lambda e: (e[0], e[1], e[2]), reverse=True)[:FEED_SIZE]
     for _, kind, ident in entries:
-        refs.article(ident) if kind == "article" else refs.claim(ident)
+        if kind != "edition":
+            refs.article(ident) if kind == "article" else refs.claim(ident)
     home = site_path("topic", topic) if topic else "/"
-    return Page(path, "feed", "feed.xml", refs.context(entries=entries, home=home), title)
+    return Page(path, "feed", "feed.xml", refs.context(entries=entries, home=home, editions=issues), title)
 
 
 _PAGED = re.compile(r"/page/[0-9]+/$")
@@ -728,6 +810,9 @@ def sitemap(b: m.Briefing, pages: list[Page]) -> Page:
     dates.update({site_path("topic", t): _newest(b, b.topic_articles.get(t, ())) for t in b.topics})
     dates.update({site_path("claim", c): _newest(b, (s.article for s in claim.sources)) for c, claim in b.claims.items()})
     dates.update({site_path("actor", a): _newest(b, b.actor_articles.get(a, ())) for a in b.actors})
+    dates.update({edition_path(e.date): e.date for e in ed.editions(b.config)})
+    if b.config.editions:
+        dates["/editions/"] = ed.current(b.config)[0].date
     entries = [(p.path, dates.get(p.path, newest)) for p in pages
                if p.path.endswith("/") and not _PAGED.search(p.path)]  # a list's first page stands for it
     return Page("/sitemap.xml", "sitemap", "sitemap.xml", {"entries": entries}, "Sitemap")

@@ -9,6 +9,7 @@ Three kinds of string travel through a build and must not be confused:
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -57,6 +58,11 @@ def list_path(base: str, number: int = 1) -> str:
     ``base`` itself for the first page, ``base + 'page/N/'`` after it (Hugo's paginator paths,
     stable as a list grows at its end)."""
     return base if number == 1 else f"{base}page/{number}/"
+
+
+def edition_path(date: dt.date) -> str:
+    """The site path of an edition's page: ``/editions/2024-03-08/``."""
+    return f"/editions/{date.isoformat()}/"
 
 
 def pdf_path(ident: str) -> str:

@@ -26,6 +26,7 @@ from . import closest
 from . import model as m
 from . import reads
 from . import text as textmod
+from . import estimative
 from .errors import Diagnostic, did_you_mean
 from .parse import Document
 from .salvage import Partial, salvaged
@@ -142,6 +143,7 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
             overview = textmod.ArticleText(doc.body.source, config.allow_html, False, (), site_path("topic", ident),
                                            config.base_url).__html__()
         judgments = tuple(m.Judgment(j.text, j.confidence) for j in data.judgments)
+        _check_estimative(problems, doc, valid, config)
         topics[ident] = m.Topic(ident, data.title, data.bluf or "", judgments, tuple(data.questions),
                                 tuple(data.related), overview, doc.file, data.author or "")
 
@@ -596,6 +598,15 @@ def _with_support(claims: dict[str, m.Claim], before: m.Briefing | None) -> dict
             claim = _same_as(before.claims, cid, claim) if before is not None else claim
         out[cid] = claim
     return out
+
+
+def _check_estimative(problems: _Problems, doc: Document, topic: Partial, config: SiteConfig) -> None:
+    """Warn where a key judgment's wording contradicts its confidence (estimative.py, ICD 203)."""
+    for i, judgment in topic.items("judgments"):
+        for c in estimative.conflicts(judgment.text, judgment.confidence, config.estimative_words):
+            problems.warn("estimative-language", f"judgments[{i}].text: '{c.phrase}' (ICD 203: "
+                          f"{estimative.BANDS[c.band]}) contradicts its confidence '{c.confidence}'", doc,
+                          ("judgments", i, "text"), c.hint)
 
 
 def _check_corroboration(claims: Mapping[str, m.Claim], sidecars: Mapping[str, Document], problems: _Problems) -> None:

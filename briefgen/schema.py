@@ -260,6 +260,35 @@ class PdfSettings(Strict):
                           "page, e.g. 'OFFICIAL - for internal distribution'.")
 
 
+def _as_edition(value: Any) -> Any:
+    """Let a bare date stand for an edition: ``editions: [2024-03-01]``."""
+    return {"date": value} if isinstance(value, str) else value
+
+
+class Edition(Strict):
+    """One edition of the briefing (docs/editions.md): a dated cut of the same sources."""
+
+    date: Date = Field(description="The edition's date, YYYY-MM-DD: it shows the sources dated on or before it.")
+    title: Text | None = Field(None, description="A title for the edition, e.g. 'Weekly 12'.")
+    note: Text | None = Field(None, description="A line from the writer about the edition.")
+
+
+def _unique_editions(value: list[Edition]) -> list[Edition]:
+    """Each edition date once: two editions of one day would each claim the other's changes."""
+    seen: dict[dt.date, int] = {}
+    for i, edition in enumerate(value):
+        if edition.date in seen:
+            raise PydanticCustomError(
+                "edition_twice", "editions[{i}] has the date {date} of editions[{first}]",
+                {"i": i, "first": seen[edition.date], "date": edition.date.isoformat()})
+        seen[edition.date] = i
+    return value
+
+
+Band = Literal["remote", "very-unlikely", "unlikely", "even", "likely", "very-likely", "almost-certain"]
+"""The seven bands of ICD 203 (2015) section D.6.e(2)(a), from 'almost no chance' to 'almost certainly'."""
+
+
 class SiteConfig(Strict):
     """``briefgen.yaml``: site settings. Every key is optional."""
 
@@ -282,6 +311,15 @@ class SiteConfig(Strict):
                              "whether every build makes them.")
     cname: HostName | None = Field(None, description="Custom domain of a GitHub Pages site, e.g. briefing.example.org: "
                                    "written to the site's root as CNAME (like a static/CNAME file).")
+    editions: Annotated[list[Annotated[Edition, BeforeValidator(_as_edition)]], AfterValidator(_unique_editions)] = Field(
+        default_factory=list, description="The editions published, each a date (YYYY-MM-DD) or {date, title, note}: "
+        "the latest is the site's current edition (docs/editions.md).")
+    stale_after_days: Annotated[int, Field(ge=1, le=36_500)] = Field(
+        30, description="A claim whose latest report is more than this many days older than the current edition is "
+        "marked stale.")
+    estimative_words: dict[Annotated[str, StringConstraints(strip_whitespace=True, min_length=2)], Band] = Field(
+        default_factory=dict, description="More words of estimative probability for the key-judgment check, each "
+        "with its ICD 203 band (remote ... almost-certain), e.g. {'a safe bet': very-likely}.")
     import_junk: list[Pattern] = Field(default_factory=list, description="More lines 'briefgen import' drops "
                                        "from text scrapes: Python regular expressions, each matching a whole line.")
 

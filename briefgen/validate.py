@@ -91,6 +91,11 @@ def _diagnostic(model: type[BaseModel], err: dict, file: str, lines: Lines) -> D
                               "write an event's date as YYYY-MM-DD, e.g. 2023-11-21, or as YYYY-MM or YYYY when no more is known")
         return Diagnostic("error", "bad-date", f"{where}: {shown} is not a date", file, line,
                           "write dates as YYYY-MM-DD, e.g. 2023-11-21")
+    if kind == "edition_twice":  # schema._unique_editions: located at the second of the two
+        at = (*loc, ctx["i"])
+        return Diagnostic("error", "duplicate-edition", f"{field_path(at)}: {ctx['date']} is already "
+                          f"editions[{ctx['first']}]", file, line_of(lines, at),
+                          "one edition per day: remove one, or merge their titles and notes")
     if kind == "event_time":
         return Diagnostic("error", "bad-value", f"{where}: {shown} is not a time of day", file, line,
                           "write the time as HH:MM on a 24-hour clock, e.g. 14:05")

@@ -4,7 +4,8 @@ tests/fixtures/valid/basic/ is a small project that exercises the format (a .txt
 topic with an overview, a claim reported by two outlets, a contradicting pair, per-claim topics,
 events, typographic quotes); the repository's own content/ is the example briefing. Both are
 built with `briefgen build --strict` and compared, file by file, with tests/golden/basic/ and
-tests/golden/example/. After an intended change of output:
+tests/golden/example/; so is tests/fixtures/valid/editions/ (three editions), with
+tests/golden/editions/. After an intended change of output:
 
     BRIEFGEN_REGEN=1 python -m pytest tests/test_golden.py
 
@@ -75,6 +76,13 @@ def definition(scope: Element, term: str) -> str:
 
 def test_basic_site_matches_golden(site):
     assert_tree_matches(site, GOLDEN / "basic", REGEN_HINT, exclude=NOT_IN_GOLDEN)
+
+
+def test_editions_site_matches_golden(tmp_path):
+    """tests/fixtures/valid/editions/ (three editions, test_editions.py): each edition's page, the
+    topic pages' "since" sections, the new/updated/stale marks and the feed's edition entries."""
+    out = build(FIXTURES / "valid" / "editions", tmp_path / "site")
+    assert_tree_matches(out, GOLDEN / "editions", REGEN_HINT, exclude=NOT_IN_GOLDEN)
 
 
 def test_example_site_builds_strict_without_warnings_and_matches_golden(tmp_path):

@@ -52,7 +52,9 @@ def make_project(root: Path) -> Path:
     # small pages, so the walk's few articles, claims and events fill paginated lists and capped sections
     (project / "briefgen.yaml").write_text(
         "title: Incremental briefing\nsearch: false\npagination: {per_page: 3}\n"
-        "caps: {claims: 4, contests: 1, actors: 3, events: 2, articles: 2, reports: 1}\n", encoding="utf-8")
+        "caps: {claims: 4, contests: 1, actors: 3, events: 2, articles: 2, reports: 1}\n"
+        # editions around the walk's new articles (October, December 2023): since sections, marks, edition pages
+        "editions: [2023-10-15, 2023-11-30, 2023-12-15]\nstale_after_days: 20\n", encoding="utf-8")
     templates = project / "templates"
     templates.mkdir()
     topic = (theme_dir() / "topic.html").read_text(encoding="utf-8")
@@ -60,7 +62,7 @@ def make_project(root: Path) -> Path:
     (templates / "topic.html").write_text(
         topic.replace("{% block main %}", '{% block main %}<p class="marker">topic marker 0</p>'), encoding="utf-8")
     macros = (theme_dir() / "macros.html").read_text(encoding="utf-8")
-    anchor = "{% macro article_item(slug) %}"
+    anchor = '{% macro article_item(slug, new="") %}'
     assert macros.count(anchor) == 1
     (templates / "macros.html").write_text(macros.replace(anchor, anchor + "<!-- macro marker 0 -->"), encoding="utf-8")
     return project
