@@ -224,11 +224,28 @@ def _name(b: m.Briefing, owner: str, ident: str) -> str:
     return b.claims[ident].statement
 
 
-def _list_page(b: m.Briefing, kind: str, ident: str, number: int) -> Page:
-    """Page ``number`` of an entity's complete list."""
+_LIST_SOURCES = ("topic_claims", "topic_articles", "claims", "articles", "event_ids", "actor_claims_by",
+                 "actor_claims_about", "actor_articles", "actor_published", "actor_relayed")
+"""The Briefing's fields the items of a list (``LISTS``) are made from."""
+
+
+def _touch(b: m.Briefing, fields: Iterable[str]) -> None:
+    """Read these whole fields, as a page made from a list worked out once for the whole plan would
+    have: through ``reads.Reading`` that page is planned again whenever any of them changes."""
+    for name in fields:
+        len(getattr(b, name))
+
+
+def _list_page(b: m.Briefing, kind: str, ident: str, number: int, items: list | None = None) -> Page:
+    """Page ``number`` of an entity's complete list; ``items``: the list, when the plan has it already
+    (one sort per list, not one per page)."""
     lk = _LISTS[kind]
     base = f"{site_path(lk.owner, ident)}{lk.segment}/"
-    entries, pager = _page_of(base, lk.items(b, ident), number, b.config.pagination.per_page)
+    if items is None:
+        items = lk.items(b, ident)
+    else:
+        _touch(b, _LIST_SOURCES)
+    entries, pager = _page_of(base, items, number, b.config.pagination.per_page)
     refs = _Refs(b)
     getattr(refs, lk.owner)(ident) if lk.owner != "claim" else refs.claim(ident, deep=False)
     for entry in entries:
@@ -258,12 +275,12 @@ def _list_pages(b: m.Briefing, keep: Callable[[str, Callable[[m.Briefing], Page]
     for lk in LISTS:
         if lk.owner != owner:
             continue
-        total = len(lk.items(b, ident))
-        if total <= getattr(b.config.caps, lk.cap):
+        items = lk.items(b, ident)
+        if len(items) <= getattr(b.config.caps, lk.cap):
             continue
         base = f"{site_path(owner, ident)}{lk.segment}/"
-        for n in range(1, page_count(total, b.config.pagination.per_page) + 1):
-            out.append(keep(list_path(base, n), lambda v, k=lk.kind, n=n: _list_page(v, k, ident, n)))
+        for n in range(1, page_count(len(items), b.config.pagination.per_page) + 1):
+            out.append(keep(list_path(base, n), lambda v, k=lk.kind, n=n, items=items: _list_page(v, k, ident, n, items)))
     return out
 
 
@@ -318,7 +335,9 @@ def plan(b: m.Briefing, memo: dict | None = None) -> list[Page]:
     pages = [keep("/", _home), keep(site_path("topic"), _topics_index), *entity_pages("topics"),
              *_index_pages(b, keep, site_path("actor"), len(b.actors), _actors_index), *entity_pages("actors"),
              *_index_pages(b, keep, site_path("article"), len(b.articles), _articles_index), *entity_pages("articles"),
-             *_index_pages(b, keep, site_path("claim"), len(b.claims), _claims_index), *entity_pages("claims"),
+             *_index_pages(b, keep, site_path("claim"), len(b.claims),
+                           lambda v, n, ordered=_by_weight(b, b.claims): _claims_index(v, n, ordered)),
+             *entity_pages("claims"),
              *_index_pages(b, keep, "/timeline/", len(b.events), _timeline),
              *([keep("/editions/", _editions_index)] if b.config.editions else []),
              *(keep(edition_path(e.date), lambda v, d=e.date: _edition_page(v, d)) for e in ed.editions(b.config)),
@@ -706,9 +725,13 @@ def _merged(b: m.Briefing, reports: Iterable[m.Event]) -> list[m.Event]:
     return sorted({b.event_ids[e.id] if e.id else e: None for e in reports}, key=lambda e: e.order)
 
 
-def _claims_index(b: m.Briefing, number: int = 1) -> Page:
-    """Page ``number`` of /claims/: by status, strongest first, then the latest reported first."""
-    ordered = _by_weight(b, b.claims)
+def _claims_index(b: m.Briefing, number: int = 1, ordered: list[str] | None = None) -> Page:
+    """Page ``number`` of /claims/: by status, strongest first, then the latest reported first
+    (``ordered``: that order, when the plan has it already: one sort, not one per page)."""
+    if ordered is None:
+        ordered = _by_weight(b, b.claims)
+    else:
+        _touch(b, ("claims",))
     per_page = b.config.pagination.per_page
     shown, pager = _page_of(site_path("claim"), ordered, number, per_page)
     index = _Refs(b)
