@@ -106,6 +106,10 @@ class Pager(NamedTuple):
     def path(self, number: int) -> str:
         return list_path(self.base, number)
 
+    def titled(self, title: str) -> str:
+        """A list's page title: the list's own on its first page, with the page number after it."""
+        return title if self.number == 1 else f"{title} (page {self.number})"
+
     @property
     def first(self) -> int:
         """The number of this page's first entry, from 1."""
@@ -264,7 +268,7 @@ def _list_page(b: m.Briefing, kind: str, ident: str, number: int, items: list | 
     name = _name(b, lk.owner, ident)
     ctx = refs.context(list={"kind": lk.kind, "owner": lk.owner, "entry": lk.entry, "heading": lk.heading}, owner=ident, owner_path=site_path(lk.owner, ident), owner_name=name,
                        entries=entries, pager=pager)
-    title = f"{lk.heading} {name}" + (f" (page {number})" if number > 1 else "")
+    title = pager.titled(f"{lk.heading} {name}")
     return Page(list_path(base, number), kind, "list.html", ctx, title)
 
 
@@ -650,7 +654,7 @@ def _actors_index(b: m.Briefing, number: int = 1) -> Page:
     counts = {a: len(b.actor_articles.get(a, ())) for a in shown}
     kinds = {k: [a for a in shown if b.actors[a].kind == k] for k in ACTOR_KINDS}
     return Page(pager.path(number), "actors", "actors.html", index.context(counts=counts, kinds=kinds, pager=pager),
-                "Actors" + (f" (page {number})" if number > 1 else ""))
+                pager.titled("Actors"))
 
 
 def _actor_page(b: m.Briefing, ident: str) -> Page:
@@ -696,7 +700,7 @@ def _articles_index(b: m.Briefing, number: int = 1) -> Page:
     for slug in shown:
         index.article(slug)
     return Page(pager.path(number), "articles", "articles.html", index.context(shown=shown, pager=pager),
-                "Articles" + (f" (page {number})" if number > 1 else ""))
+                pager.titled("Articles"))
 
 
 def _article_page(b: m.Briefing, slug: str) -> Page:
@@ -744,7 +748,7 @@ def _claims_index(b: m.Briefing, number: int = 1, ordered: list[str] | None = No
     for i, cid in enumerate(ordered):
         starts.setdefault(b.claims[cid].status, i // per_page + 1)
     ctx = index.context(by_status=by_status, status_totals=dict(totals), status_pages=starts, pager=pager)
-    return Page(pager.path(number), "claims", "claims.html", ctx, "Claims" + (f" (page {number})" if number > 1 else ""))
+    return Page(pager.path(number), "claims", "claims.html", ctx, pager.titled("Claims"))
 
 
 def _claim_page(b: m.Briefing, cid: str) -> Page:
@@ -785,7 +789,7 @@ def _timeline(b: m.Briefing, number: int = 1) -> Page:
     ctx = refs.context(events=events, published=published, undated=undated, pager=pager,
                        articles_elsewhere=len(b.articles) > per_page)
     return Page(pager.path(number), "timeline", "timeline.html", ctx,
-                "Timeline" + (f" (page {number})" if number > 1 else ""))
+                pager.titled("Timeline"))
 
 
 FEED_SIZE = 50

@@ -614,7 +614,7 @@ def _check_corroboration(claims: Mapping[str, m.Claim], sidecars: Mapping[str, D
     report graded credibility 1 ("confirmed by other sources"), on fewer than two independent
     origins: repetition by relays and outlets is not corroboration (circular reporting)."""
     for cid, claim in claims.items():
-        if len(claim.origins) >= 2:
+        if not claim.overstated:
             continue
         origin = f"one independent origin ({claim.origins[0]})" if claim.origins else "no named origin"
         hint = "add a report of it by a second source (its own 'by'), or give it the status 'reported'"
