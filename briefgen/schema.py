@@ -350,12 +350,14 @@ class ClaimEntry(Strict):
 
     The article that gives a claim's ``statement`` defines it; any other article that reports the
     same claim names its ``id`` and adds its own ``quote``, ``grade`` and ``via`` as a further
-    source, and may set the claim's ``status`` as of its date.
+    report, may name its own origin (``by``: another source asserting the same statement), and may
+    set the claim's ``status`` as of its date (docs/content-format.md, "The claim model").
     """
 
     id: Id = Field(description="Stable claim id, shared by every article that reports the claim.")
     statement: Text | None = Field(None, description="What is claimed, in the analyst's words.")
-    by: Id | None = Field(None, description="Actor who asserts the claim.")
+    by: Id | None = Field(None, description="Actor who asserts the claim in this report, its origin; on a further "
+                          "report, only when another source asserts the same statement.")
     via: IdList = Field(default_factory=list, description="Actors through whom the claim was reported.")
     about: IdList = Field(default_factory=list, description="Actors the claim is about.")
     status: Status | None = Field(None, description="confirmed, corroborated, reported, disputed or refuted, "
