@@ -352,7 +352,7 @@ def _build(project: Path, output: Path | None, *, base_url: str | None, strict: 
             files[asset.output.lstrip("/")] = asset.data
         files[".nojekyll"] = b""  # GitHub Pages: serve the site as it is, no Jekyll pass
         if briefing.config.search and index_search:
-            with stages.stage("search index"):
+            with stages.stage("search index", searching.reindexed):  # shards made again
                 files.update(searching.files())
     collisions = root.place(root_files, files, root.made_by(pages, assets, search.FOLDER))
     if collisions:
@@ -423,26 +423,38 @@ def _renderer(project: Path, config: SiteConfig, assets: dict, cache: Cache) -> 
 
 
 class SearchIndex:
-    """The search stage: Pagefind's index of the briefing's records (search.records), made again
-    only when a record changed since the last build (a template edit changes none). Started
-    before the pages are rendered, and made by Pagefind's own process meanwhile; ``files()``
-    waits for it. A context manager: a build that fails stops Pagefind."""
+    """The search stage: Pagefind's index of the briefing's records (search.records), in shards
+    (search.sharded), a shard made again only when one of its records changed since the last
+    build (a template edit changes none). Started before the pages are rendered, and made by
+    Pagefind's own process meanwhile; ``files()`` waits for it. ``reindexed`` is how many shards
+    are being made again. A context manager: a build that fails stops Pagefind."""
 
     def __init__(self, briefing: model.Briefing, cache: Cache) -> None:
-        found = search.records(briefing)
-        self.cache, self.key = cache, search.fingerprint(found, briefing.config.language)
-        hit = cache.search is not None and cache.search[0] == self.key
-        self.indexing = None if hit else search.Indexing(found, briefing.config.language)
+        language = briefing.config.language
+        groups = search.sharded(search.records(briefing))
+        self.cache = cache
+        self.keys = [search.fingerprint(found, language, len(groups)) for found in groups]
+        self.empty = {shard for shard, found in enumerate(groups) if not found and shard > 0}  # nothing to index
+        stale = {shard: found for shard, found in enumerate(groups)
+                 if cache.search.get(shard, (None,))[0] != self.keys[shard] and shard not in self.empty}
+        self.reindexed = len(stale)
+        self.indexing = search.Indexing(stale, language) if stale else None
 
     def files(self) -> dict[str, bytes]:
-        if self.indexing is None:
-            return self.cache.search[1]
-        index, problems = self.indexing.files()
-        if problems:
-            raise BuildFailed(problems)
-        self.cache.search = (self.key, index)
-        self.cache.dirty = True
-        return index
+        made: dict[int, dict[str, bytes]] = {}
+        if self.indexing is not None:
+            made, problems = self.indexing.files()
+            if problems:
+                raise BuildFailed(problems)
+        kept = {shard: (key, {} if shard in self.empty else made[shard] if shard in made else self.cache.search[shard][1])
+                for shard, key in enumerate(self.keys)}
+        if made or kept.keys() != self.cache.search.keys():
+            self.cache.search = kept
+            self.cache.dirty = True
+        files = {search.SHARDS_FILE: search.shards_file([shard for shard in kept if shard not in self.empty])}
+        for _, index in kept.values():
+            files.update(index)
+        return files
 
     def __enter__(self) -> SearchIndex:
         return self

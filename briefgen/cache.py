@@ -37,7 +37,7 @@ from .safe_io import Folder, is_link_error
 
 FOLDER = ".briefgen-cache"
 FILE = "build.pickle"
-FORMAT = 5
+FORMAT = 6
 
 
 @dataclass
@@ -50,8 +50,8 @@ class Cache:
     """site path -> (fingerprint, hash of the html) of pages in ``output``, from an earlier run."""
     output: Path | None = None
     """The folder ``written`` describes."""
-    search: tuple[bytes, dict[str, bytes]] | None = None
-    """(fingerprint of every indexed page, the index files)."""
+    search: dict[int, tuple[bytes, dict[str, bytes]]] = field(default_factory=dict)
+    """search shard -> (fingerprint of its records, its index files)."""
     plan: dict | None = field(default_factory=dict)
     """The last plan and what each entity page read (pages.plan's memo), for the next build of the
     same process; None where there is no next build to serve (the CLI), as recording costs time."""
@@ -290,7 +290,7 @@ def load(project: Path, output: Path) -> Cache:
         return cache
     with where:
         pages = _read(where, FILE, secret, head)
-        if isinstance(pages, tuple) and len(pages) == 2 and isinstance(pages[0], dict):
+        if isinstance(pages, tuple) and len(pages) == 2 and isinstance(pages[0], dict) and isinstance(pages[1], dict):
             cache.written, cache.search, cache.output = pages[0], pages[1], output
         for shard in range(SHARDS):
             entries = _read(where, _shard_file(shard), secret, head)

@@ -19,9 +19,16 @@ pages by their place among all records, and the metadata file lists every page a
 change to one record's words changes the chunks those words fall in, the filter files whose
 values changed, the metadata and the entry file; adding or removing a record renumbers the pages
 after it, so every chunk. Pagefind's indexer keeps no state between runs and cannot remove or
-replace a record, so any change to any record means indexing all of them again. What briefgen
-avoids: it indexes only when the records changed (``fingerprint``; a template, layout, asset or
-list-only edit re-indexes nothing), and the write stage writes only the files whose bytes changed.
+replace a record, so any change to any record means indexing all of them again.
+
+So a large briefing's index is cut into shards (``sharded``): each record belongs to the shard
+its URL hashes to, each shard is an index of its own, and the search page merges them in the
+browser (Pagefind's ``mergeIndex``: one ranking and one set of filters over all shards, searched
+with the first shard's WebAssembly). An edit re-indexes only the shards whose records changed:
+one or two of up to MAX_SHARDS, instead of every record. A briefing of up to RECORDS_PER_SHARD
+records has one shard, laid out as Pagefind always lays out an index. What briefgen also avoids:
+a template, layout, asset or list-only edit re-indexes nothing (``fingerprint``), and the write
+stage writes only the files whose bytes changed.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ import re
 import subprocess
 import tempfile
 import time
+import zlib
 from dataclasses import dataclass
 
 import cbor2
@@ -46,6 +54,18 @@ from .errors import Diagnostic
 from .paths import site_path
 
 FOLDER = "pagefind"
+RECORDS_PER_SHARD = 2048
+"""A briefing with more records than this is cut into shards of about this many records or more
+(at 10,000 articles, about 29,000 records in 16 shards): re-indexing a shard after an edit then
+costs a sixteenth of re-indexing the whole briefing."""
+MAX_SHARDS = 64
+"""At most this many shards: a first search fetches every shard's entry and metadata files."""
+SHARDS_FILE = f"{FOLDER}/briefgen-shards.json"
+"""Where the search page finds the shards to merge: ``{"merge": ["shard-1/", ...]}``, relative
+to the first shard's folder (which is Pagefind's usual ``pagefind/``)."""
+_MERGED_KEEPS = ("pagefind-entry.json", "index/", "fragment/", "filter/")
+"""What a merged shard's folder holds (besides its .pf_meta): the browser searches it with the
+first shard's JavaScript and WebAssembly, so its own copies are left out."""
 PACKED = b"pagefind_dcd"
 """The header of Pagefind's gzipped CBOR files."""
 KIND_NAMES = {"topic": "Topic briefing", "actor": "Actor", "article": "Article", "claim": "Claim"}
@@ -153,20 +173,63 @@ def records(b: m.Briefing) -> list[Record]:
     return sorted(out, key=lambda r: r.url)
 
 
-def fingerprint(found: list[Record], language: str) -> bytes:
-    """What the index is made of: the same records in the same language give the same index.
-    (Made of the messages Pagefind gets, in which filter values are sorted: some come from sets.)"""
+def shard_count(records: int) -> int:
+    """How many shards ``records`` records make: a power of two, so that most records stay in
+    their shard's half when the briefing grows past the next size (1 up to RECORDS_PER_SHARD)."""
+    count = 1
+    while count < MAX_SHARDS and records > count * RECORDS_PER_SHARD:
+        count *= 2
+    return count
+
+
+def shard_of(url: str, count: int) -> int:
+    """The shard (0 to count - 1) a record belongs to, by its URL alone: an edit never moves a
+    record, so it changes only its own shard."""
+    return zlib.crc32(url.encode()) % count
+
+
+def shard_folder(shard: int) -> str:
+    """The output folder of a shard: ``pagefind`` for the first, ``pagefind/shard-N`` after it."""
+    return FOLDER if shard == 0 else f"{FOLDER}/shard-{shard}"
+
+
+def sharded(found: list[Record]) -> list[list[Record]]:
+    """The records by shard, each in URL order."""
+    groups: list[list[Record]] = [[] for _ in range(shard_count(len(found)))]
+    for record in found:
+        groups[shard_of(record.url, len(groups))].append(record)
+    return groups
+
+
+def shards_file(shards: list[int]) -> bytes:
+    """The search page's list of the shards to merge into the first one (SHARDS_FILE): those of
+    ``shards`` after the first. (A shard without records has no index to merge; with real
+    thresholds every shard holds about a thousand records or more, the first included.)"""
+    merge = [f"{shard_folder(n).removeprefix(FOLDER + '/')}/" for n in shards if n > 0]
+    return json.dumps({"merge": merge}, separators=(",", ":")).encode()
+
+
+def fingerprint(found: list[Record], language: str, shards: int = 1) -> bytes:
+    """What an index is made of: the same records in the same language, cut into as many shards,
+    give the same index. (Made of the messages Pagefind gets, in which filter values are sorted:
+    some come from sets.)"""
     messages = [r.message(language) for r in found]
-    return hashlib.blake2b(json.dumps(messages, sort_keys=True).encode(), digest_size=20).digest()
+    return hashlib.blake2b(json.dumps([shards, messages], sort_keys=True).encode(), digest_size=20).digest()
 
 
 def index(found: list[Record], language: str) -> tuple[dict[str, bytes], list[Diagnostic]]:
-    """Pagefind's index of the records; its files keyed under pagefind/."""
-    indexing = Indexing(found, language)
+    """Pagefind's index of the records, in shards; their files keyed under pagefind/, with the
+    search page's list of shards."""
+    groups = {shard: records for shard, records in enumerate(sharded(found)) if records or shard == 0}
+    indexing = Indexing(groups, language)
     try:
-        return indexing.files()
+        made, problems = indexing.files()
     finally:
         indexing.close()
+    files = {SHARDS_FILE: shards_file(sorted(groups))} if not problems else {}
+    for shard in sorted(made):
+        files.update(made[shard])
+    return files, problems
 
 
 class _Failed(Exception):
@@ -174,17 +237,18 @@ class _Failed(Exception):
 
 
 class Indexing:
-    """A Pagefind index in the making, beside the rest of the build.
+    """Pagefind indexes in the making, one per shard, beside the rest of the build.
 
     Pagefind's ``--service`` mode reads requests and writes replies, each base64 JSON ended by a
-    comma. Every record is sent at once (the service reads them as fast as they come: about a
-    tenth of its work) and then the request for the files; the replies go to a file, so the
-    service never waits on a full pipe, and the index is made while briefgen renders the pages.
-    ``files()`` then waits for the last reply. (The records come from the model: nothing the index
-    holds waits for a page to be rendered.)
+    comma; one service makes every shard's index (``NewIndex`` numbers them in the order asked).
+    Every record is sent at once (the service reads them as fast as they come: about a tenth of
+    its work) and then the requests for the files; the replies go to a file, so the service never
+    waits on a full pipe, and the indexes are made while briefgen renders the pages. ``files()``
+    then waits for the last reply. (The records come from the model: nothing the index holds
+    waits for a page to be rendered.)
     """
 
-    def __init__(self, found: list[Record], language: str, timeout: float = 1800) -> None:
+    def __init__(self, shards: dict[int, list[Record]], language: str, timeout: float = 1800) -> None:
         try:
             from pagefind.service import get_executable
         except ImportError:
@@ -192,7 +256,8 @@ class Indexing:
                 return None
 
         lang = language.split("-")[0].lower()
-        self.expected = len(found) + 2
+        self.shards = sorted(shards)
+        self.expected = sum(len(found) for found in shards.values()) + 2 * len(shards)
         self.deadline = time.monotonic() + timeout
         self.problem: str | None = None
         self.proc: subprocess.Popen | None = None
@@ -204,42 +269,57 @@ class Indexing:
         try:
             self.proc = subprocess.Popen([str(binary), "--service"], stdin=subprocess.PIPE, stdout=self.replies,
                                          stderr=subprocess.DEVNULL, preexec_fn=workers.die_with_parent)
-            payloads = [{"type": "NewIndex", "config": {"force_language": lang}},
-                        *(dict(r.message(lang), index_id=0) for r in found), {"type": "GetFiles", "index_id": 0}]
+            payloads: list[dict] = [{"type": "NewIndex", "config": {"force_language": lang}} for _ in self.shards]
+            for number, shard in enumerate(self.shards):
+                payloads.extend(dict(r.message(lang), index_id=number) for r in shards[shard])
+            self.first_files = len(payloads)
+            payloads.extend({"type": "GetFiles", "index_id": number} for number in range(len(self.shards)))
+            stdin = self.proc.stdin
+            assert stdin is not None
             for number, payload in enumerate(payloads):
-                self.proc.stdin.write(base64.b64encode(json.dumps({"message_id": number, "payload": payload}).encode())
-                                      + b",")
-            self.proc.stdin.flush()  # not closed: the service stops reading, and working, at the end of its input
+                stdin.write(base64.b64encode(json.dumps({"message_id": number, "payload": payload}).encode()) + b",")
+            stdin.flush()  # not closed: the service stops reading, and working, at the end of its input
         except OSError as exc:
             self.problem = f"Pagefind could not run: {exc}"
 
-    def files(self) -> tuple[dict[str, bytes], list[Diagnostic]]:
-        """Wait for the index; its files keyed under pagefind/, or the problem."""
+    def files(self) -> tuple[dict[int, dict[str, bytes]], list[Diagnostic]]:
+        """Wait for the indexes: each shard's files keyed under its folder, or the problem."""
         try:
-            last = self._last_reply()
+            replies = self._replies()
         except _Failed as exc:
             return {}, [Diagnostic("error", "search", f"Pagefind failed: {exc}",
                                    hint="set 'search: false' in briefgen.yaml to build without search")]
-        result = {f"{FOLDER}/{file['path'].lstrip('/')}": base64.b64decode(file["content"])
-                  for file in sorted(last["files"], key=lambda file: file["path"])}
-        return canonical(result), []
+        made: dict[int, dict[str, bytes]] = {}
+        for number, shard in enumerate(self.shards):
+            folder = shard_folder(shard)
+            files = {f"{folder}/{file['path'].lstrip('/')}": base64.b64decode(file["content"])
+                     for file in sorted(replies[self.first_files + number]["files"], key=lambda file: file["path"])
+                     if shard == 0 or file["path"].lstrip("/").startswith(_MERGED_KEEPS)
+                     or file["path"].endswith(".pf_meta")}
+            made[shard] = canonical(files, folder)
+        return made, []
 
-    def _last_reply(self) -> dict:
+    def _replies(self) -> dict[int, dict]:
+        """The replies to the requests for files, by message number, once all have come."""
         if self.problem is not None or self.proc is None:
             raise _Failed(self.problem or "not started")
         count, pending, offset, pause = 0, b"", 0, 0.002
+        found: dict[int, dict] = {}
         while True:
             chunk = os.pread(self.replies.fileno(), 1 << 22, offset)
             if chunk:
                 offset += len(chunk)
                 *done, pending = (pending + chunk).split(b",")
                 for message in done:
-                    reply = json.loads(base64.b64decode(message))["payload"]
-                    if reply.get("type") == "Error":
-                        raise _Failed(str(reply.get("message", "unknown error")))
+                    reply = json.loads(base64.b64decode(message))
+                    payload = reply["payload"]
+                    if payload.get("type") == "Error":
+                        raise _Failed(str(payload.get("message", "unknown error")))
                     count += 1
+                    if reply.get("message_id", -1) >= self.first_files:
+                        found[reply["message_id"]] = payload
                     if count == self.expected:
-                        return reply
+                        return found
                 continue
             if self.proc.poll() is not None:
                 raise _Failed(f"it stopped after {count} of {self.expected} replies")
@@ -279,7 +359,7 @@ def _renamed(old: str, blob: bytes) -> str:
     return f"{lang}_{hashlib.sha256(blob).hexdigest()[:len(digest)]}"
 
 
-def canonical(files: dict[str, bytes]) -> dict[str, bytes]:
+def canonical(files: dict[str, bytes], folder: str = FOLDER) -> dict[str, bytes]:
     """Pagefind's index with its filters in a fixed order, so the same records give the same bytes.
 
     Pagefind writes each filter's values, and the list of filters, in hash-map order, which
@@ -289,19 +369,19 @@ def canonical(files: dict[str, bytes]) -> dict[str, bytes]:
     """
     out = dict(files)
     renames: dict[str, str] = {}
-    for path in sorted(p for p in files if p.startswith(f"{FOLDER}/filter/") and p.endswith(".pf_filter")):
+    for path in sorted(p for p in files if p.startswith(f"{folder}/filter/") and p.endswith(".pf_filter")):
         name, values = _unpack(files[path])
         blob = _pack([name, sorted(values, key=lambda value: value[0])])
         old = path.rsplit("/", 1)[1].removesuffix(".pf_filter")
         renames[old] = _renamed(old, blob)
         del out[path]
-        out[f"{FOLDER}/filter/{renames[old]}.pf_filter"] = blob
-    entry_path = f"{FOLDER}/pagefind-entry.json"
+        out[f"{folder}/filter/{renames[old]}.pf_filter"] = blob
+    entry_path = f"{folder}/pagefind-entry.json"
     if not renames or entry_path not in files:
         return out
     entry = json.loads(files[entry_path])
     for lang in entry.get("languages", {}).values():
-        meta_path = f"{FOLDER}/pagefind.{lang['hash']}.pf_meta"
+        meta_path = f"{folder}/pagefind.{lang['hash']}.pf_meta"
         if meta_path not in files:
             continue
         meta = _unpack(files[meta_path])
@@ -309,6 +389,6 @@ def canonical(files: dict[str, bytes]) -> dict[str, bytes]:
         blob = _pack(meta)
         lang["hash"] = _renamed(lang["hash"], blob)
         del out[meta_path]
-        out[f"{FOLDER}/pagefind.{lang['hash']}.pf_meta"] = blob
+        out[f"{folder}/pagefind.{lang['hash']}.pf_meta"] = blob
     out[entry_path] = json.dumps(entry, separators=(",", ":"), ensure_ascii=False).encode()
     return out

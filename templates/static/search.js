@@ -34,17 +34,25 @@
       if (note) note.hidden = false;
       return;
     }
-    var ui = new PagefindUI({
-      element: "#search",
-      bundlePath: box.getAttribute("data-bundle").replace(/[^/]*$/, ""),  // the folder of pagefind.js
-      showSubResults: true,
-      showImages: false,
-      resetStyles: false,
-      processResult: labelled
+    var bundle = box.getAttribute("data-bundle").replace(/[^/]*$/, "");  // the folder of pagefind.js
+    // A large briefing's index comes in shards (briefgen/search.py): the first is the bundle, the
+    // others are merged into it, so one search ranks and filters over all of them.
+    fetch(bundle + "briefgen-shards.json").then(function (reply) {
+      return reply.ok ? reply.json() : {merge: []};
+    }).catch(function () { return {merge: []}; }).then(function (shards) {
+      var ui = new PagefindUI({
+        element: "#search",
+        bundlePath: bundle,
+        mergeIndex: (shards.merge || []).map(function (folder) { return {bundlePath: bundle + folder}; }),
+        showSubResults: true,
+        showImages: false,
+        resetStyles: false,
+        processResult: labelled
+      });
+      new MutationObserver(markStatuses).observe(box, {childList: true, subtree: true, characterData: true});
+      var q = new URLSearchParams(location.search).get("q");
+      if (q) ui.triggerSearch(q);
     });
-    new MutationObserver(markStatuses).observe(box, {childList: true, subtree: true, characterData: true});
-    var q = new URLSearchParams(location.search).get("q");
-    if (q) ui.triggerSearch(q);
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

@@ -33,6 +33,8 @@ from playwright.sync_api import Page, expect
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from support import REPO, cli_env, run_briefgen  # noqa: E402
 
+from briefgen import search  # noqa: E402
+
 pytestmark = pytest.mark.browser
 
 TOPIC = "north-korea-satellite-programme"
@@ -382,6 +384,10 @@ def corpus_site(tmp_path_factory):
         shutil.rmtree(out_root, ignore_errors=True)
 
 
+def shard_entry_files(site: Path) -> list[str]:
+    return sorted(str(p.relative_to(site)) for p in (site / "pagefind").rglob("pagefind-entry.json"))
+
+
 def test_a_query_loads_a_small_part_of_the_index(page: Page, corpus_site, problems):
     site, actor_name = corpus_site
     pagefind = site / "pagefind"
@@ -398,9 +404,17 @@ def test_a_query_loads_a_small_part_of_the_index(page: Page, corpus_site, proble
         expect(page.locator(".pagefind-ui__result-link").first).to_be_visible(timeout=30_000)
         page.wait_for_load_state("networkidle")
         results = page.locator(".pagefind-ui__result-link").all_inner_texts()
+        links = page.eval_on_selector_all(".pagefind-ui__result-link", "links => links.map(a => a.pathname)")
         requested = sorted({p for p in served if p.startswith("/pagefind/")})
     assert any(actor_name in r for r in results), results[:10]
     assert set(seen) <= set(requested) and seen, (seen, requested)
+    # The index comes in shards (briefgen/search.py), merged in the browser: results come from
+    # the merged shards too, whose data the query loaded.
+    indexed = sum(json.loads((site / f).read_text())["languages"]["en"]["page_count"] for f in shard_entry_files(site))
+    count = search.shard_count(indexed)
+    assert count > 1 and len(shard_entry_files(site)) == count, count
+    assert {search.shard_of(link, count) for link in links} - {0}, links
+    assert any(p.startswith("/pagefind/shard-") for p in requested), requested
 
     def size(path: str) -> int:
         return (site / unquote(path).lstrip("/")).stat().st_size

@@ -1,0 +1,107 @@
+"""A large briefing's search index comes in shards, and an edit re-indexes only its own shard.
+
+The example briefing's 28 records, with a shard size of 8 (instead of 2,048) so that they make
+four shards: every record is in exactly one shard's index, the shards after the first hold only
+index data (the browser searches them with the first shard's code: tests/browser/
+test_publish_browser.py queries a 2,000-article corpus's shards through the search page), and
+the build reports how many shards it indexed again (the "search index" stage's items).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from briefgen import search
+from briefgen.build import BuildResult, Cache, build
+
+REPO = Path(__file__).resolve().parents[1]
+ARTICLE = "content/articles/seoul-says-russia-helped-north-korea-launch-spy-satellite.yaml"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    shutil.copytree(REPO / "content", root / "content")
+    (root / "briefgen.yaml").write_text("title: Sharded briefing\nsearch: true\n", encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def small_shards(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "RECORDS_PER_SHARD", 8)
+
+
+def reindexed(result: BuildResult) -> int | None:
+    [stage] = [s for s in result.stages if s.name == "search index"]
+    return stage.items
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    stamp = path.stat().st_mtime_ns + 1_000_000_000  # a later mtime whatever the file system's tick
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    os.utime(path, ns=(stamp, stamp))
+
+
+def shard_entries(files: dict[str, bytes]) -> dict[str, dict]:
+    return {path.removesuffix("pagefind-entry.json"): json.loads(data)
+            for path, data in files.items() if path.endswith("pagefind-entry.json")}
+
+
+def test_a_large_index_is_cut_into_shards_that_hold_every_record_once(project: Path, small_shards: None):
+    result = build(project, None, cache=None)
+    records = search.records(result.briefing)
+    groups = search.sharded(records)
+    assert [len(g) for g in groups] == [7, 7, 6, 8], "the fixture's shards changed: choose another size"
+    files = result.files
+    assert json.loads(files[search.SHARDS_FILE]) == {"merge": ["shard-1/", "shard-2/", "shard-3/"]}
+    entries = shard_entries(files)
+    assert sorted(entries) == ["pagefind/", "pagefind/shard-1/", "pagefind/shard-2/", "pagefind/shard-3/"]
+    counts = {folder: sum(lang["page_count"] for lang in entry["languages"].values()) for folder, entry in entries.items()}
+    assert counts == {"pagefind/": 7, "pagefind/shard-1/": 7, "pagefind/shard-2/": 6, "pagefind/shard-3/": 8}
+    assert sum(counts.values()) == len(records)
+    for record in records:  # by the URL alone, so an edit never moves a record to another shard
+        assert record in groups[search.shard_of(record.url, 4)]
+    assert "pagefind/pagefind.js" in files and "pagefind/pagefind-ui.js" in files
+    merged = [p for p in files if p.startswith("pagefind/shard-")]
+    assert merged and not [p for p in merged if p.endswith((".js", ".css")) or "/wasm." in p], \
+        "a merged shard carries its own code"
+    assert reindexed(result) == 4
+
+
+def test_an_edit_reindexes_only_the_shard_of_the_changed_record(project: Path, small_shards: None):
+    cache = Cache()
+    first = build(project, None, cache=cache)
+    assert reindexed(first) == 4
+    edit(project / ARTICLE, "summary: >", "summary: >\n  Shard probe wording.")
+    second = build(project, None, cache=cache)
+    assert reindexed(second) == 1
+    changed = {p for p in second.files if p.startswith("pagefind/") and second.files[p] != first.files.get(p)}
+    url = "/articles/seoul-says-russia-helped-north-korea-launch-spy-satellite/"
+    folder = search.shard_folder(search.shard_of(url, 4)) + "/"
+    assert changed and all(p.startswith(folder) and (folder != "pagefind/" or not p.startswith("pagefind/shard-"))
+                           for p in changed - {search.SHARDS_FILE}), sorted(changed)
+    clean = build(project, None, cache=None)
+    assert second.files == clean.files, "the incremental index differs from a clean build's"
+    theme = project / "templates"
+    theme.mkdir()
+    (theme / "footer-extra.html").write_text("<p>unused</p>\n", encoding="utf-8")
+    assert reindexed(build(project, None, cache=cache)) == 0, "a template edit re-indexed records"
+
+
+def test_a_briefing_of_up_to_a_shard_keeps_pagefinds_usual_layout(project: Path):
+    files = build(project, None, cache=None).files
+    assert json.loads(files[search.SHARDS_FILE]) == {"merge": []}
+    assert list(shard_entries(files)) == ["pagefind/"]
+    assert not [p for p in files if p.startswith("pagefind/shard-")]
+
+
+@pytest.mark.parametrize(("records", "shards"), [(0, 1), (2048, 1), (2049, 2), (29_000, 16), (10**6, 64)])
+def test_shard_count_is_a_power_of_two_up_to_the_limit(records: int, shards: int):
+    assert search.shard_count(records) == shards
