@@ -79,6 +79,8 @@ class Memo:
     briefing: m.Briefing | None = None
     """The last Briefing made: entities equal to its entities are its objects, so the stages after
     this one tell what is unchanged by identity instead of comparing again."""
+    kept: bool = True
+    """False for a one-off resolve, whose results no later one reuses: it records no reads."""
 
     def start(self, context: tuple) -> None:
         if context != self.context:
@@ -88,7 +90,7 @@ class Memo:
 def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
             memo: Memo | None = None) -> tuple[m.Briefing | None, list[Diagnostic]]:
     """``memo``: what the last resolve of this process made (the dev server's); None for one-off builds."""
-    memo = memo if memo is not None else Memo()
+    memo = memo if memo is not None else Memo(kept=False)
     before = memo.briefing
     docs = sorted(documents, key=lambda d: d.file)
     problems = _Problems(d for doc in docs for d in doc.diagnostics)
@@ -351,6 +353,8 @@ def _memoized(memo: Memo, name: str, make, *mappings: Mapping[str, object]):
     """``make(*mappings)``, or the last result when every mapping has the same keys in the same
     order and each entity is the same object or equal in everything the last ``make`` read of
     it. What it reads is recorded as it runs (``reads.recorded``), never listed by hand."""
+    if not memo.kept:  # no later resolve compares with this one (a CLI build): nothing to record
+        return make(*mappings)
     last: Memoized | None = getattr(memo, name)
     if last is not None and all(
             list(old) == list(new) and all(old[k] is v or last.read.shape(old[k]) == last.read.shape(v)
