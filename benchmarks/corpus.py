@@ -17,7 +17,10 @@ Shape (N articles), ``--shape briefing`` (the default: a real briefing's shape, 
   articles (``topic_exponent``);
 - per article: 1-3 topics, 2-8 actor mentions (some with a role), 1-4 graded claims whose quote
   is an exact substring of the body (about one claim in three re-reports an earlier article's
-  claim by id with only ``id``/``quote``/``grade``, so claims have several reports), some
+  claim by id with only ``id``/``quote``/``grade``, so claims have several reports; two in five
+  of those name an origin of their own, another actor of the article, and make the claim
+  corroborated or confirmed: a claim is never called so, nor graded credibility 1, on one
+  origin, so the corpus builds without ``uncorroborated`` warnings), some
   ``supports`` and ``contradicts`` (contradictions), 0-3 related articles, 0-2 external links,
   1-2 events.
 
@@ -110,7 +113,10 @@ TOPIC_SUBJECTS = ["sanctions", "grain exports", "satellite programme", "border s
 OUTLETS = ["Kyiv Independent", "Reuters", "Associated Press", "Yonhap", "NK News", "BBC News",
            "Financial Times", "The Guardian", "Le Monde", "Der Spiegel", "Nikkei Asia",
            "Al Jazeera", "Meduza", "Radio Free Europe"]
-STATUSES = ["confirmed", "corroborated", "reported", "reported", "reported", "disputed", "refuted"]
+STATUSES = ["reported", "reported", "reported", "disputed", "refuted"]
+"""A claim's status when first reported: one origin cannot make it corroborated or confirmed."""
+CORROBORATING = ["corroborated", "corroborated", "confirmed"]
+"""The status a further report with an origin of its own gives the claim."""
 KINDS = ["person", "person", "person", "state", "organisation", "agency", "media", "group"]
 CONFIDENCES = ["low", "moderate", "high"]
 
@@ -277,13 +283,20 @@ def make_article(i: int, rng: random.Random, prose: Prose, ctx: dict) -> dict:
         k = min(len(sentence), rng.randint(6, 14))
         start = rng.randint(0, len(sentence) - k)
         quote = " ".join(sentence[start:start + k]).rstrip(",")
-        grade = f"{rng.choice('ABCDEF')}{rng.randint(1, 6)}"
+        # credibility 1 ("confirmed by other independent sources") only on a second origin
+        grade = f"{rng.choice('ABCDEF')}{rng.randint(2, 6)}"
         defined = ctx["claims"]
         if defined and rng.random() < shape.rereport:
             cid = defined[rng.randrange(len(defined))]
             if cid not in used_ids and ctx["claim_article"][cid] != slug:
                 used_ids.add(cid)
-                claims.append({"id": cid, "quote": quote, "grade": grade})
+                report = {"id": cid, "quote": quote, "grade": grade}
+                others = [a for a in mentions if a != ctx["claim_by"][cid]]
+                if others and rng.random() < 0.4:  # another source says it too: an independent origin
+                    report["by"] = rng.choice(others)
+                    report["status"] = rng.choice(CORROBORATING)
+                    report["grade"] = f"{rng.choice('ABCDEF')}{rng.randint(1, 6)}"
+                claims.append(report)
                 continue
         ctx["claim_count"] += 1
         cid = f"{slugify(' '.join(prose.words(3)))}-{ctx['claim_count']}"
@@ -304,6 +317,7 @@ def make_article(i: int, rng: random.Random, prose: Prose, ctx: dict) -> dict:
         if "statement" in c:
             defined.append(c["id"])
             ctx["claim_article"][c["id"]] = slug
+            ctx["claim_by"][c["id"]] = c["by"]
 
     annotations: dict = {"topics": topics, "summary": prose.sentence(20, 40)}
     annotations["actors"] = [{"id": a, "role": prose.sentence(3, 7)[:-1].lower()}
@@ -484,7 +498,7 @@ def generate(articles: int, seed: int, out: Path, formats=FORMATS, quiet: bool =
             w.actor(a)
     topic_s = form.topic_s if form.topic_share is None else topic_exponent(len(topics), form.topic_share)
     ctx = {"shape": form, "topics": topics, "actors": actors, "topic_zipf": Zipf(len(topics), topic_s),
-           "actor_zipf": Zipf(len(actors), 1.0), "claims": [], "claim_count": 0, "claim_article": {}, "slugs": [],
+           "actor_zipf": Zipf(len(actors), 1.0), "claims": [], "claim_count": 0, "claim_article": {}, "claim_by": {}, "slugs": [],
            "start": dt.date(2019, 1, 1), "days": (dt.date(2024, 12, 31) - dt.date(2019, 1, 1)).days}
     probe_index = articles // 2
     probe = {"articles": articles, "seed": seed, "shape": shape}
