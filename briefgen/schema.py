@@ -23,6 +23,7 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
 from pydantic_core import PydanticCustomError
 
 from .paths import ID_PATTERN, WINDOWS_RESERVED
+from .vocabulary import GRADE_PATTERN, ActorKind, Confidence, Status
 
 def _not_reserved(value: str) -> str:
     """Every id becomes a folder name: Windows cannot create 'con', 'nul', 'com1'..."""
@@ -169,9 +170,7 @@ Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=120), After
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 HttpUrl = Annotated[str, AfterValidator(_http_url), _URL_SCHEMA]
 BaseUrl = Annotated[str, AfterValidator(_http_url), AfterValidator(_base_url), _URL_SCHEMA]
-Grade = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-F][1-6]$")]
-Status = Literal["confirmed", "corroborated", "reported", "disputed", "refuted"]
-Confidence = Literal["low", "moderate", "high"]
+Grade = Annotated[str, StringConstraints(strip_whitespace=True, pattern=GRADE_PATTERN)]
 Review = Literal["pending"]
 """``review: pending`` marks a suggestion of ``briefgen import``: not published until the line is deleted."""
 _PENDING = "A suggestion awaiting review: not published until this line is deleted."
@@ -186,7 +185,6 @@ def _pattern(value: str) -> str:
 
 
 Pattern = Annotated[str, StringConstraints(min_length=1), AfterValidator(_pattern)]
-ActorKind = Literal["person", "state", "organisation", "agency", "media", "group"]
 
 
 def _as_list(value: Any) -> Any:
