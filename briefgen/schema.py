@@ -84,7 +84,8 @@ def _http_url(value: str) -> str:
         raise PydanticCustomError("url_edge", "{edge} with {char}", {"edge": edge, "char": _char_name(char),
                                                                      "fixed": value.strip()})
     bad = _UNSAFE.search(value)
-    authority = scheme.end() + len(re.match(r"[^/?#]*", value[scheme.end():]).group())
+    rest = value[scheme.end():]
+    authority = scheme.end() + next((i for i, ch in enumerate(rest) if ch in "/?#"), len(rest))
     if bad and bad.start() < authority:  # no percent-encoded form would be a host name
         raise PydanticCustomError("url_host_char", "contains {char} at position {position}, in the host name", {
             "char": _char_name(bad.group()), "position": bad.start() + 1})
@@ -465,14 +466,16 @@ class ActorFile(Strict):
 def json_schemas() -> dict[str, dict]:
     """JSON Schemas of the annotation files, for YAML language servers."""
     out = {}
-    for name, model in {
+    models: dict[str, type[BaseModel]] = {
         "briefgen.yaml": SiteConfig,
         "article-annotations": Annotations,
         "article-front-matter": ArticleMeta,
         "topic": TopicFile,
         "actor": ActorFile,
-    }.items():
+    }
+    for name, model in models.items():
         schema = _shorthands(model.model_json_schema())
+        assert isinstance(schema, dict)
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         out[name] = schema
     return out
