@@ -89,9 +89,18 @@ def quote_anchor(claim: str) -> str:
     return f"quote-{claim}"
 
 
+PAGEFIND = "pagefind"
+"""The folder of the search bundle Pagefind writes."""
+
+
 def pagefind_path(name: str) -> str:
-    """A file of the search bundle Pagefind writes: ``/pagefind/pagefind-ui.js``."""
-    return f"/pagefind/{name}"
+    """A file of the search bundle: ``/pagefind/pagefind-ui.js``."""
+    return f"/{PAGEFIND}/{name}"
+
+
+def asset_path(name: str) -> str:
+    """Where a theme or project static file is published, by its hashed name: ``/static/style.3f2a9c1b.css``."""
+    return f"/static/{name}"
 
 
 def list_path(base: str, number: int = 1) -> str:

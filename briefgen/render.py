@@ -26,7 +26,7 @@ from . import vocabulary
 from .errors import BuildFailed, Diagnostic
 from .load import inside, read_regular
 from .pages import KINDS, Page
-from .paths import absolute_url, href, pagefind_path, quote_anchor, suggest_id
+from .paths import absolute_url, asset_path, href, pagefind_path, quote_anchor, suggest_id
 from .schema import SiteConfig
 from .text import ArticleText
 from .words import counted, quoted
@@ -153,7 +153,7 @@ def collect_assets(project: Path) -> dict[str, Asset]:
         stem, dot, ext = name.rpartition(".")
         hashed = f"{stem}.{digest}.{ext}" if dot else f"{name}.{digest}"
         sri = "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
-        assets[name] = Asset(name, f"/static/{hashed}", sri, data)
+        assets[name] = Asset(name, asset_path(hashed), sri, data)
     return assets
 
 
