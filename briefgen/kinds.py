@@ -102,6 +102,8 @@ class Registry:
 
     def __init__(self, kinds: Iterable[PageKind]) -> None:
         self._kinds: list[PageKind] = []
+        self._named: dict[str, PageKind] = {}
+        """By name: looked up once per page planned (a dict, not a walk down the list)."""
         for kind in kinds:
             self.add(kind)
 
@@ -115,9 +117,11 @@ class Registry:
             raise ValueError(f"page kind '{kind.name}' has a page per id ({kind.route}): no one page for its nav link")
         at = len(self._kinds) if before is None else [k.name for k in self._kinds].index(before)
         self._kinds.insert(at, kind)
+        self._named[kind.name] = kind
 
     def remove(self, name: str) -> None:
         self._kinds.remove(self[name])
+        del self._named[name]
 
     @contextmanager
     def added(self, kind: PageKind, before: str | None = None) -> Iterator[PageKind]:
@@ -129,16 +133,16 @@ class Registry:
             self.remove(kind.name)
 
     def __getitem__(self, name: str) -> PageKind:
-        for kind in self._kinds:
-            if kind.name == name:
-                return kind
-        raise KeyError(f"no page kind '{name}' (known: {', '.join(k.name for k in self._kinds)})")
+        try:
+            return self._named[name]
+        except KeyError:
+            raise KeyError(f"no page kind '{name}' (known: {', '.join(k.name for k in self._kinds)})") from None
 
     def get(self, name: str) -> PageKind | None:
-        return next((k for k in self._kinds if k.name == name), None)
+        return self._named.get(name)
 
     def __contains__(self, name: object) -> bool:
-        return any(k.name == name for k in self._kinds)
+        return name in self._named
 
     def __iter__(self) -> Iterator[PageKind]:
         return iter(tuple(self._kinds))

@@ -302,7 +302,8 @@ def _plan_feeds(p: Planning, kind: PageKind, owner: str | None) -> list[Page]:
     """The Atom feed beside every page whose kind has one (home: the site's, each topic's)."""
     out = []
     for page in p.pages:
-        feed = KINDS[page.kind].feed if page.kind in KINDS else None
+        kind_of_page = KINDS.get(page.kind)
+        feed = kind_of_page.feed if kind_of_page is not None else None
         if feed is not None:
             out.append(p.keep(fill(page.path, part=FEED), _bound(feed, page.ident)))
     return out
@@ -942,7 +943,7 @@ KINDS = Registry([
     PageKind("robots", "/robots.txt", "robots.txt", single(lambda b: Page.of("robots", {}, "robots.txt"), kept=False),
              sitemap=False),
     PageKind("search", "/search/", "search.html", single(lambda b: Page.of("search", {}, "Search"), kept=False),
-             enabled=lambda config: config.search),
+             sitemap=False, enabled=lambda config: config.search),  # a form, no content to list
     PageKind("data", "/briefing.json", "briefing.json",
              single(lambda b: Page.of("data", {"data": briefing_data(b)}, "Briefing data")), sitemap=False),
     PageKind("sitemap", "/sitemap.xml", "sitemap.xml", lambda p, kind, owner: [sitemap(p.b, p.pages)], sitemap=False,
