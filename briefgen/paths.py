@@ -90,7 +90,8 @@ def quote_anchor(claim: str) -> str:
 
 
 PAGEFIND = "pagefind"
-"""The folder of the search bundle Pagefind writes."""
+"""The folder of the search bundle Pagefind writes (``search.FOLDER`` says it again: search.py is
+being reworked on main, its shards; it should take this one when that lands)."""
 
 
 def pagefind_path(name: str) -> str:

@@ -43,9 +43,9 @@ import cbor2
 from . import model as m
 from . import workers
 from .errors import Diagnostic
-from .paths import PAGEFIND, site_path
+from .paths import site_path
 
-FOLDER = PAGEFIND
+FOLDER = "pagefind"
 PACKED = b"pagefind_dcd"
 """The header of Pagefind's gzipped CBOR files."""
 KIND_NAMES = {"topic": "Topic briefing", "actor": "Actor", "article": "Article", "claim": "Claim"}
