@@ -113,7 +113,9 @@ def test_a_page_kind_is_one_entry_and_one_template(tmp_path):
     assert page.find("a", "all").attrs["href"] == "/brief/claims/"
     nav = [(a.text, a.attrs["href"]) for a in parse_html(files["index.html"].decode()).find("nav").find_all("a")]
     assert nav[2:4] == [("Claims", "/brief/claims/"), ("Contested", "/brief/contested/")]
-    assert "<loc>https://example.org/brief/contested/</loc>" in files["sitemap.xml"].decode()
+    sitemap = files["sitemap.xml"].decode()
+    assert "<loc>https://example.org/brief/contested/</loc>" in sitemap
+    assert "search/index.html" in files and "search/" not in sitemap  # a kind says whether the sitemap lists it
 
 
 def test_a_template_naming_an_unknown_kind_fails_located(tmp_path):
