@@ -51,6 +51,13 @@ def test_the_theme_spells_out_no_vocabulary(path):
         assert not re.findall("|".join(rf"""['"]{w}['"]\s*:""" for w in words), source)
 
 
+def test_every_kind_a_template_may_link_is_documented():
+    docs = (Path(__file__).parent.parent / "docs" / "templates.md").read_text(encoding="utf-8")
+    listed = docs.split("- `kind`:", 1)[1].split("- `id`:", 1)[0]
+    hidden = {"404", "robots", "data"}  # no template links them
+    assert {k.name for k in KINDS} - hidden == set(re.findall(r"`([a-z0-9-]+)`", listed))
+
+
 def test_the_nav_is_the_registrys_in_its_order():
     assert KINDS.nav(SiteConfig()) == [("/topics/", "Topics"), ("/actors/", "Actors"), ("/claims/", "Claims"),
                                        ("/articles/", "Articles"), ("/timeline/", "Timeline")]
