@@ -21,12 +21,8 @@ from typing import Iterable, Mapping, Sequence
 from markupsafe import Markup, escape
 
 from . import model as m
+from .vocabulary import STATUS_ICONS
 from .words import counted
-
-STATUS_ICONS = {"confirmed": "\u2714\ufe0e", "corroborated": "\u271a", "reported": "\u25cf",
-                "disputed": "\u26a0\ufe0e", "refuted": "\u2716\ufe0e"}
-"""The status badge's icons (as in macros.html): a status is always an icon and a word, never a colour
-alone. U+FE0E asks for the text glyph, not an emoji."""
 
 NETWORK_LIMIT = 12
 """The actor network shows at most this many actors, those who figure most and have a link ..."""

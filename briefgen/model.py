@@ -12,23 +12,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Mapping
 
 from .schema import SiteConfig
+from .vocabulary import (CONFIDENCE_WORDS, CONTESTED_STATUSES, CORROBORATED_STATUSES, CREDIBILITY, RELIABILITY,
+                         STATUSES)
 
 if TYPE_CHECKING:
     from .text import ArticleText
-
-STATUSES = ("confirmed", "corroborated", "reported", "disputed", "refuted")
-CONTESTED_STATUSES = ("disputed", "refuted")
-CORROBORATED_STATUSES = ("confirmed", "corroborated")
-"""Statuses that say other sources bear the claim out: they need two independent origins."""
-CONFIDENCE_WORDS = {"low": "Low confidence", "moderate": "Moderate confidence", "high": "High confidence"}
-RELIABILITY = {
-    "A": "completely reliable", "B": "usually reliable", "C": "fairly reliable",
-    "D": "not usually reliable", "E": "unreliable", "F": "reliability cannot be judged",
-}
-CREDIBILITY = {
-    "1": "confirmed by other sources", "2": "probably true", "3": "possibly true",
-    "4": "doubtful", "5": "improbable", "6": "truth cannot be judged",
-}
 
 
 def grade_meaning(grade: str) -> str:

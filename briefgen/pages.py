@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 from collections import Counter
-from typing import Callable, Iterable, NamedTuple
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Callable, Iterable, Mapping, NamedTuple, TypeVar
 
 from . import editions as ed
 from . import figures
 from . import model as m
 from . import reads
-from .paths import edition_path, list_path, pdf_path, site_path
+from .kinds import Listing, Nav, PageKind, Planner, Planning, Registry
+from .paths import FEED, entity_route, fill, list_path, paged, pdf_path, quote_anchor, site_path
+from .schema import SiteConfig
+from .vocabulary import ACTOR_KINDS
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,10 +32,19 @@ class Page:
     path: str
     """Site path, e.g. /topics/north-korea/ or /404.html."""
     kind: str
-    """home, topic, actor, article, claim, topics, actors, articles, claims, timeline, 404, feed..."""
+    """Its kind's name in the registry (``KINDS``): home, topic, actor, topic-claims, feed..."""
     template: str
     context: dict
     title: str
+    ident: str = ""
+    """The id its route was filled with ('' for a page of none): the entity's (or, for a list
+    below it, its owner's), an edition's date."""
+
+    @classmethod
+    def of(cls, kind: str, context: dict, title: str, ident: str | None = None, number: int = 1) -> Page:
+        """Page ``number`` of ``kind`` for ``ident``: its path and template are its registry entry's."""
+        k = KINDS[kind]
+        return cls(list_path(k.path(ident), number), kind, k.template, context, title, ident or "")
 
 
 class _Refs:
@@ -97,7 +113,7 @@ class Pager(NamedTuple):
     """The list's path: its first page."""
     number: int
     """This page's number, from 1."""
-    count: int
+    count: int  # type: ignore[assignment]  # templates say pager.count; tuple.count is not used
     """How many pages the list has."""
     total: int
     """How many entries the list has."""
@@ -150,26 +166,6 @@ class More(NamedTuple):
     path: str
 
 
-class ListKind(NamedTuple):
-    """A complete list of an entity's (a topic's claims, an actor's articles...), on pages of its
-    own under the entity's page when the entity's page shows only the start of it (its cap)."""
-
-    kind: str
-    """The page kind, e.g. topic-claims."""
-    owner: str
-    """The kind of entity whose list it is: topic, actor or claim."""
-    segment: str
-    """The path below the entity's page: /topics/<id>/<segment>/."""
-    entry: str
-    """What an entry is, as list.html writes it out: claim, article, event or report."""
-    heading: str
-    """The list's heading, after which the entity's name follows."""
-    cap: str
-    """The setting in ``caps`` that says how much of it the entity's page shows."""
-    items: Callable[[m.Briefing, str], list]
-    """The complete list, in the order it is shown."""
-
-
 def _topic_events(b: m.Briefing, ident: str) -> list[m.Event]:
     """A topic's events in date order, each once (``b.events`` filtered to the topic, without reading
     every other article's events)."""
@@ -188,36 +184,16 @@ def _published_reports(b: m.Briefing, ident: str) -> list[tuple[str, m.Source]]:
             for s in b.claims[cid].sources if s.article == slug]
 
 
-LISTS = (
-    ListKind("topic-claims", "topic", "claims", "claim", "Claims of", "claims",
-             lambda b, t: _by_weight(b, b.topic_claims.get(t, ()))),
-    ListKind("topic-articles", "topic", "articles", "article", "Source articles of", "articles",
-             lambda b, t: list(b.topic_articles.get(t, ()))),
-    ListKind("topic-timeline", "topic", "timeline", "event", "Timeline of", "events", _topic_events),
-    ListKind("actor-claims", "actor", "claims", "claim", "Claims made by", "claims",
-             lambda b, a: list(b.actor_claims_by.get(a, ()))),
-    ListKind("actor-about", "actor", "about", "claim", "Claims about", "claims",
-             lambda b, a: list(b.actor_claims_about.get(a, ()))),
-    ListKind("actor-articles", "actor", "articles", "article", "Articles on", "articles", _actor_articles),
-    ListKind("actor-reports", "actor", "reports", "report", "Reports published by", "reports", _published_reports),
-    ListKind("actor-relayed", "actor", "relayed", "claim", "Claims relayed by", "claims",
-             lambda b, a: list(b.actor_relayed.get(a, ()))),
-    ListKind("claim-reports", "claim", "reports", "report", "Reports of", "reports",
-             lambda b, c: [(c, s) for s in b.claims[c].sources]),
-)
-"""Every complete list below an entity's page: one place per list (planner, path, cap, entry)."""
-_LISTS = {k.kind: k for k in LISTS}
-
-
 def _capped(b: m.Briefing, kind: str, ident: str, items: list | None = None) -> tuple[list, More | None]:
     """The start of one of an entity's lists that its page shows, and where the rest is (None when
     the page shows it all)."""
-    lk = _LISTS[kind]
-    items = lk.items(b, ident) if items is None else items
-    cap = getattr(b.config.caps, lk.cap)
+    lk = KINDS[kind]
+    assert lk.listing is not None, kind
+    items = lk.listing.items(b, ident) if items is None else items
+    cap = getattr(b.config.caps, lk.listing.cap)
     if len(items) <= cap:
         return items, None
-    return items[:cap], More(len(items), f"{site_path(lk.owner, ident)}{lk.segment}/")
+    return items[:cap], More(len(items), lk.path(ident))
 
 
 def _name(b: m.Briefing, owner: str, ident: str) -> str:
@@ -230,7 +206,7 @@ def _name(b: m.Briefing, owner: str, ident: str) -> str:
 
 _LIST_SOURCES = ("topic_claims", "topic_articles", "claims", "articles", "event_ids", "actor_claims_by",
                  "actor_claims_about", "actor_articles", "actor_published", "actor_relayed")
-"""The Briefing's fields the items of a list (``LISTS``) are made from."""
+"""The Briefing's fields the items of a list (a kind's ``listing``) are made from."""
 
 
 def _touch(b: m.Briefing, fields: Iterable[str]) -> None:
@@ -243,21 +219,22 @@ def _touch(b: m.Briefing, fields: Iterable[str]) -> None:
 def _list_page(b: m.Briefing, kind: str, ident: str, number: int, items: list | None = None) -> Page:
     """Page ``number`` of an entity's complete list; ``items``: the list, when the plan has it already
     (one sort per list, not one per page)."""
-    lk = _LISTS[kind]
-    base = f"{site_path(lk.owner, ident)}{lk.segment}/"
+    lk = KINDS[kind]
+    listing, owner = lk.listing, lk.owner
+    assert listing is not None and owner is not None, kind
     if items is None:
-        items = lk.items(b, ident)
+        items = listing.items(b, ident)
     else:
         _touch(b, _LIST_SOURCES)
-    entries, pager = _page_of(base, items, number, b.config.pagination.per_page)
+    entries, pager = _page_of(lk.path(ident), items, number, b.config.pagination.per_page)
     refs = _Refs(b)
-    getattr(refs, lk.owner)(ident) if lk.owner != "claim" else refs.claim(ident, deep=False)
+    getattr(refs, owner)(ident) if owner != "claim" else refs.claim(ident, deep=False)
     for entry in entries:
-        if lk.entry == "claim":
+        if listing.entry == "claim":
             refs.claim(entry)
-        elif lk.entry == "article":
+        elif listing.entry == "article":
             refs.article(entry)
-        elif lk.entry == "event":
+        elif listing.entry == "event":
             refs.event(entry)
         else:
             cid, source = entry
@@ -265,45 +242,83 @@ def _list_page(b: m.Briefing, kind: str, ident: str, number: int, items: list | 
             refs.article(source.article)
             for a in (source.by, *source.via):
                 refs.actor(a)
-    name = _name(b, lk.owner, ident)
-    ctx = refs.context(list={"kind": lk.kind, "owner": lk.owner, "entry": lk.entry, "heading": lk.heading}, owner=ident, owner_path=site_path(lk.owner, ident), owner_name=name,
-                       entries=entries, pager=pager)
-    title = pager.titled(f"{lk.heading} {name}")
-    return Page(list_path(base, number), kind, "list.html", ctx, title)
+    name = _name(b, owner, ident)
+    ctx = refs.context(list={"kind": kind, "owner": owner, "entry": listing.entry, "heading": listing.heading}, owner=ident,
+                       owner_path=KINDS[owner].path(ident), owner_name=name, entries=entries, pager=pager)
+    return Page.of(kind, ctx, pager.titled(f"{listing.heading} {name}"), ident, number)
 
 
-def _list_pages(b: m.Briefing, keep: Callable[[str, Callable[[m.Briefing], Page]], Page], owner: str,
-                ident: str) -> list[Page]:
-    """The pages of an entity's complete lists that its own page shows only the start of."""
+def _plan_list(p: Planning, kind: PageKind, ident: str | None) -> list[Page]:
+    """The pages of an entity's complete list, when its own page shows only the start of it."""
+    assert kind.listing is not None and ident is not None, kind.name
+    items = kind.listing.items(p.b, ident)
+    if len(items) <= getattr(p.b.config.caps, kind.listing.cap):
+        return []
+    base = kind.path(ident)
+    return [p.keep(list_path(base, n), partial(_list_page, kind=kind.name, ident=ident, number=n, items=items))
+            for n in range(1, page_count(len(items), p.b.config.pagination.per_page) + 1)]
+
+
+def _bound(make: Callable[[m.Briefing, T], Page], arg: T) -> Callable[[m.Briefing], Page]:
+    """``make`` for one entity or page number: what ``keep`` plans a page with."""
+    return lambda b: make(b, arg)
+
+
+def single(make: Callable[[m.Briefing], Page], kept: bool = True) -> Planner:
+    """The planner of a kind of one page (home, /topics/...); ``kept``: through the memo (a page
+    that shows nothing of the Briefing is made afresh)."""
+    def planner(p: Planning, kind: PageKind, owner: str | None) -> list[Page]:
+        return [p.keep(kind.path(), make) if kept else make(p.b)]
+    return planner
+
+
+def each(ids: Callable[[m.Briefing], Iterable[str]], make: Callable[[m.Briefing, str], Page]) -> Planner:
+    """The planner of a page per entity, each followed by the pages of the kinds below it."""
+    def planner(p: Planning, kind: PageKind, owner: str | None) -> list[Page]:
+        out = []
+        for ident in ids(p.b):
+            out.append(p.keep(kind.path(ident), _bound(make, ident)))
+            for below in KINDS.below(kind.name):
+                out += below.plan(p, below, ident)
+        return out
+    return planner
+
+
+def numbered(total: Callable[[m.Briefing], int], make: Callable[[m.Briefing, int], Page]) -> Planner:
+    """The planner of a site-wide index on numbered pages (/articles/, /claims/, /actors/, /timeline/)."""
+    def planner(p: Planning, kind: PageKind, owner: str | None) -> list[Page]:
+        return [p.keep(list_path(kind.path(), n), _bound(make, n))
+                for n in range(1, page_count(total(p.b), p.b.config.pagination.per_page) + 1)]
+    return planner
+
+
+def _plan_claims_index(p: Planning, kind: PageKind, owner: str | None) -> list[Page]:
+    """/claims/: sorted once for all its pages."""
+    ordered = _by_weight(p.b, p.b.claims)
+    return numbered(lambda b: len(b.claims), lambda v, n: _claims_index(v, n, ordered))(p, kind, owner)
+
+
+def _plan_feeds(p: Planning, kind: PageKind, owner: str | None) -> list[Page]:
+    """The Atom feed beside every page whose kind has one (home: the site's, each topic's)."""
     out = []
-    for lk in LISTS:
-        if lk.owner != owner:
-            continue
-        items = lk.items(b, ident)
-        if len(items) <= getattr(b.config.caps, lk.cap):
-            continue
-        base = f"{site_path(owner, ident)}{lk.segment}/"
-        for n in range(1, page_count(len(items), b.config.pagination.per_page) + 1):
-            out.append(keep(list_path(base, n), lambda v, k=lk.kind, n=n, items=items: _list_page(v, k, ident, n, items)))
+    for page in p.pages:
+        kind_of_page = KINDS.get(page.kind)
+        feed = kind_of_page.feed if kind_of_page is not None else None
+        if feed is not None:
+            out.append(p.keep(fill(page.path, part=FEED), _bound(feed, page.ident)))
     return out
-
-
-def _index_pages(b: m.Briefing, keep: Callable[[str, Callable[[m.Briefing], Page]], Page], base: str, total: int,
-                 make: Callable[[m.Briefing, int], Page]) -> list[Page]:
-    """The pages of a site-wide index (/articles/, /claims/, /actors/, /timeline/)."""
-    return [keep(list_path(base, n), lambda v, n=n: make(v, n))
-            for n in range(1, page_count(total, b.config.pagination.per_page) + 1)]
 
 
 def source_of(b: m.Briefing, page: Page) -> str:
     """The source file a page is made from, to locate problems found in its output."""
-    ident = page.path.split("/")[2] if page.path.count("/") >= 3 else ""
-    entity = {"article": b.articles, "topic": b.topics, "actor": b.actors, "claim": b.claims}.get(page.kind, {}).get(ident)
+    entities: dict[str, Mapping[str, Any]] = {"article": b.articles, "topic": b.topics, "actor": b.actors, "claim": b.claims}
+    entity = entities.get(page.kind, {}).get(page.ident)
     return entity.file if entity is not None else ""
 
 
 def plan(b: m.Briefing, memo: dict | None = None) -> list[Page]:
-    """Every page of the site, in a fixed order.
+    """Every page of the site, in a fixed order: each enabled kind's of the registry (``KINDS``),
+    in its order, the pages of a kind below an entity right after the entity's.
 
     ``memo`` (a Cache's, kept between the dev server's builds) holds the last plan and what each
     page read of its Briefing: a page whose reads did not change is the old Page object, which
@@ -327,26 +342,11 @@ def plan(b: m.Briefing, memo: dict | None = None) -> list[Page]:
         kept[path] = hit
         return hit[0]
 
-    def entity_pages(field: str) -> list[Page]:
-        kind, page_of = {"topics": ("topic", topic_page), "actors": ("actor", _actor_page),
-                         "articles": ("article", _article_page), "claims": ("claim", _claim_page)}[field]
-        out = []
-        for ident in getattr(b, field):
-            out.append(keep(site_path(kind, ident), lambda v, ident=ident: page_of(v, ident)))
-            out += _list_pages(b, keep, kind, ident)
-        return out
-
-    pages = [keep("/", _home), keep(site_path("topic"), _topics_index), *entity_pages("topics"),
-             *_index_pages(b, keep, site_path("actor"), len(b.actors), _actors_index), *entity_pages("actors"),
-             *_index_pages(b, keep, site_path("article"), len(b.articles), _articles_index), *entity_pages("articles"),
-             *_index_pages(b, keep, site_path("claim"), len(b.claims),
-                           lambda v, n, ordered=_by_weight(b, b.claims): _claims_index(v, n, ordered)),
-             *entity_pages("claims"),
-             *_index_pages(b, keep, "/timeline/", len(b.events), _timeline),
-             *([keep("/editions/", _editions_index)] if b.config.editions else []),
-             *(keep(edition_path(e.date), lambda v, d=e.date: _edition_page(v, d)) for e in ed.editions(b.config)),
-             Page("/404.html", "404", "404.html", {}, "Page not found")]
-    pages += extras(b, pages, keep)
+    planning = Planning(b, keep, [])
+    for kind in KINDS:
+        if kind.owner is None and kind.enabled(b.config):
+            planning.pages.extend(kind.plan(planning, kind, None))
+    pages = planning.pages
     if memo is not None:
         memo.clear()
         memo.update(briefing=b, pages=pages, reads=kept)
@@ -358,9 +358,9 @@ def _topic_counts(b: m.Briefing) -> dict[str, tuple[int, int]]:
     return {t: (len(b.topic_articles.get(t, ())), len(b.topic_claims.get(t, ()))) for t in b.topics}
 
 
-def _newest(b: m.Briefing, slugs: Iterable[str]):
+def _newest(b: m.Briefing, slugs: Iterable[str]) -> dt.date | None:
     """The latest publication date among these articles: a page's content date, or None."""
-    return max((b.articles[s].published for s in slugs if b.articles[s].published), default=None)
+    return max((d for s in slugs if (d := b.articles[s].published) is not None), default=None)
 
 
 class Stance(NamedTuple):
@@ -407,7 +407,7 @@ def _contests(b: m.Briefing, claim_ids: Iterable[str]) -> list[Contest]:
 
 def _contest(b: m.Briefing, members: list[str]) -> Contest:
     first = {c: b.claims[c].first_report for c in members}
-    pending = sorted(members, key=lambda c: (first[c].published if first[c] else dt.date.max, c))
+    pending = sorted(members, key=lambda c: (f.published if (f := first[c]) and f.published else dt.date.max, c))
     stances: list[Stance] = []
     placed: set[str] = set()
     while pending:
@@ -416,7 +416,7 @@ def _contest(b: m.Briefing, members: list[str]) -> Contest:
         pending.remove(cid)
         placed.add(cid)
         stances.append(Stance(cid, b.claims[cid].contradicts))
-    latest = max((last.published for c in members if (last := b.claims[c].last_report)), default=None)
+    latest = max((d for c in members if (last := b.claims[c].last_report) and (d := last.published)), default=None)
     return Contest(tuple(stances), latest)
 
 
@@ -500,14 +500,14 @@ def _home(b: m.Briefing) -> Page:
                        contested_count=sum(1 for c in b.claims.values() if b.contested(c)), counts=_topic_counts(b),
                        totals={"articles": len(b.articles), "claims": len(b.claims), "actors": len(b.actors),
                                "topics": len(b.topics)})
-    return Page("/", "home", "home.html", ctx, b.config.title)
+    return Page.of("home", ctx, b.config.title)
 
 
 def _topics_index(b: m.Briefing) -> Page:
     index = _Refs(b)
     for t in b.topics:
         index.topic(t)
-    return Page(site_path("topic"), "topics", "topics.html", index.context(counts=_topic_counts(b)), "Topics")
+    return Page.of("topics", index.context(counts=_topic_counts(b)), "Topics")
 
 
 def _by_weight(b: m.Briefing, claim_ids: Iterable[str]) -> list[str]:
@@ -516,7 +516,7 @@ def _by_weight(b: m.Briefing, claim_ids: Iterable[str]) -> list[str]:
     def key(cid: str) -> tuple[int, int, str]:
         claim = b.claims[cid]
         last = claim.last_report
-        return m.STATUSES.index(claim.status), -last.published.toordinal() if last else 1, cid
+        return m.STATUSES.index(claim.status), -last.published.toordinal() if last and last.published else 1, cid
     return sorted(claim_ids, key=key)
 
 
@@ -538,7 +538,7 @@ def topic_page(b: m.Briefing, ident: str) -> Page:
         refs.claim(cid)
     every_event = _topic_events(b, ident)
     events = every_event[-caps.events:]  # the most recent, still in date order
-    more_events = More(len(every_event), f"{site_path('topic', ident)}timeline/") if len(every_event) > caps.events else None
+    more_events = More(len(every_event), KINDS["topic-timeline"].path(ident)) if len(every_event) > caps.events else None
     for e in events:
         refs.event(e)
     related = b.topic_links.get(ident, ())
@@ -569,7 +569,7 @@ def topic_page(b: m.Briefing, ident: str) -> Page:
                        related=related, declared=topic.related, links=links, figures=figs, counts=counts,
                        more=more, as_of=_newest(b, every_article), author=topic.author or b.config.author,
                        pdf=pdf_path(ident) if b.config.pdf.every_build else "")
-    return Page(site_path("topic", ident), "topic", "topic.html", ctx, topic.title)
+    return Page.of("topic", ctx, topic.title, ident)
 
 
 def _edition_context(b: m.Briefing, refs: _Refs, claim_ids: Iterable[str], slugs: Iterable[str],
@@ -629,7 +629,7 @@ def _edition_page(b: m.Briefing, date: dt.date) -> Page:
     ctx = refs.context(edition=edition, previous=previous, since=changes, by_topic=by_topic,
                        latest=edition == ed.current(b.config)[0])
     title = f"Edition of {date.day} {date:%B %Y}" + (f": {edition.title}" if edition.title else "")
-    return Page(edition_path(date), "edition", "edition.html", ctx, title)
+    return Page.of("edition", ctx, title, date.isoformat())
 
 
 def _editions_index(b: m.Briefing) -> Page:
@@ -638,23 +638,19 @@ def _editions_index(b: m.Briefing) -> Page:
     for edition in reversed(ed.editions(b.config)):
         _, previous, changes = _edition_changes(b, edition.date)
         entries.append((edition, previous, changes))
-    return Page("/editions/", "editions", "editions.html", {"entries": entries}, "Editions")
-
-
-ACTOR_KINDS = ("person", "state", "organisation", "agency", "media", "group")
+    return Page.of("editions", {"entries": entries}, "Editions")
 
 
 def _actors_index(b: m.Briefing, number: int = 1) -> Page:
     """Page ``number`` of /actors/: every actor by kind, then by name."""
     ordered = sorted(b.actors, key=lambda a: (ACTOR_KINDS.index(b.actors[a].kind), b.actors[a].name.casefold(), a))
-    shown, pager = _page_of(site_path("actor"), ordered, number, b.config.pagination.per_page)
+    shown, pager = _page_of(KINDS["actors"].path(), ordered, number, b.config.pagination.per_page)
     index = _Refs(b)
     for a in shown:
         index.actor(a)
     counts = {a: len(b.actor_articles.get(a, ())) for a in shown}
     kinds = {k: [a for a in shown if b.actors[a].kind == k] for k in ACTOR_KINDS}
-    return Page(pager.path(number), "actors", "actors.html", index.context(counts=counts, kinds=kinds, pager=pager),
-                pager.titled("Actors"))
+    return Page.of("actors", index.context(counts=counts, kinds=kinds, pager=pager), pager.titled("Actors"), number=number)
 
 
 def _actor_page(b: m.Briefing, ident: str) -> Page:
@@ -690,17 +686,16 @@ def _actor_page(b: m.Briefing, ident: str) -> Page:
                        actor_topics=b.actor_topics.get(ident, ()), peers=peers,
                        members=members[:b.config.caps.actors], members_total=len(members),
                        published=published, relayed=relayed, grades_given=grades, more=more)
-    return Page(site_path("actor", ident), "actor", "actor.html", ctx, actor.name)
+    return Page.of("actor", ctx, actor.name, ident)
 
 
 def _articles_index(b: m.Briefing, number: int = 1) -> Page:
     """Page ``number`` of /articles/: newest first."""
-    shown, pager = _page_of(site_path("article"), list(b.articles), number, b.config.pagination.per_page)
+    shown, pager = _page_of(KINDS["articles"].path(), list(b.articles), number, b.config.pagination.per_page)
     index = _Refs(b)
     for slug in shown:
         index.article(slug)
-    return Page(pager.path(number), "articles", "articles.html", index.context(shown=shown, pager=pager),
-                pager.titled("Articles"))
+    return Page.of("articles", index.context(shown=shown, pager=pager), pager.titled("Articles"), number=number)
 
 
 def _article_page(b: m.Briefing, slug: str) -> Page:
@@ -720,7 +715,7 @@ def _article_page(b: m.Briefing, slug: str) -> Page:
         refs.event(e)
     quotes = {cid: next(s for s in b.claims[cid].sources if s.article == slug) for cid in article.claims}
     ctx = refs.context(article=article, body=b.bodies[slug], quotes=quotes, events=events)
-    return Page(site_path("article", slug), "article", "article.html", ctx, article.title)
+    return Page.of("article", ctx, article.title, slug)
 
 
 def _merged(b: m.Briefing, reports: Iterable[m.Event]) -> list[m.Event]:
@@ -737,7 +732,7 @@ def _claims_index(b: m.Briefing, number: int = 1, ordered: list[str] | None = No
     else:
         _touch(b, ("claims",))
     per_page = b.config.pagination.per_page
-    shown, pager = _page_of(site_path("claim"), ordered, number, per_page)
+    shown, pager = _page_of(KINDS["claims"].path(), ordered, number, per_page)
     index = _Refs(b)
     for cid in shown:
         index.claim(cid, deep=False)
@@ -748,7 +743,7 @@ def _claims_index(b: m.Briefing, number: int = 1, ordered: list[str] | None = No
     for i, cid in enumerate(ordered):
         starts.setdefault(b.claims[cid].status, i // per_page + 1)
     ctx = index.context(by_status=by_status, status_totals=dict(totals), status_pages=starts, pager=pager)
-    return Page(pager.path(number), "claims", "claims.html", ctx, pager.titled("Claims"))
+    return Page.of("claims", ctx, pager.titled("Claims"), number=number)
 
 
 def _claim_page(b: m.Briefing, cid: str) -> Page:
@@ -767,14 +762,14 @@ def _claim_page(b: m.Briefing, cid: str) -> Page:
     stale = ed.stale(b, (cid,), edition.date, b.config.stale_after_days).get(cid) if edition else None
     ctx = refs.context(claim=claim, claim_topics=topics, stale=stale, supported_by=b.claim_supported_by.get(cid, ()),
                        contests=contests, reports=[s for _, s in reports], more_reports=more)
-    return Page(site_path("claim", cid), "claim", "claim.html", ctx, claim.statement)
+    return Page.of("claim", ctx, claim.statement, cid)
 
 
 def _timeline(b: m.Briefing, number: int = 1) -> Page:
     """Page ``number`` of /timeline/: events in date order; on the first page, the articles by
     publication date too while they fit on one page (else /articles/ lists them)."""
     per_page = b.config.pagination.per_page
-    events, pager = _page_of("/timeline/", list(b.events), number, per_page)
+    events, pager = _page_of(KINDS["timeline"].path(), list(b.events), number, per_page)
     refs = _Refs(b)
     for e in events:
         refs.event(e)
@@ -788,8 +783,7 @@ def _timeline(b: m.Briefing, number: int = 1) -> Page:
         published = sorted((a.published, slug) for slug, a in b.articles.items() if a.published)
     ctx = refs.context(events=events, published=published, undated=undated, pager=pager,
                        articles_elsewhere=len(b.articles) > per_page)
-    return Page(pager.path(number), "timeline", "timeline.html", ctx,
-                pager.titled("Timeline"))
+    return Page.of("timeline", ctx, pager.titled("Timeline"), number=number)
 
 
 FEED_SIZE = 50
@@ -809,9 +803,9 @@ def _feed_entries(b: m.Briefing, slugs: Iterable[str], claim_ids: Iterable[str])
 def _feed(b: m.Briefing, topic: str | None) -> Page:
     """The Atom feed of the whole briefing (``topic`` None) or of one topic."""
     if topic is None:
-        path, title, slugs, claim_ids = "/feed.xml", b.config.title, tuple(b.articles), tuple(b.claims)
+        title, slugs, claim_ids = b.config.title, tuple(b.articles), tuple(b.claims)
     else:
-        path, title = f"/topics/{topic}/feed.xml", f"{b.topics[topic].title} · {b.config.title}"
+        title = f"{b.topics[topic].title} · {b.config.title}"
         slugs, claim_ids = b.topic_articles.get(topic, ()), b.topic_claims.get(topic, ())
     refs = _Refs(b)
     entries = _feed_entries(b, slugs, claim_ids)
@@ -823,40 +817,22 @@ def _feed(b: m.Briefing, topic: str | None) -> Page:
     for _, kind, ident in entries:
         if kind != "edition":
             refs.article(ident) if kind == "article" else refs.claim(ident)
-    home = site_path("topic", topic) if topic else "/"
-    return Page(path, "feed", "feed.xml", refs.context(entries=entries, home=home, editions=issues), title)
-
-
-_PAGED = re.compile(r"/page/[0-9]+/$")
+    home = KINDS["topic"].path(topic) if topic else KINDS["home"].path()
+    feed = KINDS["feed"]
+    return Page(fill(home, part=FEED), feed.name, feed.template, refs.context(entries=entries, home=home, editions=issues),
+                title, topic or "")
 
 
 def sitemap(b: m.Briefing, pages: list[Page]) -> Page:
-    """Every HTML page with the date of its newest content as lastmod (never the build time)."""
+    """Every page whose kind the sitemap lists (a list by its first page), with the date of its
+    newest content as lastmod (never the build time)."""
     newest = _newest(b, b.articles)
-    dates: dict[str, object] = {site_path("article", s): a.published for s, a in b.articles.items()}
-    dates.update({site_path("topic", t): _newest(b, b.topic_articles.get(t, ())) for t in b.topics})
-    dates.update({site_path("claim", c): _newest(b, (s.article for s in claim.sources)) for c, claim in b.claims.items()})
-    dates.update({site_path("actor", a): _newest(b, b.actor_articles.get(a, ())) for a in b.actors})
-    dates.update({edition_path(e.date): e.date for e in ed.editions(b.config)})
-    if b.config.editions:
-        dates["/editions/"] = ed.current(b.config)[0].date
-    entries = [(p.path, dates.get(p.path, newest)) for p in pages
-               if p.path.endswith("/") and not _PAGED.search(p.path)]  # a list's first page stands for it
-    return Page("/sitemap.xml", "sitemap", "sitemap.xml", {"entries": entries}, "Sitemap")
-
-
-def extras(b: m.Briefing, pages: list[Page], keep: Callable[[str, Callable[[m.Briefing], Page]], Page]) -> list[Page]:
-    """The files static hosts and machines expect beside the pages: Atom feeds (the whole
-    briefing's and one per topic), robots.txt, the search page, briefing.json, the sitemap."""
-    out = [keep("/feed.xml", lambda v: _feed(v, None)),
-           *(keep(f"/topics/{t}/feed.xml", lambda v, t=t: _feed(v, t)) for t in b.topics),
-           Page("/robots.txt", "robots", "robots.txt", {}, "robots.txt"),
-           *([Page("/search/", "search", "search.html", {}, "Search")] if b.config.search else []),
-           keep("/briefing.json", lambda v: Page("/briefing.json", "data", "briefing.json", {"data": briefing_data(v)},
-                                                 "Briefing data"))]
-    if b.config.base_url:  # a sitemap must list absolute URLs
-        out.append(sitemap(b, pages))
-    return out
+    entries = []
+    for page in pages:
+        kind = KINDS.get(page.kind)
+        if kind is not None and kind.sitemap and not paged(page.path):
+            entries.append((page.path, kind.lastmod(b, page.ident) if kind.lastmod else newest))
+    return Page.of("sitemap", {"entries": entries}, "Sitemap")
 
 
 BRIEFING_SCHEMA_VERSION = 2
@@ -871,25 +847,25 @@ def briefing_data(b: m.Briefing) -> dict:
         "schema": "briefgen.briefing", "version": BRIEFING_SCHEMA_VERSION,
         "site": {"title": b.config.title, "description": b.config.description, "language": b.config.language,
                  "base_url": b.config.base_url},
-        "topics": [{"id": t.id, "url": site_path("topic", t.id), "title": t.title, "bluf": t.bluf,
+        "topics": [{"id": t.id, "url": KINDS["topic"].path(t.id), "title": t.title, "bluf": t.bluf,
                     "judgments": [{"text": j.text, "confidence": j.confidence} for j in t.judgments],
                     "questions": list(t.questions), "related": list(b.topic_links.get(t.id, ())),
                     "articles": list(b.topic_articles.get(t.id, ())), "claims": list(b.topic_claims.get(t.id, ()))}
                    for t in b.topics.values()],
-        "actors": [{"id": a.id, "url": site_path("actor", a.id), "name": a.name, "kind": a.kind, "role": a.role,
+        "actors": [{"id": a.id, "url": KINDS["actor"].path(a.id), "name": a.name, "kind": a.kind, "role": a.role,
                     "affiliation": a.affiliation, "aliases": list(a.aliases), "country": a.country, "ids": dict(a.ids)}
                    for a in b.actors.values()],
-        "claims": [{"id": c.id, "url": site_path("claim", c.id), "statement": c.statement, "by": c.by,
+        "claims": [{"id": c.id, "url": KINDS["claim"].path(c.id), "statement": c.statement, "by": c.by,
                     "via": list(c.via), "about": list(c.about), "status": c.status, "grade": c.grade,
                     "origins": list(c.origins), "outlets": len(c.outlets), "supports": list(c.supports),
                     "contradicts": list(c.contradicts),
                     "sources": [{"article": s.article, "by": s.by, "grade": s.grade, "quote": s.quote, "via": list(s.via),
                                  "outlet": s.outlet, "outlet_actor": s.outlet_actor, "published": day(s.published),
                                  "status": s.status, "status_reason": s.status_reason or None,
-                                 "topics": list(s.topics), "url": site_path("article", s.article) + f"#quote-{c.id}"}
+                                 "topics": list(s.topics), "url": KINDS["article"].path(s.article, anchor=quote_anchor(c.id))}
                                 for s in c.sources]}
                    for c in b.claims.values()],
-        "articles": [{"slug": a.slug, "url": site_path("article", a.slug), "title": a.title, "outlet": a.outlet,
+        "articles": [{"slug": a.slug, "url": KINDS["article"].path(a.slug), "title": a.title, "outlet": a.outlet,
                       "outlet_actor": b.article_outlets.get(a.slug),
                       "source_url": a.url, "author": a.author, "published": day(a.published), "language": a.language,
                       "summary": a.summary, "topics": list(a.topics),
@@ -899,3 +875,79 @@ def briefing_data(b: m.Briefing) -> dict:
                                   "actors": list(e.actors)} for e in a.events]}
                      for a in b.articles.values()],
     }
+
+
+def _list(name: str, owner: str, segment: str, listing: Listing) -> PageKind:
+    """A complete list below each page of ``owner``, at ``segment`` below it, on list.html."""
+    return PageKind(name, fill(entity_route(owner), "{id}", segment), "list.html", _plan_list, owner=owner,
+                    listing=listing)
+
+
+def _newest_of_claim(b: m.Briefing, cid: str) -> dt.date | None:
+    return _newest(b, (s.article for s in b.claims[cid].sources))
+
+
+def _edition_date(b: m.Briefing) -> dt.date | None:
+    """The current edition's date: when /editions/ last changed."""
+    edition = ed.current(b.config)[0]
+    return edition.date if edition else None
+
+
+def _has_editions(config: SiteConfig) -> bool:
+    return bool(config.editions)
+
+
+KINDS = Registry([
+    PageKind("home", "/", "home.html", single(lambda b: _home(b)), feed=lambda b, _: _feed(b, None)),
+    PageKind("topics", site_path("topic"), "topics.html", single(lambda b: _topics_index(b)), nav=Nav("Topics", 10)),
+    PageKind("topic", entity_route("topic"), "topic.html", each(lambda b: b.topics, lambda b, t: topic_page(b, t)),
+             feed=lambda b, t: _feed(b, t), search=True,
+             lastmod=lambda b, t: _newest(b, b.topic_articles.get(t, ()))),
+    _list("topic-claims", "topic", "claims/", Listing("claim", "Claims of", "claims",
+                                                      lambda b, t: _by_weight(b, b.topic_claims.get(t, ())))),
+    _list("topic-articles", "topic", "articles/", Listing("article", "Source articles of", "articles",
+                                                          lambda b, t: list(b.topic_articles.get(t, ())))),
+    _list("topic-timeline", "topic", "timeline/", Listing("event", "Timeline of", "events", _topic_events)),
+    PageKind("actors", site_path("actor"), "actors.html", numbered(lambda b: len(b.actors), lambda b, n: _actors_index(b, n)),
+             nav=Nav("Actors", 20)),
+    PageKind("actor", entity_route("actor"), "actor.html", each(lambda b: b.actors, lambda b, a: _actor_page(b, a)),
+             search=True, lastmod=lambda b, a: _newest(b, b.actor_articles.get(a, ()))),
+    _list("actor-claims", "actor", "claims/", Listing("claim", "Claims made by", "claims",
+                                                      lambda b, a: list(b.actor_claims_by.get(a, ())))),
+    _list("actor-about", "actor", "about/", Listing("claim", "Claims about", "claims",
+                                                    lambda b, a: list(b.actor_claims_about.get(a, ())))),
+    _list("actor-articles", "actor", "articles/", Listing("article", "Articles on", "articles", _actor_articles)),
+    _list("actor-reports", "actor", "reports/", Listing("report", "Reports published by", "reports", _published_reports)),
+    _list("actor-relayed", "actor", "relayed/", Listing("claim", "Claims relayed by", "claims",
+                                                        lambda b, a: list(b.actor_relayed.get(a, ())))),
+    PageKind("articles", site_path("article"), "articles.html",
+             numbered(lambda b: len(b.articles), lambda b, n: _articles_index(b, n)), nav=Nav("Articles", 40)),
+    PageKind("article", entity_route("article"), "article.html",
+             each(lambda b: b.articles, lambda b, s: _article_page(b, s)), search=True,
+             lastmod=lambda b, s: b.articles[s].published),
+    PageKind("claims", site_path("claim"), "claims.html", _plan_claims_index, nav=Nav("Claims", 30)),
+    PageKind("claim", entity_route("claim"), "claim.html", each(lambda b: b.claims, lambda b, c: _claim_page(b, c)),
+             search=True, lastmod=_newest_of_claim),
+    _list("claim-reports", "claim", "reports/", Listing("report", "Reports of", "reports",
+                                                        lambda b, c: [(c, s) for s in b.claims[c].sources])),
+    PageKind("timeline", "/timeline/", "timeline.html", numbered(lambda b: len(b.events), lambda b, n: _timeline(b, n)),
+             nav=Nav("Timeline", 50)),
+    PageKind("editions", "/editions/", "editions.html", single(lambda b: _editions_index(b)), nav=Nav("Editions", 60),
+             enabled=_has_editions, lastmod=lambda b, _: _edition_date(b)),
+    PageKind("edition", "/editions/{id}/", "edition.html",
+             each(lambda b: [e.date.isoformat() for e in ed.editions(b.config)],
+                   lambda b, iso: _edition_page(b, dt.date.fromisoformat(iso))),
+             enabled=_has_editions, lastmod=lambda b, iso: dt.date.fromisoformat(iso)),
+    PageKind("404", "/404.html", "404.html", single(lambda b: Page.of("404", {}, "Page not found"), kept=False), sitemap=False),
+    PageKind("feed", fill("/", part=FEED), "feed.xml", _plan_feeds, sitemap=False),
+    PageKind("robots", "/robots.txt", "robots.txt", single(lambda b: Page.of("robots", {}, "robots.txt"), kept=False),
+             sitemap=False),
+    PageKind("search", "/search/", "search.html", single(lambda b: Page.of("search", {}, "Search"), kept=False),
+             sitemap=False, enabled=lambda config: config.search),  # a form, no content to list
+    PageKind("data", "/briefing.json", "briefing.json",
+             single(lambda b: Page.of("data", {"data": briefing_data(b)}, "Briefing data")), sitemap=False),
+    PageKind("sitemap", "/sitemap.xml", "sitemap.xml", lambda p, kind, owner: [sitemap(p.b, p.pages)], sitemap=False,
+             enabled=lambda config: bool(config.base_url)),  # a sitemap must list absolute URLs
+])
+"""Every kind of page, in planning order: one entry per kind (``kinds.PageKind``). The planning
+loop, the sitemap, the header's navigation, the list pages and the templates' ``url_for`` read it."""

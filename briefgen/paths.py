@@ -9,7 +9,6 @@ Three kinds of string travel through a build and must not be confused:
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -48,9 +47,61 @@ def suggest_id(text: str) -> str:
 
 
 def site_path(kind: str, ident: str | None = None) -> str:
-    """The site path of an entity page, or of a section index when ``ident`` is None."""
+    """The site path of an entity page, or of a section index when ``ident`` is None: for what sits
+    below the planner (resolve's claim links in article texts, search records, briefing.json);
+    everything else asks the page-kind registry (``pages.KINDS``), whose entity routes are these."""
     section = SECTIONS.get(kind, kind)
     return f"/{section}/{ident}/" if ident else f"/{section}/"
+
+
+def entity_route(kind: str) -> str:
+    """The route of an entity's pages, for its registry entry: ``actor`` -> ``/actors/{id}/``."""
+    return site_path(kind, "{id}")
+
+
+def fill(route: str, ident: str | None = None, part: str | None = None, anchor: str | None = None) -> str:
+    """The site path a route gives: ``/actors/{id}/`` with ``kim`` -> ``/actors/kim/``; ``part``: a
+    file or folder below it (``feed.xml``, ``reports/``), ``anchor``: a fragment (``quote-x``).
+
+    A route names a page kind's pages (``pages.KINDS``); this is the only place one becomes a path.
+    """
+    if "{id}" in route:
+        if not ident:
+            raise ValueError(f"the route {route} needs an id")
+        path = route.replace("{id}", ident)
+    elif ident:
+        raise ValueError(f"the route {route} takes no id, got {ident!r}")
+    else:
+        path = route
+    if part:
+        if not path.endswith("/"):
+            raise ValueError(f"{path} is a file: nothing lies below it")
+        path += part
+    return f"{path}#{anchor}" if anchor else path
+
+
+FEED = "feed.xml"
+"""An entity's Atom feed lies beside its page: ``/topics/x/feed.xml`` (the site's: ``/feed.xml``)."""
+
+
+def quote_anchor(claim: str) -> str:
+    """The fragment of a claim's quoted passage in an article's text: ``quote-<claim id>``."""
+    return f"quote-{claim}"
+
+
+PAGEFIND = "pagefind"
+"""The folder of the search bundle Pagefind writes (``search.FOLDER`` says it again: search.py is
+being reworked on main, its shards; it should take this one when that lands)."""
+
+
+def pagefind_path(name: str) -> str:
+    """A file of the search bundle: ``/pagefind/pagefind-ui.js``."""
+    return f"/{PAGEFIND}/{name}"
+
+
+def asset_path(name: str) -> str:
+    """Where a theme or project static file is published, by its hashed name: ``/static/style.3f2a9c1b.css``."""
+    return f"/static/{name}"
 
 
 def list_path(base: str, number: int = 1) -> str:
@@ -60,9 +111,12 @@ def list_path(base: str, number: int = 1) -> str:
     return base if number == 1 else f"{base}page/{number}/"
 
 
-def edition_path(date: dt.date) -> str:
-    """The site path of an edition's page: ``/editions/2024-03-08/``."""
-    return f"/editions/{date.isoformat()}/"
+_PAGED = re.compile(r"/page/[0-9]+/$")
+
+
+def paged(path: str) -> bool:
+    """Whether a site path is a later page of a list (``list_path`` with a number above 1)."""
+    return bool(_PAGED.search(path))
 
 
 def pdf_path(ident: str) -> str:

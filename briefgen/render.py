@@ -22,10 +22,11 @@ from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
 from . import model as m
+from . import vocabulary
 from .errors import BuildFailed, Diagnostic
 from .load import inside, read_regular
-from .pages import Page
-from .paths import absolute_url, href, suggest_id
+from .pages import KINDS, Page
+from .paths import absolute_url, asset_path, href, pagefind_path, quote_anchor, suggest_id
 from .schema import SiteConfig
 from .text import ArticleText
 from .words import counted, quoted
@@ -152,7 +153,7 @@ def collect_assets(project: Path) -> dict[str, Asset]:
         stem, dot, ext = name.rpartition(".")
         hashed = f"{stem}.{digest}.{ext}" if dot else f"{name}.{digest}"
         sri = "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
-        assets[name] = Asset(name, f"/static/{hashed}", sri, data)
+        assets[name] = Asset(name, asset_path(hashed), sri, data)
     return assets
 
 
@@ -188,9 +189,14 @@ class Renderer:
             extensions=["jinja2.ext.do"],
             auto_reload=False,  # fresh() decides, by content; Jinja's check stats every template of every page
         )
-        self.env.globals.update(site=config, m=m, grade_meaning=m.grade_meaning, confidence_words=m.CONFIDENCE_WORDS,
-                                statuses=m.STATUSES, corroborated_statuses=m.CORROBORATED_STATUSES,
-                                reliability=m.RELIABILITY, credibility=m.CREDIBILITY)
+        self.env.globals.update(site=config, m=m, grade_meaning=m.grade_meaning, vocabulary=vocabulary,
+                                confidence_words=vocabulary.CONFIDENCE_WORDS, statuses=vocabulary.STATUSES,
+                                corroborated_statuses=vocabulary.CORROBORATED_STATUSES,
+                                status_icons=vocabulary.STATUS_ICONS, text_style=vocabulary.TEXT_STYLE,
+                                actor_kind_labels=vocabulary.ACTOR_KIND_LABELS,
+                                reliability=vocabulary.RELIABILITY, credibility=vocabulary.CREDIBILITY,
+                                page_kinds=KINDS, nav=KINDS.nav(config), path_for=path_for)
+        self.env.filters["quote_anchor"] = quote_anchor
         self.env.filters["isodate"] = lambda d: d.isoformat() if d else ""
         self.env.filters["longdate"] = lambda d: f"{d.day} {d:%B %Y}" if d else ""
         self.env.filters["inert"] = lambda value: str(value).translate(_INERT)
@@ -200,7 +206,7 @@ class Renderer:
         self.env.globals["absolute"] = lambda path: absolute_url(path, config.base_url)
         self.env.filters["jsonld_article"] = lambda slug, articles: {
             "@type": "NewsArticle", "headline": articles[slug].title,
-            "url": articles[slug].url or absolute_url(f"/articles/{slug}/", config.base_url)}
+            "url": articles[slug].url or absolute_url(path_for("article", slug), config.base_url)}
         self.env.globals["feed_id"] = lambda path: (absolute_url(path, config.base_url) if config.base_url
                                                     else f"urn:briefgen:{suggest_id(config.title) or 'site'}:{path}")
         self._digests: dict[str, str] = {}
@@ -283,6 +289,9 @@ class Renderer:
         def url(target: str) -> str:
             return href(target, page.path, base_url)
 
+        def url_for(kind: str, id: str | None = None, part: str | None = None, anchor: str | None = None) -> str:
+            return url(path_for(kind, id, part, anchor))
+
         def asset(name: str) -> Asset:
             found = self.assets[name]
             return Asset(found.name, url(found.output), found.integrity, b"")
@@ -293,7 +302,8 @@ class Renderer:
             # always was: overriding templates may filter it (|length, |truncate) like any string.
             context = {key: Markup(value.__html__()) if isinstance(value, ArticleText) else value
                        for key, value in page.context.items()}
-            html = template.render(page=page, url=url, asset=asset,
+            html = template.render(page=page, url=url, url_for=url_for, asset=asset,
+                                   search_file=lambda name: url(pagefind_path(name)),
                                    canonical=absolute_url(page.path, self.config.base_url) if self.config.base_url else "",
                                    **context)
         except jinja2.TemplateSyntaxError as exc:
@@ -320,6 +330,14 @@ class Renderer:
                 except UnicodeDecodeError:
                     return path.relative_to(self.project).as_posix()
         return ""
+
+
+def path_for(kind: str, id: str | None = None, part: str | None = None, anchor: str | None = None) -> str:
+    """The site path of the page of ``kind`` (a registry name: ``actor``, ``claims``,
+    ``claim-reports``) for ``id``; ``part``: a file or folder below it, ``anchor``: a fragment.
+    Templates write ``url_for(...)``, the href of this path from the page being rendered, and
+    ``absolute(path_for(...))`` for a full URL (docs/templates.md)."""
+    return KINDS[kind].path(id, part, anchor)
 
 
 def _template_file(filename: str | None, name: str | None) -> str:

@@ -23,6 +23,7 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
 from pydantic_core import PydanticCustomError
 
 from .paths import ID_PATTERN, WINDOWS_RESERVED
+from .vocabulary import GRADE_PATTERN, ActorKind, Confidence, Status
 
 def _not_reserved(value: str) -> str:
     """Every id becomes a folder name: Windows cannot create 'con', 'nul', 'com1'..."""
@@ -83,7 +84,8 @@ def _http_url(value: str) -> str:
         raise PydanticCustomError("url_edge", "{edge} with {char}", {"edge": edge, "char": _char_name(char),
                                                                      "fixed": value.strip()})
     bad = _UNSAFE.search(value)
-    authority = scheme.end() + len(re.match(r"[^/?#]*", value[scheme.end():]).group())
+    rest = value[scheme.end():]
+    authority = scheme.end() + next((i for i, ch in enumerate(rest) if ch in "/?#"), len(rest))
     if bad and bad.start() < authority:  # no percent-encoded form would be a host name
         raise PydanticCustomError("url_host_char", "contains {char} at position {position}, in the host name", {
             "char": _char_name(bad.group()), "position": bad.start() + 1})
@@ -169,9 +171,7 @@ Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=120), After
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 HttpUrl = Annotated[str, AfterValidator(_http_url), _URL_SCHEMA]
 BaseUrl = Annotated[str, AfterValidator(_http_url), AfterValidator(_base_url), _URL_SCHEMA]
-Grade = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-F][1-6]$")]
-Status = Literal["confirmed", "corroborated", "reported", "disputed", "refuted"]
-Confidence = Literal["low", "moderate", "high"]
+Grade = Annotated[str, StringConstraints(strip_whitespace=True, pattern=GRADE_PATTERN)]
 Review = Literal["pending"]
 """``review: pending`` marks a suggestion of ``briefgen import``: not published until the line is deleted."""
 _PENDING = "A suggestion awaiting review: not published until this line is deleted."
@@ -186,7 +186,6 @@ def _pattern(value: str) -> str:
 
 
 Pattern = Annotated[str, StringConstraints(min_length=1), AfterValidator(_pattern)]
-ActorKind = Literal["person", "state", "organisation", "agency", "media", "group"]
 
 
 def _as_list(value: Any) -> Any:
@@ -467,14 +466,16 @@ class ActorFile(Strict):
 def json_schemas() -> dict[str, dict]:
     """JSON Schemas of the annotation files, for YAML language servers."""
     out = {}
-    for name, model in {
+    models: dict[str, type[BaseModel]] = {
         "briefgen.yaml": SiteConfig,
         "article-annotations": Annotations,
         "article-front-matter": ArticleMeta,
         "topic": TopicFile,
         "actor": ActorFile,
-    }.items():
+    }
+    for name, model in models.items():
         schema = _shorthands(model.model_json_schema())
+        assert isinstance(schema, dict)
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         out[name] = schema
     return out

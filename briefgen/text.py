@@ -18,7 +18,7 @@ from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from .paths import body_link
+from .paths import body_link, quote_anchor
 
 _FOLD = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
@@ -135,7 +135,7 @@ def _text(content: str) -> Token:
 
 
 def _anchor(mark: Mark) -> Token:
-    return _html(f'<span class="quote-anchor" id="quote-{mark.claim}"></span>')
+    return _html(f'<span class="quote-anchor" id="{quote_anchor(mark.claim)}"></span>')
 
 
 def _claim_link(mark: Mark) -> Token:

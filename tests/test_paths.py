@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from briefgen.paths import absolute_url, base_path, href, id_problem, output_file, pdf_path, site_path, suggest_id
+from briefgen.paths import (absolute_url, base_path, entity_route, fill, href, id_problem, output_file, paged, pdf_path,
+                            quote_anchor, site_path, suggest_id)
 
 BAD_ID = "ids are lowercase letters, digits and single hyphens, like 'kim-jong-un'"
 BASE = "https://example.org/briefing/"
@@ -77,6 +78,42 @@ def test_output_file(path, expected):
 ])
 def test_site_path(kind, ident, expected):
     assert site_path(kind, ident) == expected
+
+
+@pytest.mark.parametrize("route, ident, part, anchor, expected", [
+    ("/", None, None, None, "/"),
+    ("/", None, "feed.xml", None, "/feed.xml"),
+    ("/actors/{id}/", "kim-jong-un", None, None, "/actors/kim-jong-un/"),
+    ("/topics/{id}/", "x", "feed.xml", None, "/topics/x/feed.xml"),
+    ("/claims/{id}/", "c", "reports/", None, "/claims/c/reports/"),
+    ("/articles/{id}/", "a", None, quote_anchor("c"), "/articles/a/#quote-c"),
+    ("/editions/{id}/", "2024-03-08", None, None, "/editions/2024-03-08/"),
+    ("/sitemap.xml", None, None, None, "/sitemap.xml"),
+])
+def test_fill(route, ident, part, anchor, expected):
+    assert fill(route, ident, part, anchor) == expected
+
+
+@pytest.mark.parametrize("route, ident, part, problem", [
+    ("/actors/{id}/", None, None, "needs an id"),
+    ("/timeline/", "x", None, "takes no id"),
+    ("/feed.xml", None, "x", "is a file"),
+])
+def test_fill_refuses_what_the_route_cannot_give(route, ident, part, problem):
+    with pytest.raises(ValueError, match=problem):
+        fill(route, ident, part)
+
+
+def test_an_entity_route_is_its_site_path():
+    for kind in ("topic", "actor", "claim", "article"):
+        assert fill(entity_route(kind), "x") == site_path(kind, "x")
+
+
+@pytest.mark.parametrize("path, expected", [
+    ("/articles/", False), ("/articles/page/2/", True), ("/topics/x/claims/page/10/", True), ("/page/x/", False),
+])
+def test_paged(path, expected):
+    assert paged(path) is expected
 
 
 def test_pdf_path_is_beside_the_topic_page_and_named_after_it():
