@@ -49,11 +49,11 @@ from dataclasses import dataclass
 import cbor2
 
 from . import model as m
-from . import workers
+from . import paths, vocabulary, workers
 from .errors import Diagnostic
 from .paths import site_path
 
-FOLDER = "pagefind"
+FOLDER = paths.PAGEFIND
 RECORDS_PER_SHARD = 2048
 """A briefing with more records than this is cut into shards of about this many records or more
 (at 10,000 articles, about 29,000 records in 16 shards): re-indexing a shard after an edit then
@@ -68,7 +68,7 @@ _MERGED_KEEPS = ("pagefind-entry.json", "index/", "fragment/", "filter/")
 first shard's JavaScript and WebAssembly, so its own copies are left out."""
 PACKED = b"pagefind_dcd"
 """The header of Pagefind's gzipped CBOR files."""
-KIND_NAMES = {"topic": "Topic briefing", "actor": "Actor", "article": "Article", "claim": "Claim"}
+KIND_NAMES = vocabulary.RESULT_KINDS
 """The ``kind`` filter's values, as templates/search-meta.html names them."""
 _INERT = str.maketrans({"<": "\u2039", ">": "\u203a", "&": "\uff06", '"': "\u201d", "'": "\u2019"})
 """Look-alikes for markup characters, as the templates' ``inert`` filter makes them: Pagefind's UI

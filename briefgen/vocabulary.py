@@ -38,6 +38,10 @@ ACTOR_KIND_LABELS: dict[ActorKind, str] = {"person": "People", "state": "States"
                                            "agency": "Agencies", "media": "Media", "group": "Groups"}
 """Each kind's heading on /actors/."""
 
+RESULT_KINDS: dict[str, str] = {"topic": "Topic briefing", "actor": "Actor", "article": "Article", "claim": "Claim"}
+"""The page kinds readers search, and how a search result names its kind (the ``kind`` filter of
+search.py's records and of the pages' own data-pagefind-filter tags, templates/search-meta.html)."""
+
 RELIABILITY = {
     "A": "completely reliable", "B": "usually reliable", "C": "fairly reliable",
     "D": "not usually reliable", "E": "unreliable", "F": "reliability cannot be judged",
