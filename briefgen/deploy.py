@@ -142,11 +142,11 @@ def _static_cname(project: Path) -> str | None:
 class Target:
     """The branch to publish to, fetched into a throwaway repository (``target()``)."""
 
-    def __init__(self, tmp: str, url: str, branch: str):
+    def __init__(self, tmp: Path, url: str, branch: str):
         self.tmp, self.url, self.branch = tmp, url, branch
-        git_dir = str(Path(tmp) / "repo.git")
+        git_dir = str(tmp / "repo.git")
         _git("init", "-q", "--bare", git_dir)
-        self.env = {**os.environ, "GIT_DIR": git_dir, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        self.env = {**os.environ, "GIT_DIR": git_dir, "GIT_INDEX_FILE": str(tmp / "index")}
         for key, fallback in (("GIT_AUTHOR_NAME", "briefgen"), ("GIT_AUTHOR_EMAIL", "briefgen@localhost")):
             if not _git("config", key.lower().replace("git_author_", "user."), env=self.env, check=False).stdout.strip():
                 self.env.setdefault(key, fallback)

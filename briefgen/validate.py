@@ -13,6 +13,7 @@ import typing
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from .errors import Diagnostic, did_you_mean
 from .paths import id_problem
@@ -44,7 +45,7 @@ def field_path(loc: tuple) -> str:
     return out
 
 
-def _diagnostic(model: type[BaseModel], err: dict, file: str, lines: Lines) -> Diagnostic:
+def _diagnostic(model: type[BaseModel], err: ErrorDetails, file: str, lines: Lines) -> Diagnostic:
     # pydantic adds '[key]' to the location of a bad dict key and 'function-...' tags for validators
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and (p == "[key]" or p.startswith("function-"))))
     line = line_of(lines, loc)

@@ -96,12 +96,12 @@ def fork_map(do: Callable[[T], R], items: Sequence[T], what: str, parallel: bool
     forking = parallel and len(items) >= MIN_ITEMS and "fork" in mp.get_all_start_methods()
     workers = affordable(min(os.cpu_count() or 1, 8)) if forking else 1
     if workers < 2:
-        out = []
+        results = []
         for n, item in enumerate(items):
-            out.append(do(item))
+            results.append(do(item))
             if progress is not None and n % 200 == 0:
                 progress(n, len(items))
-        return out
+        return results
     # Many small chunks, each taking every n-th item: neighbours are alike (a site's few topic
     # pages are its largest, planned together), and a chunk's results are held, pickled and
     # unpickled whole on their way back.
