@@ -25,7 +25,7 @@ from . import __version__
 from .build import site_config
 from .errors import BriefgenError
 from .load import ROOT_FILES, read_regular
-from .workers import die_with_parent, scratch
+from .workers import scratch, spawned, stops_held
 from .write import MANIFEST
 
 
@@ -93,10 +93,18 @@ def infer_base_url(remote: str, cname: str | None) -> BaseUrl:
 
 def _git(*args: str, cwd: Path | None = None, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
     try:
-        run = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True,
-                             preexec_fn=die_with_parent)
+        with stops_held():  # only while git is forked: a stop then is taken once it is, not lost
+            proc = subprocess.Popen(["git", *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    text=True, preexec_fn=spawned)
     except FileNotFoundError:
         raise DeployError("git is not installed; install it to deploy") from None
+    with proc:  # as subprocess.run: git is killed if this is stopped while it runs
+        try:
+            stdout, stderr = proc.communicate()
+        except BaseException:
+            proc.kill()
+            raise
+    run = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
     if check and run.returncode != 0:
         detail = (run.stderr or run.stdout).strip().splitlines()
         raise DeployError(f"git {args[0]} failed: {detail[-1] if detail else 'no output'}")

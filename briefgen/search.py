@@ -204,8 +204,9 @@ class Indexing:
             self.problem = "no Pagefind binary (pip install 'pagefind[bin]')"
             return
         try:
-            self.proc = subprocess.Popen([str(binary), "--service"], stdin=subprocess.PIPE, stdout=self.replies,
-                                         stderr=subprocess.DEVNULL, preexec_fn=workers.die_with_parent)
+            with workers.stops_held():  # a stop while Pagefind is forked is taken once it is, not lost
+                self.proc = subprocess.Popen([str(binary), "--service"], stdin=subprocess.PIPE, stdout=self.replies,
+                                             stderr=subprocess.DEVNULL, preexec_fn=workers.spawned)
             requests = self.proc.stdin
             assert requests is not None  # stdin=PIPE
             payloads = [{"type": "NewIndex", "config": {"force_language": lang}},
