@@ -71,7 +71,7 @@ def claims(project: Path, grep: str = "") -> list[ClaimLine]:
 
 def _claim_lines(sidecars: dict[str, Document]) -> dict[tuple[str, str], str]:
     """(article slug, claim id) -> file:line of that article's entry for the claim."""
-    out = {}
+    out: dict[tuple[str, str], str] = {}
     for slug, doc in sidecars.items():
         if isinstance(doc.data, Annotations):
             for i, entry in enumerate(doc.data.claims):

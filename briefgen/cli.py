@@ -211,6 +211,7 @@ def check(project_dir: Path, strict: bool) -> None:
 
     result = run(project_dir, strict=strict)
     b, warnings = result.briefing, result.warnings
+    assert b is not None  # a check builds in memory: only a build into a folder may stop early without one
     for warning in warnings:
         err.print(str(warning), markup=False, style="yellow")
     for line in review(b):
@@ -340,8 +341,8 @@ def import_(sources: tuple[str, ...], project_dir: Path, outlet: str | None, url
         out.print(f"Made {one.article} and {one.annotations} from {one.source}: {one.claims} claim"
                   f"{'s' if one.claims != 1 else ''} suggested{extra}; {one.pending} suggestion"
                   f"{'s' if one.pending != 1 else ''} to review", markup=False, highlight=False)
-    for one in skipped:
-        err.print(f"warning: {one.source}: {one.reason}", markup=False, highlight=False, style="yellow")
+    for skip in skipped:
+        err.print(f"warning: {skip.source}: {skip.reason}", markup=False, highlight=False, style="yellow")
     if made:
         out.print("Review: in each .yaml, check every item marked 'review: pending' and delete that line to accept it; "
                   "'briefgen build --strict' fails while any is left.", markup=False, highlight=False)

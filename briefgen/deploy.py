@@ -25,7 +25,7 @@ from . import __version__
 from .build import site_config
 from .errors import BriefgenError
 from .load import ROOT_FILES, read_regular
-from .workers import die_with_parent, scratch
+from .workers import scratch, spawned, stops_held
 from .write import MANIFEST
 
 
@@ -93,10 +93,18 @@ def infer_base_url(remote: str, cname: str | None) -> BaseUrl:
 
 def _git(*args: str, cwd: Path | None = None, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
     try:
-        run = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True,
-                             preexec_fn=die_with_parent)
+        with stops_held():  # only while git is forked: a stop then is taken once it is, not lost
+            proc = subprocess.Popen(["git", *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    text=True, preexec_fn=spawned)
     except FileNotFoundError:
         raise DeployError("git is not installed; install it to deploy") from None
+    with proc:  # as subprocess.run: git is killed if this is stopped while it runs
+        try:
+            stdout, stderr = proc.communicate()
+        except BaseException:
+            proc.kill()
+            raise
+    run = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
     if check and run.returncode != 0:
         detail = (run.stderr or run.stdout).strip().splitlines()
         raise DeployError(f"git {args[0]} failed: {detail[-1] if detail else 'no output'}")
@@ -142,11 +150,11 @@ def _static_cname(project: Path) -> str | None:
 class Target:
     """The branch to publish to, fetched into a throwaway repository (``target()``)."""
 
-    def __init__(self, tmp: str, url: str, branch: str):
+    def __init__(self, tmp: Path, url: str, branch: str):
         self.tmp, self.url, self.branch = tmp, url, branch
-        git_dir = str(Path(tmp) / "repo.git")
+        git_dir = str(tmp / "repo.git")
         _git("init", "-q", "--bare", git_dir)
-        self.env = {**os.environ, "GIT_DIR": git_dir, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        self.env = {**os.environ, "GIT_DIR": git_dir, "GIT_INDEX_FILE": str(tmp / "index")}
         for key, fallback in (("GIT_AUTHOR_NAME", "briefgen"), ("GIT_AUTHOR_EMAIL", "briefgen@localhost")):
             if not _git("config", key.lower().replace("git_author_", "user."), env=self.env, check=False).stdout.strip():
                 self.env.setdefault(key, fallback)

@@ -19,11 +19,12 @@ import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from . import extract, load, sidecar, suggest
 from .errors import BriefgenError, did_you_mean
-from .parse import Document, parse
+from .parse import Body, parse
 from .paths import id_problem, suggest_id
 from .safe_io import Folder, Tree
 from .schema import ActorFile, Annotations, ArticleMeta, SiteConfig, TopicFile
@@ -130,7 +131,7 @@ def survey(project: Path) -> Survey:
     if source is not None:
         raw = load.read(source)
         doc = parse("config", source.file, source.ident, raw) if isinstance(raw, bytes) else None
-        if doc is None or doc.data is None:
+        if doc is None or not isinstance(doc.data, SiteConfig):
             raise BriefgenError(f"{source.file} has errors; run 'briefgen check' and fix them before importing")
         config = doc.data
     files, _ = load.discover(project)
@@ -151,7 +152,7 @@ def survey(project: Path) -> Survey:
             continue
         doc = parse(file.kind, file.file, file.ident, raw, config.allow_html)
         if file.kind == "article" and doc.body is not None:
-            texts[text_key(doc)] = file.file
+            texts[text_key(doc.body)] = file.file
             if isinstance(doc.data, ArticleMeta) and doc.data.url:
                 urls[same_url(doc.data.url)] = file.file
         elif file.kind == "actor" and isinstance(doc.data, ActorFile):
@@ -165,9 +166,9 @@ def survey(project: Path) -> Survey:
     return Survey(config, frozenset(names), urls, texts, tuple(actors), tuple(claims), frozenset(topics))
 
 
-def text_key(doc: Document) -> str:
+def text_key(body: Body) -> str:
     """Two articles with this key have the same text, whatever their whitespace, quotes and dashes."""
-    return hashlib.blake2b("\n".join(b for b in doc.body.folded if b).encode("utf-8"), digest_size=16).hexdigest()
+    return hashlib.blake2b("\n".join(b for b in body.folded if b).encode("utf-8"), digest_size=16).hexdigest()
 
 
 def same_url(url: str) -> str:
@@ -231,17 +232,17 @@ def _plan(source: Source, got: extract.Extracted, options: Options, known: Surve
                             + "; ".join(str(d) for d in doc.diagnostics))
     if front.url and same_url(front.url) in urls:
         return Skipped(source.name, f"already imported: {urls[same_url(front.url)]} has the same URL; nothing written")
-    key = text_key(doc)
+    key = text_key(doc.body)
     if key in texts:
         return Skipped(source.name, f"already imported: {texts[key]} has the same text; nothing written")
     taken.add(slug)
     texts[key] = rel
     if front.url:
         urls[same_url(front.url)] = rel
-    draft, links, guessed = _suggest(doc, front, got, known, claim_ids)
+    draft, links, guessed = _suggest(doc.body, front, got, known, claim_ids)
     notes_rel = f"content/articles/{slug}.yaml"
-    notes_text = sidecar.annotations(draft, source.name if source.name == "-" else os.path.basename(source.name),
-                                     options.topics, links, guessed)
+    notes_text = sidecar.annotations_text(draft, source.name if source.name == "-" else os.path.basename(source.name),
+                                          options.topics, links, guessed)
     if dropped:
         notes_text += "".join(f"# {note}\n" for note in dropped)
     check = parse("annotations", notes_rel, slug, notes_text.encode("utf-8"))
@@ -256,8 +257,9 @@ def _plan(source: Source, got: extract.Extracted, options: Options, known: Surve
 def _front(got: extract.Extracted, options: Options) -> tuple[sidecar.Front, list[str]]:
     """The front matter: the options over what the source says; a value of the source that would
     not validate (a relative canonical URL, a site name of spaces) is left out and said so."""
-    values = {"title": got.title, "outlet": options.outlet or got.outlet, "url": options.url or got.url,
-              "author": got.author, "published": options.published or got.published, "language": got.language}
+    values: dict[str, Any] = {  # Front's fields by name: str, or a date for 'published'
+        "title": got.title, "outlet": options.outlet or got.outlet, "url": options.url or got.url,
+        "author": got.author, "published": options.published or got.published, "language": got.language}
     dropped: list[str] = []
     data = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in values.items() if v}
     _, problems = validate(ArticleMeta, data, "-", Lines())
@@ -280,9 +282,9 @@ def _slug(title: str, taken: set[str]) -> str:
     return slug
 
 
-def _suggest(doc: Document, front: sidecar.Front, got: extract.Extracted, known: Survey, claim_ids: set[str]):
+def _suggest(body: Body, front: sidecar.Front, got: extract.Extracted, known: Survey, claim_ids: set[str]):
     md = parser(known.config.allow_html, False)
-    texts = [b for b in blocks(md.parse(doc.body.source, {})) if b.strip()]
+    texts = [b for b in blocks(md.parse(body.source, {})) if b.strip()]
     names = suggest.Names(known.actors)
     claims = suggest.claims(texts, names, known.claims, claim_ids)
     mentioned: dict[str, str] = {}
@@ -291,12 +293,12 @@ def _suggest(doc: Document, front: sidecar.Front, got: extract.Extracted, known:
             mentioned.setdefault(ident, name)
     outlet = names.resolve(front.outlet) if front.outlet else None
     for claim in claims:
-        for ident in (claim.by, *claim.via, outlet):
-            if ident and ident not in mentioned:
-                mentioned[ident] = ident
+        for named in (claim.by, *claim.via, outlet):
+            if named and named not in mentioned:
+                mentioned[named] = named
     speakers = [c.speaker for c in claims] + [c.relay for c in claims]
     draft = suggest.Draft(tuple(mentioned.items()), tuple(suggest.candidates(texts, names, speakers)), tuple(claims),
-                          tuple(suggest.events(texts, front.published, names)), doc.body.lead)
+                          tuple(suggest.events(texts, front.published, names)), body.lead)
     links, guessed = [], set()
     for link in got.links:
         if link.url is None and front.url:

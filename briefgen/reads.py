@@ -141,7 +141,8 @@ class _Entity:
 
     def __getattr__(self, name: str):
         entity = self._entity
-        if name in _fields(type(entity)):
+        kind: type = type(entity)
+        if name in _fields(kind):
             self._reads.setdefault(type(entity), set()).add(name)
             return recorded(getattr(entity, name), self._reads)
         found = inspect.getattr_static(type(entity), name, None)

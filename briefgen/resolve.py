@@ -20,7 +20,7 @@ import datetime as dt
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Mapping, NamedTuple
+from typing import Any, Iterable, Mapping, NamedTuple, TypeVar
 
 from . import closest
 from . import model as m
@@ -34,6 +34,10 @@ from .paths import href, site_path
 from .schema import ActorFile, Annotations, ArticleMeta, ClaimEntry, SiteConfig, TopicFile
 from .validate import field_path
 from .yamlfile import line_of
+
+
+E = TypeVar("E")
+"""An entity of the model: an article, claim, actor, topic or event."""
 
 
 class _Problems(list):
@@ -137,23 +141,25 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
         valid = part(doc)
         if valid is None or not isinstance(valid.data, TopicFile):
             continue
-        data = valid.data
+        topic_file = valid.data
         for i, other in valid.items("related"):
             _ref(problems, "topic", other, topic_docs, doc, ("related", i), f"related[{i}]")
         overview = ""
         if doc.body is not None:  # a few per site: rendered here, where the Topic is made
             overview = textmod.ArticleText(doc.body.source, config.allow_html, False, (), site_path("topic", ident),
                                            config.base_url).__html__()
-        judgments = tuple(m.Judgment(j.text, j.confidence) for j in data.judgments)
+        judgments = tuple(m.Judgment(j.text, j.confidence) for j in topic_file.judgments)
         _check_estimative(problems, doc, valid, config)
-        topics[ident] = m.Topic(ident, data.title, data.bluf or "", judgments, tuple(data.questions),
-                                tuple(data.related), overview, doc.file, data.author or "")
+        topics[ident] = m.Topic(ident, topic_file.title, topic_file.bluf or "", judgments, tuple(topic_file.questions),
+                                tuple(topic_file.related), overview, doc.file, topic_file.author or "")
 
     # Claims: the earliest report with a statement defines the claim; every entry is a source.
     entries: dict[str, list[tuple[str, int, ClaimEntry, Document]]] = defaultdict(list)
     gaps: set[tuple[str, tuple]] = set()  # (file, location) of the values a salvaged file had wrong
     for slug in sorted(texts):
         side = sidecars.get(slug)
+        if side is None:
+            continue
         notes = part(side)
         if notes is not None and isinstance(notes.data, Annotations):
             for i, entry in notes.items("claims"):
@@ -232,10 +238,10 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
         return None, _Problems(d for d in problems if d.severity == "error" or d.file not in partial)
     bodies = {}
     for slug, (body, marks) in unrendered.items():
-        key = (body, marks, tuple(claims[cid] for _, cid in marks))
+        inputs = (body, marks, tuple(claims[cid] for _, cid in marks))
         hit = memo.texts.get(slug)
-        if hit is None or hit[0] != key:
-            hit = memo.texts[slug] = (key, _text(config, slug, body, marks, claims))
+        if hit is None or hit[0] != inputs:
+            hit = memo.texts[slug] = (inputs, _text(config, slug, body, marks, claims))
         bodies[slug] = hit[1]
 
     if before is not None:
@@ -337,14 +343,14 @@ def _article(config: SiteConfig, today: dt.date, slug: str, doc: Document, head:
     return article, problems, body, tuple(marks)
 
 
-def _same_as(before: Mapping[str, object], key: str, entity: object) -> object:
+def _same_as(before: Mapping[str, E], key: str, entity: E) -> E:
     """The entity ``before`` holds under ``key`` if it equals ``entity``: identity then tells the
     stages after resolve that nothing changed."""
     old = before.get(key)
     return old if old is not None and old == entity else entity
 
 
-def _kept(before: Mapping[str, object], now: dict[str, object]) -> dict[str, object]:
+def _kept(before: Mapping[str, E], now: dict[str, E]) -> dict[str, E]:
     """``now`` with each entity equal to the one ``before`` replaced by that same object."""
     return {key: _same_as(before, key, entity) for key, entity in now.items()}
 
@@ -368,8 +374,10 @@ def _memoized(memo: Memo, name: str, make, *mappings: Mapping[str, object]):
 
 
 def _mentioned(articles: Mapping[str, m.Article], claims: Mapping[str, m.Claim], actors: Mapping[str, m.Actor],
-               article_outlets: Mapping[str, str]) -> frozenset:
-    found = {a for art in articles.values() for a, _ in art.actors} | set(article_outlets.values())
+               article_outlets: Mapping[str, str]) -> frozenset[str | None]:
+    # None among them (a claim without 'by', an actor without an affiliation) is no actor
+    found: set[str | None] = {a for art in articles.values() for a, _ in art.actors}
+    found |= set(article_outlets.values())
     found |= {a for art in articles.values() for e in art.events for a in e.actors}
     found |= {a for c in claims.values() for a in (c.by, *c.via, *c.about, *(v for s in c.sources for v in (s.by, *s.via)))}
     found |= {a.affiliation for a in actors.values()}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from typing import Iterator, Mapping
+from typing import Any, Iterator, Mapping
 
 from pydantic import BaseModel, ValidationError
 
@@ -36,8 +36,9 @@ class Partial:
     """Where a wrong value was left out of a kept item or replaced by a placeholder, as locations in
     the file (``("title",)``, ``("claims", 2, "quote")``): nothing is checked against them."""
 
-    def items(self, name: str) -> Iterator[tuple[int, object]]:
-        """(index in the file, item) of a list field, so diagnostics name the line as written."""
+    def items(self, name: str) -> Iterator[tuple[int, Any]]:
+        """(index in the file, item) of a list field, so diagnostics name the line as written. (Any:
+        an item is of the type of ``name``'s field, which depends on the name.)"""
         values = getattr(self.data, name)
         positions = self.kept.get(name)
         return zip(positions, values) if positions is not None else enumerate(values)
@@ -78,7 +79,7 @@ def salvaged(doc: Document | None) -> Partial | None:
     data, _, problems = yamlfile.load(doc.lines.text, doc.file, doc.lines.offset)
     if problems or not isinstance(data, dict):
         return None
-    data = _without_tagged_keys(data)
+    data = _mapping_without_tagged_keys(data)
     kept = {k: list(range(len(v))) for k, v in data.items() if isinstance(v, list)}
     dropped: set[str] = set()
     incomplete: set[str] = set()
@@ -159,7 +160,12 @@ def _without_tagged_keys(data: object) -> object:
     """``data`` without the entries whose key had a refused tag (yamlfile.Tagged): pydantic names
     such a key by its repr, which is no key of the data to leave out."""
     if isinstance(data, dict):
-        return {k: _without_tagged_keys(v) for k, v in data.items() if not isinstance(k, yamlfile.Tagged)}
+        return _mapping_without_tagged_keys(data)
     if isinstance(data, list):
         return [_without_tagged_keys(v) for v in data]
     return data
+
+
+def _mapping_without_tagged_keys(data: dict) -> dict:
+    """_without_tagged_keys of a mapping: a mapping."""
+    return {k: _without_tagged_keys(v) for k, v in data.items() if not isinstance(k, yamlfile.Tagged)}

@@ -45,6 +45,8 @@ import tempfile
 import time
 import zlib
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import cbor2
 
@@ -159,11 +161,11 @@ def records(b: m.Briefing) -> list[Record]:
         out.append(Record(site_path("claim", cid), c.statement, text, "claim", (
             ("kind", (KIND_NAMES["claim"],)), ("status", (c.status,)),
             ("topic", tuple(topic[t] for t in topics if t in topic)), ("actor", tuple(names))), c.status))
-    for ident, a in b.actors.items():
-        text = " ".join(filter(None, [a.name, *a.aliases, a.role, a.kind, a.country,
-                                      actor.get(a.affiliation or "", "")]))
-        out.append(Record(site_path("actor", ident), a.name, text, "actor", (
-            ("kind", (KIND_NAMES["actor"],)), ("actor", (a.name,)),
+    for ident, who in b.actors.items():
+        text = " ".join(filter(None, [who.name, *who.aliases, who.role, who.kind, who.country,
+                                      actor.get(who.affiliation or "", "")]))
+        out.append(Record(site_path("actor", ident), who.name, text, "actor", (
+            ("kind", (KIND_NAMES["actor"],)), ("actor", (who.name,)),
             ("topic", tuple(topic[t] for t in b.actor_topics.get(ident, ()) if t in topic)))))
     for ident, t in b.topics.items():
         text = " ".join(filter(None, [t.title, t.bluf, *(j.text for j in t.judgments), *t.questions,
@@ -252,7 +254,7 @@ class Indexing:
         try:
             from pagefind.service import get_executable
         except ImportError:
-            def get_executable() -> None:
+            def get_executable() -> Path | None:
                 return None
 
         lang = language.split("-")[0].lower()
@@ -267,18 +269,20 @@ class Indexing:
             self.problem = "no Pagefind binary (pip install 'pagefind[bin]')"
             return
         try:
-            self.proc = subprocess.Popen([str(binary), "--service"], stdin=subprocess.PIPE, stdout=self.replies,
-                                         stderr=subprocess.DEVNULL, preexec_fn=workers.die_with_parent)
+            with workers.stops_held():  # a stop while Pagefind is forked is taken once it is, not lost
+                self.proc = subprocess.Popen([str(binary), "--service"], stdin=subprocess.PIPE, stdout=self.replies,
+                                             stderr=subprocess.DEVNULL, preexec_fn=workers.spawned)
+            requests = self.proc.stdin
+            assert requests is not None  # stdin=PIPE
             payloads: list[dict] = [{"type": "NewIndex", "config": {"force_language": lang}} for _ in self.shards]
             for number, shard in enumerate(self.shards):
                 payloads.extend(dict(r.message(lang), index_id=number) for r in shards[shard])
             self.first_files = len(payloads)
             payloads.extend({"type": "GetFiles", "index_id": number} for number in range(len(self.shards)))
-            stdin = self.proc.stdin
-            assert stdin is not None
             for number, payload in enumerate(payloads):
-                stdin.write(base64.b64encode(json.dumps({"message_id": number, "payload": payload}).encode()) + b",")
-            stdin.flush()  # not closed: the service stops reading, and working, at the end of its input
+                requests.write(base64.b64encode(json.dumps({"message_id": number, "payload": payload}).encode())
+                               + b",")
+            requests.flush()  # not closed: the service stops reading, and working, at the end of its input
         except OSError as exc:
             self.problem = f"Pagefind could not run: {exc}"
 
@@ -345,7 +349,7 @@ def _scratch() -> str | None:
     return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
 
 
-def _unpack(data: bytes) -> object:
+def _unpack(data: bytes) -> Any:
     return cbor2.loads(gzip.decompress(data)[len(PACKED):])
 
 

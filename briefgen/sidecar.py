@@ -47,7 +47,7 @@ def article(front: Front, body: str) -> str:
     return "\n".join([*lines, "---", body.strip("\n"), ""])
 
 
-def annotations(draft: Draft, source: str, topics: tuple[str, ...], links: tuple[ReadAlso, ...],
+def annotations_text(draft: Draft, source: str, topics: tuple[str, ...], links: tuple[ReadAlso, ...],
                 guessed: frozenset[str]) -> str:
     """The draft annotations. ``guessed``: the link URLs made from a title, which say so."""
     out = [

@@ -235,9 +235,10 @@ def claims(blocks: list[str], names: Names, known: tuple[KnownClaim, ...], taken
             folded = sentence.translate(_FOLD)  # one character for one: offsets hold in ``sentence``
             found = _attributed(sentence, folded)
             speaker_id = names.resolve(found.speaker) if found is not None else None
-            cont = _CONTINUE.match(folded) if found is None and previous is not None and previous.by else None
+            before = previous.by if previous is not None else None
+            cont = _CONTINUE.match(folded) if found is None and before else None
             if cont is not None:  # 'In turn, ...' after an attributed sentence: the same speaker
-                found, speaker_id = _Found(cont.start("q"), cont.end("q"), ""), previous.by
+                found, speaker_id = _Found(cont.start("q"), cont.end("q"), ""), before
             if found is None:
                 previous = None
                 continue

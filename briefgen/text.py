@@ -10,7 +10,7 @@ import re
 from html import escape
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
+from typing import Callable, Iterable
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -75,7 +75,7 @@ def blocks(tokens: list[Token]) -> list[str]:
     return [_inline_text(t)[0] for t in tokens if t.type == "inline"]
 
 
-def find_quote(folded_blocks: list[str], quote: str) -> bool:
+def find_quote(folded_blocks: Iterable[str], quote: str) -> bool:
     """Whether the quote lies within one block; blocks given folded by normalize_quote."""
     wanted = normalize_quote(quote)
     return bool(wanted) and any(wanted in text for text in folded_blocks)

@@ -13,6 +13,7 @@ import typing
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from .errors import Diagnostic, did_you_mean
 from .paths import id_problem
@@ -21,7 +22,8 @@ from .yamlfile import Lines, Tagged, line_of, tag_problem
 M = TypeVar("M", bound=BaseModel)
 
 
-def validate(model: type[M], data: object, file: str, lines: Lines) -> tuple[M | None, list[Diagnostic]]:
+def validate(model: type[M], data: object, file: str,
+             lines: Lines | dict[tuple, int]) -> tuple[M | None, list[Diagnostic]]:
     if data is None:
         data = {}
     if isinstance(data, Tagged):
@@ -44,7 +46,7 @@ def field_path(loc: tuple) -> str:
     return out
 
 
-def _diagnostic(model: type[BaseModel], err: dict, file: str, lines: Lines) -> Diagnostic:
+def _diagnostic(model: type[BaseModel], err: ErrorDetails, file: str, lines: Lines | dict[tuple, int]) -> Diagnostic:
     # pydantic adds '[key]' to the location of a bad dict key and 'function-...' tags for validators
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and (p == "[key]" or p.startswith("function-"))))
     line = line_of(lines, loc)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
 
 from .load import CONFIG_FILE, is_editor_junk
 
@@ -86,7 +87,7 @@ class _Handler(FileSystemEventHandler):
         return ""
 
 
-def watch(project: Path, changes: Changes, ignore: list[Path]) -> Observer:
+def watch(project: Path, changes: Changes, ignore: list[Path]) -> BaseObserver:
     observer = Observer()
     # Watch the resolved folder: events then carry absolute paths under it, deleted files included.
     observer.schedule(_Handler(project, changes, ignore), str(project.resolve()), recursive=True)

@@ -56,6 +56,26 @@ PR_SET_PDEATHSIG = 1
 _STOPS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
 
+@contextlib.contextmanager
+def stops_held() -> Iterator[None]:
+    """The stop signals (Ctrl-C, SIGTERM, SIGHUP) held off while the block forks, and taken as
+    it ends. After a fork (os.fork, or a subprocess with a ``preexec_fn``) Python runs its at-fork
+    callbacks in the parent, logging's among them; a signal handler that runs inside one has its
+    exception printed and ignored, and the build went on to the end as if never stopped."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def spawned() -> None:
+    """The ``preexec_fn`` of a subprocess started within stops_held: it dies with the build
+    (die_with_parent) and takes the stop signals, which it would otherwise keep held across exec."""
+    die_with_parent()
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)
+
+
 def _start(parent: int) -> None:
     """A worker dies with the build (die_with_parent; if the build died before that took hold,
     the worker has a new parent already and ends at once).
@@ -96,12 +116,12 @@ def fork_map(do: Callable[[T], R], items: Sequence[T], what: str, parallel: bool
     forking = parallel and len(items) >= MIN_ITEMS and "fork" in mp.get_all_start_methods()
     workers = affordable(min(os.cpu_count() or 1, 8)) if forking else 1
     if workers < 2:
-        out = []
+        results = []
         for n, item in enumerate(items):
-            out.append(do(item))
+            results.append(do(item))
             if progress is not None and n % 200 == 0:
                 progress(n, len(items))
-        return out
+        return results
     # Many small chunks, each taking every n-th item: neighbours are alike (a site's few topic
     # pages are its largest, planned together), and a chunk's results are held, pickled and
     # unpickled whole on their way back.
@@ -115,11 +135,8 @@ def fork_map(do: Callable[[T], R], items: Sequence[T], what: str, parallel: bool
         done = 0
         # The workers are forked by the first submit: born with the stop signals blocked, so none
         # lands in a worker before it has set its own handling (_start).
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
-        try:
+        with stops_held():
             results_of = pool.map(_run, chunks)
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         for chunk, results in zip(chunks, results_of):
             for index, result in zip(chunk, results):
                 out[index] = result

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import json
 import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import BinaryIO, Callable, Container, Iterator
 
 from .errors import BriefgenError
 from .safe_io import Folder, Tree, is_link_error, temp_name
@@ -199,7 +200,11 @@ def _write_manifest(root: Folder, files: set[str] | list[str]) -> None:
 
 # --- the write ------------------------------------------------------------------------------------
 
-def write_site(output: Path, files: dict[str, bytes], known_same: set[str] | frozenset = frozenset(),
+def _write_bytes(data: bytes, handle: BinaryIO) -> None:
+    handle.write(data)
+
+
+def write_site(output: Path, files: dict[str, bytes], known_same: Container[str] = frozenset(),
                replace_foreign: bool = False) -> WriteReport:
     """Write ``files`` (output-relative path -> bytes) into ``output``, which must exist.
 
@@ -234,10 +239,9 @@ def write_site(output: Path, files: dict[str, bytes], known_same: set[str] | fro
             for rel in order:
                 parent, _, name = rel.rpartition("/")
                 folder = tree.folder(parent, create=True)
-                if folder.lstat(name) is not None and stat.S_ISDIR(folder.lstat(name).st_mode):
+                if (entry := folder.lstat(name)) is not None and stat.S_ISDIR(entry.st_mode):
                     raise WriteError(f"cannot write {rel}: a folder of that name is in the way")
-                data = changed[rel]
-                folder.write_temp(name, lambda handle, data=data: handle.write(data), temp=temps[rel])
+                folder.write_temp(name, functools.partial(_write_bytes, changed[rel]), temp=temps[rel])
         except BaseException as exc:  # a full disk, or the build stopped (SIGTERM, Ctrl-C): take phase one back
             _take_back(tree, temps, root, old_bytes if wrote_intent else None)
             if not isinstance(exc, OSError):

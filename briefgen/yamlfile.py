@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 import yaml
-from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import Diagnostic
 
@@ -182,7 +182,7 @@ def _alias_lines(text: str) -> list[int]:
     lines: dict[int, None] = {}
     try:
         for event in yaml.parse(text, Loader=Loader):
-            if isinstance(event, yaml.AliasEvent):
+            if isinstance(event, yaml.AliasEvent) and event.start_mark is not None:
                 lines[event.start_mark.line + 1] = None
     except yaml.YAMLError:
         return []  # the parser proper reports syntax errors with their lines
@@ -251,12 +251,12 @@ def load(text: str, file: str, line_offset: int = 0) -> tuple[object, Lines, lis
         return loader.construct_document(node), lines, []
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        if exc.context_mark is not None and mark.line >= text.count("\n"):
+        if exc.context_mark is not None and mark is not None and mark.line >= text.count("\n"):
             mark = exc.context_mark  # the problem is the end of the file: where the open thing began helps
         line = (mark.line + 1 + line_offset) if mark else 0
         problem = (exc.problem or exc.context or "invalid YAML").strip()
-        lines = text.splitlines()
-        bad_line = lines[mark.line] if mark and mark.line < len(lines) else ""
+        text_lines = text.splitlines()
+        bad_line = text_lines[mark.line] if mark and mark.line < len(text_lines) else ""
         if "\t" in bad_line[: len(bad_line) - len(bad_line.lstrip())] or "tab" in problem:
             hint = "indent with spaces; YAML does not allow tabs"
         elif "mapping values are not allowed" in problem:
@@ -269,8 +269,10 @@ def load(text: str, file: str, line_offset: int = 0) -> tuple[object, Lines, lis
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow: a control or noncharacter
         code = exc.character if isinstance(exc.character, int) else ord(exc.character)
         # libyaml (the C loader) counts the position in UTF-8 bytes, PyYAML's own reader in characters
-        source = text.encode("utf-8") if _Base is not yaml.SafeLoader else text
-        line = source[: exc.position].count(b"\n" if isinstance(source, bytes) else "\n") + 1 + line_offset
+        if _Base is not yaml.SafeLoader:
+            line = text.encode("utf-8")[: exc.position].count(b"\n") + 1 + line_offset
+        else:
+            line = text[: exc.position].count("\n") + 1 + line_offset
         return None, Lines(), [Diagnostic("error", "yaml-syntax", f"the character U+{code:04X} is not allowed in YAML",
                                           file, line, "remove it; it is invisible in most editors")]
     except yaml.YAMLError as exc:
@@ -285,7 +287,7 @@ def _walk(root, file: str, offset: int) -> tuple[dict[tuple, int], list[Diagnost
     lines: dict[tuple, int] = {(): root.start_mark.line + 1 + offset}
     problems: list[Diagnostic] = []
     seen: set[int] = set()
-    stack = [(root, (), 0)]
+    stack: list[tuple[Node, tuple, int]] = [(root, (), 0)]
     while stack:
         node, path, depth = stack.pop()
         line = node.start_mark.line + 1 + offset

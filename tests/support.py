@@ -38,6 +38,27 @@ def cli_env(epoch: str | None = FIXED_EPOCH) -> dict[str, str]:
     return env
 
 
+STOP_WHILE_FORKING = """
+import os, signal, sys
+fired = []
+def hook():
+    if not fired:
+        fired.append(True)
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(3):
+            pass
+os.register_at_fork(after_in_parent=hook)
+from briefgen.cli import entry
+sys.argv = ["briefgen", *sys.argv[1:]]
+entry()
+"""
+"""``python -c STOP_WHILE_FORKING ARGS``: briefgen ARGS, sent a SIGTERM while it forks its first
+process. After a fork (os.fork, or a subprocess with a preexec_fn) Python runs its at-fork
+callbacks in the parent, logging's among them; a signal handler that runs inside one has its
+exception printed and ignored. This callback stands in for the signal landing then: it sends it
+and runs on, so the handler runs inside it."""
+
+
 def run_briefgen(*args: object, cwd: Path | None = None, epoch: str | None = FIXED_EPOCH,
                  ) -> subprocess.CompletedProcess[str]:
     """``python -m briefgen ARGS`` in a subprocess, as a user runs it; output captured as text."""

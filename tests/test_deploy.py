@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from support import FIXTURES, cli_env, processes_mentioning, read_tree
+from support import FIXTURES, STOP_WHILE_FORKING, cli_env, processes_mentioning, read_tree
 
 pytestmark = pytest.mark.slow  # measured: see the slow marker in pyproject.toml
 
@@ -289,6 +289,17 @@ def test_a_killed_deploy_leaves_no_process_and_no_temporary_repository(project, 
     assert result.returncode == 0, result.stderr
     assert [p.name for p in scratch.iterdir() if p.name.startswith("briefgen-deploy-")] == []
 
+
+def test_a_sigterm_while_git_is_forked_stops_the_deploy(project, remote, git_env):
+    """git is run with a preexec_fn (die_with_parent): a SIGTERM landing while it was forked was
+    ignored, and the deploy went on to push. (No search index, so git is the first fork.)"""
+    config = project / "briefgen.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "search: false\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", STOP_WHILE_FORKING, "deploy", str(project), "--remote", str(remote),
+                           "--base-url", SITE_URL], env=git_env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 128 + signal.SIGTERM, done.stderr
+    assert "stopped (signal 15)" in done.stderr
+    assert branches(remote, git_env) == []
 
 
 # --- root files and the custom domain (issue 18) ---------------------------------------------------

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import gc
+import shutil
+import signal
+import subprocess
+import sys
+
+import pytest
 
 from briefgen import workers
+from support import FIXTURES, REPO, STOP_WHILE_FORKING, cli_env
 
 
 def make_garbage(item: int) -> int:
@@ -46,3 +53,17 @@ def test_results_come_back_in_order_with_progress_to_the_end(monkeypatch):
     assert out == [i * i for i in items]
     assert seen[-1] == (len(items), len(items))
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
+@pytest.mark.slow
+def test_a_sigterm_while_the_build_starts_pagefind_stops_the_build(tmp_path):
+    """Pagefind is started (forked, with a preexec_fn) while the rest of the build goes on: a
+    SIGTERM landing then stopped nothing, and the build wrote the site and exited 0."""
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "valid/basic", project, ignore=shutil.ignore_patterns(".briefgen-cache", "site"))
+    done = subprocess.run([sys.executable, "-c", STOP_WHILE_FORKING, "build", str(project), "--no-cache"],
+                          cwd=REPO, env=cli_env(), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 128 + signal.SIGTERM, done.stderr
+    assert "stopped (signal 15)" in done.stderr
+    assert "Exception ignored" not in done.stderr
+    assert not (project / "site").exists()
