@@ -128,7 +128,7 @@ class Rebuilder:
     def __init__(self, project: Path, base_url: str, strict: bool, state: State, log: Callable[[str], None]):
         self.project, self.base_url, self.strict = project, base_url, strict
         self.state, self.log = state, log
-        self.cache = Cache()
+        self.cache = Cache.server()
         self.indexer = Indexer(state, self.cache, log)  # only it touches cache.search
 
     def run(self, changed: set[str] | None = None) -> None:

@@ -80,7 +80,7 @@ def test_cache_from_other_code_is_not_trusted(tmp_path, monkeypatch):
     build(project, out, today=TODAY, persist=True)
     monkeypatch.undo()
     assert (project / ".briefgen-cache" / "build.pickle").is_file()
-    assert caching.load(project, out).parsed == {}
+    assert caching.load(project, out).documents.entries == {}
 
 
 class _Payload:
@@ -105,7 +105,7 @@ def test_a_cache_this_user_did_not_sign_is_never_unpickled(tmp_path):
     for path in files:
         path.write_bytes(header + b"\0" * 32 + body)  # a cache shipped with a cloned project, say
     loaded = caching.load(project, out)
-    assert loaded.parsed == {} and loaded.written == {}
+    assert loaded.documents.entries == {} and loaded.pages.written == {}
     build(project, out, today=TODAY, persist=True)
     assert not marker.exists()
 

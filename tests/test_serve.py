@@ -584,7 +584,7 @@ rebuilder = serving.Rebuilder(Path(sys.argv[1]), "http://127.0.0.1:1/", False, s
 frozen = gc.get_freeze_count()
 rebuilder.run()
 print(gc.get_freeze_count() - frozen > 10_000)
-print(" ".join(sorted(t.name for t in rebuilder.cache.renderer.env.cache.values())))
+print(" ".join(sorted(t.name for t in rebuilder.cache.memo.renderer.env.cache.values())))
 """
 
 
