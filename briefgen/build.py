@@ -63,6 +63,11 @@ class BuildResult:
     """How long each stage took, in the order they ran (``--verbose`` prints them)."""
     verified: bool = False
     """A clean build in memory made the same files (BRIEFGEN_VERIFY=1, incremental builds only)."""
+    parsed: int = 0
+    """Source files parsed anew (briefgen.yaml aside): the others' parses came from the cache."""
+    taken_back: int = 0
+    """Pages taken back from the output folder, as an earlier run wrote them (their bytes proven by
+    stamp or hash), neither rendered nor kept in memory: with ``rendered``, which path a page took."""
 
 
 def read_project(project: Path, cache: Cache, base_url: str | None = None, parallel: bool = False,
@@ -341,6 +346,7 @@ def _build(project: Path, output: Path | None, *, base_url: str | None, strict: 
         with stages.stage("rendering", len(pages)) as count:
             renderer = _renderer(project, briefing.config, assets, cache)
             files, rendered, problems = render_pages(renderer, pages, cache, count, parallel)
+            taken_back = len(made.on_disk)  # (only pages are taken back by fingerprint; PDFs by their own proof)
         _forget_old_entities(cache, briefing)
         if problems:
             raise BuildFailed(problems)
@@ -369,9 +375,10 @@ def _build(project: Path, output: Path | None, *, base_url: str | None, strict: 
     if output is not None:
         with stages.stage("writing", len(files)):
             report = write_site(output, files, made.on_disk, replace_foreign)
+    parsed = sum(t.items or 0 for t in stages.times if t.name == "parsing")
     return BuildResult(briefing, dict(sorted(kinds.items())), tuple(warnings), rendered, report,
                        time.perf_counter() - started, files, tuple(pages), frozenset(root_files),
-                       tuple(stages.times), verified=clean is not None)
+                       tuple(stages.times), verified=clean is not None, parsed=parsed, taken_back=taken_back)
 
 
 def _output_reader(output: Path | None) -> Callable[[str], bytes | None] | None:
