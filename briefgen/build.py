@@ -269,12 +269,12 @@ def _build_persisted(project: Path, output: Path, *, base_url: str | None, stric
                            index_search=index_search, parallel=parallel, edition=edition)
             _compare(clean.files, {name: _read_output(output, name) for name in clean.files})
             verified = True
-        return BuildResult(None, done["pages"], stamps.warnings_of(done), 0, WriteReport((), (), done["files"]),
+        return BuildResult(None, done.pages, done.warnings, 0, WriteReport((), (), done.files),
                            time.perf_counter() - started, stages=tuple(stages.times), verified=verified)
     with _no_gc_pauses(one_shot=True):
         with stages.stage("loading cache"):
             cache = caching.load(project, output)
-        cache.pages.stamped = record["outputs"] if record is not None else {}
+        cache.pages.stamped = record.outputs if record is not None else {}
         stamps.forget(project)
         result = _build(project, output, base_url=base_url, strict=strict, today=today, cache=cache,
                         progress=stages, index_search=index_search, parallel=parallel,
