@@ -22,7 +22,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from . import cache as caching
 from . import load, model, pdf, root, search, stamps
@@ -40,6 +40,7 @@ from .stages import Stages, StageTime
 from .validate import validate
 from .workers import fork_map
 from .write import WriteReport, check_output, check_owned, locked, write_site
+from .yamlfile import Lines
 
 @dataclass(frozen=True, slots=True)
 class BuildResult:
@@ -81,7 +82,7 @@ def read_project(project: Path, cache: Cache, base_url: str | None = None, paral
     """
     config, source, problems = _read_config(project, cache)
     if base_url is not None:
-        checked, more = validate(SiteConfig, {**config.model_dump(exclude_none=True), "base_url": base_url}, "--base-url", {})
+        checked, more = validate(SiteConfig, {**config.model_dump(exclude_none=True), "base_url": base_url}, "--base-url", Lines())
         problems.extend(Diagnostic(d.severity, d.code, d.message.replace("base_url: ", ""), "--base-url", 0, d.hint) for d in more)
         config = checked or config
     if edition is not None:  # --edition DATE: one more edition than briefgen.yaml lists
@@ -374,7 +375,7 @@ def _build(project: Path, output: Path | None, *, base_url: str | None, strict: 
     report = None
     if output is not None:
         with stages.stage("writing", len(files)):
-            report = write_site(output, files, made.on_disk, replace_foreign)
+            report = write_site(output, files, frozenset(made.on_disk), replace_foreign)
     parsed = sum(t.items or 0 for t in stages.times if t.name == "parsing")
     return BuildResult(briefing, dict(sorted(kinds.items())), tuple(warnings), rendered, report,
                        time.perf_counter() - started, files, tuple(pages), frozenset(root_files),
@@ -413,7 +414,7 @@ def _read_output(output: Path, name: str) -> bytes | None:
         return None
 
 
-def _compare(clean: dict[str, bytes], made: dict[str, bytes | None]) -> None:
+def _compare(clean: Mapping[str, bytes], made: Mapping[str, bytes | None]) -> None:
     """BuildFailed naming every file the incremental build made otherwise than the clean one."""
     differ = sorted(name for name in clean.keys() | made.keys() if clean.get(name) != made.get(name))
     if differ:
@@ -651,6 +652,7 @@ def check(project: Path, *, base_url: str | None = None, strict: bool = False,
     """Validate everything a build would, then check every internal link of the rendered site."""
     result = build(project, None, base_url=base_url, strict=strict, today=today, index_search=False)
     b = result.briefing
+    assert b is not None  # only a CLI build into an output folder can stop at once, without a briefing
     sources = {output_file(p.path): (source_of(b, p), f"templates/{p.template}") for p in result.planned}
     later = (f"{search.FOLDER}/",) if b.config.search else ()
     # Root files (static/) are published as they are: links to them count, links in them are theirs.
