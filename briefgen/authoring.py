@@ -49,7 +49,7 @@ def claims(project: Path, grep: str = "") -> list[ClaimLine]:
     from .cache import Cache
     from .resolve import resolve
 
-    config, documents, problems = read_project(project, Cache())
+    config, documents, problems = read_project(project, Cache.one_off())
     briefing, found = resolve(config, documents, build_date())
     errors = [d for d in [*problems, *found] if d.severity == "error"]
     if briefing is None or errors:

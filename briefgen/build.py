@@ -22,24 +22,25 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from . import cache as caching
 from . import load, model, pdf, root, search, stamps
-from .cache import Cache
+from .cache import Cache, ContentKey, EntityDigest, ParseRecord, PrintRecord, RenderRecord, SearchRecord
 from .errors import BuildFailed, Diagnostic, errors_in
 from .links import check_links
 from .pages import Page, plan, source_of
 from .paths import output_file
 from .parse import Document, parse
 from .render import Renderer, collect_assets
-from .resolve import Memo, resolve
+from .resolve import resolve
 from .salvage import salvaged
 from .schema import Edition, SiteConfig
 from .stages import Stages, StageTime
 from .validate import validate
 from .workers import fork_map
 from .write import WriteReport, check_output, check_owned, locked, write_site
+from .yamlfile import Lines
 
 @dataclass(frozen=True, slots=True)
 class BuildResult:
@@ -63,6 +64,11 @@ class BuildResult:
     """How long each stage took, in the order they ran (``--verbose`` prints them)."""
     verified: bool = False
     """A clean build in memory made the same files (BRIEFGEN_VERIFY=1, incremental builds only)."""
+    parsed: int = 0
+    """Source files parsed anew (briefgen.yaml aside): the others' parses came from the cache."""
+    taken_back: int = 0
+    """Pages taken back from the output folder, as an earlier run wrote them (their bytes proven by
+    stamp or hash), neither rendered nor kept in memory: with ``rendered``, which path a page took."""
 
 
 def read_project(project: Path, cache: Cache, base_url: str | None = None, parallel: bool = False,
@@ -76,7 +82,7 @@ def read_project(project: Path, cache: Cache, base_url: str | None = None, paral
     """
     config, source, problems = _read_config(project, cache)
     if base_url is not None:
-        checked, more = validate(SiteConfig, {**config.model_dump(exclude_none=True), "base_url": base_url}, "--base-url", {})
+        checked, more = validate(SiteConfig, {**config.model_dump(exclude_none=True), "base_url": base_url}, "--base-url", Lines())
         problems.extend(Diagnostic(d.severity, d.code, d.message.replace("base_url: ", ""), "--base-url", 0, d.hint) for d in more)
         config = checked or config
     if edition is not None:  # --edition DATE: one more edition than briefgen.yaml lists
@@ -90,8 +96,8 @@ def read_project(project: Path, cache: Cache, base_url: str | None = None, paral
     problems.extend(found)
     documents = _parse_all(sources, cache, config.allow_html, stamps.now(), parallel, stages)
     live = {s.file for s in sources} | ({source.file} if source else set())
-    for stale in set(cache.parsed) - live:
-        del cache.parsed[stale]
+    for stale in set(cache.documents.entries) - live:
+        del cache.documents.entries[stale]
         cache.dirty = True
     return config, documents, problems
 
@@ -121,7 +127,7 @@ def _read_config(project: Path, cache: Cache) -> tuple[SiteConfig, load.SourceFi
 def site_config(project: Path) -> SiteConfig:
     """The project's settings as far as they are valid, read before a build (deploy decides its
     base URL by them); the build itself reports what is wrong with them."""
-    return _read_config(project, Cache(remember=False, plan=None))[0]
+    return _read_config(project, Cache.one_off())[0]
 
 
 def _parse_all(sources: list[load.SourceFile], cache: Cache, allow_html: bool, swept_at: int,
@@ -137,7 +143,7 @@ def _parse_all(sources: list[load.SourceFile], cache: Cache, allow_html: bool, s
         parsed = fork_map(_parse_one, todo, "parsing", parallel, count)
         count(len(todo), len(todo))
     for item, document in zip(todo, parsed):
-        cache.parsed[item.source.file] = (item.key, document, item.proof)
+        cache.documents.entries[item.source.file] = ParseRecord(item.key, document, item.proof)
         cache.dirty = True
     fresh = iter(parsed)
     return [item if isinstance(item, Document) else next(fresh) for item in found]
@@ -147,7 +153,7 @@ def _parse_all(sources: list[load.SourceFile], cache: Cache, allow_html: bool, s
 class _Unparsed:
     source: load.SourceFile
     raw: bytes
-    key: tuple
+    key: ContentKey
     proof: list[int] | None
 
 
@@ -159,26 +165,26 @@ def _lookup(source: load.SourceFile, cache: Cache, allow_html: bool, swept_at: i
     the parse is keyed on content: editors, `cp -p`, rsync and coarse file systems can change a
     file without changing its mtime or size.
     """
-    hit = cache.parsed.get(source.file)
+    hit = cache.documents.entries.get(source.file)
     found = stamps.stamp(source.path)
-    if hit is not None and hit[0][1] == allow_html and hit[2] is not None and hit[2] == found:
-        return hit[1]
+    if hit is not None and hit.key.allow_html == allow_html and hit.proof is not None and hit.proof == found:
+        return hit.document
     raw = load.read(source)
     if isinstance(raw, Diagnostic):
         return Document(source.kind, source.file, source.ident, None, diagnostics=(raw,))
-    key = (hashlib.blake2b(raw, digest_size=20).digest(), allow_html)
+    key = ContentKey(hashlib.blake2b(raw, digest_size=20).digest(), allow_html)
     proof = found if stamps.settled(found, swept_at) else None
-    if hit is not None and hit[0] == key:
-        if hit[2] != proof:
-            cache.parsed[source.file] = (key, hit[1], proof)
+    if hit is not None and hit.key == key:
+        if hit.proof != proof:
+            cache.documents.entries[source.file] = hit._replace(proof=proof)
             cache.dirty = True
-        return hit[1]
+        return hit.document
     return _Unparsed(source, raw, key, proof)
 
 
 def _parse_one(item: _Unparsed) -> Document:
     source = item.source
-    return parse(source.kind, source.file, source.ident, item.raw, item.key[1])
+    return parse(source.kind, source.file, source.ident, item.raw, item.key.allow_html)
 
 
 def fail_if_errors(diagnostics: list[Diagnostic], strict: bool) -> list[Diagnostic]:
@@ -194,13 +200,12 @@ def load_briefing(project: Path, *, base_url: str | None = None, strict: bool = 
                   cache: Cache | None = None, parallel: bool = False,
                   stages: Stages | None = None, edition: dt.date | None = None) -> tuple[model.Briefing, list[Diagnostic]]:
     """Every stage up to a resolved Briefing: the sources read, parsed, validated and linked."""
-    cache = cache if cache is not None else Cache(plan=None)
+    cache = cache if cache is not None else Cache.one_off()
     stages = stages or Stages()
     config, documents, problems = read_project(project, cache, base_url, parallel, stages, edition)
-    if cache.plan is not None and cache.resolved is None:
-        cache.resolved = Memo()
     with stages.stage("resolving"):
-        briefing, more = resolve(config, documents, today or build_date(), cache.resolved)
+        briefing, more = resolve(config, documents, today or build_date(),
+                                 cache.memo.resolved if cache.memo is not None else None)
     warnings = fail_if_errors(problems + more, strict)
     assert briefing is not None
     return briefing, warnings
@@ -220,30 +225,35 @@ def build(project: Path, output: Path | None, *, base_url: str | None = None, st
     Into an output folder: only where ``write.check_output`` allows, one build at a time
     (``write.locked``; ``waiting`` hears it when another build holds the folder), and touching
     only what briefgen made there, unless ``replace_foreign`` (--clean-destination-dir).
+
+    The cache's mode (cache.Mode) is chosen here, once: a cache passed in keeps its own (the dev
+    server's is SERVER); ``persist`` into an output folder without one is the CLI's DISK, loaded
+    from the cache folder and saved back; anything else builds ONE_OFF.
     """
     if output is None:
         with _no_gc_pauses():
             return _build(project, None, base_url=base_url, strict=strict, today=today, cache=cache,
                           progress=progress, index_search=index_search, parallel=parallel, edition=edition)
     check_output(project, output)  # before the cache folder or the output is touched
-    if persist and cache is None:
+    disk = persist and cache is None
+    if disk:
         caching.check_folder(project)
     with locked(output, waiting):
         check_owned(output, replace_foreign)
-        if not (persist and cache is None):
-            with _no_gc_pauses():
-                return _build(project, output, base_url=base_url, strict=strict, today=today, cache=cache,
-                              progress=progress, index_search=index_search, parallel=parallel,
-                              replace_foreign=replace_foreign, edition=edition)
-        return _build_persisted(project, output, base_url=base_url, strict=strict, today=today, progress=progress,
-                                index_search=index_search, parallel=parallel, replace_foreign=replace_foreign,
-                                edition=edition)
+        if disk:
+            return _build_persisted(project, output, base_url=base_url, strict=strict, today=today,
+                                    progress=progress, index_search=index_search, parallel=parallel,
+                                    replace_foreign=replace_foreign, edition=edition)
+        with _no_gc_pauses():
+            return _build(project, output, base_url=base_url, strict=strict, today=today, cache=cache,
+                          progress=progress, index_search=index_search, parallel=parallel,
+                          replace_foreign=replace_foreign, edition=edition)
 
 
 def _build_persisted(project: Path, output: Path, *, base_url: str | None, strict: bool, today: dt.date | None,
                      progress: Stages | None, index_search: bool, parallel: bool,
                      replace_foreign: bool, edition: dt.date | None = None) -> BuildResult:
-    """A CLI build: the stamps first (nothing changed: done), then the pipeline with the disk cache."""
+    """A CLI build: the stamps first (nothing changed: done), then the pipeline with the disk cache (Mode.DISK)."""
     started = time.perf_counter()
     stages = progress or Stages()
     settings = (str(project.resolve()), base_url, strict, index_search, (today or build_date()).isoformat(),
@@ -260,19 +270,19 @@ def _build_persisted(project: Path, output: Path, *, base_url: str | None, stric
                            index_search=index_search, parallel=parallel, edition=edition)
             _compare(clean.files, {name: _read_output(output, name) for name in clean.files})
             verified = True
-        return BuildResult(None, done["pages"], stamps.warnings_of(done), 0, WriteReport((), (), done["files"]),
+        return BuildResult(None, done.pages, done.warnings, 0, WriteReport((), (), done.files),
                            time.perf_counter() - started, stages=tuple(stages.times), verified=verified)
     with _no_gc_pauses(one_shot=True):
         with stages.stage("loading cache"):
             cache = caching.load(project, output)
-        cache.stamped = record["outputs"] if record is not None else {}
+        cache.pages.stamped = record.outputs if record is not None else {}
         stamps.forget(project)
         result = _build(project, output, base_url=base_url, strict=strict, today=today, cache=cache,
                         progress=stages, index_search=index_search, parallel=parallel,
                         replace_foreign=replace_foreign, edition=edition)
         with stages.stage("saving cache"):
             caching.save(project, output, cache)
-            stamps.record(project, output, settings, swept, swept_at, sorted(result.files), cache.on_disk,
+            stamps.record(project, output, settings, swept, swept_at, sorted(result.files), cache.pages.on_disk,
                           stamps.summary(result.pages, result.warnings, len(result.files)))
     return dataclasses.replace(result, stages=tuple(stages.times))
 
@@ -308,10 +318,11 @@ def _build(project: Path, output: Path | None, *, base_url: str | None, strict: 
         clean = _build(project, None, base_url=base_url, strict=strict, today=today, cache=None, progress=None,
                        index_search=index_search, parallel=parallel, edition=edition)
     stages = progress or Stages()
-    cache = cache if cache is not None else Cache(remember=False, plan=None)
-    cache.on_disk = {}
-    if cache.output is not None and output is not None and cache.output.resolve() != output.resolve():
-        cache.written, cache.output = {}, None
+    cache = cache if cache is not None else Cache.one_off()
+    made = cache.pages
+    made.on_disk = {}
+    if made.output is not None and output is not None and made.output.resolve() != output.resolve():
+        made.written, made.output = {}, None
     try:  # the templates' problems are reported in the same round as the content's
         assets, template_problems = collect_assets(project), []
     except BuildFailed as exc:
@@ -332,22 +343,23 @@ def _build(project: Path, output: Path | None, *, base_url: str | None, strict: 
             with stages.stage("search records"):
                 searching = later.enter_context(SearchIndex(briefing, cache))
         with stages.stage("planning"):
-            pages = plan(briefing, cache.plan if cache.remember else None)
+            pages = plan(briefing, cache.memo.plan if cache.memo is not None else None)
         with stages.stage("rendering", len(pages)) as count:
             renderer = _renderer(project, briefing.config, assets, cache)
             files, rendered, problems = render_pages(renderer, pages, cache, count, parallel)
+            taken_back = len(made.on_disk)  # (only pages are taken back by fingerprint; PDFs by their own proof)
         _forget_old_entities(cache, briefing)
         if problems:
             raise BuildFailed(problems)
         kinds = Counter(p.kind for p in pages)
         if briefing.config.pdf.every_build:
             with stages.stage("pdf", len(briefing.topics)):
-                made, problems = pdf.make(renderer.render, briefing, briefing.topics,
-                                          cache.pdfs if cache.remember else None, _output_reader(output))
+                pdfs, problems = pdf.make(renderer.render, briefing, briefing.topics,
+                                          cache.memo.pdfs if cache.memo is not None else None, _output_reader(output))
             if problems:
                 raise BuildFailed(problems)
-            files.update(made)
-            kinds["pdf"] = len(made)
+            files.update(pdfs)
+            kinds["pdf"] = len(pdfs)
         for asset in assets.values():
             files[asset.output.lstrip("/")] = asset.data
         files[".nojekyll"] = b""  # GitHub Pages: serve the site as it is, no Jekyll pass
@@ -363,10 +375,11 @@ def _build(project: Path, output: Path | None, *, base_url: str | None, strict: 
     report = None
     if output is not None:
         with stages.stage("writing", len(files)):
-            report = write_site(output, files, cache.on_disk, replace_foreign)
+            report = write_site(output, files, frozenset(made.on_disk), replace_foreign)
+    parsed = sum(t.items or 0 for t in stages.times if t.name == "parsing")
     return BuildResult(briefing, dict(sorted(kinds.items())), tuple(warnings), rendered, report,
                        time.perf_counter() - started, files, tuple(pages), frozenset(root_files),
-                       tuple(stages.times), verified=clean is not None)
+                       tuple(stages.times), verified=clean is not None, parsed=parsed, taken_back=taken_back)
 
 
 def _output_reader(output: Path | None) -> Callable[[str], bytes | None] | None:
@@ -401,7 +414,7 @@ def _read_output(output: Path, name: str) -> bytes | None:
         return None
 
 
-def _compare(clean: dict[str, bytes], made: dict[str, bytes | None]) -> None:
+def _compare(clean: Mapping[str, bytes], made: Mapping[str, bytes | None]) -> None:
     """BuildFailed naming every file the incremental build made otherwise than the clean one."""
     differ = sorted(name for name in clean.keys() | made.keys() if clean.get(name) != made.get(name))
     if differ:
@@ -415,11 +428,13 @@ def _compare(clean: dict[str, bytes], made: dict[str, bytes | None]) -> None:
 
 def _renderer(project: Path, config: SiteConfig, assets: dict, cache: Cache) -> Renderer:
     """The last build's renderer if it was made for the same settings and assets (the dev server)."""
-    last = cache.renderer
+    if cache.memo is None:
+        return Renderer(project, config, assets)
+    last = cache.memo.renderer
     if last is not None and last.project == project and last.config == config and last.assets == assets:
         return last.fresh()
-    cache.renderer = Renderer(project, config, assets) if cache.remember else None
-    return cache.renderer or Renderer(project, config, assets)
+    cache.memo.renderer = Renderer(project, config, assets)
+    return cache.memo.renderer
 
 
 class SearchIndex:
@@ -435,8 +450,8 @@ class SearchIndex:
         self.cache = cache
         self.keys = [search.fingerprint(found, language, len(groups)) for found in groups]
         self.empty = {shard for shard, found in enumerate(groups) if not found and shard > 0}  # nothing to index
-        stale = {shard: found for shard, found in enumerate(groups)
-                 if cache.search.get(shard, (None,))[0] != self.keys[shard] and shard not in self.empty}
+        stale = {shard: found for shard, found in enumerate(groups) if shard not in self.empty
+                 and (shard not in cache.search or cache.search[shard].fingerprint != self.keys[shard])}
         self.reindexed = len(stale)
         self.indexing = search.Indexing(stale, language) if stale else None
 
@@ -446,14 +461,15 @@ class SearchIndex:
             made, problems = self.indexing.files()
             if problems:
                 raise BuildFailed(problems)
-        kept = {shard: (key, {} if shard in self.empty else made[shard] if shard in made else self.cache.search[shard][1])
+        kept = {shard: SearchRecord(key, {} if shard in self.empty else made[shard] if shard in made
+                                    else self.cache.search[shard].files)
                 for shard, key in enumerate(self.keys)}
         if made or kept.keys() != self.cache.search.keys():
             self.cache.search = kept
             self.cache.dirty = True
         files = {search.SHARDS_FILE: search.shards_file([shard for shard in kept if shard not in self.empty])}
-        for _, index in kept.values():
-            files.update(index)
+        for record in kept.values():
+            files.update(record.files)
         return files
 
     def __enter__(self) -> SearchIndex:
@@ -482,23 +498,24 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
     """
     files: dict[str, bytes] = {}
     salt = _dumps((renderer.config.model_dump(), sorted((a.name, a.output) for a in renderer.assets.values())))
-    # Entity digests by identity, kept for the entities resolve carries over from build to build;
-    # the entity is stored beside its digest so that its id cannot be reused while it is known.
-    digests = cache.digests
-    prints: dict[str, tuple] = {}
+    # Entity digests by identity, kept for the entities resolve carries over from build to build
+    # (the dev server's; a CLI build keeps them for itself); the entity is stored beside its
+    # digest so that its id cannot be reused while it is known.
+    memo, earlier = cache.memo, cache.pages
+    digests = memo.digests if memo is not None else {}
+    prints: dict[str, PrintRecord] = {}
     todo: list[int] = []
     for index, page in enumerate(pages):
-        if cache.remember:
-            known = cache.prints.get(page.path)
-            if known is not None and known[0] is page and known[1] == renderer.template_digest(page.template) \
-                    and known[2] == salt:
-                prints[page.path] = known
-                file = output_file(page.path)
-                html = cache.reuse(page.path, known[3], file)
-                if html is not None:
-                    files[file] = html
-                    cache.rendered[page.path] = (known[3], html)
-                    continue
+        known = memo.prints.get(page.path) if memo is not None else None
+        if known is not None and known.page is page and known.template == renderer.template_digest(page.template) \
+                and known.salt == salt:
+            prints[page.path] = known
+            file = output_file(page.path)
+            html = earlier.reuse(page.path, known.fingerprint, file)
+            if html is not None:
+                files[file] = html
+                earlier.rendered[page.path] = RenderRecord(known.fingerprint, html)
+                continue
         todo.append(index)
 
     def job(index: int) -> tuple[bytes | None, bytes | Diagnostic | None]:
@@ -508,9 +525,9 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
             return None, renderer.render(page)
         known = prints.get(page.path)
         if known is not None:  # kept, but its output is gone or was edited: render it again
-            return known[3], renderer.render(page)
+            return known.fingerprint, renderer.render(page)
         fingerprint = _fingerprint(page, renderer.template_digest(page.template), salt, digests)
-        return fingerprint, None if cache.made(page.path, fingerprint) else renderer.render(page)
+        return fingerprint, None if earlier.made(page.path, fingerprint) else renderer.render(page)
 
     renderer.compile({pages[index].template for index in todo})
     problems: dict[tuple, Diagnostic] = {}
@@ -522,9 +539,10 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
         page = pages[index]
         file = output_file(page.path)
         if fingerprint is not None:
-            prints[page.path] = (page, renderer.template_digest(page.template), salt, fingerprint)
+            prints[page.path] = PrintRecord(page, renderer.template_digest(page.template), salt, fingerprint)
         if result is None:
-            result = cache.reuse(page.path, fingerprint, file)
+            assert fingerprint is not None  # only a fingerprinted page is left to be taken back
+            result = earlier.reuse(page.path, fingerprint, file)
             if result is None:  # the output file changed since it was written
                 return False
         else:
@@ -534,7 +552,7 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
             return True
         files[file] = result
         if fingerprint is not None:
-            cache.rendered[page.path] = (fingerprint, result)
+            earlier.rendered[page.path] = RenderRecord(fingerprint, result)
         return True
 
     def count(done: int, total: int) -> None:  # pages taken from the cache count as done
@@ -545,20 +563,24 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
              if not take(index, *outcome)]
     count(len(todo), len(todo))
     for index in again:
-        take(index, prints[pages[index].path][3], renderer.render(pages[index]))
-    for stale in set(cache.rendered) - {p.path for p in pages}:
-        del cache.rendered[stale]
-    cache.prints = prints
-    cache.dirty = cache.dirty or bool(rendered) or len(cache.rendered) != len(cache.written)
+        take(index, prints[pages[index].path].fingerprint, renderer.render(pages[index]))
+    for stale in set(earlier.rendered) - {p.path for p in pages}:
+        del earlier.rendered[stale]
+    if memo is not None:
+        memo.prints = prints
+    cache.dirty = cache.dirty or bool(rendered) or len(earlier.rendered) != len(earlier.written)
     return files, rendered, list(problems.values())
 
 
 def _forget_old_entities(cache: Cache, b: model.Briefing) -> None:
     """Drop the digests of entities no longer in the briefing, once they outnumber the live ones."""
+    memo = cache.memo
+    if memo is None:
+        return
     live = len(b.articles) + len(b.claims) + len(b.actors) + len(b.topics)
-    if len(cache.digests) > 2 * live + 1000:
+    if len(memo.digests) > 2 * live + 1000:
         ids = {id(e) for entities in (b.articles, b.claims, b.actors, b.topics) for e in entities.values()}
-        cache.digests = {key: value for key, value in cache.digests.items() if key in ids}
+        memo.digests = {key: value for key, value in memo.digests.items() if key in ids}
 
 
 REFS = ("actors", "articles", "topics", "claims")
@@ -566,7 +588,7 @@ REFS = ("actors", "articles", "topics", "claims")
 object (the dev server keeps unchanged entities, and so their digests, from build to build)."""
 
 
-def _fingerprint(page: Page, template_digest: str, salt: bytes, digests: dict[int, tuple[object, bytes]]) -> bytes:
+def _fingerprint(page: Page, template_digest: str, salt: bytes, digests: dict[int, EntityDigest]) -> bytes:
     h = hashlib.blake2b(salt, digest_size=20)
     h.update(template_digest.encode())
     rest = {}
@@ -575,9 +597,10 @@ def _fingerprint(page: Page, template_digest: str, salt: bytes, digests: dict[in
             h.update(key.encode())
             for ident, entity in value.items():
                 known = digests.get(id(entity))
-                if known is None or known[0] is not entity:
-                    known = digests[id(entity)] = (entity, hashlib.blake2b(_dumps(entity), digest_size=16).digest())
-                h.update(ident.encode() + known[1])
+                if known is None or known.entity is not entity:
+                    known = digests[id(entity)] = EntityDigest(
+                        entity, hashlib.blake2b(_dumps(entity), digest_size=16).digest())
+                h.update(ident.encode() + known.digest)
         else:
             rest[key] = value
     h.update(_dumps((page.path, page.kind, page.template, page.title, rest)))
@@ -641,6 +664,7 @@ def check(project: Path, *, base_url: str | None = None, strict: bool = False,
     """Validate everything a build would, then check every internal link of the rendered site."""
     result = build(project, None, base_url=base_url, strict=strict, today=today, index_search=False)
     b = result.briefing
+    assert b is not None  # only a CLI build into an output folder can stop at once, without a briefing
     sources = {output_file(p.path): (source_of(b, p), f"templates/{p.template}") for p in result.planned}
     later = (f"{search.FOLDER}/",) if b.config.search else ()
     # Root files (static/) are published as they are: links to them count, links in them are theirs.

@@ -9,6 +9,11 @@ project: a cache file that came with a cloned or shared project is never unpickl
 keeps each page's fingerprint and the hash of the bytes written, and a page is taken back from
 the output folder only when those bytes are still exactly what this cache says it wrote.
 
+A ``Cache`` keeps each kind of thing apart: parsed documents (``Documents``), rendered and
+written pages (``Pages``), the search index (``SearchRecord``) and, in the dev server alone, the
+memos of resolve, plan and render (``ServerMemo``); its ``Mode`` says which build it serves.
+Every record is a named tuple.
+
 Files: build.pickle holds the page records, parsed-NN.pickle the parsed documents in SHARDS
 shards, each signed on its own; a build rewrites only the shards whose entries changed.
 """
@@ -16,6 +21,7 @@ shards, each signed on its own; a build rewrites only the shards whose entries c
 from __future__ import annotations
 
 import contextlib
+import enum
 import errno
 import hashlib
 import hmac
@@ -28,63 +34,139 @@ import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 from .errors import BriefgenError
 from .parse import Document
 from .paths import output_file
+from .resolve import Memo
 from .safe_io import Folder, is_link_error
+
+if TYPE_CHECKING:
+    from .pages import Page
+    from .render import Renderer
 
 FOLDER = ".briefgen-cache"
 FILE = "build.pickle"
-FORMAT = 6
+FORMAT = 7
+"""The shape of what the files hold (bumped when a record changes): a cache of another shape is ignored."""
+
+
+class Mode(enum.Enum):
+    """What a build keeps for the next one: chosen once, where the Cache is made."""
+
+    ONE_OFF = "one-off"
+    """Nothing: --no-cache, ``check``, ``pdf``, a library call without a cache. Pages are not fingerprinted."""
+    DISK = "disk"
+    """The CLI: parsed documents, page records and the search index, loaded from the cache folder
+    (``load``) and saved back (``save``)."""
+    SERVER = "server"
+    """The dev server: all of DISK's, in memory, and the ``ServerMemo`` besides."""
+
+
+class ContentKey(NamedTuple):
+    """What a parse is keyed on: the same bytes parse the same way under the same setting."""
+
+    digest: bytes
+    """blake2b of the file's bytes."""
+    allow_html: bool
+    """The setting the file was parsed with: the same bytes parse otherwise under the other."""
+
+
+class ParseRecord(NamedTuple):
+    """A source file's last parse."""
+
+    key: ContentKey
+    document: Document
+    proof: list[int] | None
+    """The file's stat stamp when it was read, if settled enough to prove it unchanged (stamps.settled)."""
+
+
+class RenderRecord(NamedTuple):
+    """A page as this process rendered it."""
+
+    fingerprint: bytes
+    html: bytes
+
+
+class WriteRecord(NamedTuple):
+    """A page as an earlier run wrote it into the output folder."""
+
+    fingerprint: bytes
+    digest: bytes
+    """``digest`` of the html written."""
+
+
+class SearchRecord(NamedTuple):
+    """One shard of the search index (search.sharded) and what it was made from."""
+
+    fingerprint: bytes
+    """Of the shard's search records, the language and the number of shards (search.fingerprint)."""
+    files: dict[str, bytes]
+    """The index files Pagefind wrote for it, under the shard's folder (none for a shard without records)."""
+
+
+class PrintRecord(NamedTuple):
+    """A page's fingerprint and what it was made of: a page the planner kept is not hashed again."""
+
+    page: Page
+    template: str
+    """The template digest (Renderer.template_digest)."""
+    salt: bytes
+    """The settings and asset names the fingerprint was salted with."""
+    fingerprint: bytes
+
+
+class EntityDigest(NamedTuple):
+    """An entity's hash, as page fingerprints use it."""
+
+    entity: object
+    """Kept beside its digest, so that its id cannot be reused while it is known."""
+    digest: bytes
+
+
+class PdfRecord(NamedTuple):
+    """A topic's PDF, by the HTML it was laid out from (pdf.make)."""
+
+    html: bytes
+    """The hash of the HTML."""
+    pdf: bytes
 
 
 @dataclass
-class Cache:
-    parsed: dict[str, tuple[tuple, Document, list[int] | None]] = field(default_factory=dict)
-    """file -> ((content hash, allow_html), document, stat stamp if it proves the file unchanged)."""
-    rendered: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)
-    """site path -> (fingerprint, html), from this process's builds."""
-    written: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)
-    """site path -> (fingerprint, hash of the html) of pages in ``output``, from an earlier run."""
+class Documents:
+    """Parsed source files: what the read and parse stages reuse (on disk in SHARDS shards)."""
+
+    entries: dict[str, ParseRecord] = field(default_factory=dict)
+    """Source file -> its last parse."""
+    loaded: dict[str, ParseRecord] = field(default_factory=dict)
+    """``entries`` as loaded from disk: what save compares with, entry by entry, to find the shards to write."""
+    shards: set[int] = field(default_factory=set)
+    """The shards that loaded intact; the others are written whole on save."""
+
+
+@dataclass
+class Pages:
+    """Rendered pages, and what proves a page needs no rendering again."""
+
+    rendered: dict[str, RenderRecord] = field(default_factory=dict)
+    """Site path -> the page as this process's builds rendered it."""
+    written: dict[str, WriteRecord] = field(default_factory=dict)
+    """Site path -> the page in ``output``, from an earlier run."""
     output: Path | None = None
     """The folder ``written`` describes."""
-    search: dict[int, tuple[bytes, dict[str, bytes]]] = field(default_factory=dict)
-    """search shard -> (fingerprint of its records, its index files)."""
-    plan: dict | None = field(default_factory=dict)
-    """The last plan and what each entity page read (pages.plan's memo), for the next build of the
-    same process; None where there is no next build to serve (the CLI), as recording costs time."""
-    resolved: object = None
-    """The last resolve's results by their inputs (resolve.Memo), where ``plan`` is kept."""
-    prints: dict[str, tuple] = field(default_factory=dict)
-    """site path -> (page, template digest, salt, fingerprint): a page the planner kept is not hashed again."""
-    digests: dict[int, tuple[object, bytes]] = field(default_factory=dict)
-    """id(entity) -> (entity, digest) of the entities fingerprinted so far (pruned as they go)."""
-    pdfs: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)
-    """PDF site path -> (hash of the HTML it was laid out from, the PDF), from this process's builds."""
-    renderer: object = None
-    """The last build's render.Renderer, reused while the settings and assets are the same."""
-    on_disk: dict[str, list[int]] = field(default_factory=dict)
-    """Output files this build took back from the output folder, known to be there as they are,
-    with their stat stamps as read (what the stamps record of this build keeps for them)."""
-    loaded: dict[str, tuple] = field(default_factory=dict)
-    """``parsed`` as loaded from disk: what save compares with, entry by entry, to find the shards to write."""
-    shards: set[int] = field(default_factory=set)
-    """The shards of ``parsed`` that loaded intact; the others are written whole on save."""
     stamped: dict[str, list[int]] = field(default_factory=dict)
     """Output file -> its stat stamp when the last successful build ended (stamps.last): a page
     with the same stamp holds the bytes that build wrote, and is not hashed to prove it."""
-    dirty: bool = False
-    """Something was parsed, rendered or indexed anew: the on-disk copy is out of date."""
-    remember: bool = True
-    """Fingerprint pages so the next build can skip unchanged ones; a --no-cache build does not."""
+    on_disk: dict[str, list[int]] = field(default_factory=dict)
+    """Output files this build took back from the output folder, known to be there as they are,
+    with their stat stamps as read (what the stamps record of this build keeps for them)."""
 
-    def _record(self, path: str, fingerprint: bytes) -> tuple[tuple[bytes, bytes] | None, tuple[bytes, bytes] | None]:
+    def _record(self, path: str, fingerprint: bytes) -> tuple[RenderRecord | None, WriteRecord | None]:
         """(this process's render, the output's record) of the page, each only if its fingerprint is this."""
         hit, stored = self.rendered.get(path), self.written.get(path) if self.output is not None else None
-        return (hit if hit is not None and hit[0] == fingerprint else None,
-                stored if stored is not None and stored[0] == fingerprint else None)
+        return (hit if hit is not None and hit.fingerprint == fingerprint else None,
+                stored if stored is not None and stored.fingerprint == fingerprint else None)
 
     def made(self, path: str, fingerprint: bytes) -> bool:
         """Whether an earlier build made this page with this fingerprint (``reuse`` then fetches it)."""
@@ -94,7 +176,7 @@ class Cache:
         """The page's html if an earlier build rendered it with the same fingerprint."""
         hit, stored = self._record(path, fingerprint)
         if hit is not None:
-            return hit[1]
+            return hit.html
         if stored is None or self.output is None:  # (no record without an output folder)
             return None
         try:  # never through a link, never a pipe: only a regular file can be the page we wrote
@@ -107,10 +189,57 @@ class Cache:
         except OSError:
             return None
         found = stamp_of(st)
-        if self.stamped.get(file) != found and digest(html) != stored[1]:
+        if self.stamped.get(file) != found and digest(html) != stored.digest:
             return None
         self.on_disk[file] = found
         return html
+
+
+@dataclass
+class ServerMemo:
+    """What only the dev server keeps: its next build runs in the same process, over the same objects."""
+
+    plan: dict = field(default_factory=dict)
+    """The last plan and what each page read (pages.plan's memo)."""
+    resolved: Memo = field(default_factory=Memo)
+    """The last resolve's results by their inputs."""
+    renderer: Renderer | None = None
+    """The last build's Renderer, reused while the settings and assets are the same."""
+    prints: dict[str, PrintRecord] = field(default_factory=dict)
+    """Site path -> the last build's fingerprint of the page: a page the planner kept (the same
+    Page object) is not hashed again."""
+    digests: dict[int, EntityDigest] = field(default_factory=dict)
+    """id(entity) -> its digest, for the entities fingerprinted so far (pruned as they go)."""
+    pdfs: dict[str, PdfRecord] = field(default_factory=dict)
+    """PDF site path -> the PDF, by the HTML it was laid out from."""
+
+
+@dataclass
+class Cache:
+    """What incremental builds reuse, by what it holds; made by ``one_off``, ``load`` (the CLI) or ``server``."""
+
+    mode: Mode
+    documents: Documents = field(default_factory=Documents)
+    pages: Pages = field(default_factory=Pages)
+    search: dict[int, SearchRecord] = field(default_factory=dict)
+    """The last search index by shard, a shard made again only when one of its records changed."""
+    memo: ServerMemo | None = None
+    """In SERVER mode only: recording what the plan reads costs time a one-shot build would not win back."""
+    dirty: bool = False
+    """Something was parsed, rendered or indexed anew: the on-disk copy is out of date."""
+
+    @classmethod
+    def one_off(cls) -> Cache:
+        return cls(Mode.ONE_OFF)
+
+    @classmethod
+    def server(cls) -> Cache:
+        return cls(Mode.SERVER, memo=ServerMemo())
+
+    @property
+    def remember(self) -> bool:
+        """Fingerprint pages so the next build can skip unchanged ones (every mode but ONE_OFF)."""
+        return self.mode is not Mode.ONE_OFF
 
 
 def stamp_of(st: os.stat_result) -> list[int]:
@@ -279,25 +408,29 @@ def write_signed_stream(project: Path, name: str, secret: bytes, head: bytes, du
 
 
 def load(project: Path, output: Path) -> Cache:
-    """The cache of the last build into ``output``; what is missing or untrustworthy is left out."""
+    """The CLI's cache (Mode.DISK) of the last build into ``output``; what is missing or
+    untrustworthy (another shape, another build's output folder, unsigned) is left out."""
     secret = key()
-    cache = Cache(plan=None)
+    cache = Cache(Mode.DISK)
     if secret is None:
         return cache
     head = header(output)
     where = folder(project)
     if where is None:
         return cache
+    documents = cache.documents
     with where:
-        pages = _read(where, FILE, secret, head)
-        if isinstance(pages, tuple) and len(pages) == 2 and isinstance(pages[0], dict) and isinstance(pages[1], dict):
-            cache.written, cache.search, cache.output = pages[0], pages[1], output
+        state = _read(where, FILE, secret, head)
+        if isinstance(state, tuple) and len(state) == 2 and isinstance(state[0], dict) \
+                and isinstance(state[1], dict) and all(isinstance(r, SearchRecord) for r in state[1].values()):
+            cache.pages.written, cache.search, cache.pages.output = state[0], state[1], output
         for shard in range(SHARDS):
             entries = _read(where, _shard_file(shard), secret, head)
-            if isinstance(entries, dict) and all(isinstance(f, str) and _shard(f) == shard for f in entries):
-                cache.parsed.update(entries)
-                cache.shards.add(shard)
-    cache.loaded = dict(cache.parsed)
+            if isinstance(entries, dict) and all(isinstance(f, str) and _shard(f) == shard
+                                                 and isinstance(e, ParseRecord) for f, e in entries.items()):
+                documents.entries.update(entries)
+                documents.shards.add(shard)
+    documents.loaded = dict(documents.entries)
     return cache
 
 
@@ -318,21 +451,22 @@ def save(project: Path, output: Path, cache: Cache) -> None:
     if secret is None:
         return
     head = header(output)
+    pages, documents = cache.pages, cache.documents
     if cache.dirty:
-        written = {}
-        for path, (fingerprint, html) in cache.rendered.items():
-            known = cache.written.get(path)
+        written: dict[str, WriteRecord] = {}
+        for path, made in pages.rendered.items():
+            known = pages.written.get(path)
             # a page taken back from the output was just hashed and found to be the one recorded
-            same = known is not None and known[0] == fingerprint and output_file(path) in cache.on_disk
-            written[path] = known if same else (fingerprint, digest(html))
+            same = known is not None and known.fingerprint == made.fingerprint and output_file(path) in pages.on_disk
+            written[path] = known if known is not None and same else WriteRecord(made.fingerprint, digest(made.html))
         state = (written, cache.search)
         write_signed_stream(project, FILE, secret, head,
                             lambda out: pickle.dump(state, out, protocol=pickle.HIGHEST_PROTOCOL))
-    changed = set(range(SHARDS)) - cache.shards
-    changed.update(_shard(f) for f in cache.parsed.keys() | cache.loaded.keys()
-                   if cache.parsed.get(f) is not cache.loaded.get(f))
-    shards: dict[int, dict] = {shard: {} for shard in changed}
-    for file, entry in cache.parsed.items():
+    changed = set(range(SHARDS)) - documents.shards
+    changed.update(_shard(f) for f in documents.entries.keys() | documents.loaded.keys()
+                   if documents.entries.get(f) is not documents.loaded.get(f))
+    shards: dict[int, dict[str, ParseRecord]] = {shard: {} for shard in changed}
+    for file, entry in documents.entries.items():
         if (shard := _shard(file)) in shards:
             shards[shard][file] = entry
     for shard, entries in sorted(shards.items()):

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from . import model as m
+from .cache import PdfRecord
 from .errors import BriefgenError, Diagnostic, did_you_mean
 from .pages import Page, topic_page
 from .paths import output_file, pdf_path
@@ -116,15 +117,15 @@ def made_from(pdf: bytes, html: bytes) -> bool:
     return b"/ID [(" + identifier(html) + b")" in pdf[-2048:]
 
 
-def make(render: Render, b: m.Briefing, idents: Iterable[str], memo: dict[str, tuple[bytes, bytes]] | None = None,
+def make(render: Render, b: m.Briefing, idents: Iterable[str], memo: dict[str, PdfRecord] | None = None,
          on_disk: Callable[[str], bytes | None] | None = None) -> tuple[dict[str, bytes], list[Diagnostic]]:
     """Output file -> PDF bytes of each topic, and the problems rendering their templates found.
 
     The layout is the slow part (about 1 s a topic), so a topic whose HTML is unchanged is not laid
-    out again: ``memo`` (a Cache's, kept by the dev server) maps a PDF's path to (hash of its HTML,
-    PDF), and ``on_disk`` gives the bytes of an output file the last build wrote, taken back when
-    its identifier says it was made from the same HTML (a CLI build after an edit elsewhere).
-    Topics are laid out one after another: fork_map's workers pay off only for hundreds of items."""
+    out again: ``memo`` (the dev server's, cache.ServerMemo.pdfs) maps a PDF's path to the PDF
+    by the hash of its HTML, and ``on_disk`` gives the bytes of an output file the last build
+    wrote, taken back when its identifier says it was made from the same HTML (a CLI build after
+    an edit elsewhere). Topics are laid out one after another: fork_map's workers pay off only for hundreds of items."""
     files: dict[str, bytes] = {}
     problems: list[Diagnostic] = []
     for ident in idents:
@@ -136,13 +137,13 @@ def make(render: Render, b: m.Briefing, idents: Iterable[str], memo: dict[str, t
             continue
         key = hashlib.blake2b(html, digest_size=20).digest()
         known = memo.get(page.path) if memo is not None else None
-        if known is not None and known[0] == key:
-            files[file] = known[1]
+        if known is not None and known.html == key:
+            files[file] = known.pdf
             continue
         found = on_disk(file) if on_disk is not None else None
         pdf = found if found is not None and made_from(found, html) else to_pdf(html)
         if memo is not None:
-            memo[page.path] = (key, pdf)
+            memo[page.path] = PdfRecord(key, pdf)
         files[file] = pdf
     return files, problems
 

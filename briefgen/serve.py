@@ -26,6 +26,7 @@ from typing import Callable
 from urllib.parse import unquote, urlsplit
 
 from rich.markup import escape
+from watchdog.observers.api import BaseObserver
 
 from .build import Cache, build, search_index
 from .errors import BriefgenError, BuildFailed, Diagnostic, printable
@@ -128,7 +129,7 @@ class Rebuilder:
     def __init__(self, project: Path, base_url: str, strict: bool, state: State, log: Callable[[str], None]):
         self.project, self.base_url, self.strict = project, base_url, strict
         self.state, self.log = state, log
-        self.cache = Cache()
+        self.cache = Cache.server()
         self.indexer = Indexer(state, self.cache, log)  # only it touches cache.search
 
     def run(self, changed: set[str] | None = None) -> None:
@@ -168,7 +169,7 @@ class Rebuilder:
                  f"{len(result.warnings)} warning(s), {ms:.0f} ms")
         for line in dict.fromkeys(str(d) for d in result.warnings):  # each distinct warning once
             self.log(f"    [yellow]{shown(line)}[/]")
-        if result.briefing.config.search:
+        if result.briefing is not None and result.briefing.config.search:
             self.indexer.submit(result)
 
 
@@ -269,9 +270,9 @@ def make_handler(state: State, allowed_host: Callable[[str], bool]) -> type[Base
             with state.cond:  # the files and the epoch of the same build
                 files, self.epoch = state.files, state.epoch
             status, key = resolve_path(files, path)
-            if status == "ok":
+            if status == "ok" and key is not None:
                 return self.send_file(HTTPStatus.OK, key, files[key], head)
-            if status == "redirect":
+            if status == "redirect" and key is not None:
                 self.send_response(HTTPStatus.MOVED_PERMANENTLY)
                 self.send_header("Location", key)
                 self.send_header("Content-Length", "0")
@@ -350,7 +351,7 @@ class Server(ThreadingHTTPServer):
 
 def bind(host: str, port: int, handler: type[BaseHTTPRequestHandler], tries: int = 10) -> tuple[Server, list[int]]:
     """Bind to ``port`` or the next free one; return the server and the ports that were busy."""
-    busy = []
+    busy: list[int] = []
     for candidate in range(port, port + tries):
         try:
             if ":" in host:
@@ -383,7 +384,7 @@ def serve(project: Path, host: str, port: int, strict: bool, log: Callable[[str]
     rebuilder.run()
     changes = Changes()
     stop = threading.Event()
-    observer = watch(project, changes, ignore=[project / "site"])
+    observer: BaseObserver = watch(project, changes, ignore=[project / "site"])
 
     def loop() -> None:
         while not stop.is_set():

@@ -20,6 +20,7 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from . import cache as caching
 from .errors import Diagnostic
@@ -112,8 +113,9 @@ def settled(found: list[int] | None, since: int) -> bool:
     """Whether one file's stamp, taken at ``since``, proves later that the file did not change."""
     if not found:
         return False
-    window = RACY_COARSE if found[1] % 1_000_000_000 == 0 else RACY
-    return max(found[0], found[1]) < since - window
+    mtime, ctime = found[0], found[1]  # (caching.stamp_of)
+    window = RACY_COARSE if ctime % 1_000_000_000 == 0 else RACY
+    return max(mtime, ctime) < since - window
 
 
 def forget(project: Path) -> None:
@@ -146,7 +148,27 @@ def record(project: Path, output: Path, settings: tuple, swept: Stamps, swept_at
     caching.write_signed(project, FILE, key, header, body)
 
 
-def last(project: Path, output: Path, settings: tuple) -> dict | None:
+class Summary(NamedTuple):
+    """What a build that stops at once reports: the last successful build's."""
+
+    pages: dict[str, int]
+    """Pages built, by kind."""
+    files: int
+    """Files in the output."""
+    warnings: tuple[Diagnostic, ...]
+
+
+class Record(NamedTuple):
+    """The stamps of the last successful build into an output folder (stamps.json)."""
+
+    inputs: Stamps
+    """What it read, as ``inputs`` swept them (UNSETTLED where a stamp was not yet proof)."""
+    outputs: Stamps
+    """What it wrote, and every folder of the output."""
+    summary: Summary
+
+
+def last(project: Path, output: Path, settings: tuple) -> Record | None:
     """The record of the last successful build into ``output`` with these settings, if it is intact."""
     key = caching.key()
     if key is None:
@@ -166,29 +188,34 @@ def last(project: Path, output: Path, settings: tuple) -> dict | None:
                 data = json.loads(handle.read())
             except (ValueError, OSError):
                 return None
-    ok = isinstance(data, dict) and isinstance(data.get("inputs"), dict) and isinstance(data.get("outputs"), dict)
-    return data if ok and "summary" in data else None
+    try:
+        done = data["summary"]
+        if not (isinstance(data["inputs"], dict) and isinstance(data["outputs"], dict)):
+            return None
+        return Record(data["inputs"], data["outputs"], Summary(
+            done["pages"], done["files"],
+            tuple(Diagnostic(severity, code, message, file, line, hint)
+                  for severity, code, message, file, line, hint in done["warnings"])))
+    except (KeyError, TypeError, ValueError):  # written by no briefgen with this code: never trusted
+        return None
 
 
-def unchanged(output: Path, record: dict | None, swept: Stamps) -> dict | None:
+def unchanged(output: Path, record: Record | None, swept: Stamps) -> Summary | None:
     """The summary of the last build if nothing it read (``swept``: the inputs now) or wrote has
     changed since; None otherwise."""
-    if record is None or record["inputs"] != swept:
+    if record is None or record.inputs != swept:
         return None
     base = str(output)
-    for rel, recorded in record["outputs"].items():
+    for rel, recorded in record.outputs.items():
         if stamp(os.path.join(base, rel.rstrip("/"))) != (recorded or None):
             return None
-    return record["summary"]
+    return record.summary
 
 
 def summary(pages: dict[str, int], warnings: tuple[Diagnostic, ...], files: int) -> dict:
+    """A Summary as stamps.json keeps it."""
     return {"pages": pages, "files": files,
             "warnings": [[d.severity, d.code, d.message, d.file, d.line, d.hint] for d in warnings]}
-
-
-def warnings_of(data: dict) -> tuple[Diagnostic, ...]:
-    return tuple(Diagnostic(*w) for w in data["warnings"])
 
 
 def now() -> int:

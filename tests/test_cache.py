@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from briefgen import cache as caching
-from briefgen import stamps
+from briefgen import load, stamps
 from briefgen.build import build
 from briefgen.errors import BuildFailed
 from support import FIXTURES, read_tree
@@ -32,44 +32,92 @@ def clean_tree(tmp_path: Path, project: Path, name: str) -> dict:
     return read_tree(out)
 
 
-def test_second_build_reuses_every_page_and_writes_the_same_site(tmp_path):
+def settled_clock(monkeypatch) -> None:
+    """The clock builds read seconds ahead: every file is old enough for its stat stamp to prove it
+    unchanged (stamps.settled), with no sleep, however fast the test runs."""
+    monkeypatch.setattr(stamps, "now", lambda: time.time_ns() + 5_000_000_000)
+
+
+def unsettled_clock(monkeypatch) -> None:
+    """The clock builds read at the files' own time: no stamp is proof, the whole pipeline runs
+    (not the stamps' shortcut) and every source is read and hashed."""
+    monkeypatch.setattr(stamps, "now", lambda: 0)
+
+
+def pages_of(result) -> int:
+    return sum(n for kind, n in result.pages.items() if kind != "pdf")
+
+
+def rendered_all(result) -> bool:
+    """The whole pipeline ran and rendered every page: no page was reused."""
+    return result.briefing is not None and result.rendered == pages_of(result) and result.taken_back == 0
+
+
+def took_back_all(result) -> bool:
+    """The whole pipeline ran, parsed nothing, and took every page back from the output folder."""
+    return result.briefing is not None and result.parsed == 0 and result.rendered == 0 \
+        and result.taken_back == pages_of(result)
+
+
+def test_second_build_with_unsettled_stamps_reuses_every_page_and_writes_the_same_site(tmp_path, monkeypatch):
+    unsettled_clock(monkeypatch)
     project = project_copy(tmp_path)
     out = tmp_path / "site"
     first = build(project, out, today=TODAY, persist=True)
+    assert first.parsed > 0 and rendered_all(first)
     assert (project / ".briefgen-cache" / "build.pickle").is_file()
     again = build(project, out, today=TODAY, persist=True)
-    assert first.rendered > 0 and again.rendered == 0
+    assert took_back_all(again)  # every file read and hashed, every parse and page reused
+    assert again.written is not None and again.written.written == ()
     assert read_tree(out) == clean_tree(tmp_path, project, "clean")
 
 
-def test_an_edit_rerenders_only_what_it_touches(tmp_path):
+def test_second_build_with_settled_stamps_stops_at_once(tmp_path, monkeypatch):
+    settled_clock(monkeypatch)
+    project = project_copy(tmp_path)
+    out = tmp_path / "site"
+    build(project, out, today=TODAY, persist=True)
+    read = []
+    monkeypatch.setattr(load, "read", lambda source: read.append(source.file) or pytest.fail("read a source"))
+    again = build(project, out, today=TODAY, persist=True)
+    assert again.briefing is None and again.rendered == 0 and read == []  # the stamps' shortcut
+    monkeypatch.undo()
+    assert read_tree(out) == clean_tree(tmp_path, project, "clean")
+
+
+def test_an_edit_rerenders_only_what_it_touches(tmp_path, monkeypatch):
+    unsettled_clock(monkeypatch)
     project = project_copy(tmp_path)
     out = tmp_path / "site"
     first = build(project, out, today=TODAY, persist=True)
     actor = next((project / "content" / "actors").glob("*.yaml"))
     actor.write_text(actor.read_text(encoding="utf-8").replace("name: ", "name: Renamed ", 1), encoding="utf-8")
     again = build(project, out, today=TODAY, persist=True)
-    assert 0 < again.rendered < first.rendered
+    assert again.briefing is not None and again.parsed == 1 and 0 < again.rendered < first.rendered
+    assert again.rendered + again.taken_back == pages_of(again)  # the rest taken back from the output
     assert read_tree(out) == clean_tree(tmp_path, project, "clean")
 
 
-def test_corrupt_cache_is_ignored(tmp_path):
+def test_corrupt_cache_is_ignored(tmp_path, monkeypatch):
+    unsettled_clock(monkeypatch)  # the pipeline runs (not the stamps' shortcut), and meets the cache
     project = project_copy(tmp_path)
     out = tmp_path / "site"
     build(project, out, today=TODAY, persist=True)
     (project / ".briefgen-cache" / "build.pickle").write_bytes(b"\x80\x05garbage" * 10)
     result = build(project, out, today=TODAY, persist=True)
-    assert result.rendered > 0
+    assert rendered_all(result) and result.parsed == 0  # the page records are lost, the parse shards intact
     assert read_tree(out) == clean_tree(tmp_path, project, "clean")
 
 
-def test_truncated_cache_is_ignored(tmp_path):
+def test_truncated_cache_is_ignored(tmp_path, monkeypatch):
+    unsettled_clock(monkeypatch)
     project = project_copy(tmp_path)
     out = tmp_path / "site"
     build(project, out, today=TODAY, persist=True)
     path = project / ".briefgen-cache" / "build.pickle"
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
-    build(project, out, today=TODAY, persist=True)
+    result = build(project, out, today=TODAY, persist=True)
+    assert rendered_all(result) and result.parsed == 0
     assert read_tree(out) == clean_tree(tmp_path, project, "clean")
 
 
@@ -77,10 +125,12 @@ def test_cache_from_other_code_is_not_trusted(tmp_path, monkeypatch):
     project = project_copy(tmp_path)
     out = tmp_path / "site"
     monkeypatch.setattr(caching, "code_digest", lambda: "another-version")
-    build(project, out, today=TODAY, persist=True)
+    first = build(project, out, today=TODAY, persist=True)
     monkeypatch.undo()
     assert (project / ".briefgen-cache" / "build.pickle").is_file()
-    assert caching.load(project, out).parsed == {}
+    assert caching.load(project, out).documents.entries == {}
+    again = build(project, out, today=TODAY, persist=True)  # (the stamps are bound to the code too)
+    assert rendered_all(again) and again.parsed == first.parsed
 
 
 class _Payload:
@@ -93,10 +143,11 @@ class _Payload:
         return (Path.write_text, (self.marker, "unpickled"))
 
 
-def test_a_cache_this_user_did_not_sign_is_never_unpickled(tmp_path):
+def test_a_cache_this_user_did_not_sign_is_never_unpickled(tmp_path, monkeypatch):
+    unsettled_clock(monkeypatch)  # the stamps (left intact) never stop the build at once
     project = project_copy(tmp_path)
     out = tmp_path / "site"
-    build(project, out, today=TODAY, persist=True)
+    first = build(project, out, today=TODAY, persist=True)
     marker = tmp_path / "marker"
     header = caching.MAGIC + caching.header(out) + b"\n"
     body = pickle.dumps(_Payload(marker))
@@ -105,27 +156,29 @@ def test_a_cache_this_user_did_not_sign_is_never_unpickled(tmp_path):
     for path in files:
         path.write_bytes(header + b"\0" * 32 + body)  # a cache shipped with a cloned project, say
     loaded = caching.load(project, out)
-    assert loaded.parsed == {} and loaded.written == {}
-    build(project, out, today=TODAY, persist=True)
+    assert loaded.documents.entries == {} and loaded.pages.written == {}
+    again = build(project, out, today=TODAY, persist=True)
     assert not marker.exists()
+    assert rendered_all(again) and again.parsed == first.parsed
 
 
-def test_a_page_edited_in_the_output_is_rebuilt(tmp_path):
+def test_a_page_edited_in_the_output_is_rebuilt(tmp_path, monkeypatch):
+    unsettled_clock(monkeypatch)
     project = project_copy(tmp_path)
     out = tmp_path / "site"
     build(project, out, today=TODAY, persist=True)
     page = out / "index.html"
     page.write_bytes(b"tampered")
     result = build(project, out, today=TODAY, persist=True)
-    assert result.rendered >= 1
+    assert result.parsed == 0 and result.rendered == 1 and result.taken_back == pages_of(result) - 1
     assert read_tree(out) == clean_tree(tmp_path, project, "clean")
 
 
 def test_a_page_the_last_build_left_untouched_is_not_hashed_again(tmp_path, monkeypatch):
     """Its stat stamp, recorded when that build ended, proves its bytes; only changed ones are hashed."""
+    settled_clock(monkeypatch)  # every file's stamp is proof from the first build
     project = project_copy(tmp_path)
     out = tmp_path / "site"
-    time.sleep(stamps.RACY / 1e9 * 2)  # inputs this fresh would keep the build from recording stamps
     build(project, out, today=TODAY, persist=True)
     robots = (out / "robots.txt").read_bytes()
     actor = next((project / "content" / "actors").glob("*.yaml"))
@@ -134,43 +187,51 @@ def test_a_page_the_last_build_left_untouched_is_not_hashed_again(tmp_path, monk
     real = caching.digest
     monkeypatch.setattr(caching, "digest", lambda data: hashed.append(data) or real(data))
     result = build(project, out, today=TODAY, persist=True)
-    assert result.rendered > 0 and hashed
-    assert robots not in hashed
+    assert result.parsed == 1 and result.rendered > 0 and result.rendered + result.taken_back == pages_of(result)
+    assert hashed and robots not in hashed
     assert read_tree(out) == clean_tree(tmp_path, project, "clean")
 
 
-def test_a_page_edited_in_the_output_with_its_size_and_mtime_kept_is_rebuilt(tmp_path):
+def test_a_page_edited_in_the_output_with_its_size_and_mtime_kept_is_rebuilt(tmp_path, monkeypatch):
     """``cp -p`` or an editor can keep the size and mtime; the change of ctime still shows."""
+    settled_clock(monkeypatch)  # the output's stamps are recorded, and proof unless they changed
     project = project_copy(tmp_path)
     out = tmp_path / "site"
     build(project, out, today=TODAY, persist=True)
-    page = out / "index.html"
+    page = out / "robots.txt"  # a page the edit below does not change
     before = page.stat()
-    page.write_bytes(page.read_bytes().replace(b"<", b"[", 1))
+    page.write_bytes(page.read_bytes().replace(b":", b";", 1))
     os.utime(page, ns=(before.st_atime_ns, before.st_mtime_ns))
     actor = next((project / "content" / "actors").glob("*.yaml"))  # so the build does not stop at once
     actor.write_text(actor.read_text(encoding="utf-8").replace("name: ", "name: Renamed ", 1), encoding="utf-8")
-    build(project, out, today=TODAY, persist=True)
+    tampered = page.read_bytes()
+    hashed = []
+    real = caching.digest
+    monkeypatch.setattr(caching, "digest", lambda data: hashed.append(data) or real(data))
+    result = build(project, out, today=TODAY, persist=True)
+    assert result.parsed == 1 and result.rendered + result.taken_back == pages_of(result)
+    assert tampered in hashed  # its stamp was not proof: hashed, found changed, rendered again
     assert read_tree(out) == clean_tree(tmp_path, project, "clean")
 
 
-def test_cache_for_another_output_folder_is_not_used(tmp_path):
+def test_cache_for_another_output_folder_is_not_used(tmp_path, monkeypatch):
+    unsettled_clock(monkeypatch)
     project = project_copy(tmp_path)
-    build(project, tmp_path / "one", today=TODAY, persist=True)
+    first = build(project, tmp_path / "one", today=TODAY, persist=True)  # (the cache is now the one's)
     other = build(project, tmp_path / "two", today=TODAY, persist=True)
-    assert other.rendered > 0
+    assert rendered_all(other) and other.parsed == first.parsed  # every cache file is bound to its output
     assert read_tree(tmp_path / "two") == clean_tree(tmp_path, project, "clean")
 
 
-def test_a_build_that_changed_nothing_does_not_rewrite_the_cache(tmp_path):
+def test_a_build_that_changed_nothing_does_not_rewrite_the_cache(tmp_path, monkeypatch):
+    settled_clock(monkeypatch)  # every file's stamp is proof from the first build
     project = project_copy(tmp_path)
     out = tmp_path / "site"
-    time.sleep(stamps.RACY / 1e9 + 0.05)  # the files' stamps settle: the first build records them
     build(project, out, today=TODAY, persist=True)
     path = project / ".briefgen-cache" / "build.pickle"
     before = path.stat().st_mtime_ns, path.read_bytes()
     (project / ".briefgen-cache" / stamps.FILE).unlink()  # run the whole pipeline, not the stamps' shortcut
-    assert build(project, out, today=TODAY, persist=True).briefing is not None
+    assert took_back_all(build(project, out, today=TODAY, persist=True))
     assert (path.stat().st_mtime_ns, path.read_bytes()) == before
 
 
@@ -178,26 +239,26 @@ def _shards(project: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in (project / ".briefgen-cache").glob("parsed-*.pickle")}
 
 
-def test_an_edit_rewrites_only_the_shard_of_the_file_it_changed(tmp_path):
+def test_an_edit_rewrites_only_the_shard_of_the_file_it_changed(tmp_path, monkeypatch):
+    settled_clock(monkeypatch)  # settled stamps: the shards hold their proofs from the start
     project = project_copy(tmp_path)
     out = tmp_path / "site"
-    time.sleep(stamps.RACY / 1e9 + 0.05)  # settled stamps: the shards hold their proofs from the start
     build(project, out, today=TODAY, persist=True)
     before = _shards(project)
     article = project / "content" / "articles" / "satellite-launch.md"
     article.write_text(article.read_text(encoding="utf-8") + "\nOne more paragraph.\n", encoding="utf-8")
-    build(project, out, today=TODAY, persist=True)
+    assert build(project, out, today=TODAY, persist=True).parsed == 1
     after = _shards(project)
     changed = {name for name in after if after[name] != before[name]}
     assert changed == {caching._shard_file(caching._shard("content/articles/satellite-launch.md"))}
     assert read_tree(out) == clean_tree(tmp_path, project, "clean")
 
 
-def test_a_shard_left_from_an_older_build_is_harmless(tmp_path):
+def test_a_shard_left_from_an_older_build_is_harmless(tmp_path, monkeypatch):
     """A build killed while saving leaves shards of two builds: each entry proves itself."""
+    settled_clock(monkeypatch)  # the old shard's entry carries a stat stamp as proof
     project = project_copy(tmp_path)
     out = tmp_path / "site"
-    time.sleep(stamps.RACY / 1e9 + 0.05)  # the old shard's entry carries a stat stamp as proof
     build(project, out, today=TODAY, persist=True)
     old = _shards(project)
     article = project / "content" / "articles" / "satellite-launch.md"
@@ -206,20 +267,24 @@ def test_a_shard_left_from_an_older_build_is_harmless(tmp_path):
     for name, data in old.items():
         (project / ".briefgen-cache" / name).write_bytes(data)
     (project / ".briefgen-cache" / stamps.FILE).unlink(missing_ok=True)
-    build(project, out, today=TODAY, persist=True)
+    result = build(project, out, today=TODAY, persist=True)
+    assert result.parsed == 1 and result.rendered == 0  # the old entry's proof failed: parsed again, same pages
     assert read_tree(out) == clean_tree(tmp_path, project, "clean")
 
 
-def test_a_problem_in_a_file_taken_from_the_cache_is_located_on_its_line(tmp_path):
+def test_a_problem_in_a_file_taken_from_the_cache_is_located_on_its_line(tmp_path, monkeypatch):
     """Parsed documents keep the text their line table comes from, not the table: a diagnostic
     about an unchanged, cached file still names the right line."""
+    settled_clock(monkeypatch)  # settled: the annotations come from the cache unread
     project = project_copy(tmp_path)
     out = tmp_path / "site"
-    time.sleep(stamps.RACY / 1e9 + 0.05)  # settled: the annotations come from the cache unread
     build(project, out, today=TODAY, persist=True)
     (project / "content" / "actors" / "russia.yaml").unlink()
+    read = []
+    monkeypatch.setattr(load, "read", lambda source: read.append(source.file) or pytest.fail("read a source"))
     with pytest.raises(BuildFailed) as failed:
         build(project, out, today=TODAY, persist=True)
+    assert read == []  # every document came from the cache, unread
     found = {(d.file, d.line, d.code) for d in failed.value.diagnostics}
     assert ("content/articles/seoul-assessment.yaml", 6, "unknown-actor") in found
     assert ("content/articles/seoul-assessment.yaml", 25, "unknown-actor") in found

@@ -284,7 +284,7 @@ def random_walk(root: Path, seed: int, edits: list[str]) -> None:
     """STEPS random edits; after each, the shared-cache build must equal clean builds."""
     rng = random.Random(seed)
     walk = Walk(make_project(root), rng)
-    cache = Cache()
+    cache = Cache.server()
     first = build(walk.project, None, cache=cache, today=TODAY)
     clean_total, incremental_total = first.rendered, first.rendered
     history = []
@@ -300,7 +300,7 @@ def random_walk(root: Path, seed: int, edits: list[str]) -> None:
         else:
             history.append(getattr(walk, rng.choice(edits))())
         incremental = build(walk.project, None, cache=cache, today=TODAY)
-        clean = build(walk.project, None, cache=Cache(), today=TODAY)
+        clean = build(walk.project, None, cache=Cache.server(), today=TODAY)
         where = f"seed {seed}, step {step}: {history}\n"
         assert incremental.files == clean.files, where + files_diff(incremental.files, clean.files)
         assert incremental.warnings == clean.warnings, where
@@ -324,7 +324,7 @@ def test_topic_feed_follows_topic_rename(tmp_path: Path):
     """Regression: the render fingerprint once ignored page.title, and a topic feed's title (topic
     title · site title) is not in its context, so a renamed topic kept its old feed title."""
     project = make_project(tmp_path)
-    cache = Cache()
+    cache = Cache.server()
     build(project, None, cache=cache, today=TODAY)
     topic = project / "content/topics/russia-north-korea-military-cooperation.yaml"
     Clock().write(topic, topic.read_text(encoding="utf-8").replace(
@@ -342,7 +342,7 @@ def test_search_index_is_reproducible(tmp_path: Path):
 
     project = make_project(tmp_path)
     (project / "briefgen.yaml").write_text("title: Incremental briefing\nsearch: true\n", encoding="utf-8")
-    found = search.records(build(project, None, cache=Cache(), today=TODAY).briefing)
+    found = search.records(build(project, None, cache=Cache.server(), today=TODAY).briefing)
     runs = [search.index(found, "en")[0] for _ in range(3)]
     assert any(k.startswith("pagefind/fragment/") for k in runs[0]), "no index"
     for other in runs[1:]:
@@ -355,11 +355,11 @@ def test_search_index_of_incremental_build_equals_clean(tmp_path: Path):
     project = make_project(tmp_path)
     (project / "briefgen.yaml").write_text("title: Incremental briefing\nsearch: true\n", encoding="utf-8")
     walk = Walk(project, random.Random(7))
-    cache = Cache()
+    cache = Cache.server()
     build(project, None, cache=cache, today=TODAY)
     walk.edit_summary()
     incremental = build(project, None, cache=cache, today=TODAY)
-    clean = build(project, None, cache=Cache(), today=TODAY)
+    clean = build(project, None, cache=Cache.server(), today=TODAY)
     pages = {k for k in clean.files if not k.startswith("pagefind/")}
     assert {k: incremental.files[k] for k in pages} == {k: clean.files[k] for k in pages}  # the pages agree
     assert incremental.files == clean.files, files_diff(incremental.files, clean.files)
@@ -373,7 +373,7 @@ def test_search_records_do_not_depend_on_the_order_entities_were_read(tmp_path: 
     from briefgen import search
 
     project = make_project(tmp_path)
-    b = build(project, None, cache=Cache(), today=TODAY).briefing
+    b = build(project, None, cache=Cache.server(), today=TODAY).briefing
     backward = dataclasses.replace(b, **{k: dict(reversed(list(getattr(b, k).items())))
                                          for k in ("articles", "claims", "actors", "topics")})
     forward = search.records(b)
@@ -387,7 +387,7 @@ def test_search_indexes_entities_only(tmp_path: Path):
     from briefgen import search
 
     project = make_project(tmp_path)
-    b = build(project, None, cache=Cache(), today=TODAY).briefing
+    b = build(project, None, cache=Cache.server(), today=TODAY).briefing
     found = search.records(b)
     expected = ({f"/articles/{s}/" for s in b.articles} | {f"/claims/{c}/" for c in b.claims}
                 | {f"/actors/{a}/" for a in b.actors} | {f"/topics/{t}/" for t in b.topics})
@@ -405,7 +405,7 @@ def test_template_edit_does_not_reindex(tmp_path: Path, monkeypatch):
 
     project = make_project(tmp_path)
     (project / "briefgen.yaml").write_text("title: Incremental briefing\nsearch: true\n", encoding="utf-8")
-    cache = Cache()
+    cache = Cache.server()
     first = build(project, None, cache=cache, today=TODAY)
     runs = []
     real = search.index
@@ -422,7 +422,7 @@ def test_template_edit_does_not_reindex(tmp_path: Path, monkeypatch):
 
 def test_no_op_rebuild_renders_nothing(tmp_path: Path):
     project = make_project(tmp_path)
-    cache = Cache()
+    cache = Cache.server()
     first = build(project, None, cache=cache, today=TODAY)
     again = build(project, None, cache=cache, today=TODAY)
     assert again.rendered == 0
@@ -432,7 +432,7 @@ def test_no_op_rebuild_renders_nothing(tmp_path: Path):
 def _same_size_edit(tmp_path: Path, keep_mtime: bool) -> None:
     project = make_project(tmp_path)
     sidecar = project / "content/articles" / f"{MAIN}.yaml"
-    cache = Cache()
+    cache = Cache.server()
     build(project, None, cache=cache, today=TODAY)
     before = sidecar.stat()
     text = sidecar.read_text(encoding="utf-8")
@@ -442,7 +442,7 @@ def _same_size_edit(tmp_path: Path, keep_mtime: bool) -> None:
         os.utime(sidecar, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert sidecar.stat().st_size == before.st_size
     incremental = build(project, None, cache=cache, today=TODAY)
-    clean = build(project, None, cache=Cache(), today=TODAY)
+    clean = build(project, None, cache=Cache.server(), today=TODAY)
     assert incremental.files == clean.files, files_diff(incremental.files, clean.files)
 
 
@@ -461,7 +461,7 @@ def test_template_edit_within_same_mtime_tick_is_seen(tmp_path: Path):
     mtime, so a same-tick edit must still reach the compiled template."""
     project = make_project(tmp_path)
     template = project / "templates" / "topic.html"
-    cache = Cache()
+    cache = Cache.server()
     build(project, None, cache=cache, today=TODAY)
     before = template.stat()
     text = template.read_text(encoding="utf-8")
@@ -469,16 +469,16 @@ def test_template_edit_within_same_mtime_tick_is_seen(tmp_path: Path):
     os.utime(template, ns=(before.st_atime_ns, before.st_mtime_ns))
     incremental = build(project, None, cache=cache, today=TODAY)
     assert any(b"topic marker 9" in data for data in incremental.files.values())
-    assert incremental.files == build(project, None, cache=Cache(), today=TODAY).files
+    assert incremental.files == build(project, None, cache=Cache.server(), today=TODAY).files
 
 
 def test_new_project_template_overrides_a_compiled_theme_template(tmp_path: Path):
     project = make_project(tmp_path)
-    cache = Cache()
+    cache = Cache.server()
     build(project, None, cache=cache, today=TODAY)
     theme_actor = (theme_dir() / "actor.html").read_text(encoding="utf-8")
     (project / "templates" / "actor.html").write_text(
         theme_actor.replace("{% block main %}", '{% block main %}<p class="marker">actor override</p>', 1), encoding="utf-8")
     incremental = build(project, None, cache=cache, today=TODAY)
     assert any(b"actor override" in data for path, data in incremental.files.items() if path.startswith("actors/"))
-    assert incremental.files == build(project, None, cache=Cache(), today=TODAY).files
+    assert incremental.files == build(project, None, cache=Cache.server(), today=TODAY).files

@@ -108,7 +108,7 @@ class Editor:
         save(path, data)
 
     def reads_of(self, path: str) -> frozenset:
-        hit = self.cache.plan.get("reads", {}).get(path)
+        hit = self.cache.memo.plan.get("reads", {}).get(path)
         return hit[1] if hit else frozenset()
 
     def add_actor(self):
@@ -199,7 +199,7 @@ def test_incremental_plan_equals_clean_build_over_random_edits(tmp_path: Path, s
     corpus.generate(100, seed, tmp_path, formats=("briefgen",), quiet=True)
     project = tmp_path / "briefgen"
     rng = random.Random(seed)
-    cache = Cache()
+    cache = Cache.server()
     editor = Editor(project, rng, cache)
     first, _ = outcome(project, cache)
     assert first[0] != "failed", first

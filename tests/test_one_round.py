@@ -239,7 +239,7 @@ def test_a_file_that_did_not_parse_hides_and_makes_no_other_error(tmp_path):
 
 def test_the_dev_servers_cache_goes_through_failed_builds_to_a_clean_builds_site(tmp_path):
     project = make_project(tmp_path)
-    cache = Cache()
+    cache = Cache.server()
 
     def site(c: Cache | None) -> dict[str, bytes]:
         return build(project, None, today=TODAY, cache=c, index_search=False, parallel=False).files
@@ -262,7 +262,7 @@ def test_the_dev_servers_cache_goes_through_failed_builds_to_a_clean_builds_site
 
 def test_a_settings_change_with_a_content_edit_in_one_rebuild_equals_a_clean_build(tmp_path):
     project = make_project(tmp_path)
-    cache = Cache()
+    cache = Cache.server()
 
     def site(c: Cache | None) -> dict[str, bytes]:
         return build(project, None, today=TODAY, cache=c, index_search=False, parallel=False).files

@@ -139,11 +139,11 @@ def test_dev_server_rebuild_follows_a_changed_date(tmp_path):
     """The resolve memo keeps a claim by its reports and their articles: a date edit in the
     article's text alone re-sorts the reports and changes the status, as a clean build does."""
     project = copy(tmp_path)
-    cache = Cache()
+    cache = Cache.server()
     build(project, None, cache=cache, today=TODAY, index_search=False)
     post = project / "content/articles/b-post.md"
     post.write_text(post.read_text().replace("2024-03-05", "2024-01-15"))
     incremental = build(project, None, cache=cache, today=TODAY, index_search=False)
-    clean = build(project, None, cache=Cache(), today=TODAY, index_search=False)
+    clean = build(project, None, cache=Cache.server(), today=TODAY, index_search=False)
     assert incremental.files == clean.files
     assert "Reported" in page(incremental.files, CLAIM).find("p", "lede").text

@@ -76,7 +76,7 @@ def test_a_large_index_is_cut_into_shards_that_hold_every_record_once(project: P
 
 
 def test_an_edit_reindexes_only_the_shard_of_the_changed_record(project: Path, small_shards: None):
-    cache = Cache()
+    cache = Cache.server()
     first = build(project, None, cache=cache)
     assert reindexed(first) == 4
     edit(project / ARTICLE, "summary: >", "summary: >\n  Shard probe wording.")

@@ -103,7 +103,7 @@ def test_verify_mode_fails_an_incremental_build_that_goes_stale_and_writes_nothi
 def test_verify_mode_checks_the_dev_servers_builds(tmp_path: Path, monkeypatch):
     project = project_copy(tmp_path)
     monkeypatch.setenv(VERIFY, "1")
-    cache = Cache()
+    cache = Cache.server()
     assert build(project, None, cache=cache, today=TODAY).verified
     blind_to_templates(monkeypatch)
     assert build(project, None, cache=cache, today=TODAY).verified
@@ -137,7 +137,7 @@ def test_a_new_backlink_reading_another_field_is_kept_up_to_date(tmp_path: Path,
 
     monkeypatch.setattr(resolve, "_links", drafts_hidden)
     project = project_copy(tmp_path)
-    cache = Cache()
+    cache = Cache.server()
     first = build(project, None, cache=cache, today=TODAY)
     source = project / "content" / "articles" / "satellite-launch.md"
     write_later(source, source.read_text(encoding="utf-8").replace("title: ", "title: DRAFT ", 1))

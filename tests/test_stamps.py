@@ -19,18 +19,25 @@ TODAY = dt.date(2024, 1, 1)
 
 
 def settle() -> None:
-    """Let every file's stamp age past the racy window, as it has in any real edit-build cycle."""
+    """Let every file's stamp age past the racy window, as it has in any real edit-build cycle
+    (for a briefgen run in another process, whose clock cannot be injected)."""
     time.sleep(stamps.RACY / 1e9 + 0.05)
 
 
+def settled_clock(monkeypatch) -> None:
+    """The clock builds read seconds ahead: every file's stamp has aged past the racy window, as
+    in any real edit-build cycle, with no sleep however fast the test runs."""
+    monkeypatch.setattr(stamps, "now", lambda: time.time_ns() + 5_000_000_000)
+
+
 @pytest.fixture
-def built(tmp_path):
+def built(tmp_path, monkeypatch):
     project = tmp_path / "project"
     shutil.copytree(FIXTURES / "valid" / "basic", project)
     unused = project / "content" / "actors" / "nobody-at-all.yaml"
     unused.write_text("name: Nobody At All\nkind: person\n", encoding="utf-8")  # a warning to replay
     out = tmp_path / "site"
-    settle()
+    settled_clock(monkeypatch)
     first = build(project, out, today=TODAY, persist=True)
     assert first.briefing is not None
     return project, out, first
@@ -120,7 +127,7 @@ def test_an_input_touched_during_the_sweep_window_is_not_trusted(built, monkeypa
     assert again(project, out).briefing is not None, "the edit was too fresh for its stamp to prove anything later"
     assert not hashed, "the output stamps of the last build were not kept"
     monkeypatch.undo()
-    settle()
+    settled_clock(monkeypatch)
     assert again(project, out).briefing is not None
     assert again(project, out).briefing is None
 
