@@ -98,26 +98,18 @@ def test_an_edit_rerenders_only_what_it_touches(tmp_path, monkeypatch):
     assert read_tree(out) == clean_tree(tmp_path, project, "clean")
 
 
-def test_corrupt_cache_is_ignored(tmp_path, monkeypatch):
+@pytest.mark.parametrize("damage", [
+    lambda path: path.write_bytes(b"\x80\x05garbage" * 10),
+    lambda path: path.write_bytes(path.read_bytes()[: path.stat().st_size // 2]),
+], ids=["corrupt", "truncated"])
+def test_a_damaged_cache_is_ignored(tmp_path, monkeypatch, damage):
     unsettled_clock(monkeypatch)  # the pipeline runs (not the stamps' shortcut), and meets the cache
     project = project_copy(tmp_path)
     out = tmp_path / "site"
     build(project, out, today=TODAY, persist=True)
-    (project / ".briefgen-cache" / "build.pickle").write_bytes(b"\x80\x05garbage" * 10)
+    damage(project / ".briefgen-cache" / "build.pickle")
     result = build(project, out, today=TODAY, persist=True)
     assert rendered_all(result) and result.parsed == 0  # the page records are lost, the parse shards intact
-    assert read_tree(out) == clean_tree(tmp_path, project, "clean")
-
-
-def test_truncated_cache_is_ignored(tmp_path, monkeypatch):
-    unsettled_clock(monkeypatch)
-    project = project_copy(tmp_path)
-    out = tmp_path / "site"
-    build(project, out, today=TODAY, persist=True)
-    path = project / ".briefgen-cache" / "build.pickle"
-    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
-    result = build(project, out, today=TODAY, persist=True)
-    assert rendered_all(result) and result.parsed == 0
     assert read_tree(out) == clean_tree(tmp_path, project, "clean")
 
 
