@@ -268,7 +268,8 @@ def _build_persisted(project: Path, output: Path, *, base_url: str | None, stric
         if verifying():
             clean = _build(project, None, base_url=base_url, strict=strict, today=today, cache=None, progress=None,
                            index_search=index_search, parallel=parallel, edition=edition)
-            _compare(clean.files, {name: _read_output(output, name) for name in clean.files})
+            _compare(clean.files, {name: _read_output(output, name) for name in clean.files},
+                     clean.warnings, done.warnings)
             verified = True
         return BuildResult(None, done.pages, done.warnings, 0, WriteReport((), (), done.files),
                            time.perf_counter() - started, stages=tuple(stages.times), verified=verified)
@@ -309,14 +310,50 @@ def _no_gc_pauses(one_shot: bool = False):
             gc.enable()
 
 
+class StaleOutput(BuildFailed):
+    """Verify mode found an incremental build that differs from a clean one (files, warnings, or
+    failing where the other does not)."""
+
+
 def _build(project: Path, output: Path | None, *, base_url: str | None, strict: bool, today: dt.date | None,
            cache: Cache | None, progress: Stages | None, index_search: bool, parallel: bool,
            replace_foreign: bool = False, edition: dt.date | None = None) -> BuildResult:
+    """The pipeline; in verify mode an incremental build is checked against a clean one made
+    first, in memory, before this build touches the cache: the same files and warnings, or the
+    same errors."""
+    clean: BuildResult | BuildFailed | None = None
+    if cache is not None and verifying():
+        try:
+            clean = _build(project, None, base_url=base_url, strict=strict, today=today, cache=None, progress=None,
+                           index_search=index_search, parallel=parallel, edition=edition)
+        except BuildFailed as exc:
+            clean = exc
+    try:
+        return _pipeline(project, output, base_url=base_url, strict=strict, today=today, cache=cache,
+                         progress=progress, index_search=index_search, parallel=parallel,
+                         replace_foreign=replace_foreign, edition=edition, clean=clean)
+    except StaleOutput:
+        raise
+    except BuildFailed as exc:
+        if isinstance(clean, BuildResult):
+            raise StaleOutput([_stale("the incremental build failed where a clean build succeeds"),
+                               *exc.diagnostics]) from None
+        if isinstance(clean, BuildFailed) and clean.diagnostics != exc.diagnostics:
+            raise StaleOutput([_stale("the incremental build failed otherwise than a clean build: "
+                                      + "; ".join(str(d) for d in exc.diagnostics if d not in clean.diagnostics)),
+                               *clean.diagnostics]) from None
+        raise
+
+
+def _stale(message: str, file: str = "") -> Diagnostic:
+    return Diagnostic("error", "stale-output", message, file,
+                      hint=f"a briefgen bug ({VERIFY}=1 found it): please report it; build with --no-cache meanwhile")
+
+
+def _pipeline(project: Path, output: Path | None, *, base_url: str | None, strict: bool, today: dt.date | None,
+              cache: Cache | None, progress: Stages | None, index_search: bool, parallel: bool,
+              replace_foreign: bool, edition: dt.date | None, clean: BuildResult | BuildFailed | None) -> BuildResult:
     started = time.perf_counter()
-    clean = None
-    if cache is not None and verifying():  # before this build touches the cache
-        clean = _build(project, None, base_url=base_url, strict=strict, today=today, cache=None, progress=None,
-                       index_search=index_search, parallel=parallel, edition=edition)
     stages = progress or Stages()
     cache = cache if cache is not None else Cache.one_off()
     made = cache.pages
@@ -370,8 +407,10 @@ def _build(project: Path, output: Path | None, *, base_url: str | None, strict: 
     if collisions:
         raise BuildFailed(collisions)
     files.update(root_files)  # after the search stage: root files are published as they are, not indexed
+    if isinstance(clean, BuildFailed):
+        raise StaleOutput([_stale("the incremental build succeeded where a clean build fails"), *clean.diagnostics])
     if clean is not None:
-        _compare(clean.files, files)
+        _compare(clean.files, files, clean.warnings, tuple(warnings))
     report = None
     if output is not None:
         with stages.stage("writing", len(files)):
@@ -414,16 +453,20 @@ def _read_output(output: Path, name: str) -> bytes | None:
         return None
 
 
-def _compare(clean: Mapping[str, bytes], made: Mapping[str, bytes | None]) -> None:
-    """BuildFailed naming every file the incremental build made otherwise than the clean one."""
+def _compare(clean: Mapping[str, bytes], made: Mapping[str, bytes | None],
+             clean_warnings: tuple[Diagnostic, ...] = (), warnings: tuple[Diagnostic, ...] = ()) -> None:
+    """StaleOutput naming every file the incremental build made otherwise than the clean one, and
+    every warning one of the two gave and the other not."""
     differ = sorted(name for name in clean.keys() | made.keys() if clean.get(name) != made.get(name))
-    if differ:
-        raise BuildFailed([Diagnostic("error", "stale-output", "the incremental build made this file "
-                                      + ("without it being in a clean build" if name not in clean else
-                                         "differently from a clean build" if made.get(name) is not None else
-                                         "not at all, but a clean build does"),
-                                      name, hint=f"a briefgen bug ({VERIFY}=1 found it): please report it; "
-                                      "build with --no-cache meanwhile") for name in differ])
+    problems = [_stale("the incremental build made this file "
+                       + ("without it being in a clean build" if name not in clean else
+                          "differently from a clean build" if made.get(name) is not None else
+                          "not at all, but a clean build does"), name) for name in differ]
+    for found, other, how in ((warnings, clean_warnings, "gave a warning a clean build does not: "),
+                              (clean_warnings, warnings, "did not give a warning a clean build gives: ")):
+        problems += [_stale("the incremental build " + how + str(d), d.file) for d in found if d not in other]
+    if problems:
+        raise StaleOutput(problems)
 
 
 def _renderer(project: Path, config: SiteConfig, assets: dict, cache: Cache) -> Renderer:

@@ -18,7 +18,8 @@ import pytest
 
 from briefgen import model as m
 from briefgen import pages, reads, resolve, stamps
-from briefgen.build import VERIFY, Cache, build, load_briefing
+from briefgen import build as build_module
+from briefgen.build import VERIFY, Cache, StaleOutput, build, load_briefing
 from briefgen.errors import BuildFailed
 from briefgen.render import Renderer, theme_dir
 from support import FIXTURES, read_tree
@@ -112,6 +113,49 @@ def test_verify_mode_checks_the_dev_servers_builds(tmp_path: Path, monkeypatch):
         build(project, None, cache=cache, today=TODAY)
     assert [d.file for d in failed.value.diagnostics] == ["index.html"]
     assert not build(project, None, today=TODAY).verified  # a one-off build has nothing to verify
+
+
+def blind_to_edits(monkeypatch) -> None:
+    """A simulated cache bug: every source already parsed is taken as unchanged, whatever its bytes."""
+    real = build_module._lookup
+
+    def stale(source, cache, allow_html, swept_at):
+        hit = cache.documents.entries.get(source.file)
+        return hit.document if hit is not None else real(source, cache, allow_html, swept_at)
+
+    monkeypatch.setattr(build_module, "_lookup", stale)
+
+
+NOTES = "content/articles/satellite-launch.yaml"
+NEW_ARTICLE = ("---\ntitle: A later report\npublished: 2023-12-01\noutlet: Reuters\n---\n\nKim Jong Un spoke.\n",
+               "topics: [satellite-programme]\nsummary: A later report.\nactors: [nobody-else]\n")
+"""A new article, which even the blind cache parses: it names an unknown actor."""
+
+
+@pytest.mark.parametrize(("edit", "stale"), [
+    # an error in a file the blind cache does not read again: the incremental build succeeds
+    (lambda p: write_later(p / NOTES, (p / NOTES).read_text().replace("  - kim-jong-un\n", "  - kim-jong-un\n  - nobody\n")),
+     "succeeded where a clean build fails"),
+    # the same, and a new broken article both builds see: both fail, with other errors
+    (lambda p: (write_later(p / NOTES, (p / NOTES).read_text().replace("  - kim-jong-un\n", "  - kim-jong-un\n  - nobody\n")),
+                write_later(p / "content/articles/later.md", NEW_ARTICLE[0]),
+                write_later(p / "content/articles/later.yaml", NEW_ARTICLE[1])),
+     "failed otherwise than a clean build"),
+    # a warning in a file the blind cache does not read again (its summary gone)
+    (lambda p: write_later(p / NOTES, "".join(line for line in (p / NOTES).read_text().splitlines(keepends=True)
+                                              if not line.startswith("summary:"))),
+     "did not give a warning a clean build gives"),
+], ids=["succeeds", "fails-otherwise", "warning"])
+def test_verify_mode_compares_failures_and_warnings_too(tmp_path: Path, monkeypatch, edit, stale):
+    project = project_copy(tmp_path)
+    monkeypatch.setenv(VERIFY, "1")
+    cache = Cache.server()
+    assert build(project, None, cache=cache, today=TODAY).verified
+    blind_to_edits(monkeypatch)
+    edit(project)
+    with pytest.raises(StaleOutput) as failed:
+        build(project, None, cache=cache, today=TODAY)
+    assert any(stale in d.message for d in failed.value.diagnostics if d.code == "stale-output"), failed.value.diagnostics
 
 
 def test_verify_mode_checks_a_build_the_stamps_call_done(tmp_path: Path, monkeypatch):
