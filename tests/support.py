@@ -65,7 +65,7 @@ def run_briefgen(*args: object, cwd: Path | None = None, epoch: str | None = FIX
     return subprocess.run(
         [sys.executable, "-m", "briefgen", *map(str, args)],
         cwd=cwd or REPO, env=cli_env(epoch), capture_output=True, text=True, encoding="utf-8",
-        errors="replace", timeout=120,
+        errors="replace", timeout=600,  # a guard against a hang, not a measure: busy CI machines are slow
     )
 
 

@@ -8,8 +8,8 @@
 - A project site as GitHub Pages serves one: ``briefgen deploy`` to a bare repository for
   http://127.0.0.1:PORT/repo/, the branch cloned under /repo/ of a server that answers every missing
   path there with /repo/404.html; pages, and the 404 page at any depth, have styles and working links.
-- A generated corpus of 2,000 articles (benchmarks/corpus.py), built and served: one query loads
-  only a small part of the Pagefind index. The bytes are printed (``pytest -s`` shows them).
+- A generated corpus of 1,000 articles (benchmarks/corpus.py), built and served: one query loads
+  only a small part of the Pagefind index, whose two shards the search page merges. The bytes are printed (``pytest -s`` shows them).
 """
 
 from __future__ import annotations
@@ -365,11 +365,11 @@ def test_search_finds_entities_not_lists(page: Page, sub_path_site, problems):
 
 @pytest.fixture(scope="module")
 def corpus_site(tmp_path_factory):
-    """benchmarks/corpus.py -n 2000, built without a base URL (as unzipped and served by
+    """benchmarks/corpus.py -n 1000 (about 2,900 search records: two shards), built without a base URL (as unzipped and served by
     `python -m http.server -d site`). Built in /dev/shm when there is one: this disk is slow."""
     source = tmp_path_factory.mktemp("corpus")
-    run = subprocess.run([sys.executable, str(REPO / "benchmarks" / "corpus.py"), "-n", "2000", "--formats", "briefgen",
-                          "--out", str(source)], capture_output=True, text=True, timeout=300)
+    run = subprocess.run([sys.executable, str(REPO / "benchmarks" / "corpus.py"), "-n", "1000", "--formats", "briefgen",
+                          "--out", str(source)], capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr
     probe = json.loads((source / "probe.json").read_text(encoding="utf-8"))
     shm = Path("/dev/shm")
