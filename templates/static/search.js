@@ -34,7 +34,10 @@
       if (note) note.hidden = false;
       return;
     }
-    var bundle = box.getAttribute("data-bundle").replace(/[^/]*$/, "");  // the folder of pagefind.js
+    // The folder of pagefind.js as a path from the host's root: Pagefind makes each shard's result
+    // URLs from its own bundle path, and a relative one (a site without a base URL, served under
+    // any sub-path) would make a merged shard's links climb out of the site.
+    var bundle = new URL(box.getAttribute("data-bundle"), location.href).pathname.replace(/[^/]*$/, "");
     // A large briefing's index comes in shards (briefgen/search.py): the first is the bundle, the
     // others are merged into it, so one search ranks and filters over all of them.
     fetch(bundle + "briefgen-shards.json").then(function (reply) {

@@ -29,6 +29,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from support import REPO, cli_env, run_briefgen  # noqa: E402
@@ -200,8 +201,13 @@ def test_header_search_finds_an_actor(page: Page, sub_path_site, problems):
     found = [(link.inner_text(), link.get_attribute("href")) for link in results.all()]
     assert any(ACTOR_QUERY in text for text, _ in found), found
     assert any(href.startswith(f"{SUB_PATH}actors/{ACTOR}/") for _, href in found), found
+    # The filter panel fills in once every shard's filters have loaded, after the first results.
+    wanted = ["Topic", "Actor", "Kind", "Status"]
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function("""wanted => wanted.every(name => [...document.querySelectorAll(
+            ".pagefind-ui__filter-name")].some(f => f.textContent.trim() === name))""", arg=wanted, timeout=15_000)
     filters = page.locator(".pagefind-ui__filter-name").all_inner_texts()
-    assert {"Topic", "Actor", "Kind", "Status"} <= {f.strip() for f in filters}, filters
+    assert set(wanted) <= {f.strip() for f in filters}, filters
     actor = page.locator(f'.pagefind-ui__result-link[href^="{SUB_PATH}actors/{ACTOR}/"]').first
     with page.expect_navigation(wait_until="load"):
         actor.click()
@@ -389,12 +395,16 @@ def shard_entry_files(site: Path) -> list[str]:
 
 
 def test_a_query_loads_a_small_part_of_the_index(page: Page, corpus_site, problems):
+    """The site built without a base URL and served from the folder above it (as an unzipped site
+    is, under any sub-path: /site/): the search page merges the index's shards, every result links
+    into the site (a merged shard's too), and the query loads a small part of the index."""
     site, actor_name = corpus_site
     pagefind = site / "pagefind"
     total = sum(p.stat().st_size for p in pagefind.rglob("*") if p.is_file())
     pages = sum(1 for _ in site.rglob("index.html"))
-    with serving(site) as (origin, served):
-        page.goto(f"{origin}/articles/", wait_until="load")
+    under = f"/{site.name}/"
+    with serving(site.parent) as (origin, served):
+        page.goto(f"{origin}{under}articles/", wait_until="load")
         seen: list[str] = []
         page.context.on("response", lambda r: seen.append(urlsplit(r.url).path) if "/pagefind/" in r.url else None)
         served.clear()
@@ -404,10 +414,14 @@ def test_a_query_loads_a_small_part_of_the_index(page: Page, corpus_site, proble
         expect(page.locator(".pagefind-ui__result-link").first).to_be_visible(timeout=30_000)
         page.wait_for_load_state("networkidle")
         results = page.locator(".pagefind-ui__result-link").all_inner_texts()
-        links = page.eval_on_selector_all(".pagefind-ui__result-link", "links => links.map(a => a.pathname)")
-        requested = sorted({p for p in served if p.startswith("/pagefind/")})
+        hrefs = page.eval_on_selector_all(".pagefind-ui__result-link", "links => links.map(a => a.href)")
+        requested = sorted({p.removeprefix(under[:-1]) for p in served if p.startswith(f"{under}pagefind/")})
     assert any(actor_name in r for r in results), results[:10]
-    assert set(seen) <= set(requested) and seen, (seen, requested)
+    assert {p.removeprefix(under[:-1]) for p in seen} <= set(requested) and seen, (seen, requested)
+    outside = [h for h in hrefs if not h.startswith(f"{origin}{under}")]
+    assert not outside, f"results link outside the site: {outside}"
+    links = [urlsplit(h).path.removeprefix(under[:-1]) for h in hrefs]
+    assert all((site / link.lstrip("/") / "index.html").is_file() for link in links), links
     # The index comes in shards (briefgen/search.py), merged in the browser: results come from
     # the merged shards too, whose data the query loaded.
     indexed = sum(json.loads((site / f).read_text())["languages"]["en"]["page_count"] for f in shard_entry_files(site))
