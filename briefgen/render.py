@@ -26,7 +26,7 @@ from . import vocabulary
 from .errors import BuildFailed, Diagnostic
 from .load import inside, read_regular
 from .pages import KINDS, Page
-from .paths import absolute_url, asset_path, href, pagefind_path, quote_anchor, suggest_id
+from .paths import absolute_url, asset_path, href, id_problem, pagefind_path, quote_anchor, suggest_id
 from .schema import SiteConfig
 from .text import ArticleText
 from .words import counted, quoted
@@ -289,11 +289,14 @@ class Renderer:
         def url(target: str) -> str:
             return href(target, page.path, base_url)
 
-        def url_for(kind: str, id: str | None = None, part: str | None = None, anchor: str | None = None) -> str:
-            return url(path_for(kind, id, part, anchor))
+        def url_for(kind: str = "", id: str | None = None, part: str | None = None, anchor: str | None = None) -> str:
+            return url(_checked_path(self.config, kind, id, part, anchor))
 
         def asset(name: str) -> Asset:
-            found = self.assets[name]
+            found = self.assets.get(name)
+            if found is None:
+                raise TemplateUsage(f"asset({name!r}): no such file in the theme's or the project's templates/static/",
+                                    f"known: {', '.join(sorted(self.assets))}")
             return Asset(found.name, url(found.output), found.integrity, b"")
 
         try:
@@ -310,12 +313,18 @@ class Renderer:
             return Diagnostic("error", "template-syntax", exc.message or "syntax error", _template_file(exc.filename, exc.name),
                               exc.lineno or 0)
         except jinja2.TemplateNotFound as exc:
-            return Diagnostic("error", "template-missing", f"template '{exc.name}' not found", f"templates/{page.template}")
+            file, line = _template_frame(exc, self.project)
+            return Diagnostic("error", "template-missing", f"template '{exc.name}' not found",
+                              file if line else f"templates/{page.template}", line,
+                              hint="add it to templates/, or correct the name")
+        except TemplateUsage as exc:
+            file, line = _template_frame(exc, self.project)
+            return Diagnostic("error", "template-error", f"rendering {page.path}: {exc.problem}", file, line, hint=exc.hint)
         except UnicodeDecodeError as exc:
             return Diagnostic("error", "encoding", f"a template is not valid UTF-8: {exc.reason}",
                               self._undecodable() or f"templates/{page.template}", hint="save the template as UTF-8")
         except Exception as exc:  # a template bug must become a located diagnostic, never a traceback
-            file, line = _template_frame(exc)
+            file, line = _template_frame(exc, self.project)
             return Diagnostic("error", "template-error", f"rendering {page.path}: {type(exc).__name__}: {exc}", file, line)
         # Control characters and noncharacters are invalid in XML and HTML: drop what the sources smuggled in.
         return without_controls(html)
@@ -346,12 +355,53 @@ def _template_file(filename: str | None, name: str | None) -> str:
     return f"templates/{name}" if name else (filename or "templates")
 
 
-def _template_frame(exc: BaseException) -> tuple[str, int]:
-    """Jinja maps template code to template files in tracebacks: find the innermost template frame."""
+def _template_frame(exc: BaseException, project: Path) -> tuple[str, int]:
+    """Jinja maps template code to template files in tracebacks: the innermost template frame, as
+    the template's path below templates/ (``templates/partials/x.html``), or ("templates", 0)."""
     found = ("templates", 0)
+    roots = ((Path(os.path.abspath(theme_dir())), "(theme) templates/"),
+             (Path(os.path.abspath(project / "templates")), "templates/"))
     for frame in traceback.extract_tb(exc.__traceback__):
-        if frame.filename.endswith((".html", ".xml", ".txt")):
-            name = Path(frame.filename).name
-            found = (_template_file(frame.filename, name), frame.lineno or 0)
+        path = Path(os.path.abspath(frame.filename))
+        for root, shown in roots:
+            if path.is_relative_to(root):
+                found = (shown + path.relative_to(root).as_posix(), frame.lineno or 0)
     return found
+
+
+class TemplateUsage(Exception):
+    """A template called one of briefgen's globals wrongly: what it got, and what to do."""
+
+    def __init__(self, problem: str, hint: str) -> None:
+        super().__init__(problem)
+        self.problem, self.hint = problem, hint
+
+
+def _checked_path(config: SiteConfig, kind: object, ident: object, part: object, anchor: object) -> str:
+    """``path_for``'s path, or TemplateUsage saying what is wrong with the arguments as written."""
+    call = f"url_for({', '.join(repr(a) for a in (kind, ident, part, anchor) if a is not None)})"
+    if not isinstance(kind, str) or kind not in KINDS:
+        raise TemplateUsage(f"{call}: no page kind {kind!r}", f"known kinds: {', '.join(k.name for k in KINDS)}")
+    entry = KINDS[kind]
+    if not entry.enabled(config):
+        raise TemplateUsage(f"{call}: this site has no {kind} pages (turned off in briefgen.yaml)",
+                            "test the setting before linking to them, as the theme's base.html does")
+    needs_id = "{id}" in entry.route
+    if needs_id and not (isinstance(ident, str) and ident):
+        what = f"a value of type {type(ident).__name__}" if ident is not None else "none"
+        raise TemplateUsage(f"{call}: {kind} pages need an id as text, got {what}",
+                            f"pass the entity's id, e.g. url_for('{kind}', {kind}.id)" if ident is not None
+                            else f"url_for('{kind}', <id>)")
+    if not needs_id and ident is not None:
+        raise TemplateUsage(f"{call}: {kind} has one page, and takes no id", f"url_for('{kind}')")
+    if isinstance(ident, str) and id_problem(ident):
+        raise TemplateUsage(f"{call}: {ident!r} is not an id", id_problem(ident))
+    for name, value in (("part", part), ("anchor", anchor)):
+        if value is not None and not (isinstance(value, str) and _SAFE_PART.fullmatch(value) and ".." not in value):
+            raise TemplateUsage(f"{call}: the {name} {value!r} cannot be part of a link",
+                                "letters, digits, '-', '_', '.', and '/' between names (no '..')")
+    return path_for(kind, ident, part, anchor)  # type: ignore[arg-type]
+
+
+_SAFE_PART = re.compile(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*/?")
 

@@ -134,3 +134,46 @@ def test_a_template_naming_an_unknown_kind_fails_located(tmp_path):
     [problem] = failed.value.diagnostics
     assert (problem.code, problem.file, problem.line) == ("template-error", "templates/404.html", 1)
     assert "no page kind 'topicz'" in problem.message
+
+
+def build_with_404(tmp_path: Path, template: str, partial: str | None = None) -> list:
+    """The basic fixture with a project 404.html (and templates/partials/p.html): its diagnostics."""
+    project = shutil.copytree(FIXTURES / "valid" / "basic", tmp_path / "project")
+    (project / "templates" / "partials").mkdir(parents=True)
+    (project / "templates" / "404.html").write_text(template, encoding="utf-8")
+    if partial is not None:
+        (project / "templates" / "partials" / "p.html").write_text(partial, encoding="utf-8")
+    with pytest.raises(BuildFailed) as failed:
+        build(project, None, today=TODAY, index_search=False, parallel=False)
+    return list(failed.value.diagnostics)
+
+
+@pytest.mark.parametrize(("call", "says", "hint"), [
+    ("url_for('actor', site)", "actor pages need an id as text, got a value of type SiteConfig", "actor.id"),
+    ("url_for('actor', 42)", "actor pages need an id as text, got a value of type int", "actor.id"),
+    ("url_for('actor')", "actor pages need an id as text, got none", "url_for('actor', <id>)"),
+    ("url_for()", "no page kind ''", "known kinds: "),
+    ("url_for('home', 'x')", "home has one page, and takes no id", "url_for('home')"),
+    ("url_for('actor', 'a b/c?d')", "'a b/c?d' is not an id", "lowercase letters"),
+    ("url_for('actor', 'north-korea', part='../../../etc/passwd')", "the part '../../../etc/passwd' cannot be part of a link", "no '..'"),
+    ("url_for('editions')", "this site has no editions pages", "test the setting"),
+    ("asset('nope.css')", "asset('nope.css'): no such file", "known: "),
+])
+def test_a_template_calling_url_for_or_asset_wrongly_gets_a_located_error_with_what_to_do(tmp_path, call, says, hint):
+    [problem] = build_with_404(tmp_path, "<p>\n{{ " + call + " }}</p>\n")
+    assert (problem.code, problem.file, problem.line) == ("template-error", "templates/404.html", 2), problem
+    assert says in problem.message and hint in (problem.hint or ""), problem
+    assert "Error" not in problem.message  # no Python exception's name
+
+
+def test_an_error_in_a_template_in_a_subfolder_names_that_file(tmp_path):
+    """A runtime error in templates/partials/p.html, included by a computed name: that file and
+    its line (a tester found the page's own template named instead, at the partial's line)."""
+    [problem] = build_with_404(tmp_path, '{% include "partials/" ~ "p.html" %}\n', "ok\n{{ no_such_name.x }}\n")
+    assert (problem.code, problem.file, problem.line) == ("template-error", "templates/partials/p.html", 2)
+
+
+def test_a_missing_include_names_the_including_template_and_line(tmp_path):
+    [problem] = build_with_404(tmp_path, '{% include "partials/p.html" %}\n', "ok\n{% include 'nope.html' %}\n")
+    assert (problem.code, problem.file, problem.line) == ("template-missing", "templates/partials/p.html", 2)
+    assert "'nope.html' not found" in problem.message
