@@ -574,6 +574,8 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
 
     renderer.compile({pages[index].template for index in todo})
     problems: dict[tuple, Diagnostic] = {}
+    failed: dict[tuple, int] = {}
+    """How many pages each problem stopped."""
     rendered = 0
 
     def take(index: int, fingerprint: bytes | None, result: bytes | Diagnostic | None) -> bool:
@@ -590,8 +592,10 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
                 return False
         else:
             rendered += 1
-        if isinstance(result, Diagnostic):
-            problems.setdefault((result.file, result.line, result.message.split(":", 1)[-1]), result)
+        if isinstance(result, Diagnostic):  # one template line failing on many pages is one problem
+            key = (result.file, result.line, result.code)
+            problems.setdefault(key, result)
+            failed[key] = failed.get(key, 0) + 1
             return True
         files[file] = result
         if fingerprint is not None:
@@ -612,7 +616,9 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
     if memo is not None:
         memo.prints = prints
     cache.dirty = cache.dirty or bool(rendered) or len(earlier.rendered) != len(earlier.written)
-    return files, rendered, list(problems.values())
+    return files, rendered, [dataclasses.replace(d, message=f"{d.message} (and on {failed[key] - 1} more "
+                                                         f"page{'s' if failed[key] > 2 else ''})")
+                             if failed[key] > 1 else d for key, d in problems.items()]
 
 
 def _forget_old_entities(cache: Cache, b: model.Briefing) -> None:

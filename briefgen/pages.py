@@ -316,6 +316,14 @@ def source_of(b: m.Briefing, page: Page) -> str:
     return entity.file if entity is not None else ""
 
 
+class Planned(NamedTuple):
+    """A page as the dev server's last plan made it, with the Briefing entries its planner read."""
+
+    page: Page
+    read: frozenset
+    """reads.Reading's log: the page is planned again when any of these entries changed."""
+
+
 def plan(b: m.Briefing, memo: dict | None = None) -> list[Page]:
     """Every page of the site, in a fixed order: each enabled kind's of the registry (``KINDS``),
     in its order, the pages of a kind below an entity right after the entity's.
@@ -329,18 +337,18 @@ def plan(b: m.Briefing, memo: dict | None = None) -> list[Page]:
     changed = reads.changes(memo["briefing"], b) if memo and "briefing" in memo else None
     if memo and changed is not None and not changed:
         return memo["pages"]
-    old: dict[str, tuple[Page, frozenset]] = memo.get("reads", {}) if memo else {}
-    kept: dict[str, tuple[Page, frozenset]] = {}
+    old: dict[str, Planned] = memo.get("reads", {}) if memo else {}
+    kept: dict[str, Planned] = {}
 
     def keep(path: str, make: Callable[[m.Briefing], Page]) -> Page:
         hit = old.get(path)
-        if hit is None or changed is None or hit[1] & changed:
+        if hit is None or changed is None or hit.read & changed:
             if memo is None:
                 return make(b)
             reading = reads.Reading(b)
-            hit = (make(reading), frozenset(reading.log))  # type: ignore[arg-type]
+            hit = Planned(make(reading), frozenset(reading.log))  # type: ignore[arg-type]
         kept[path] = hit
-        return hit[0]
+        return hit.page
 
     planning = Planning(b, keep, [])
     for kind in KINDS:

@@ -57,6 +57,34 @@ class Memoized(NamedTuple):
     result: Any
 
 
+class ArticleMemo(NamedTuple):
+    """An article as the last resolve made it, from its two Documents (compared by identity)."""
+
+    text: Document
+    notes: Document | None
+    article: m.Article | None
+    problems: list[Diagnostic]
+    body: Any
+    """The article's parsed body (parse.Body), rendered later as an ArticleText."""
+    marks: tuple
+    """(quote, claim id) pairs whose passages the text marks."""
+
+
+class ClaimMemo(NamedTuple):
+    """A claim as the last resolve made it, from its reports and their articles (compared by value)."""
+
+    inputs: tuple
+    claim: m.Claim | None
+
+
+class TextMemo(NamedTuple):
+    """An article's text as the last resolve made it, from its body, marks and the claims marked."""
+
+    inputs: tuple
+    text: Any
+    """text.ArticleText."""
+
+
 @dataclass
 class Memo:
     """The last resolve's results by their inputs, kept by the dev server for its next build.
@@ -70,12 +98,12 @@ class Memo:
 
     context: tuple = ()
     """(settings, today, the names of articles, topics and actors) the entries below hold for."""
-    articles: dict[str, tuple] = field(default_factory=dict)
-    """slug -> ((text document, annotations document), (article or None, problems, body, marks))."""
-    claims: dict[str, tuple] = field(default_factory=dict)
-    """claim id -> (its reports and their articles, claim or None): only claims without problems."""
-    texts: dict[str, tuple] = field(default_factory=dict)
-    """slug -> ((body, marks, marked claims), ArticleText)."""
+    articles: dict[str, ArticleMemo] = field(default_factory=dict)
+    """slug -> the article made from its two Documents."""
+    claims: dict[str, ClaimMemo] = field(default_factory=dict)
+    """claim id -> the claim made from its reports and their articles: only claims without problems."""
+    texts: dict[str, TextMemo] = field(default_factory=dict)
+    """slug -> the article's text."""
     mentioned: Memoized | None = None
     """(articles, claims, actors) and the actors they mention."""
     links: Memoized | None = None
@@ -174,16 +202,15 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
     for slug, doc in texts.items():
         side = sidecars.get(slug)
         hit = memo.articles.get(slug)
-        if hit is None or hit[0][0] is not doc or hit[0][1] is not side:
-            made = _article(config, today, slug, doc, part(doc), side, part(side), names)
-            if made[0] is not None and before is not None:
-                made = (_same_as(before.articles, slug, made[0]), *made[1:])
-            hit = memo.articles[slug] = ((doc, side), made)
-        article, found, body, marks = hit[1]
-        problems.extend(found)
-        if article is not None:
-            articles[slug] = article
-            unrendered[slug] = (body, marks)
+        if hit is None or hit.text is not doc or hit.notes is not side:
+            made, found, body, marks = _article(config, today, slug, doc, part(doc), side, part(side), names)
+            if made is not None and before is not None:
+                made = _same_as(before.articles, slug, made)
+            hit = memo.articles[slug] = ArticleMemo(doc, side, made, found, body, marks)
+        problems.extend(hit.problems)
+        if hit.article is not None:
+            articles[slug] = hit.article
+            unrendered[slug] = (hit.body, hit.marks)
 
     article_outlets = _article_outlets(articles, actors, outlet_names, texts, problems)
     broken_notes = any(doc.data is None for doc in (*sidecars.values(), *texts.values()))
@@ -206,18 +233,18 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
         key = (tuple(reports), tuple(articles.get(slug) for slug, *_ in reports),
                tuple(article_outlets.get(slug) for slug, *_ in reports), unsure(cid),
                topicless.intersection(slug for slug, *_ in reports), wrong)
-        hit = memo.claims.get(cid)
-        if hit is None or hit[0] != key:
+        known = memo.claims.get(cid)
+        if known is None or known.inputs != key:
             claim, found = _claim(cid, reports, entries, articles, article_outlets, actor_docs, unsure(cid), topicless,
                                   wrong)
             if claim is not None and before is not None:
                 claim = _same_as(before.claims, cid, claim)
             problems.extend(found)
-            hit = (key, claim)
+            known = ClaimMemo(key, claim)
             if not found:
-                memo.claims[cid] = hit
-        if hit[1] is not None:
-            claims[cid] = hit[1]
+                memo.claims[cid] = known
+        if known.claim is not None:
+            claims[cid] = known.claim
     for cid, claim in claims.items():
         for field_name in ("supports", "contradicts"):
             for other in getattr(claim, field_name):
@@ -239,10 +266,10 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
     bodies = {}
     for slug, (body, marks) in unrendered.items():
         inputs = (body, marks, tuple(claims[cid] for _, cid in marks))
-        hit = memo.texts.get(slug)
-        if hit is None or hit[0] != inputs:
-            hit = memo.texts[slug] = (inputs, _text(config, slug, body, marks, claims))
-        bodies[slug] = hit[1]
+        text = memo.texts.get(slug)
+        if text is None or text.inputs != inputs:
+            text = memo.texts[slug] = TextMemo(inputs, _text(config, slug, body, marks, claims))
+        bodies[slug] = text.text
 
     if before is not None:
         topics, actors = _kept(before.topics, topics), _kept(before.actors, actors)

@@ -109,7 +109,7 @@ class Editor:
 
     def reads_of(self, path: str) -> frozenset:
         hit = self.cache.memo.plan.get("reads", {}).get(path)
-        return hit[1] if hit else frozenset()
+        return hit.read if hit else frozenset()
 
     def add_actor(self):
         path, data = self.pick_yaml("articles")

@@ -177,3 +177,16 @@ def test_a_missing_include_names_the_including_template_and_line(tmp_path):
     [problem] = build_with_404(tmp_path, '{% include "partials/p.html" %}\n', "ok\n{% include 'nope.html' %}\n")
     assert (problem.code, problem.file, problem.line) == ("template-missing", "templates/partials/p.html", 2)
     assert "'nope.html' not found" in problem.message
+
+
+def test_one_template_line_failing_on_every_page_of_a_kind_is_one_error(tmp_path):
+    """A tester's project: url_for('actors', actor.id) in actor.html failed once per actor page."""
+    project = shutil.copytree(FIXTURES / "valid" / "basic", tmp_path / "project")
+    (project / "templates").mkdir()
+    (project / "templates" / "actor.html").write_text("<p>{{ url_for('actors', actor.id) }}</p>\n", encoding="utf-8")
+    actors = len(list((project / "content" / "actors").glob("*.yaml")))
+    with pytest.raises(BuildFailed) as failed:
+        build(project, None, today=TODAY, index_search=False, parallel=False)
+    [problem] = failed.value.diagnostics
+    assert (problem.code, problem.file, problem.line) == ("template-error", "templates/actor.html", 1)
+    assert problem.message.endswith(f"(and on {actors - 1} more pages)"), problem.message
