@@ -25,6 +25,7 @@ from . import model as m
 from . import vocabulary
 from .errors import BuildFailed, Diagnostic
 from .load import inside, read_regular
+from .kinds import PageKind
 from .pages import KINDS, Page
 from .paths import absolute_url, asset_path, href, id_problem, pagefind_path, quote_anchor, suggest_id
 from .schema import SiteConfig
@@ -378,29 +379,39 @@ class TemplateUsage(Exception):
 
 
 def _checked_path(config: SiteConfig, kind: object, ident: object, part: object, anchor: object) -> str:
-    """``path_for``'s path, or TemplateUsage saying what is wrong with the arguments as written."""
+    """``path_for``'s path, or TemplateUsage saying what is wrong with the arguments as written.
+    (Called for every link of every page: the call is written out only when something is wrong.)"""
+    entry = KINDS.get(kind) if isinstance(kind, str) else None
+    wrong = _wrong(config, entry, kind, ident, part, anchor)
+    if wrong is None:
+        assert entry is not None
+        return entry.path(ident, part, anchor)  # type: ignore[arg-type]
     call = f"url_for({', '.join(repr(a) for a in (kind, ident, part, anchor) if a is not None)})"
-    if not isinstance(kind, str) or kind not in KINDS:
-        raise TemplateUsage(f"{call}: no page kind {kind!r}", f"known kinds: {', '.join(k.name for k in KINDS)}")
-    entry = KINDS[kind]
+    raise TemplateUsage(f"{call}: {wrong[0]}", wrong[1])
+
+
+def _wrong(config: SiteConfig, entry: PageKind | None, kind: object, ident: object, part: object,
+           anchor: object) -> tuple[str, str] | None:
+    """(what is wrong, what to do) with a url_for call, or None when it names a page."""
+    if entry is None:
+        return f"no page kind {kind!r}", f"known kinds: {', '.join(k.name for k in KINDS)}"
     if not entry.enabled(config):
-        raise TemplateUsage(f"{call}: this site has no {kind} pages (turned off in briefgen.yaml)",
-                            "test the setting before linking to them, as the theme's base.html does")
-    needs_id = "{id}" in entry.route
-    if needs_id and not (isinstance(ident, str) and ident):
-        what = f"a value of type {type(ident).__name__}" if ident is not None else "none"
-        raise TemplateUsage(f"{call}: {kind} pages need an id as text, got {what}",
-                            f"pass the entity's id, e.g. url_for('{kind}', {kind}.id)" if ident is not None
-                            else f"url_for('{kind}', <id>)")
-    if not needs_id and ident is not None:
-        raise TemplateUsage(f"{call}: {kind} has one page, and takes no id", f"url_for('{kind}')")
-    if isinstance(ident, str) and id_problem(ident):
-        raise TemplateUsage(f"{call}: {ident!r} is not an id", id_problem(ident))
+        return (f"this site has no {kind} pages (turned off in briefgen.yaml)",
+                "test the setting before linking to them, as the theme's base.html does")
+    if "{id}" in entry.route:
+        if not (isinstance(ident, str) and ident):
+            if ident is None:
+                return f"{kind} pages need an id as text, got none", f"url_for('{kind}', <id>)"
+            return (f"{kind} pages need an id as text, got a value of type {type(ident).__name__}",
+                    f"pass the entity's id, e.g. url_for('{kind}', {kind}.id)")
+        if id_problem(ident):
+            return f"{ident!r} is not an id", id_problem(ident)
+    elif ident is not None:
+        return f"{kind} has one page, and takes no id", f"url_for('{kind}')"
     for name, value in (("part", part), ("anchor", anchor)):
         if value is not None and not (isinstance(value, str) and _SAFE_PART.fullmatch(value) and ".." not in value):
-            raise TemplateUsage(f"{call}: the {name} {value!r} cannot be part of a link",
-                                "letters, digits, '-', '_', '.', and '/' between names (no '..')")
-    return path_for(kind, ident, part, anchor)  # type: ignore[arg-type]
+            return f"the {name} {value!r} cannot be part of a link", "letters, digits, '-', '_', '.', and '/' between names (no '..')"
+    return None
 
 
 _SAFE_PART = re.compile(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*/?")
