@@ -488,10 +488,10 @@ class SearchIndex:
     are being made again. A context manager: a build that fails stops Pagefind."""
 
     def __init__(self, briefing: model.Briefing, cache: Cache) -> None:
-        language = briefing.config.language
-        groups = search.sharded(search.records(briefing))
+        language = search.pagefind_language(briefing.config.language)
+        groups = [[record.message(language) for record in found] for found in search.sharded(search.records(briefing))]
         self.cache = cache
-        self.keys = [search.fingerprint(found, language, len(groups)) for found in groups]
+        self.keys = [search.fingerprint(messages, len(groups)) for messages in groups]
         self.empty = {shard for shard, found in enumerate(groups) if not found and shard > 0}  # nothing to index
         stale = {shard: found for shard, found in enumerate(groups) if shard not in self.empty
                  and (shard not in cache.search or cache.search[shard].fingerprint != self.keys[shard])}

@@ -211,27 +211,16 @@ def shards_file(shards: list[int]) -> bytes:
     return json.dumps({"merge": merge}, separators=(",", ":")).encode()
 
 
-def fingerprint(found: list[Record], language: str, shards: int = 1) -> bytes:
-    """What an index is made of: the same records in the same language, cut into as many shards,
-    give the same index. (Made of the messages Pagefind gets, in which filter values are sorted:
-    some come from sets.)"""
-    messages = [r.message(language) for r in found]
+def pagefind_language(language: str) -> str:
+    """The language Pagefind indexes in: the site's, without its region (``de-CH`` -> ``de``)."""
+    return language.split("-")[0].lower()
+
+
+def fingerprint(messages: list[dict], shards: int = 1) -> bytes:
+    """What an index is made of: the same messages (records, in the language they are indexed
+    in: ``Record.message``), cut into as many shards, give the same index. (Filter values are
+    sorted in the messages: some come from sets.)"""
     return hashlib.blake2b(json.dumps([shards, messages], sort_keys=True).encode(), digest_size=20).digest()
-
-
-def index(found: list[Record], language: str) -> tuple[dict[str, bytes], list[Diagnostic]]:
-    """Pagefind's index of the records, in shards; their files keyed under pagefind/, with the
-    search page's list of shards."""
-    groups = {shard: records for shard, records in enumerate(sharded(found)) if records or shard == 0}
-    indexing = Indexing(groups, language)
-    try:
-        made, problems = indexing.files()
-    finally:
-        indexing.close()
-    files = {SHARDS_FILE: shards_file(sorted(groups))} if not problems else {}
-    for shard in sorted(made):
-        files.update(made[shard])
-    return files, problems
 
 
 class _Failed(Exception):
@@ -250,14 +239,14 @@ class Indexing:
     waits for a page to be rendered.)
     """
 
-    def __init__(self, shards: dict[int, list[Record]], language: str, timeout: float = 1800) -> None:
+    def __init__(self, shards: dict[int, list[dict]], language: str, timeout: float = 1800) -> None:
+        """``shards``: shard -> its records' messages (``Record.message``) in ``language``, Pagefind's."""
         try:
             from pagefind.service import get_executable
         except ImportError:
             def get_executable() -> Path | None:
                 return None
 
-        lang = language.split("-")[0].lower()
         self.shards = sorted(shards)
         self.expected = sum(len(found) for found in shards.values()) + 2 * len(shards)
         self.deadline = time.monotonic() + timeout
@@ -274,9 +263,9 @@ class Indexing:
                                              stderr=subprocess.DEVNULL, preexec_fn=workers.spawned)
             requests = self.proc.stdin
             assert requests is not None  # stdin=PIPE
-            payloads: list[dict] = [{"type": "NewIndex", "config": {"force_language": lang}} for _ in self.shards]
+            payloads: list[dict] = [{"type": "NewIndex", "config": {"force_language": language}} for _ in self.shards]
             for number, shard in enumerate(self.shards):
-                payloads.extend(dict(r.message(lang), index_id=number) for r in shards[shard])
+                payloads.extend(dict(message, index_id=number) for message in shards[shard])
             self.first_files = len(payloads)
             payloads.extend({"type": "GetFiles", "index_id": number} for number in range(len(self.shards)))
             for number, payload in enumerate(payloads):
