@@ -197,7 +197,7 @@ def test_header_search_finds_an_actor(page: Page, sub_path_site, problems):
         page.press("input#site-search-q", "Enter")
     assert page.url.startswith(f"{base}search/") and f"q={ACTOR_QUERY}" in page.url, page.url
     results = page.locator(".pagefind-ui__result-link")
-    expect(results.first).to_be_visible(timeout=15_000)
+    expect(results.first).to_be_visible(timeout=30_000)
     found = [(link.inner_text(), link.get_attribute("href")) for link in results.all()]
     assert any(ACTOR_QUERY in text for text, _ in found), found
     assert any(href.startswith(f"{SUB_PATH}actors/{ACTOR}/") for _, href in found), found
@@ -205,7 +205,7 @@ def test_header_search_finds_an_actor(page: Page, sub_path_site, problems):
     wanted = ["Topic", "Actor", "Kind", "Status"]
     with contextlib.suppress(PlaywrightTimeout):
         page.wait_for_function("""wanted => wanted.every(name => [...document.querySelectorAll(
-            ".pagefind-ui__filter-name")].some(f => f.textContent.trim() === name))""", arg=wanted, timeout=15_000)
+            ".pagefind-ui__filter-name")].some(f => f.textContent.trim() === name))""", arg=wanted, timeout=30_000)
     filters = page.locator(".pagefind-ui__filter-name").all_inner_texts()
     assert set(wanted) <= {f.strip() for f in filters}, filters
     actor = page.locator(f'.pagefind-ui__result-link[href^="{SUB_PATH}actors/{ACTOR}/"]').first
