@@ -411,8 +411,8 @@ def test_template_edit_does_not_reindex(tmp_path: Path, monkeypatch):
     cache = Cache.server()
     first = build(project, None, cache=cache, today=TODAY)
     runs = []
-    real = search.index
-    monkeypatch.setattr(search, "index", lambda *a: runs.append(1) or real(*a))
+    real = search.Indexing  # what runs Pagefind
+    monkeypatch.setattr(search, "Indexing", lambda *a: runs.append(1) or real(*a))
     (project / "templates").mkdir(exist_ok=True)
     theme = theme_dir() / "article.html"
     (project / "templates" / "article.html").write_text(theme.read_text(encoding="utf-8") + "\n<!-- edited -->\n",
