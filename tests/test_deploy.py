@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from support import FIXTURES, STOP_WHILE_FORKING, cli_env, processes_mentioning, read_tree
+from support import FIXTURES, REPO, STOP_WHILE_FORKING, cli_env, processes_mentioning, read_tree, run_cli
 
 pytestmark = pytest.mark.slow  # measured: see the slow marker in pyproject.toml
 
@@ -62,8 +62,7 @@ SITE_URL = "https://example.org/briefing/"
 
 def deploy(project: Path, *args: object, env: dict, base_url: str | None = SITE_URL) -> subprocess.CompletedProcess[str]:
     args = (*args, "--base-url", base_url) if base_url and "--base-url" not in args else args
-    return subprocess.run([sys.executable, "-m", "briefgen", "deploy", project, *map(str, args)], env=env,
-                          capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=180)
+    return run_cli(["deploy", project, *args], cwd=REPO, env=env, timeout=180)
 
 
 @pytest.fixture

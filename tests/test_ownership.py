@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from support import FIXTURES, REPO, cli_env, processes_mentioning, read_tree
+from support import FIXTURES, REPO, cli_env, processes_mentioning, read_tree, run_cli
 from test_hostile import snapshot
 
 pytestmark = pytest.mark.slow  # measured: see the slow marker in pyproject.toml
@@ -47,8 +47,7 @@ def world(tmp_path) -> Path:
 def briefgen(world: Path, *args: object, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """The CLI run from inside the world, with HOME (and so ``~``) its home folder."""
     env = {**cli_env(), "HOME": str(world / "home"), "XDG_CACHE_HOME": str(world / "user-cache")}
-    return subprocess.run([sys.executable, "-m", "briefgen", *map(str, args)], cwd=world, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return run_cli(args, cwd=world, env=env, timeout=timeout)
 
 
 def changed(before: dict, after: dict) -> list[str]:

@@ -13,15 +13,9 @@ import pytest
 from briefgen import cache as caching
 from briefgen import stamps
 from briefgen.build import build
-from support import FIXTURES, read_tree, run_briefgen
+from support import FIXTURES, read_tree, run_briefgen, settle
 
 TODAY = dt.date(2024, 1, 1)
-
-
-def settle() -> None:
-    """Let every file's stamp age past the racy window, as it has in any real edit-build cycle
-    (for a briefgen run in another process, whose clock cannot be injected)."""
-    time.sleep(stamps.RACY / 1e9 + 0.05)
 
 
 def settled_clock(monkeypatch) -> None:
