@@ -6,6 +6,7 @@ Rendering is pure: (page, templates, config) -> bytes. Errors name the template 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import os
 import posixpath
@@ -17,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 
 import jinja2
+import jinja2.bccache
 from jinja2 import meta
 from jinja2.loaders import split_template_path
 from markupsafe import Markup
@@ -174,22 +176,62 @@ class ProjectLoader(jinja2.FileSystemLoader):
         return super().get_source(environment, template)
 
 
+def _environment(loader: jinja2.BaseLoader | None = None, bytecode_cache: jinja2.BytecodeCache | None = None,
+                 ) -> jinja2.Environment:
+    """A Jinja environment with every Renderer's options: what a template's source compiles to
+    depends on them and on the names of the filters and tests (a missing one fails at compile
+    time), which every Renderer sets alike."""
+    return jinja2.Environment(loader=loader, bytecode_cache=bytecode_cache, autoescape=True,
+                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                              keep_trailing_newline=True, extensions=["jinja2.ext.do"],
+                              auto_reload=False)  # fresh() decides, by content; Jinja's check stats every template of every page
+
+
+class _Compiled(jinja2.BytecodeCache):
+    """Compiled templates kept for the process, shared by every Renderer (Jinja's bytecode cache
+    protocol, in memory): a template whose file and source are unchanged is not compiled again,
+    though a new Renderer is made for every clean build (verify mode, ``--no-cache``, the dev
+    server's new settings). Keyed by Jinja's bucket key (the template's name and file) and checked
+    against the source's checksum, so an edited template is compiled afresh. Never written to disk:
+    code read back from a file a project could plant would run."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, tuple[str, object]] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        kept = self._code.get(bucket.key)
+        if kept is not None and kept[0] == bucket.checksum:
+            bucket.code = kept[1]  # type: ignore[assignment]
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = (bucket.checksum, bucket.code)
+
+
+_COMPILED = _Compiled()
+_SYNTAX = _environment()
+"""Parses sources for ``_references``: the Renderers' syntax, no loader."""
+
+
+@functools.lru_cache(maxsize=1024)
+def _references(source: str) -> tuple[str, ...] | None:
+    """The templates a template's source extends, includes or imports, sorted; None when it names
+    one by a value computed as the page renders ("partials/" ~ page.kind ~ ".html"): it may then use
+    any other. Unparsable: none (rendering reports the syntax error, located). Parsing is the slow
+    part of a template digest and sources rarely change: kept per source text for the process."""
+    try:
+        found = list(meta.find_referenced_templates(_SYNTAX.parse(source)))
+    except jinja2.TemplateSyntaxError:
+        return ()
+    return None if None in found else tuple(sorted(r for r in found if r))
+
+
 class Renderer:
     def __init__(self, project: Path, config: SiteConfig, assets: dict[str, Asset]):
         self.project = project
         self.config = config
         self.assets = assets
         loaders = [ProjectLoader(project), jinja2.FileSystemLoader(str(theme_dir()))]
-        self.env = jinja2.Environment(
-            loader=jinja2.ChoiceLoader(loaders),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-            extensions=["jinja2.ext.do"],
-            auto_reload=False,  # fresh() decides, by content; Jinja's check stats every template of every page
-        )
+        self.env = _environment(jinja2.ChoiceLoader(loaders), _COMPILED)
         self.env.globals.update(site=config, m=m, grade_meaning=m.grade_meaning, vocabulary=vocabulary,
                                 confidence_words=vocabulary.CONFIDENCE_WORDS, statuses=vocabulary.STATUSES,
                                 corroborated_statuses=vocabulary.CORROBORATED_STATUSES,
@@ -214,9 +256,6 @@ class Renderer:
         self._uses: dict[str, frozenset[str]] = {}
         """Template -> itself and every template it extends, includes or imports (with the digests)."""
         self._known = self._sources()
-        self._refs: dict[str, list[str] | None] = {}
-        """Template source -> the templates it references (None: a name computed as it renders, so
-        possibly any template): parsing is the slow part, sources rarely change."""
 
     def fresh(self) -> Renderer:
         """This renderer for a new build: compiled templates are kept unless a template file was
@@ -257,15 +296,7 @@ class Renderer:
                     h.update(current.encode() + b"\0<unreadable>\0")  # rendering reports it, located
                     continue
                 h.update(current.encode() + b"\0" + source.encode() + b"\0")
-                if source not in self._refs:
-                    try:
-                        found = list(meta.find_referenced_templates(self.env.parse(source)))
-                    except jinja2.TemplateSyntaxError:
-                        found = []
-                    # a name computed as the page renders ("partials/" ~ page.kind ~ ".html") is
-                    # None here: the template may use any other, so its digest covers them all
-                    self._refs[source] = None if None in found else sorted(r for r in found if r)
-                refs = self._refs[source]
+                refs = _references(source)
                 todo.extend(sorted(self._known) if refs is None else refs)
             self._digests[name] = h.hexdigest()
             self._uses[name] = frozenset(seen)

@@ -485,3 +485,32 @@ def test_new_project_template_overrides_a_compiled_theme_template(tmp_path: Path
     incremental = build(project, None, cache=cache, today=TODAY)
     assert any(b"actor override" in data for path, data in incremental.files.items() if path.startswith("actors/"))
     assert incremental.files == build(project, None, cache=Cache.server(), today=TODAY).files
+
+
+def test_a_clean_build_compiles_only_the_templates_edited_since_the_last(tmp_path: Path, monkeypatch):
+    """Every clean build makes a new Renderer (verify mode, --no-cache, the dev server's new settings);
+    compiled templates are kept for the process by file and source: an unchanged template is not
+    compiled again, an edited one is, even within the same mtime tick."""
+    import jinja2
+
+    project = make_project(tmp_path)
+    build(project, None, cache=Cache.one_off(), today=TODAY)
+    compiled: list[str | None] = []
+    real = jinja2.Environment.compile
+
+    def counting(self, source, name=None, filename=None, raw=False, defer_init=False):
+        compiled.append(name)
+        return real(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    again = build(project, None, cache=Cache.one_off(), today=TODAY)
+    assert compiled == [], compiled
+    template = project / "templates" / "topic.html"
+    before = template.stat()
+    template.write_text(template.read_text(encoding="utf-8").replace("topic marker 0", "topic marker 7"), encoding="utf-8")
+    os.utime(template, ns=(before.st_atime_ns, before.st_mtime_ns))
+    edited = build(project, None, cache=Cache.one_off(), today=TODAY)
+    assert compiled == ["topic.html"]
+    assert any(b"topic marker 7" in data for data in edited.files.values())
+    assert {k: v for k, v in edited.files.items() if b"topic marker" not in v} == \
+        {k: v for k, v in again.files.items() if b"topic marker" not in v}
