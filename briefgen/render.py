@@ -225,6 +225,10 @@ def _references(source: str) -> tuple[str, ...] | None:
     return None if None in found else tuple(sorted(r for r in found if r))
 
 
+_PATHS_KEPT = 200_000
+"""At most this many checked url_for paths are kept (about 30 MB); then they are checked afresh."""
+
+
 class Renderer:
     def __init__(self, project: Path, config: SiteConfig, assets: dict[str, Asset]):
         self.project = project
@@ -256,6 +260,9 @@ class Renderer:
         self._uses: dict[str, frozenset[str]] = {}
         """Template -> itself and every template it extends, includes or imports (with the digests)."""
         self._known = self._sources()
+        self._paths: dict[tuple[str, str | None, str | None, str | None], str] = {}
+        """A url_for call (text arguments only) -> its checked site path: a claim's or an actor's
+        link is written on many pages, and the check is the same for this Renderer's settings."""
 
     def fresh(self) -> Renderer:
         """This renderer for a new build: compiled templates are kept unless a template file was
@@ -322,7 +329,15 @@ class Renderer:
             return href(target, page.path, base_url)
 
         def url_for(kind: str = "", id: str | None = None, part: str | None = None, anchor: str | None = None) -> str:
-            return url(_checked_path(self.config, kind, id, part, anchor))
+            call = (kind, id, part, anchor)
+            path = self._paths.get(call) if all(type(a) is str or a is None for a in call) else None
+            if path is None:
+                path = _checked_path(self.config, kind, id, part, anchor)
+                if all(type(a) is str or a is None for a in call):
+                    if len(self._paths) >= _PATHS_KEPT:
+                        self._paths.clear()
+                    self._paths[call] = path
+            return url(path)
 
         def asset(name: str) -> Asset:
             found = self.assets.get(name)
