@@ -7,6 +7,7 @@ them into one rebuild.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -54,11 +55,39 @@ class Changes:
             self._cond.notify_all()
 
 
+SOURCE_FOLDERS = ("content", "templates", "static")
+"""The folders a build reads (and briefgen.yaml beside them)."""
+
+
+def linked_sources(project: Path) -> dict[Path, str]:
+    """Where the links among the sources lead inside the project: the resolved target (a file or a
+    folder) -> the link's project-relative path. A build reads the target through the link (a
+    template kept in ``shared/`` and linked from ``templates/``), so an edit to it is an edit to
+    the source. Targets outside the project are left out: the build refuses to read them.
+    ``project``: resolved. Broken links and link loops are skipped."""
+    found: dict[Path, str] = {}
+    for folder in SOURCE_FOLDERS:
+        for dirpath, dirs, files in os.walk(project / folder):  # links are not followed
+            for name in dirs + files:
+                path = Path(dirpath, name)
+                if not path.is_symlink():
+                    continue
+                try:
+                    target = path.resolve(strict=True)
+                except (OSError, RuntimeError):
+                    continue
+                if project in target.parents:
+                    found[target] = path.relative_to(project).as_posix()
+    return found
+
+
 class _Handler(FileSystemEventHandler):
     def __init__(self, project: Path, changes: Changes, ignore: list[Path]):
         self.project = project.resolve()
         self.changes = changes
         self.ignore = [p.resolve() for p in ignore]
+        self._links: dict[Path, str] | None = None
+        """linked_sources, found again after any change among the sources (a link may come or go)."""
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
@@ -82,8 +111,16 @@ class _Handler(FileSystemEventHandler):
         parts = rel.parts
         if not parts or is_editor_junk(parts[-1]):
             return ""
-        if parts == (CONFIG_FILE,) or parts[0] in ("content", "templates", "static"):
+        if parts == (CONFIG_FILE,) or parts[0] in SOURCE_FOLDERS:
+            self._links = None
             return rel.as_posix()
+        if self._links is None:
+            self._links = linked_sources(self.project)
+        for target, link in self._links.items():
+            if path == target:
+                return link
+            if target in path.parents:
+                return f"{link}/{path.relative_to(target).as_posix()}"
         return ""
 
 

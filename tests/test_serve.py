@@ -605,3 +605,33 @@ def test_the_first_build_leaves_its_objects_frozen_and_its_templates_compiled(tm
     frozen, compiled = probe.stdout.strip().split("\n")
     assert frozen == "True"
     assert {"article.html", "base.html", "topic.html", "macros.html"} <= set(compiled.split())
+
+
+def test_an_edit_to_what_a_linked_template_or_source_leads_to_rebuilds(tmp_path: Path):
+    """A template kept elsewhere in the project and linked from templates/ (a partial shared by two
+    projects, say), and a content folder linked the same way: the build reads them through the
+    link, so an edit to the file the link leads to is an edit to the source, and the page follows."""
+    from briefgen.render import theme_dir
+
+    project = make_project(tmp_path)
+    shared = project / "shared"
+    shared.mkdir()
+    topic = (theme_dir() / "topic.html").read_text(encoding="utf-8")
+    (shared / "topic.html").write_text(topic.replace("{% block main %}", '{% block main %}<p>shared mark 1</p>', 1),
+                                       encoding="utf-8")
+    (project / "templates").mkdir()
+    (project / "templates" / "topic.html").symlink_to("../shared/topic.html")
+    (shared / "topics").mkdir()
+    (project / TOPIC_FILE).rename(shared / "topics" / f"{TOPIC}.yaml")
+    (project / TOPIC_FILE).symlink_to(f"../../shared/topics/{TOPIC}.yaml")
+    srv = DevServer(project)
+    try:
+        srv.wait_for_content(f"/topics/{TOPIC}/", "shared mark 1")
+        replace_in(shared / "topic.html", "shared mark 1", "shared mark 2")
+        srv.wait_for_content(f"/topics/{TOPIC}/", "shared mark 2")
+        replace_in(shared / "topics" / f"{TOPIC}.yaml", "title: Russia–North Korea military cooperation",
+                   "title: Edited through a link")
+        srv.wait_for_content(f"/topics/{TOPIC}/", "Edited through a link")
+        assert "templates/topic.html" in srv.log and f"content/topics/{TOPIC}.yaml" in srv.log, srv.log
+    finally:
+        srv.stop()
