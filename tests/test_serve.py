@@ -24,6 +24,17 @@ def project(tmp_path: Path) -> Path:
     return make_project(tmp_path)
 
 
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory):
+    """One server for the tests that only send it requests: none of them edits the project or
+    stops the server, so they need not start one each (a start builds the whole site)."""
+    srv = DevServer(make_project(tmp_path_factory.mktemp("serve")))
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
 @pytest.fixture
 def server(project: Path):
     srv = DevServer(project)
@@ -57,17 +68,17 @@ def get_raw_path(srv: DevServer, path: str, host: str | None = None) -> tuple[in
 
 # -- binding ------------------------------------------------------------------------------------
 
-def test_binds_loopback_only_by_default(server: DevServer):
-    assert server.base_url.startswith("http://127.0.0.1:")
-    status, _, body = server.get("/")
+def test_binds_loopback_only_by_default(shared_server: DevServer):
+    assert shared_server.base_url.startswith("http://127.0.0.1:")
+    status, _, body = shared_server.get("/")
     assert status == 200 and b"<html" in body
     # Bound to 127.0.0.1 exactly, not 0.0.0.0: another loopback address is refused.
     with pytest.raises(OSError):
-        socket.create_connection(("127.0.0.2", server.port), timeout=3).close()
+        socket.create_connection(("127.0.0.2", shared_server.port), timeout=3).close()
     listening = [line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:]]
     local = {row[1] for row in listening if row[3] == "0A"}  # 0A = LISTEN
-    assert f"0100007F:{server.port:04X}" in local
-    assert f"00000000:{server.port:04X}" not in local
+    assert f"0100007F:{shared_server.port:04X}" in local
+    assert f"00000000:{shared_server.port:04X}" not in local
 
 
 def test_busy_port_moves_to_next_and_says_so(project: Path):
@@ -102,8 +113,8 @@ def test_busy_port_moves_to_next_and_says_so(project: Path):
     "/topics/.hidden",
     "/%2egit/config",
 ])
-def test_traversal_and_dotfiles_are_refused(server: DevServer, path: str):
-    status, data = get_raw_path(server, path)
+def test_traversal_and_dotfiles_are_refused(shared_server: DevServer, path: str):
+    status, data = get_raw_path(shared_server, path)
     assert status in (400, 403), data[:300]
     assert b"root:" not in data
 
@@ -128,60 +139,60 @@ def test_root_files_are_served_and_follow_edits(project: Path):
 
 
 @pytest.mark.parametrize("path", ["/%00", "/index.html%00", "/topics/%00/", "/a%00.html", "/topics%5c..%5c"])
-def test_nul_and_backslash_are_bad_requests(server: DevServer, path: str):
-    status, data = get_raw_path(server, path)
+def test_nul_and_backslash_are_bad_requests(shared_server: DevServer, path: str):
+    status, data = get_raw_path(shared_server, path)
     assert status in (400, 403), data[:300]
 
 
 @pytest.mark.parametrize("host", ["evil.example", "evil.example:80", "127.0.0.1.evil.example", "localhost.evil.example", ""])
-def test_foreign_host_header_is_refused(server: DevServer, host: str):
-    status, data = get_raw_path(server, "/", host=host)
+def test_foreign_host_header_is_refused(shared_server: DevServer, host: str):
+    status, data = get_raw_path(shared_server, "/", host=host)
     assert status in (400, 403), data[:300]
     assert b"<html" not in data
 
 
 @pytest.mark.parametrize("host", ["localhost", "127.0.0.1"])
-def test_local_host_headers_are_served(server: DevServer, host: str):
-    status, data = get_raw_path(server, "/", host=f"{host}:{server.port}")
+def test_local_host_headers_are_served(shared_server: DevServer, host: str):
+    status, data = get_raw_path(shared_server, "/", host=f"{host}:{shared_server.port}")
     assert status == 200
     assert b"<html" in data
 
 
-def test_foreign_host_cannot_read_events(server: DevServer):
-    status, data = raw_request(server.port, b"GET /__briefgen/events HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n")
+def test_foreign_host_cannot_read_events(shared_server: DevServer):
+    status, data = raw_request(shared_server.port, b"GET /__briefgen/events HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n")
     assert status == 403
     assert b"event:" not in data
 
 
 # -- what is served --------------------------------------------------------------------------
 
-def test_directory_without_index_is_404_with_site_404_page(server: DevServer):
-    status404, headers404, missing = server.get("/no-such-page/")
+def test_directory_without_index_is_404_with_site_404_page(shared_server: DevServer):
+    status404, headers404, missing = shared_server.get("/no-such-page/")
     assert status404 == 404
     assert headers404["content-type"].startswith("text/html")
     assert b"Page not found" in missing
     for path in ("/static/", "/topics/no-such-topic/", "/articles/no-such-article/"):
-        status, headers, body = server.get(path)
+        status, headers, body = shared_server.get(path)
         assert status == 404, path
         assert headers["content-type"].startswith("text/html"), path
         assert body == missing, path
-    status, _, body = server.get("/static")  # a directory without index: no redirect to a 404
+    status, _, body = shared_server.get("/static")  # a directory without index: no redirect to a 404
     assert status == 404
     assert body == missing
 
 
-def test_directory_without_slash_redirects(server: DevServer):
+def test_directory_without_slash_redirects(shared_server: DevServer):
     for path in ("/topics", f"/topics/{TOPIC}", f"/articles/{MAIN_ARTICLE}"):
-        status, headers, _ = server.get(path)
+        status, headers, _ = shared_server.get(path)
         assert status in (301, 302, 307, 308), path
-        assert headers["location"] in (path + "/", server.url(path + "/")), headers
-    status, headers, _ = server.get("/topics?x=1")
+        assert headers["location"] in (path + "/", shared_server.url(path + "/")), headers
+    status, headers, _ = shared_server.get("/topics?x=1")
     assert status in (301, 302, 307, 308)
     assert headers["location"].split("?")[0].endswith("/topics/")
 
 
-def test_content_types_and_no_store(server: DevServer):
-    status, headers, html = server.get("/")
+def test_content_types_and_no_store(shared_server: DevServer):
+    status, headers, html = shared_server.get("/")
     assert status == 200
     assert headers["content-type"] == "text/html; charset=utf-8"
     assert headers["cache-control"] == "no-store"
@@ -193,18 +204,18 @@ def test_content_types_and_no_store(server: DevServer):
                 "/__briefgen/reload.js": ("text/javascript", "application/javascript"),
                 "/404.html": ("text/html",), f"/topics/{TOPIC}/": ("text/html",)}
     for path, kinds in expected.items():
-        status, headers, body = server.get(path)
+        status, headers, body = shared_server.get(path)
         assert status == 200, path
         assert headers["content-type"].split(";")[0].strip() in kinds, (path, headers["content-type"])
         assert headers["cache-control"] == "no-store", path
         assert int(headers["content-length"]) == len(body), path
-    status, headers, _ = server.get("/nothing-here")
+    status, headers, _ = shared_server.get("/nothing-here")
     assert status == 404
     assert headers["cache-control"] == "no-store"
 
 
-def test_head_has_headers_and_no_body(server: DevServer):
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+def test_head_has_headers_and_no_body(shared_server: DevServer):
+    conn = http.client.HTTPConnection("127.0.0.1", shared_server.port, timeout=10)
     try:
         conn.request("HEAD", "/")
         resp = conn.getresponse()
@@ -215,17 +226,17 @@ def test_head_has_headers_and_no_body(server: DevServer):
         conn.close()
 
 
-def test_reload_script_injected_in_html_only(server: DevServer):
+def test_reload_script_injected_in_html_only(shared_server: DevServer):
     tag = re.compile(rb'<script src="/__briefgen/reload\.js"[^>]*></script>')
     for path in ("/", f"/topics/{TOPIC}/", f"/articles/{MAIN_ARTICLE}/", "/no-such-page/"):
-        body = server.get(path)[2]
+        body = shared_server.get(path)[2]
         found = tag.findall(body)
         assert len(found) == 1, path
         assert body.index(found[0]) < body.rindex(b"</body>"), path
-    html = server.get("/")[2]
+    html = shared_server.get("/")[2]
     css = re.search(rb'href="(/static/[^"]+\.css)"', html).group(1).decode()
-    assert b"__briefgen" not in server.get(css)[2]
-    status, _, script = server.get("/__briefgen/reload.js")
+    assert b"__briefgen" not in shared_server.get(css)[2]
+    status, _, script = shared_server.get("/__briefgen/reload.js")
     assert status == 200 and b"EventSource" in script
 
 
@@ -240,8 +251,8 @@ def test_built_site_has_no_dev_server_code(project: Path, tmp_path: Path):
     assert offenders == []
 
 
-def test_keep_alive_connection_serves_several_requests(server: DevServer):
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+def test_keep_alive_connection_serves_several_requests(shared_server: DevServer):
+    conn = http.client.HTTPConnection("127.0.0.1", shared_server.port, timeout=10)
     try:
         for path in ("/", "/topics/", "/no-such-page/", "/"):
             conn.request("GET", path)
