@@ -11,11 +11,12 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 import urllib.request
 from pathlib import Path
+
+from support import ForkedCli
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -85,7 +86,8 @@ def replace_in(path: Path, old: str, new: str) -> str:
 
 
 class DevServer:
-    """`python -m briefgen serve PROJECT --port PORT` with its stderr collected."""
+    """`python -m briefgen serve PROJECT --port PORT` with its stderr collected (a process of its
+    own, forked from the tests' fork server: support.ForkedCli)."""
 
     def __init__(self, project: Path, port: int = 0, *extra: str, start_timeout: float = 60,
                  path_arg: str | None = None, cwd: Path | None = None):
@@ -94,9 +96,8 @@ class DevServer:
                if k not in ("FORCE_COLOR", "CLICOLOR_FORCE", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "COLUMNS", "LINES")}
         env.update(PYTHONIOENCODING="utf-8", PYTHONUNBUFFERED="1", NO_COLOR="1", TERM="dumb")
         self.project = project
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "briefgen", "serve", path_arg or str(project), "--port", str(port), *extra],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env, cwd=cwd or project.parent)
+        self.proc = ForkedCli(["serve", path_arg or str(project), "--port", str(port), *extra], env=env,
+                              cwd=cwd or project.parent)
         self.lines: list[str] = []
         self.stdout: list[str] = []
         self._cond = threading.Condition()

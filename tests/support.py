@@ -10,11 +10,13 @@ then review the diff (``git diff tests/``) before committing it.
 from __future__ import annotations
 
 import difflib
+import io
 import multiprocessing
 import multiprocessing.context
 import os
 import runpy
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -122,20 +124,75 @@ def run_cli(args: Iterable[object], *, cwd: Path, env: dict[str, str], timeout: 
         return subprocess.CompletedProcess(["briefgen", *args], child.exitcode, read(out), read(err))
 
 
-def _cli_child(args: list[str], cwd: str, env: dict[str, str], out: str, err: str) -> None:
-    """In the forked child: become ``python -m briefgen ARGS`` run in cwd with env."""
+class ForkedCli:
+    """``subprocess.Popen([python, "-m", "briefgen", *args], stdin=DEVNULL, stdout=PIPE, stderr=PIPE)``
+    for a long-running command (the dev server), forked from run_cli's fork server: a process of
+    its own that Popen's users drive the same way (``pid``, ``stdout``/``stderr`` pipes read as
+    bytes, ``poll``, ``wait``, ``returncode``, ``send_signal``, ``terminate``, ``kill``)."""
+
+    def __init__(self, args: Iterable[object], *, cwd: Path, env: dict[str, str]):
+        self.args = ["briefgen", *map(str, args)]
+        context = _cli_context()
+        out_read, out_write = context.Pipe(duplex=False)
+        err_read, err_write = context.Pipe(duplex=False)
+        self._child = context.Process(target=_cli_child, args=(self.args[1:], str(cwd), dict(env), out_write, err_write))
+        self._child.start()
+        out_write.close()  # the child holds the writing ends now: their end is its end
+        err_write.close()
+        self.stdout = os.fdopen(os.dup(out_read.fileno()), "rb")
+        self.stderr = os.fdopen(os.dup(err_read.fileno()), "rb")
+        out_read.close()
+        err_read.close()
+        self.pid = self._child.pid
+
+    @property
+    def returncode(self) -> int | None:
+        return self._child.exitcode
+
+    def poll(self) -> int | None:
+        return self._child.exitcode
+
+    def wait(self, timeout: float | None = None) -> int:
+        self._child.join(timeout)
+        if self._child.exitcode is None:
+            raise subprocess.TimeoutExpired(self.args, timeout or 0)
+        return self._child.exitcode
+
+    def send_signal(self, sig: int) -> None:
+        if self._child.exitcode is None:
+            os.kill(self.pid, sig)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+def _cli_child(args: list[str], cwd: str, env: dict[str, str], out: object, err: object) -> None:
+    """In the forked child: become ``python -m briefgen ARGS`` run in cwd with env. ``out``/``err``:
+    a file to write (its path) or the writing end of a pipe (a multiprocessing Connection)."""
     os.chdir(cwd)
     os.environ.clear()
     os.environ.update(env)
-    for fd, path, flags in ((0, os.devnull, os.O_RDONLY), (1, out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC),
-                            (2, err, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)):
-        opened = os.open(path, flags, 0o600)
+    for fd, target in ((0, os.devnull), (1, out), (2, err)):
+        if isinstance(target, str):
+            opened = os.open(target, os.O_RDONLY if fd == 0 else os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        else:
+            opened = os.dup(target.fileno())  # type: ignore[attr-defined]
+            target.close()  # type: ignore[attr-defined]
         os.dup2(opened, fd)
         os.close(opened)
     encoding, _, errors = env.get("PYTHONIOENCODING", "utf-8").partition(":")
+    unbuffered = bool(env.get("PYTHONUNBUFFERED"))
+
+    def stream(fd: int, errors: str, line_buffering: bool) -> io.TextIOWrapper:
+        return io.TextIOWrapper(io.FileIO(fd, "w", closefd=False), encoding=encoding or "utf-8", errors=errors,
+                                line_buffering=line_buffering or unbuffered, write_through=unbuffered)
+
     sys.stdin = open(0, encoding=encoding or "utf-8", closefd=False)
-    sys.stdout = open(1, "w", encoding=encoding or "utf-8", errors=errors or "strict", closefd=False)
-    sys.stderr = open(2, "w", encoding=encoding or "utf-8", errors="backslashreplace", closefd=False, buffering=1)
+    sys.stdout = stream(1, errors or "strict", False)
+    sys.stderr = stream(2, "backslashreplace", True)
     sys.path.insert(0, cwd)
     sys.argv = [str(REPO / "briefgen" / "__main__.py"), *args]
     runpy.run_module("briefgen", run_name="__main__", alter_sys=True)
