@@ -16,6 +16,7 @@ import traceback
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Callable
 
 import jinja2
 import jinja2.bccache
@@ -260,6 +261,9 @@ class Renderer:
         self._uses: dict[str, frozenset[str]] = {}
         """Template -> itself and every template it extends, includes or imports (with the digests)."""
         self._known = self._sources()
+        self._kept: dict[tuple, Markup] = {}
+        """kept()'s parts of pages, for this build: see ``kept``."""
+        self.env.globals["kept"] = self.kept
         self._paths: dict[tuple[str, str | None, str | None, str | None], str] = {}
         """A url_for call (text arguments only) -> its checked site path: a claim's or an actor's
         link is written on many pages, and the check is the same for this Renderer's settings."""
@@ -268,12 +272,26 @@ class Renderer:
         """This renderer for a new build: compiled templates are kept unless a template file was
         added, removed or changed (Jinja's own check looks at mtimes only, and never notices a
         new project template overriding a cached theme one)."""
-        self._digests, self._uses = {}, {}
+        self._digests, self._uses, self._kept = {}, {}, {}
         sources = self._sources()
         if sources != self._known:
             self.env.cache.clear()  # type: ignore[union-attr]
             self._known = sources
         return self
+
+    def kept(self, *key: object, caller: Callable[[], Markup]) -> Markup:
+        """``{% call kept(name, url("/"), args...) %}...{% endcall %}``: the block's HTML, made once per
+        build for each key. For a part of a page that many pages show alike (the theme's claim
+        card: about 4 pages show each claim's): the key must name everything the block depends on
+        besides this build's model and settings; ``url("/")`` stands for the page's depth, which its
+        relative links depend on. Forgotten at the start of every build (``fresh``)."""
+        try:
+            return self._kept[key]
+        except KeyError:
+            made = self._kept[key] = caller()
+            return made
+        except TypeError:  # a part of the key cannot be a key (a list): made every time
+            return caller()
 
     def _sources(self) -> dict[str, str | None]:
         """Every template's source (None: unreadable), read once per build for both uses above."""

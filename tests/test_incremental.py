@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+import re
 import shutil
 import time
 from pathlib import Path
@@ -514,3 +515,28 @@ def test_a_clean_build_compiles_only_the_templates_edited_since_the_last(tmp_pat
     assert any(b"topic marker 7" in data for data in edited.files.values())
     assert {k: v for k, v in edited.files.items() if b"topic marker" not in v} == \
         {k: v for k, v in again.files.items() if b"topic marker" not in v}
+
+
+def test_a_kept_block_is_made_once_per_key_in_a_build_and_afresh_in_the_next(tmp_path: Path):
+    """``{% call kept(key...) %}`` (the theme's claim card uses it): one build makes the block once
+    per key, whatever page shows it; the dev server's next build makes it again from the new model."""
+    project = make_project(tmp_path)
+    topic = project / "templates" / "topic.html"
+    topic.write_text(topic.read_text(encoding="utf-8").replace(
+        "{% block main %}", '{% block main %}<p class="kept">{% call kept("first title") %}{{ page.title }}{% endcall %}'
+        '|{% call kept("own title", page.path) %}{{ page.title }}{% endcall %}</p>', 1), encoding="utf-8")
+    cache = Cache.server()
+    first = build(project, None, cache=cache, today=TODAY)
+    kept = {path: re.search(rb'<p class="kept">(.*?)\|(.*?)</p>', data).groups()
+            for path, data in first.files.items() if path.startswith("topics/") and path.count("/") == 2 and path.endswith("/index.html")}
+    assert len(kept) == len(TOPICS) and len({shared for shared, _ in kept.values()}) == 1, kept
+    assert len({own for _, own in kept.values()}) == len(TOPICS), kept
+    shared = next(iter(kept.values()))[0].decode()
+    for name in TOPICS:  # rename every topic: the next build's block shows a new title
+        path = next((project / "content" / "topics").glob(f"{name}.*"))  # .yaml, or .md with front matter
+        text = path.read_text(encoding="utf-8")
+        path.write_text(re.sub(r"(?m)^title: (.*)$", r"title: Renamed \1", text, count=1), encoding="utf-8")
+    again = build(project, None, cache=cache, today=TODAY)
+    shown = {re.search(rb'<p class="kept">(.*?)\|', data).group(1).decode()
+             for path, data in again.files.items() if path.startswith("topics/") and path.count("/") == 2 and path.endswith("/index.html")}
+    assert len(shown) == 1 and shown != {shared} and next(iter(shown)).startswith("Renamed"), (shared, shown)
