@@ -280,10 +280,10 @@ class Renderer:
         return self
 
     def kept(self, *key: object, caller: Callable[[], Markup]) -> Markup:
-        """``{% call kept(name, url("/"), args...) %}...{% endcall %}``: the block's HTML, made once per
+        """``{% call kept(name, url_for("home"), args...) %}...{% endcall %}``: the block's HTML, made once per
         build for each key. For a part of a page that many pages show alike (the theme's claim
         card: about 4 pages show each claim's): the key must name everything the block depends on
-        besides this build's model and settings; ``url("/")`` stands for the page's depth, which its
+        besides this build's model and settings; ``url_for("home")`` stands for the page's depth, which its
         relative links depend on. Forgotten at the start of every build (``fresh``)."""
         try:
             return self._kept[key]
