@@ -176,6 +176,37 @@ class ProjectLoader(jinja2.FileSystemLoader):
             raise jinja2.TemplateNotFound(template)
         return super().get_source(environment, template)
 
+    def list_templates(self) -> list[str]:
+        """Every template file, those behind a linked folder that stays in the project included
+        (Jinja's own listing does not follow links, and a template it misses would escape the
+        checks of changed sources: ``Renderer.fresh`` and a computed include's digest). A folder
+        is listed once however many links lead to it (link loops end)."""
+        top = Path(self.searchpath[0])
+        found: list[str] = []
+        seen: set[tuple[int, int]] = set()
+
+        def walk(folder: Path, prefix: str) -> None:
+            try:
+                here = folder.stat()
+                if (here.st_dev, here.st_ino) in seen or not inside(folder, self.root):
+                    return
+                seen.add((here.st_dev, here.st_ino))
+                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            except OSError:
+                return
+            for entry in entries:
+                try:
+                    is_dir = entry.is_dir()  # links followed
+                except OSError:
+                    continue
+                if is_dir:
+                    walk(Path(entry.path), f"{prefix}{entry.name}/")
+                else:
+                    found.append(prefix + entry.name)
+
+        walk(top, "")
+        return sorted(found)
+
 
 def _environment(loader: jinja2.BaseLoader | None = None, bytecode_cache: jinja2.BytecodeCache | None = None,
                  ) -> jinja2.Environment:

@@ -146,3 +146,49 @@ def test_a_template_link_is_reported_in_the_same_round_as_the_contents_errors(se
                "content/actors/kcna.yaml:6: error[unknown-key]: bad: unknown key 'bad' (allowed keys: affiliation, "
                "aliases, country, ids, kind, name, role)",
                f"templates/static/bashrc.txt: error[outside-project]: {OUTSIDE_FILE}")
+
+
+# --- templates behind a linked folder that stays in the project: edits to them are seen --------------
+
+def _linked_partials(tmp_path: Path, home: str) -> Path:
+    """The basic project with templates/partials -> ../shared/partials (found by a tester)."""
+    project = tmp_path / "project"
+    shutil.copytree(BASIC, project, ignore=shutil.ignore_patterns(".briefgen-cache", "site"))
+    (project / "shared" / "partials").mkdir(parents=True)
+    (project / "templates").mkdir(exist_ok=True)
+    (project / "templates" / "partials").symlink_to("../shared/partials")
+    (project / "shared" / "partials" / "home.html").write_text("MARK-ONE\n", encoding="utf-8")
+    (project / "templates" / "home.html").write_text(home, encoding="utf-8")
+    return project
+
+
+def test_the_project_loader_lists_templates_behind_a_linked_folder_once(tmp_path):
+    project = _linked_partials(tmp_path, "{% extends 'base.html' %}")
+    (project / "shared" / "partials" / "again").symlink_to(".")  # a loop: listed once, and the listing ends
+    (project / "templates" / "elsewhere").symlink_to(tmp_path)  # outside the project: not listed
+    listed = ProjectLoader(project).list_templates()
+    assert "partials/home.html" in listed and "home.html" in listed
+    assert not [name for name in listed if name.startswith(("partials/again/", "elsewhere/"))], listed
+
+
+def test_an_edit_behind_a_linked_template_folder_reaches_the_dev_servers_next_build(tmp_path):
+    from briefgen.build import Cache, build
+
+    project = _linked_partials(tmp_path, '{% extends "base.html" %}{% block main %}{% include "partials/home.html" %}'
+                                         '{% endblock %}\n')
+    cache = Cache.server()
+    assert b"MARK-ONE" in build(project, None, cache=cache).files["index.html"]
+    (project / "shared" / "partials" / "home.html").write_text("MARK-TWO\n", encoding="utf-8")
+    assert b"MARK-TWO" in build(project, None, cache=cache).files["index.html"]
+
+
+def test_a_computed_include_behind_a_linked_folder_is_rendered_again_when_edited(tmp_path):
+    project = _linked_partials(tmp_path, '{% extends "base.html" %}{% block main %}'
+                                         '{% include "partials/" ~ page.kind ~ ".html" %}{% endblock %}\n')
+    site = tmp_path / "site"
+    assert run_briefgen("build", project, "-o", site).returncode == 0
+    assert "MARK-ONE" in (site / "index.html").read_text(encoding="utf-8")
+    (project / "shared" / "partials" / "home.html").write_text("MARK-TWO\n", encoding="utf-8")
+    again = run_briefgen("build", project, "-o", site)
+    assert again.returncode == 0, again.stderr
+    assert "MARK-TWO" in (site / "index.html").read_text(encoding="utf-8")
