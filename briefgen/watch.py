@@ -60,25 +60,79 @@ SOURCE_FOLDERS = ("content", "templates", "static")
 
 
 def linked_sources(project: Path) -> dict[Path, str]:
-    """Where the links among the sources lead inside the project: the resolved target (a file or a
-    folder) -> the link's project-relative path. A build reads the target through the link (a
-    template kept in ``shared/`` and linked from ``templates/``), so an edit to it is an edit to
-    the source. Targets outside the project are left out: the build refuses to read them.
-    ``project``: resolved. Broken links and link loops are skipped."""
+    """Where the sources are read from through links, inside the project: path -> the
+    project-relative path of the source read through it. A build reads a linked template kept in
+    ``shared/`` through its link, so an edit there is an edit to the source. Recorded: what each
+    link leads to (a file, or a folder and so all below it), every link passed on the way (a link
+    to a link, a linked folder in the middle of a path: re-pointing one changes the source), and
+    the files behind linked folders, links among them included; a broken link's missing target (its
+    creation is an edit). Targets outside the project are left out: the build refuses to read
+    them. ``project``: resolved. Each folder is walked once (link loops end). Cheap for folders
+    of many plain files: os.scandir tells links and folders apart without a stat of each file."""
     found: dict[Path, str] = {}
+    seen: set[tuple[int, int]] = set()
+
+    def note(path: Path, rel: str) -> None:
+        try:
+            links, target = _hops(path)
+        except OSError:
+            return
+        for passed in (*links, target):
+            if project in passed.parents:
+                found.setdefault(passed, rel)
+
+    def walk(folder: Path, rel: str, linked: bool) -> None:
+        try:
+            here = folder.stat()
+            if (here.st_dev, here.st_ino) in seen:
+                return
+            seen.add((here.st_dev, here.st_ino))
+            entries = list(os.scandir(folder))
+        except OSError:
+            return
+        for entry in entries:
+            name_rel = f"{rel}/{entry.name}"
+            link = entry.is_symlink()
+            if link or linked:
+                note(Path(entry.path), name_rel)
+            try:
+                if entry.is_dir() and (not link or project in Path(entry.path).resolve().parents):
+                    walk(Path(entry.path), name_rel, linked or link)
+            except (OSError, RuntimeError):
+                continue
+
     for folder in SOURCE_FOLDERS:
-        for dirpath, dirs, files in os.walk(project / folder):  # links are not followed
-            for name in dirs + files:
-                path = Path(dirpath, name)
-                if not path.is_symlink():
-                    continue
-                try:
-                    target = path.resolve(strict=True)
-                except (OSError, RuntimeError):
-                    continue
-                if project in target.parents:
-                    found[target] = path.relative_to(project).as_posix()
+        walk(project / folder, folder, False)
     return found
+
+
+def _hops(path: Path) -> tuple[list[Path], Path]:
+    """The links passed resolving ``path`` (absolute), component by component as the kernel does,
+    and where it leads, existing or not. OSError for a loop (more than 40 links)."""
+    links: list[Path] = []
+    current = Path(path.anchor)
+    rest = list(path.parts[1:])
+    while rest:
+        name = rest.pop(0)
+        if name in ("", "."):
+            continue
+        if name == "..":
+            current = current.parent
+            continue
+        candidate = current / name
+        if candidate.is_symlink():
+            if len(links) >= 40:
+                raise OSError(f"too many links resolving {path}")
+            links.append(candidate)
+            target = Path(os.readlink(candidate))
+            if target.is_absolute():
+                current = Path(target.anchor)
+                rest = list(target.parts[1:]) + rest
+            else:
+                rest = list(target.parts) + rest
+        else:
+            current = candidate
+    return links, current  # it may not exist (a broken link): creating it is then an edit
 
 
 class _Handler(FileSystemEventHandler):
@@ -87,7 +141,7 @@ class _Handler(FileSystemEventHandler):
         self.changes = changes
         self.ignore = [p.resolve() for p in ignore]
         self._links: dict[Path, str] | None = None
-        """linked_sources, found again after any change among the sources (a link may come or go)."""
+        """linked_sources, found again after a file or link is created, deleted or moved."""
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
@@ -99,6 +153,8 @@ class _Handler(FileSystemEventHandler):
                 rel = self.relevant(Path(raw if isinstance(raw, str) else raw.decode()))
                 if rel:
                     self.changes.add(rel)
+                    if event.event_type in ("created", "deleted", "moved"):
+                        self._links = None  # a link among what the build reads may have come, gone or moved
 
     def relevant(self, path: Path) -> str:
         """The project-relative path of a source file, or '' for anything a build does not read."""
@@ -112,15 +168,15 @@ class _Handler(FileSystemEventHandler):
         if not parts or is_editor_junk(parts[-1]):
             return ""
         if parts == (CONFIG_FILE,) or parts[0] in SOURCE_FOLDERS:
-            self._links = None
             return rel.as_posix()
         if self._links is None:
             self._links = linked_sources(self.project)
-        for target, link in self._links.items():
-            if path == target:
-                return link
-            if target in path.parents:
-                return f"{link}/{path.relative_to(target).as_posix()}"
+        for reached in (path, *path.parents):  # the path itself, or a folder it is in
+            source = self._links.get(reached)
+            if source is not None:
+                return source if reached == path else f"{source}/{path.relative_to(reached).as_posix()}"
+            if reached == self.project:
+                break
         return ""
 
 

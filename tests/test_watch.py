@@ -1,0 +1,90 @@
+"""What the dev server's watcher counts as an edit (briefgen/watch.py), links among the sources
+included: a source read through a link changes when what the link leads to changes, or the link.
+In-process, through the handler watchdog calls, so no test waits on file-system events (the dev
+server's own tests, test_serve.py, watch for real)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from watchdog.events import FileCreatedEvent, FileModifiedEvent
+
+from briefgen import watch
+from briefgen.watch import Changes, _Handler
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    for folder in ("content/articles", "templates", "shared/v1", "shared/v2", "other", "notes"):
+        (root / folder).mkdir(parents=True)
+    (root / "briefgen.yaml").write_text("title: T\n", encoding="utf-8")
+    for version in ("v1", "v2"):
+        (root / "shared" / version / "x.html").write_text(version, encoding="utf-8")
+    return root.resolve()
+
+
+def handler(project: Path) -> _Handler:
+    return _Handler(project, Changes(), [project / "site"])
+
+
+def test_a_template_behind_a_link_to_a_linked_folder_is_watched_and_so_is_the_middle_link(project):
+    (project / "shared" / "cur").symlink_to("v1")
+    (project / "templates" / "x.html").symlink_to("../shared/cur/x.html")
+    seen = handler(project)
+    assert seen.relevant(project / "shared" / "v1" / "x.html") == "templates/x.html"
+    assert seen.relevant(project / "shared" / "cur") == "templates/x.html"  # re-pointing it changes the template
+    assert seen.relevant(project / "shared" / "v2" / "x.html") == ""
+    (project / "shared" / "cur").unlink()
+    (project / "shared" / "cur").symlink_to("v2")
+    seen.on_any_event(FileCreatedEvent(str(project / "shared" / "cur")))
+    assert seen.changes._paths == {"templates/x.html"}
+    assert seen.relevant(project / "shared" / "v2" / "x.html") == "templates/x.html"
+
+
+def test_a_link_inside_a_linked_folder_is_followed(project):
+    (project / "templates" / "partials").symlink_to("../shared/v1")
+    (project / "shared" / "v1" / "n.html").symlink_to("../../other/n.html")
+    (project / "other" / "n.html").write_text("nested", encoding="utf-8")
+    seen = handler(project)
+    assert seen.relevant(project / "other" / "n.html") == "templates/partials/n.html"
+    assert seen.relevant(project / "shared" / "v1" / "x.html") == "templates/partials/x.html"
+
+
+def test_a_broken_links_target_is_watched_until_it_is_made(project):
+    (project / "templates" / "y.html").symlink_to("../shared/later/y.html")
+    assert handler(project).relevant(project / "shared" / "later" / "y.html") == "templates/y.html"
+
+
+def test_links_out_of_the_project_and_loops_are_not_followed(project, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (project / "templates" / "out").symlink_to(outside)
+    (project / "templates" / "loop").symlink_to(".")
+    (project / "content" / "a").symlink_to("b")
+    (project / "content" / "b").symlink_to("a")
+    found = watch.linked_sources(project)
+    assert not [path for path in found if project not in path.parents], found
+    assert handler(project).relevant(project / "notes" / "todo.txt") == ""
+
+
+def test_files_made_outside_the_sources_neither_rebuild_nor_walk_the_sources_again(project, monkeypatch):
+    """A git commit or notes written beside the sources make many files: each is one lookup, and
+    the sources are walked for links only when something among them was created, moved or deleted."""
+    (project / "templates" / "x.html").symlink_to("../shared/v1/x.html")
+    walks = []
+    real = watch.linked_sources
+    monkeypatch.setattr(watch, "linked_sources", lambda root: walks.append(root) or real(root))
+    seen = handler(project)
+    for n in range(100):
+        seen.on_any_event(FileCreatedEvent(str(project / "notes" / f"n{n}.txt")))
+    assert seen.changes._paths == set() and len(walks) == 1
+    seen.on_any_event(FileModifiedEvent(str(project / "content" / "articles" / "a.md")))
+    seen.on_any_event(FileCreatedEvent(str(project / "notes" / "again.txt")))
+    assert len(walks) == 1  # an edit among the sources makes no link
+    seen.on_any_event(FileCreatedEvent(str(project / "content" / "articles" / "b.md")))
+    seen.on_any_event(FileCreatedEvent(str(project / "notes" / "again.txt")))
+    assert len(walks) == 2  # a file made among them may be a link: looked for again, once
+    assert seen.changes._paths == {"content/articles/a.md", "content/articles/b.md"}
