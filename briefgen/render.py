@@ -481,8 +481,15 @@ def _checked_path(config: SiteConfig, kind: object, ident: object, part: object,
     if wrong is None:
         assert entry is not None
         return entry.path(ident, part, anchor)  # type: ignore[arg-type]
-    call = f"url_for({', '.join(repr(a) for a in (kind, ident, part, anchor) if a is not None)})"
+    call = f"url_for({', '.join(_shown(a) for a in (kind, ident, part, anchor) if a is not None)})"
     raise TemplateUsage(f"{call}: {wrong[0]}", wrong[1])
+
+
+def _shown(value: object, limit: int = 60) -> str:
+    """An argument as a message shows it: its repr, cut to ``limit`` characters (a whole page or
+    entity passed by mistake has a repr of kilobytes)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit - 1]}…"
 
 
 def _wrong(config: SiteConfig, entry: PageKind | None, kind: object, ident: object, part: object,

@@ -166,6 +166,12 @@ def test_a_template_calling_url_for_or_asset_wrongly_gets_a_located_error_with_w
     assert "Error" not in problem.message  # no Python exception's name
 
 
+def test_a_whole_object_passed_to_url_for_is_shown_short(tmp_path):
+    """A tester passed a page: the message showed its repr, several kilobytes long (the settings' too)."""
+    [problem] = build_with_404(tmp_path, "<p>\n{{ url_for('actor', site) }}</p>\n")
+    assert "got a value of type SiteConfig" in problem.message and len(problem.message) < 300, problem.message
+
+
 def test_an_error_in_a_template_in_a_subfolder_names_that_file(tmp_path):
     """A runtime error in templates/partials/p.html, included by a computed name: that file and
     its line (a tester found the page's own template named instead, at the partial's line)."""
