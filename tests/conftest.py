@@ -53,6 +53,7 @@ def pytest_collection_modifyitems(items) -> None:
     items.sort(key=lambda item: rank.get(Path(item.fspath).relative_to(tests).as_posix(), len(rank)))
 
 
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: without the plugin, nothing to answer
 def pytest_xdist_auto_num_workers(config) -> int:
     """``-n auto``: one worker more than cores. The dev-server and browser tests spend much of their
     time waiting on a server or a page; a third worker on two cores fills that time."""
