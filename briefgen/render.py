@@ -16,7 +16,7 @@ import traceback
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import jinja2
 import jinja2.bccache
@@ -87,51 +87,60 @@ class Asset:
     data: bytes
 
 
+def _template_tree(project: Path) -> Iterator[tuple[str, Path, bool, int | None]]:
+    """Every entry under the project's ``templates/``, ``templates`` itself first, as
+    ``(project-relative path, path, outside, mode)``: ``outside`` for a link that leads out of the
+    project or loops (not followed), ``mode`` the entry's ``st_mode`` links followed (None: a
+    dangling link). Links that stay inside the project are followed, each folder walked once."""
+    root = project.resolve()
+    walked: set[str] = set()
+
+    def visit(path: Path, rel: str, link: bool) -> Iterator[tuple[str, Path, bool, int | None]]:
+        if link and not inside(path, root):
+            yield rel, path, True, None
+            return
+        try:
+            mode: int | None = os.stat(path).st_mode
+        except OSError:
+            mode = None
+        yield rel, path, False, mode
+        if mode is None or not stat.S_ISDIR(mode):
+            return
+        real = os.path.realpath(path)
+        if real in walked:
+            return
+        walked.add(real)
+        try:
+            with os.scandir(path) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError:
+            return
+        for entry in entries:
+            yield from visit(Path(entry.path), f"{rel}/{entry.name}", entry.is_symlink())
+
+    top = project / "templates"
+    if os.path.lexists(top):
+        yield from visit(top, "templates", top.is_symlink())
+
+
 def template_problems(project: Path) -> list[Diagnostic]:
     """Everything under the project's ``templates/`` (and ``templates`` itself) that a build must
     not read: a link that leads outside the project or loops (a cloned project would publish the
     user's ``~/.bashrc`` as a static file, or render it into a page), and a pipe, socket or device
     (reading it could wait forever). Links that stay inside the project are followed, each folder
     walked once. The theme's own files are not looked at."""
-    root = project.resolve()
-    top = project / "templates"
     problems: list[Diagnostic] = []
-    walked: set[str] = set()
-
-    def walk(folder: Path, rel: str) -> None:
-        real = os.path.realpath(folder)
-        if real in walked:
-            return
-        walked.add(real)
-        try:
-            with os.scandir(folder) as listing:
-                entries = sorted(listing, key=lambda e: e.name)
-        except OSError:
-            return
-        for entry in entries:
-            check(Path(entry.path), f"{rel}/{entry.name}", entry.is_symlink())
-
-    def check(path: Path, rel: str, link: bool) -> None:
-        if link and not inside(path, root):  # worded as load.py words links under content/
+    for rel, path, outside, mode in _template_tree(project):
+        if outside:  # worded as load.py words links under content/
             if os.path.isdir(path):
                 problems.append(Diagnostic("error", "outside-project", "the folder is a link to a place outside the "
                                            "project", rel, hint="copy the files into the project instead"))
             else:
                 problems.append(Diagnostic("error", "outside-project", "symlink points outside the project or loops",
                                            rel, hint="copy the file into the project instead"))
-            return
-        try:
-            mode = os.stat(path).st_mode
-        except OSError:  # a dangling link inside the project: nothing to read, Jinja does not find it
-            return
-        if stat.S_ISDIR(mode):
-            walk(path, rel)
-        elif not stat.S_ISREG(mode):
+        elif mode is not None and not stat.S_ISDIR(mode) and not stat.S_ISREG(mode):
             problems.append(Diagnostic("error", "not-a-file", "this is a pipe, socket or device, not a file: reading it "
                                        "could wait forever", rel, hint="remove it, or put the file it stands for in its place"))
-
-    if os.path.lexists(top):
-        check(top, "templates", top.is_symlink())
     return problems
 
 
@@ -168,6 +177,7 @@ class ProjectLoader(jinja2.FileSystemLoader):
 
     def __init__(self, project: Path) -> None:
         super().__init__(str(project / "templates"))
+        self.project = project
         self.root = project.resolve()
 
     def get_source(self, environment: jinja2.Environment, template: str):
@@ -179,33 +189,10 @@ class ProjectLoader(jinja2.FileSystemLoader):
     def list_templates(self) -> list[str]:
         """Every template file, those behind a linked folder that stays in the project included
         (Jinja's own listing does not follow links, and a template it misses would escape the
-        checks of changed sources: ``Renderer.fresh`` and a computed include's digest). A folder
-        is listed once however many links lead to it (link loops end)."""
-        top = Path(self.searchpath[0])
-        found: list[str] = []
-        seen: set[tuple[int, int]] = set()
-
-        def walk(folder: Path, prefix: str) -> None:
-            try:
-                here = folder.stat()
-                if (here.st_dev, here.st_ino) in seen or not inside(folder, self.root):
-                    return
-                seen.add((here.st_dev, here.st_ino))
-                entries = sorted(os.scandir(folder), key=lambda e: e.name)
-            except OSError:
-                return
-            for entry in entries:
-                try:
-                    is_dir = entry.is_dir()  # links followed
-                except OSError:
-                    continue
-                if is_dir:
-                    walk(Path(entry.path), f"{prefix}{entry.name}/")
-                else:
-                    found.append(prefix + entry.name)
-
-        walk(top, "")
-        return sorted(found)
+        checks of changed sources: ``Renderer.fresh`` and a computed include's digest): the
+        entries of ``_template_tree`` that are not folders, nor links out of the project."""
+        return sorted(rel.removeprefix("templates/") for rel, _, outside, mode in _template_tree(self.project)
+                      if rel != "templates" and not outside and not (mode is not None and stat.S_ISDIR(mode)))
 
 
 def _environment(loader: jinja2.BaseLoader | None = None, bytecode_cache: jinja2.BytecodeCache | None = None,
@@ -379,10 +366,11 @@ class Renderer:
 
         def url_for(kind: str = "", id: str | None = None, part: str | None = None, anchor: str | None = None) -> str:
             call = (kind, id, part, anchor)
-            path = self._paths.get(call) if all(type(a) is str or a is None for a in call) else None
+            keyed = all(type(a) is str or a is None for a in call)
+            path = self._paths.get(call) if keyed else None
             if path is None:
                 path = _checked_path(self.config, kind, id, part, anchor)
-                if all(type(a) is str or a is None for a in call):
+                if keyed:
                     if len(self._paths) >= _PATHS_KEPT:
                         self._paths.clear()
                     self._paths[call] = path
