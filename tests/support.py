@@ -281,3 +281,18 @@ def processes_mentioning(marker: str) -> list[str]:
             shown = cmdline.replace(b"\0", b" ").decode(errors="replace")
             found.append(f"{pid}: {shown}")
     return found
+
+
+SEARCH_SETTLED = """() => {
+    const results = document.querySelectorAll('.pagefind-ui__results > .pagefind-ui__result');
+    return results.length > 0
+        && !document.querySelector('.pagefind-ui__results .pagefind-ui__loading')
+        && document.querySelectorAll('.pagefind-ui__results .pagefind-ui__result-link').length >= results.length;
+}"""
+
+
+def search_results_loaded(page: object, timeout: float = 30_000) -> None:
+    """Wait until Pagefind's UI shows its results whole: the UI lists each result as a placeholder
+    (`.pagefind-ui__loading`) and fills in its title and link when that result's fragment arrives,
+    so reading the links as soon as the first shows sees only some of them."""
+    page.wait_for_function(SEARCH_SETTLED, timeout=timeout)  # type: ignore[attr-defined]

@@ -26,6 +26,7 @@ import pytest
 from playwright.sync_api import Page
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from support import search_results_loaded  # noqa: E402
 from test_injection import build_injection  # noqa: E402
 
 pytestmark = pytest.mark.browser
@@ -138,8 +139,7 @@ LIVE_MARKUP = """(selector) => document.querySelectorAll(
 
 def _search(page: Page, watcher: Watcher, base: str, query: str) -> None:
     page.goto(base + "search/?q=" + query, wait_until="load")
-    page.locator(".pagefind-ui__result").first.wait_for(timeout=10_000)  # Pagefind loaded its index
-    page.wait_for_timeout(300)
+    search_results_loaded(page)
     watcher.collect(f"search/?q={query}")
 
 

@@ -31,7 +31,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from support import REPO, cli_env, run_briefgen  # noqa: E402
+from support import REPO, cli_env, run_briefgen, search_results_loaded  # noqa: E402
 
 from briefgen import search  # noqa: E402
 
@@ -196,7 +196,7 @@ def test_header_search_finds_an_actor(page: Page, sub_path_site, problems):
         page.press("input#site-search-q", "Enter")
     assert page.url.startswith(f"{base}search/") and f"q={ACTOR_QUERY}" in page.url, page.url
     results = page.locator(".pagefind-ui__result-link")
-    expect(results.first).to_be_visible(timeout=30_000)
+    search_results_loaded(page)
     found = [(link.inner_text(), link.get_attribute("href")) for link in results.all()]
     assert any(ACTOR_QUERY in text for text, _ in found), found
     assert any(href.startswith(f"{SUB_PATH}actors/{ACTOR}/") for _, href in found), found
@@ -234,8 +234,7 @@ def test_search_looks_like_the_site_and_labels_each_result(page: Page, sub_path_
     base, _ = sub_path_site
     page.emulate_media(color_scheme=scheme)
     page.goto(f"{base}search/?q={ACTOR_QUERY}", wait_until="load")
-    expect(page.locator(".pagefind-ui__result-link").first).to_be_visible(timeout=15_000)
-    page.wait_for_timeout(300)
+    search_results_loaded(page)
     look = page.evaluate("""() => {
         const css = (sel, prop) => getComputedStyle(document.querySelector(sel))[prop];
         return {body: css('body', 'fontFamily'), ui: css('.pagefind-ui', 'fontFamily'),
@@ -413,7 +412,7 @@ def test_a_query_loads_a_small_part_of_the_index(page: Page, corpus_site, proble
         page.fill("input#site-search-q", actor_name)
         with page.expect_navigation(wait_until="load"):
             page.press("input#site-search-q", "Enter")
-        expect(page.locator(".pagefind-ui__result-link").first).to_be_visible(timeout=30_000)
+        search_results_loaded(page)
         page.wait_for_load_state("networkidle")
         results = page.locator(".pagefind-ui__result-link").all_inner_texts()
         hrefs = page.eval_on_selector_all(".pagefind-ui__result-link", "links => links.map(a => a.href)")
