@@ -293,9 +293,10 @@ def numbered(total: Callable[[m.Briefing], int], make: Callable[[m.Briefing, int
 
 
 def _plan_claims_index(p: Planning, kind: PageKind, owner: str | None) -> list[Page]:
-    """/claims/: sorted once for all its pages."""
-    ordered = _by_weight(p.b, p.b.claims)
-    return numbered(lambda b: len(b.claims), lambda v, n: _claims_index(v, n, ordered))(p, kind, owner)
+    """/claims/: sorted and counted once for all its pages (once per page is quadratic: 16,787
+    claims on 336 pages took 15 s)."""
+    order = _claims_order(p.b)
+    return numbered(lambda b: len(b.claims), lambda v, n: _claims_index(v, n, order))(p, kind, owner)
 
 
 def _plan_feeds(p: Planning, kind: PageKind, owner: str | None) -> list[Page]:
@@ -732,25 +733,41 @@ def _merged(b: m.Briefing, reports: Iterable[m.Event]) -> list[m.Event]:
     return sorted({b.event_ids[e.id] if e.id else e: None for e in reports}, key=lambda e: e.order)
 
 
-def _claims_index(b: m.Briefing, number: int = 1, ordered: list[str] | None = None) -> Page:
+class _ClaimsOrder(NamedTuple):
+    """/claims/ as a whole, for each of its pages."""
+
+    ordered: list[str]
+    """Every claim id, in the order of ``_by_weight``."""
+    totals: dict[str, int]
+    """Status -> its number of claims."""
+    starts: dict[str, int]
+    """Status -> the page where its claims start."""
+
+
+def _claims_order(b: m.Briefing) -> _ClaimsOrder:
+    ordered = _by_weight(b, b.claims)
+    per_page = b.config.pagination.per_page
+    starts: dict[str, int] = {}
+    for i, cid in enumerate(ordered):
+        starts.setdefault(b.claims[cid].status, i // per_page + 1)
+    return _ClaimsOrder(ordered, dict(Counter(b.claims[c].status for c in ordered)), starts)
+
+
+def _claims_index(b: m.Briefing, number: int = 1, order: _ClaimsOrder | None = None) -> Page:
     """Page ``number`` of /claims/: by status, strongest first, then the latest reported first
-    (``ordered``: that order, when the plan has it already: one sort, not one per page)."""
-    if ordered is None:
-        ordered = _by_weight(b, b.claims)
+    (``order``: /claims/ as a whole, when the plan has it already: worked out once, not per page)."""
+    if order is None:
+        order = _claims_order(b)
     else:
         _touch(b, ("claims",))
-    per_page = b.config.pagination.per_page
-    shown, pager = _page_of(KINDS["claims"].path(), ordered, number, per_page)
+    shown, pager = _page_of(KINDS["claims"].path(), order.ordered, number, b.config.pagination.per_page)
     index = _Refs(b)
     for cid in shown:
         index.claim(cid, deep=False)
         index.actor(b.claims[cid].by)
     by_status = {s: [c for c in shown if b.claims[c].status == s] for s in m.STATUSES}
-    totals = Counter(b.claims[c].status for c in ordered)
-    starts: dict[str, int] = {}  # the page where each status's claims start
-    for i, cid in enumerate(ordered):
-        starts.setdefault(b.claims[cid].status, i // per_page + 1)
-    ctx = index.context(by_status=by_status, status_totals=dict(totals), status_pages=starts, pager=pager)
+    ctx = index.context(by_status=by_status, status_totals=dict(order.totals), status_pages=dict(order.starts),
+                        pager=pager)
     return Page.of("claims", ctx, pager.titled("Claims"), number=number)
 
 
