@@ -231,12 +231,16 @@ class Indexing:
     """Pagefind indexes in the making, one per shard, beside the rest of the build.
 
     Pagefind's ``--service`` mode reads requests and writes replies, each base64 JSON ended by a
-    comma; one service makes every shard's index (``NewIndex`` numbers them in the order asked).
-    Every record is sent at once (the service reads them as fast as they come: about a tenth of
-    its work) and then the requests for the files; the replies go to a file, so the service never
-    waits on a full pipe, and the indexes are made while briefgen renders the pages. ``files()``
-    then waits for the last reply. (The records come from the model: nothing the index holds
-    waits for a page to be rendered.)
+    comma, answered one by one in the order sent; one service makes every shard's index
+    (``NewIndex`` numbers them in the order asked). Every request is sent at once (the service
+    reads them as fast as they come: about a tenth of its work): the indexes, then shard by shard
+    its records, the request for its files and ``DeleteIndex``, so the service holds one shard's
+    index at a time (holding all of them took 1 GB at 10,000 articles, and grows with the
+    briefing). The last index goes first: a service that removes a deleted index from its list
+    (older Pagefinds) then numbers the others as before. The replies go to a file, so the
+    service never waits on a full pipe, and the indexes are made while briefgen renders the
+    pages. ``files()`` then waits for the last reply. (The records come from the model: nothing
+    the index holds waits for a page to be rendered.)
     """
 
     def __init__(self, shards: dict[int, list[dict]], language: str, timeout: float = 1800) -> None:
@@ -248,7 +252,7 @@ class Indexing:
                 return None
 
         self.shards = sorted(shards)
-        self.expected = sum(len(found) for found in shards.values()) + 2 * len(shards)
+        self.expected = sum(len(found) for found in shards.values()) + 3 * len(shards)
         self.deadline = time.monotonic() + timeout
         self.problem: str | None = None
         self.proc: subprocess.Popen | None = None
@@ -264,10 +268,13 @@ class Indexing:
             requests = self.proc.stdin
             assert requests is not None  # stdin=PIPE
             payloads: list[dict] = [{"type": "NewIndex", "config": {"force_language": language}} for _ in self.shards]
-            for number, shard in enumerate(self.shards):
-                payloads.extend(dict(message, index_id=number) for message in shards[shard])
-            self.first_files = len(payloads)
-            payloads.extend({"type": "GetFiles", "index_id": number} for number in range(len(self.shards)))
+            self.asked: dict[int, int] = {}
+            """Index number -> the message number of its request for files."""
+            for number in reversed(range(len(self.shards))):
+                payloads.extend(dict(message, index_id=number) for message in shards[self.shards[number]])
+                self.asked[number] = len(payloads)
+                payloads.append({"type": "GetFiles", "index_id": number})
+                payloads.append({"type": "DeleteIndex", "index_id": number})
             for number, payload in enumerate(payloads):
                 requests.write(base64.b64encode(json.dumps({"message_id": number, "payload": payload}).encode())
                                + b",")
@@ -286,7 +293,7 @@ class Indexing:
         for number, shard in enumerate(self.shards):
             folder = shard_folder(shard)
             files = {f"{folder}/{file['path'].lstrip('/')}": base64.b64decode(file["content"])
-                     for file in sorted(replies[self.first_files + number]["files"], key=lambda file: file["path"])
+                     for file in sorted(replies[self.asked[number]]["files"], key=lambda file: file["path"])
                      if shard == 0 or file["path"].lstrip("/").startswith(_MERGED_KEEPS)
                      or file["path"].endswith(".pf_meta")}
             made[shard] = canonical(files, folder)
@@ -309,7 +316,7 @@ class Indexing:
                     if payload.get("type") == "Error":
                         raise _Failed(str(payload.get("message", "unknown error")))
                     count += 1
-                    if reply.get("message_id", -1) >= self.first_files:
+                    if payload.get("type") == "GetFiles":
                         found[reply["message_id"]] = payload
                     if count == self.expected:
                         return found
