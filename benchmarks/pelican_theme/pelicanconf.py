@@ -11,7 +11,14 @@ STATIC_PATHS = []
 THEME = "theme"
 TIMEZONE = "UTC"
 DEFAULT_LANG = "en"
-DEFAULT_PAGINATION = False
+# Bounded pages, as briefgen's: every list a page shows is capped at 20 (briefgen's caps) and
+# the complete lists are paginated 20 to a page at /page/N/ (briefgen's pagination.per_page).
+DEFAULT_PAGINATION = 20
+PAGINATED_TEMPLATES = {"tag": None, "author": None, "archives": None, "timeline": None, "claims": None}
+PAGINATION_PATTERNS = (
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
+)
 PLUGIN_PATHS = ["plugins"]
 PLUGINS = ["bench_sidecar"]
 JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True}
@@ -30,6 +37,7 @@ AUTHOR_URL = "actors/{slug}/"
 AUTHOR_SAVE_AS = "actors/{slug}/index.html"
 AUTHORS_SAVE_AS = "actors/index.html"
 ARCHIVES_SAVE_AS = "articles/index.html"
+ARCHIVES_URL = "articles/"  # the first page of its pagination
 INDEX_SAVE_AS = "index.html"
 CATEGORY_SAVE_AS = ""
 CATEGORIES_SAVE_AS = ""
@@ -40,7 +48,9 @@ DRAFT_SAVE_AS = ""
 PAGE_SAVE_AS = ""
 DIRECT_TEMPLATES = ["index", "tags", "authors", "archives", "claims", "timeline", "404"]  # 404 -> 404.html
 CLAIMS_SAVE_AS = "claims/index.html"
+CLAIMS_URL = "claims/"  # the first page of its pagination
 TIMELINE_SAVE_AS = "timeline/index.html"
+TIMELINE_URL = "timeline/"  # the first page of its pagination
 
 # one feed of the 20 latest articles, like Hugo's home RSS
 FEED_ALL_ATOM = "feeds/all.atom.xml"
