@@ -403,7 +403,7 @@ def _pipeline(project: Path, output: Path | None, *, base_url: str | None, stric
         if briefing.config.search and index_search:
             with stages.stage("search index", searching.reindexed):  # shards made again
                 files.update(searching.files())
-    collisions = root.place(root_files, files, root.made_by(pages, assets, search.FOLDER))
+    collisions = root.place(root_files, files, lambda: root.made_by(pages, assets, search.FOLDER))
     if collisions:
         raise BuildFailed(collisions)
     files.update(root_files)  # after the search stage: root files are published as they are, not indexed

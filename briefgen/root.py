@@ -8,6 +8,8 @@ that names both.
 
 from __future__ import annotations
 
+from typing import Callable
+
 from .errors import Diagnostic
 from .load import ROOT_FILES
 from .paths import output_file
@@ -26,10 +28,14 @@ def with_cname(root: dict[str, bytes], cname: str | None) -> tuple[dict[str, byt
     return {**root, CNAME: cname.encode() + b"\n"}, []
 
 
-def place(root: dict[str, bytes], site: dict[str, bytes], made_by: dict[str, str]) -> list[Diagnostic]:
+def place(root: dict[str, bytes], site: dict[str, bytes], made_by: Callable[[], dict[str, str]]) -> list[Diagnostic]:
     """What stops ``root`` from joining ``site`` (output-relative paths): one error per root file
     that collides with a generated file, or whose folder is one, or which is a folder of one.
-    ``made_by`` names what made a generated file ("the topic page /topics/x/")."""
+    ``made_by()`` names what made a generated file ("the topic page /topics/x/"), asked only for
+    an error. Without root files there is nothing to walk (at 10,000 articles the site's 64,000
+    files took 0.15 s of every dev-server rebuild)."""
+    if not root:
+        return []
     problems = []
     folders: dict[str, str] = {}
     for rel in site:
@@ -41,7 +47,7 @@ def place(root: dict[str, bytes], site: dict[str, bytes], made_by: dict[str, str
         clash = next((prefix for prefix in ("/".join(parts[:depth]) for depth in range(1, len(parts) + 1))
                       if prefix in site), None)
         if clash is not None:
-            what = _what(made_by, clash)
+            what = _what(made_by(), clash)
             where = "is" if clash == rel else f"is in a folder {clash}, which is"
             problems.append(Diagnostic("error", "root-file-collision", f"{rel} {where} also the site's {what}; a root "
                                        "file never replaces what the build makes", f"{ROOT_FILES}/{rel}",
@@ -49,7 +55,7 @@ def place(root: dict[str, bytes], site: dict[str, bytes], made_by: dict[str, str
         elif rel in folders:
             generated = folders[rel]
             problems.append(Diagnostic("error", "root-file-collision", f"{rel} is the folder of the site's "
-                                       f"{_what(made_by, generated)}; a root file never replaces what the "
+                                       f"{_what(made_by(), generated)}; a root file never replaces what the "
                                        "build makes", f"{ROOT_FILES}/{rel}", hint=f"rename or remove {ROOT_FILES}/{rel}"))
     return problems
 
