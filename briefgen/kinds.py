@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple
 
 from .paths import fill
 
@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 
 Keep = Callable[[str, Callable[["m.Briefing"], "Page"]], "Page"]
 """``plan``'s memo: the page at a path, planned again only when what it read changed."""
+Derive = Callable[[tuple, Callable[["m.Briefing"], Any]], Any]
+"""``plan``'s memo of a value the planners work out for several pages (an entity's complete
+list, to count its pages; /claims/ in order), under a key: worked out again only when what it
+read changed."""
 
 
 class Planning(NamedTuple):
@@ -34,6 +38,7 @@ class Planning(NamedTuple):
     keep: Keep
     pages: list[Page]
     """The pages planned so far (the feeds follow them, the sitemap lists them)."""
+    derive: Derive
 
 
 Planner = Callable[[Planning, "PageKind", "str | None"], "list[Page]"]

@@ -250,9 +250,10 @@ def _list_page(b: m.Briefing, kind: str, ident: str, number: int, items: list | 
 
 def _plan_list(p: Planning, kind: PageKind, ident: str | None) -> list[Page]:
     """The pages of an entity's complete list, when its own page shows only the start of it."""
-    assert kind.listing is not None and ident is not None, kind.name
-    items = kind.listing.items(p.b, ident)
-    if len(items) <= getattr(p.b.config.caps, kind.listing.cap):
+    listing = kind.listing
+    assert listing is not None and ident is not None, kind.name
+    items = p.derive(("list", kind.name, ident), lambda b: listing.items(b, ident))
+    if len(items) <= getattr(p.b.config.caps, listing.cap):
         return []
     base = kind.path(ident)
     return [p.keep(list_path(base, n), partial(_list_page, kind=kind.name, ident=ident, number=n, items=items))
@@ -295,7 +296,7 @@ def numbered(total: Callable[[m.Briefing], int], make: Callable[[m.Briefing, int
 def _plan_claims_index(p: Planning, kind: PageKind, owner: str | None) -> list[Page]:
     """/claims/: sorted and counted once for all its pages (once per page is quadratic: 16,787
     claims on 336 pages took 15 s)."""
-    order = _claims_order(p.b)
+    order = p.derive(("claims",), _claims_order)
     return numbered(lambda b: len(b.claims), lambda v, n: _claims_index(v, n, order))(p, kind, owner)
 
 
@@ -325,6 +326,14 @@ class Planned(NamedTuple):
     """reads.Reading's log: the page is planned again when any of these entries changed."""
 
 
+class Derived(NamedTuple):
+    """A value the dev server's last plan worked out for several pages (``Planning.derive``),
+    with the Briefing entries it read."""
+
+    value: Any
+    read: frozenset
+
+
 def plan(b: m.Briefing, memo: dict | None = None) -> list[Page]:
     """Every page of the site, in a fixed order: each enabled kind's of the registry (``KINDS``),
     in its order, the pages of a kind below an entity right after the entity's.
@@ -340,6 +349,8 @@ def plan(b: m.Briefing, memo: dict | None = None) -> list[Page]:
         return memo["pages"]
     old: dict[str, Planned] = memo.get("reads", {}) if memo else {}
     kept: dict[str, Planned] = {}
+    old_values: dict[tuple, Derived] = memo.get("derived", {}) if memo else {}
+    derived: dict[tuple, Derived] = {}
 
     def keep(path: str, make: Callable[[m.Briefing], Page]) -> Page:
         hit = old.get(path)
@@ -351,14 +362,24 @@ def plan(b: m.Briefing, memo: dict | None = None) -> list[Page]:
         kept[path] = hit
         return hit.page
 
-    planning = Planning(b, keep, [])
+    def derive(key: tuple, make: Callable[[m.Briefing], Any]) -> Any:
+        hit = old_values.get(key)
+        if hit is None or changed is None or hit.read & changed:
+            if memo is None:
+                return make(b)
+            reading = reads.Reading(b)
+            hit = Derived(make(reading), frozenset(reading.log))  # type: ignore[arg-type]
+        derived[key] = hit
+        return hit.value
+
+    planning = Planning(b, keep, [], derive)
     for kind in KINDS:
         if kind.owner is None and kind.enabled(b.config):
             planning.pages.extend(kind.plan(planning, kind, None))
     pages = planning.pages
     if memo is not None:
         memo.clear()
-        memo.update(briefing=b, pages=pages, reads=kept)
+        memo.update(briefing=b, pages=pages, reads=kept, derived=derived)
     return pages
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+import re
 import sys
 from pathlib import Path
 
@@ -223,3 +224,38 @@ def test_incremental_plan_equals_clean_build_over_random_edits(tmp_path: Path, s
         assert result.verified
         kept_some = kept_some or 0 < result.rendered < sum(result.pages.values())
     assert kept_some, "no step kept any page: the walk did not test the incremental plan"
+
+
+def test_the_dev_server_works_out_a_complete_list_again_only_when_what_it_read_changed(tmp_path: Path):
+    """The plan keeps each entity's complete list (to count its pages) and /claims/ in order with
+    what they read (``Planning.derive``): an edit no list shows keeps every one of them, an edit
+    that reorders a topic's articles makes that topic's list again and no other topic's."""
+    corpus.generate(ARTICLES, 1, tmp_path, formats=("briefgen",), quiet=True)
+    project = tmp_path / "briefgen"
+    with (project / "briefgen.yaml").open("a", encoding="utf-8") as config:
+        config.write(SMALL_PAGES)
+    cache = Cache.server()
+    outcome(project, cache)
+    assert cache.memo is not None
+    first = dict(cache.memo.plan["derived"])
+    topic_lists = {key[2] for key in first if key[:2] == ("list", "topic-articles")}
+    assert ("claims",) in first and len(topic_lists) >= 2, sorted(first)
+
+    text = sorted((project / "content" / "articles").glob("*.md"))[0]
+    text.write_text(text.read_text(encoding="utf-8") + "\nOne sentence more.\n", encoding="utf-8")
+    incremental, _ = outcome(project, cache)
+    kept = cache.memo.plan["derived"]
+    assert kept.keys() == first.keys() and all(kept[key] is first[key] for key in first)
+    assert incremental == outcome(project, None)[0]
+
+    article = next(p for p in sorted((project / "content" / "articles").glob("*.md"))
+                   if set(load(p.with_suffix(".yaml"))["topics"]) < topic_lists)
+    topics = set(load(article.with_suffix(".yaml"))["topics"])
+    source = article.read_text(encoding="utf-8")
+    article.write_text(re.sub(r"(?m)^published: .*$", "published: 2024-12-31", source, count=1), encoding="utf-8")
+    incremental, _ = outcome(project, cache)
+    again = cache.memo.plan["derived"]
+    for topic in topic_lists:
+        key = ("list", "topic-articles", topic)
+        assert (again[key] is first[key]) == (topic not in topics), topic
+    assert incremental == outcome(project, None)[0]
