@@ -209,6 +209,16 @@ _LIST_SOURCES = ("topic_claims", "topic_articles", "claims", "articles", "event_
 """The Briefing's fields the items of a list (a kind's ``listing``) are made from."""
 
 
+def _whole(b: m.Briefing, whole: T | None, order: Callable[[m.Briefing], T], field: str) -> T:
+    """An index in order: ``whole`` when the plan worked it out once for all its pages, else
+    ``order(b)``. A page cut from ``whole`` reads ``field`` whole as ``order`` would have, so the
+    dev server plans it again whenever that changes."""
+    if whole is None:
+        return order(b)
+    _touch(b, (field,))
+    return whole
+
+
 def _touch(b: m.Briefing, fields: Iterable[str]) -> None:
     """Read these whole fields, as a page made from a list worked out once for the whole plan would
     have: through ``reads.Reading`` that page is planned again whenever any of them changes."""
@@ -285,19 +295,18 @@ def each(ids: Callable[[m.Briefing], Iterable[str]], make: Callable[[m.Briefing,
     return planner
 
 
-def numbered(total: Callable[[m.Briefing], int], make: Callable[[m.Briefing, int], Page]) -> Planner:
-    """The planner of a site-wide index on numbered pages (/articles/, /claims/, /actors/, /timeline/)."""
+def numbered(total: Callable[[m.Briefing], int], make: Callable[..., Page], order: Callable[[m.Briefing], Any]) -> Planner:
+    """The planner of a site-wide index on numbered pages (/articles/, /claims/, /actors/, /timeline/).
+
+    ``order(b)``, the whole index in order, is worked out once per plan (``Planning.derive``) and
+    each page cut from it (``make(b, number, whole)``): once per page is quadratic (/claims/, 16,787
+    claims on 336 pages, took 15 s at 10,000 articles; /actors/ would take half a minute at 100,000).
+    """
     def planner(p: Planning, kind: PageKind, owner: str | None) -> list[Page]:
-        return [p.keep(list_path(kind.path(), n), _bound(make, n))
+        whole = p.derive((kind.name,), order)
+        return [p.keep(list_path(kind.path(), n), partial(make, number=n, whole=whole))
                 for n in range(1, page_count(total(p.b), p.b.config.pagination.per_page) + 1)]
     return planner
-
-
-def _plan_claims_index(p: Planning, kind: PageKind, owner: str | None) -> list[Page]:
-    """/claims/: sorted and counted once for all its pages (once per page is quadratic: 16,787
-    claims on 336 pages took 15 s)."""
-    order = p.derive(("claims",), _claims_order)
-    return numbered(lambda b: len(b.claims), lambda v, n: _claims_index(v, n, order))(p, kind, owner)
 
 
 def _plan_feeds(p: Planning, kind: PageKind, owner: str | None) -> list[Page]:
@@ -671,9 +680,14 @@ def _editions_index(b: m.Briefing) -> Page:
     return Page.of("editions", {"entries": entries}, "Editions")
 
 
-def _actors_index(b: m.Briefing, number: int = 1) -> Page:
-    """Page ``number`` of /actors/: every actor by kind, then by name."""
-    ordered = sorted(b.actors, key=lambda a: (ACTOR_KINDS.index(b.actors[a].kind), b.actors[a].name.casefold(), a))
+def _actors_order(b: m.Briefing) -> list[str]:
+    """/actors/ in order: every actor by kind, then by name."""
+    return sorted(b.actors, key=lambda a: (ACTOR_KINDS.index(b.actors[a].kind), b.actors[a].name.casefold(), a))
+
+
+def _actors_index(b: m.Briefing, number: int = 1, whole: list[str] | None = None) -> Page:
+    """Page ``number`` of /actors/ (``whole``: /actors/ in order, when the plan has it already)."""
+    ordered = _whole(b, whole, _actors_order, "actors")
     shown, pager = _page_of(KINDS["actors"].path(), ordered, number, b.config.pagination.per_page)
     index = _Refs(b)
     for a in shown:
@@ -719,9 +733,15 @@ def _actor_page(b: m.Briefing, ident: str) -> Page:
     return Page.of("actor", ctx, actor.name, ident)
 
 
-def _articles_index(b: m.Briefing, number: int = 1) -> Page:
-    """Page ``number`` of /articles/: newest first."""
-    shown, pager = _page_of(KINDS["articles"].path(), list(b.articles), number, b.config.pagination.per_page)
+def _articles_order(b: m.Briefing) -> list[str]:
+    """/articles/ in order: newest first, as the briefing orders its articles."""
+    return list(b.articles)
+
+
+def _articles_index(b: m.Briefing, number: int = 1, whole: list[str] | None = None) -> Page:
+    """Page ``number`` of /articles/ (``whole``: /articles/ in order, when the plan has it already)."""
+    ordered = _whole(b, whole, _articles_order, "articles")
+    shown, pager = _page_of(KINDS["articles"].path(), ordered, number, b.config.pagination.per_page)
     index = _Refs(b)
     for slug in shown:
         index.article(slug)
@@ -774,13 +794,10 @@ def _claims_order(b: m.Briefing) -> _ClaimsOrder:
     return _ClaimsOrder(ordered, dict(Counter(b.claims[c].status for c in ordered)), starts)
 
 
-def _claims_index(b: m.Briefing, number: int = 1, order: _ClaimsOrder | None = None) -> Page:
+def _claims_index(b: m.Briefing, number: int = 1, whole: _ClaimsOrder | None = None) -> Page:
     """Page ``number`` of /claims/: by status, strongest first, then the latest reported first
-    (``order``: /claims/ as a whole, when the plan has it already: worked out once, not per page)."""
-    if order is None:
-        order = _claims_order(b)
-    else:
-        _touch(b, ("claims",))
+    (``whole``: /claims/ as a whole, when the plan has it already)."""
+    order = _whole(b, whole, _claims_order, "claims")
     shown, pager = _page_of(KINDS["claims"].path(), order.ordered, number, b.config.pagination.per_page)
     index = _Refs(b)
     for cid in shown:
@@ -811,11 +828,17 @@ def _claim_page(b: m.Briefing, cid: str) -> Page:
     return Page.of("claim", ctx, claim.statement, cid)
 
 
-def _timeline(b: m.Briefing, number: int = 1) -> Page:
+def _events_order(b: m.Briefing) -> list[m.Event]:
+    """/timeline/ in order: every event by date, as the briefing orders them."""
+    return list(b.events)
+
+
+def _timeline(b: m.Briefing, number: int = 1, whole: list[m.Event] | None = None) -> Page:
     """Page ``number`` of /timeline/: events in date order; on the first page, the articles by
-    publication date too while they fit on one page (else /articles/ lists them)."""
+    publication date too while they fit on one page (else /articles/ lists them). ``whole``: every
+    event in order, when the plan has it already."""
     per_page = b.config.pagination.per_page
-    events, pager = _page_of(KINDS["timeline"].path(), list(b.events), number, per_page)
+    events, pager = _page_of(KINDS["timeline"].path(), _whole(b, whole, _events_order, "events"), number, per_page)
     refs = _Refs(b)
     for e in events:
         refs.event(e)
@@ -954,7 +977,7 @@ KINDS = Registry([
     _list("topic-articles", "topic", "articles/", Listing("article", "Source articles of", "articles",
                                                           lambda b, t: list(b.topic_articles.get(t, ())))),
     _list("topic-timeline", "topic", "timeline/", Listing("event", "Timeline of", "events", _topic_events)),
-    PageKind("actors", site_path("actor"), "actors.html", numbered(lambda b: len(b.actors), lambda b, n: _actors_index(b, n)),
+    PageKind("actors", site_path("actor"), "actors.html", numbered(lambda b: len(b.actors), _actors_index, _actors_order),
              nav=Nav("Actors", 20)),
     PageKind("actor", entity_route("actor"), "actor.html", each(lambda b: b.actors, lambda b, a: _actor_page(b, a)),
              search=True, lastmod=lambda b, a: _newest(b, b.actor_articles.get(a, ()))),
@@ -967,16 +990,17 @@ KINDS = Registry([
     _list("actor-relayed", "actor", "relayed/", Listing("claim", "Claims relayed by", "claims",
                                                         lambda b, a: list(b.actor_relayed.get(a, ())))),
     PageKind("articles", site_path("article"), "articles.html",
-             numbered(lambda b: len(b.articles), lambda b, n: _articles_index(b, n)), nav=Nav("Articles", 40)),
+             numbered(lambda b: len(b.articles), _articles_index, _articles_order), nav=Nav("Articles", 40)),
     PageKind("article", entity_route("article"), "article.html",
              each(lambda b: b.articles, lambda b, s: _article_page(b, s)), search=True,
              lastmod=lambda b, s: b.articles[s].published),
-    PageKind("claims", site_path("claim"), "claims.html", _plan_claims_index, nav=Nav("Claims", 30)),
+    PageKind("claims", site_path("claim"), "claims.html",
+             numbered(lambda b: len(b.claims), _claims_index, _claims_order), nav=Nav("Claims", 30)),
     PageKind("claim", entity_route("claim"), "claim.html", each(lambda b: b.claims, lambda b, c: _claim_page(b, c)),
              search=True, lastmod=_newest_of_claim),
     _list("claim-reports", "claim", "reports/", Listing("report", "Reports of", "reports",
                                                         lambda b, c: [(c, s) for s in b.claims[c].sources])),
-    PageKind("timeline", "/timeline/", "timeline.html", numbered(lambda b: len(b.events), lambda b, n: _timeline(b, n)),
+    PageKind("timeline", "/timeline/", "timeline.html", numbered(lambda b: len(b.events), _timeline, _events_order),
              nav=Nav("Timeline", 50)),
     PageKind("editions", "/editions/", "editions.html", single(lambda b: _editions_index(b)), nav=Nav("Editions", 60),
              enabled=_has_editions, lastmod=lambda b, _: _edition_date(b)),
