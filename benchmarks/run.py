@@ -514,9 +514,13 @@ def wait_for_builds(tool: Tool, log: Path, count: int, timeout: float) -> bool:
     return False
 
 
-def measure_serve_latency(tool: Tool, edits: int, timeout: float, log_dir: Path) -> dict | None:
+def measure_serve_latency(tool: Tool, edits: int, timeout: float, log_dir: Path, edit_timeout: float) -> dict | None:
     """Start the tool's dev server, wait for the article page, then `edits` times: append a
     paragraph to the article file and poll the page over HTTP until the new text is served.
+
+    ``timeout`` bounds the start (the first build) and each wait for a build to finish;
+    ``edit_timeout`` each wait for an edit to show (a server that loses an edit would otherwise
+    hold the run for as long as a build may take).
 
     Returns {"startup": s, "latencies": [s, ...]} or None (with a note) when the server does not
     run or never serves the page."""
@@ -554,14 +558,14 @@ def measure_serve_latency(tool: Tool, edits: int, timeout: float, log_dir: Path)
             token = f"benchserve{i}x{int(time.time() * 1000) % 100000}"
             tool.edit_article(token)
             t1 = time.perf_counter()
-            while time.perf_counter() - t1 < timeout:
+            while time.perf_counter() - t1 < edit_timeout:
                 body = fetch(url)
                 if body is not None and token in body:
                     latencies.append(time.perf_counter() - t1)
                     break
                 time.sleep(0.01)
             else:
-                tool.notes.append(f"{tool.name}: dev server did not show an edit within {timeout:.0f} s")
+                tool.notes.append(f"{tool.name}: dev server did not show an edit within {edit_timeout:.0f} s")
                 break
             print(f"  {tool.name:8} serve    edit {i + 1}: {latencies[-1]:.3f} s", flush=True)
         print(f"  {tool.name:8} serve    startup to first page: {startup:.3f} s", flush=True)
@@ -811,6 +815,8 @@ def main(argv=None) -> int:
     ap.add_argument("--others-up-to", type=int, metavar="SIZE",
                     help="run Hugo and Pelican only at sizes up to SIZE, briefgen at every size")
     ap.add_argument("--serve-edits", type=int, help="edits per dev server (default: --repeat)")
+    ap.add_argument("--serve-timeout", type=float, default=300,
+                    help="seconds a dev server may take to show an edit (default 300)")
     ap.add_argument("--timeout", type=float, default=480, help="seconds allowed per build (default 480)")
     ap.add_argument("--briefgen-args", default="", help='extra arguments for "briefgen build", e.g. "--no-cache"')
     ap.add_argument("--briefgen-template", default="article.html",
@@ -861,7 +867,8 @@ def main(argv=None) -> int:
             for t in tools:
                 # as long as a build may take: a dev server's start is its first build (at 10,000
                 # articles over two minutes for briefgen and for Hugo)
-                serve[t.name] = measure_serve_latency(t, args.serve_edits or args.repeat, args.timeout, log_dir)
+                serve[t.name] = measure_serve_latency(t, args.serve_edits or args.repeat, args.timeout, log_dir,
+                                                      args.serve_timeout)
         tables.append(size_table(size, tools, results, serve, extra))
         raw["sizes"][size] = {
             "results": {n: {s: [r.__dict__ for r in runs] for s, runs in sc.items()} for n, sc in results.items()},
