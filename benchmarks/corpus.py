@@ -166,8 +166,10 @@ class Zipf:
         return bisect.bisect(self.cum, rng.random() * self.cum[-1])
 
     def sample(self, rng: random.Random, k: int) -> list[int]:
-        """k distinct ranks (k must be well below n)."""
+        """k distinct ranks, or all n when k is more (a small corpus has fewer actors than an
+        article may name: asking for more looped for ever)."""
         out: list[int] = []
+        k = min(k, len(self.cum))
         while len(out) < k:
             r = self.pick(rng)
             if r not in out:
