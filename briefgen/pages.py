@@ -328,19 +328,12 @@ def source_of(b: m.Briefing, page: Page) -> str:
 
 
 class Planned(NamedTuple):
-    """A page as the dev server's last plan made it, with the Briefing entries its planner read."""
-
-    page: Page
-    read: frozenset
-    """reads.Reading's log: the page is planned again when any of these entries changed."""
-
-
-class Derived(NamedTuple):
-    """A value the dev server's last plan worked out for several pages (``Planning.derive``),
-    with the Briefing entries it read."""
+    """A page, or a value several pages are planned from (``Planning.derive``), as the dev
+    server's last plan made it, with the Briefing entries read to make it."""
 
     value: Any
     read: frozenset
+    """reads.Reading's log: it is made again when any of these entries changed."""
 
 
 def plan(b: m.Briefing, memo: dict | None = None) -> list[Page]:
@@ -356,39 +349,28 @@ def plan(b: m.Briefing, memo: dict | None = None) -> list[Page]:
     changed = reads.changes(memo["briefing"], b) if memo and "briefing" in memo else None
     if memo and changed is not None and not changed:
         return memo["pages"]
-    old: dict[str, Planned] = memo.get("reads", {}) if memo else {}
-    kept: dict[str, Planned] = {}
-    old_values: dict[tuple, Derived] = memo.get("derived", {}) if memo else {}
-    derived: dict[tuple, Derived] = {}
+    last: dict[str, dict] = {name: memo.get(name, {}) if memo else {} for name in ("reads", "derived")}
+    made: dict[str, dict] = {"reads": {}, "derived": {}}
+    """Path -> a page's Planned ("reads"); a derive's key -> a value's Planned ("derived")."""
 
-    def keep(path: str, make: Callable[[m.Briefing], Page]) -> Page:
-        hit = old.get(path)
+    def recall(store: str, key: object, make: Callable[[m.Briefing], Any]) -> Any:
+        hit = last[store].get(key)
         if hit is None or changed is None or hit.read & changed:
             if memo is None:
                 return make(b)
             reading = reads.Reading(b)
             hit = Planned(make(reading), frozenset(reading.log))  # type: ignore[arg-type]
-        kept[path] = hit
-        return hit.page
-
-    def derive(key: tuple, make: Callable[[m.Briefing], Any]) -> Any:
-        hit = old_values.get(key)
-        if hit is None or changed is None or hit.read & changed:
-            if memo is None:
-                return make(b)
-            reading = reads.Reading(b)
-            hit = Derived(make(reading), frozenset(reading.log))  # type: ignore[arg-type]
-        derived[key] = hit
+        made[store][key] = hit
         return hit.value
 
-    planning = Planning(b, keep, [], derive)
+    planning = Planning(b, partial(recall, "reads"), [], partial(recall, "derived"))
     for kind in KINDS:
         if kind.owner is None and kind.enabled(b.config):
             planning.pages.extend(kind.plan(planning, kind, None))
     pages = planning.pages
     if memo is not None:
         memo.clear()
-        memo.update(briefing=b, pages=pages, reads=kept, derived=derived)
+        memo.update(briefing=b, pages=pages, **made)
     return pages
 
 
