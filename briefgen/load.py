@@ -14,6 +14,8 @@ CONFIG_FILE = "briefgen.yaml"
 ROOT_FILES = "static"
 """The project folder whose files are published at the site's root as they are (CNAME, favicon.ico,
 .well-known/): Hugo's ``static/``. Not the theme's ``templates/static/``, served under /static/."""
+SOURCE_FOLDERS = ("content", "templates", ROOT_FILES)
+"""The project folders a build reads (and CONFIG_FILE beside them)."""
 RESERVED_ROOT = {".git", ".briefgen-manifest.json"}
 """Top-level names in the output folder that belong to a deploy checkout or to briefgen itself."""
 FOLDERS = {  # folder under content/ -> {extension: document kind}

@@ -16,7 +16,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
-from .load import CONFIG_FILE, is_editor_junk
+from .load import CONFIG_FILE, SOURCE_FOLDERS, is_editor_junk
 
 QUIET = 0.05
 """Seconds without events before a rebuild starts: long enough to merge an editor's save."""
@@ -53,10 +53,6 @@ class Changes:
     def wake(self) -> None:
         with self._cond:
             self._cond.notify_all()
-
-
-SOURCE_FOLDERS = ("content", "templates", "static")
-"""The folders a build reads (and briefgen.yaml beside them)."""
 
 
 def linked_sources(project: Path) -> dict[Path, str]:
