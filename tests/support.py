@@ -12,7 +12,9 @@ from __future__ import annotations
 import difflib
 import io
 import multiprocessing
+import multiprocessing.connection
 import multiprocessing.context
+import multiprocessing.process
 import os
 import runpy
 import shutil
@@ -85,6 +87,23 @@ environment (NO_COLOR, COLUMNS, ...), so each child imports it under its own env
 
 _forkserver_lock = threading.Lock()
 _forkserver: multiprocessing.context.BaseContext | None = None
+_reaping = threading.Lock()
+"""Held to start a child and to read a child's exit code. Process.start polls every earlier child
+(multiprocessing's ``_cleanup``), and two threads polling one forkserver child both read its exit
+code from one pipe: one gets it, the other end of file, taken as 255 (CPython's multiprocessing is
+not thread-safe there). The tests start children from several threads at once."""
+
+
+def _start(child: multiprocessing.process.BaseProcess) -> None:
+    with _reaping:
+        child.start()
+
+
+def _exit_code(child: multiprocessing.process.BaseProcess, timeout: float | None) -> int | None:
+    """The child's exit code once it has ended within timeout (seconds; None: wait), else None."""
+    multiprocessing.connection.wait([child.sentinel], timeout)
+    with _reaping:
+        return child.exitcode
 
 
 def _cli_context() -> multiprocessing.context.BaseContext:
@@ -114,14 +133,14 @@ def run_cli(args: Iterable[object], *, cwd: Path, env: dict[str, str], timeout: 
     with tempfile.TemporaryDirectory(prefix="briefgen-cli-") as streams:
         out, err = Path(streams) / "stdout", Path(streams) / "stderr"
         child = context.Process(target=_cli_child, args=(args, str(cwd), dict(env), str(out), str(err)))
-        child.start()
-        child.join(timeout)
-        if child.exitcode is None:
+        _start(child)
+        code = _exit_code(child, timeout)
+        if code is None:
             child.kill()
-            child.join()
+            _exit_code(child, None)
             raise subprocess.TimeoutExpired(["briefgen", *args], timeout)
         read = lambda path: path.read_bytes().decode("utf-8", errors="replace")  # noqa: E731
-        return subprocess.CompletedProcess(["briefgen", *args], child.exitcode, read(out), read(err))
+        return subprocess.CompletedProcess(["briefgen", *args], code, read(out), read(err))
 
 
 class ForkedCli:
@@ -136,7 +155,7 @@ class ForkedCli:
         out_read, out_write = context.Pipe(duplex=False)
         err_read, err_write = context.Pipe(duplex=False)
         self._child = context.Process(target=_cli_child, args=(self.args[1:], str(cwd), dict(env), out_write, err_write))
-        self._child.start()
+        _start(self._child)
         out_write.close()  # the child holds the writing ends now: their end is its end
         err_write.close()
         self.stdout = os.fdopen(os.dup(out_read.fileno()), "rb")
@@ -147,19 +166,19 @@ class ForkedCli:
 
     @property
     def returncode(self) -> int | None:
-        return self._child.exitcode
+        return _exit_code(self._child, 0)
 
     def poll(self) -> int | None:
-        return self._child.exitcode
+        return _exit_code(self._child, 0)
 
     def wait(self, timeout: float | None = None) -> int:
-        self._child.join(timeout)
-        if self._child.exitcode is None:
+        code = _exit_code(self._child, timeout)
+        if code is None:
             raise subprocess.TimeoutExpired(self.args, timeout or 0)
-        return self._child.exitcode
+        return code
 
     def send_signal(self, sig: int) -> None:
-        if self._child.exitcode is None:
+        if _exit_code(self._child, 0) is None:
             os.kill(self.pid, sig)
 
     def terminate(self) -> None:
