@@ -513,7 +513,6 @@ def _claim(cid: str, reports: list, entries: Mapping, articles: Mapping[str, m.A
     read = [r for r in defining if not unknown(r[3], r[1], "statement")]
     first_report = (read or defining)[0]
     _, first_i, first, first_doc = first_report
-    defined_at = at(first_report)
     statements = {textmod.normalize_quote(first.statement): first_report}
     for r in read:
         statements.setdefault(textmod.normalize_quote(r[2].statement), r)
@@ -534,7 +533,7 @@ def _claim(cid: str, reports: list, entries: Mapping, articles: Mapping[str, m.A
             for key in _DEFINED_ONCE:
                 value = getattr(entry, key)
                 if value and value != getattr(first, key) and not unknown(first_doc, first_i, key):
-                    problems.error("claim-conflict", f"claims[{i}].{key}: claim '{cid}' is defined at {defined_at}; "
+                    problems.error("claim-conflict", f"claims[{i}].{key}: claim '{cid}' is defined at {at(first_report)}; "
                                    f"only that entry sets '{key}'", doc, loc + (key,),
                                    f"remove '{key}' here or change it in {first_doc.file}")
         if entry.status_reason and not entry.status and not unknown(doc, i, "status"):
