@@ -147,3 +147,15 @@ def test_dev_server_rebuild_follows_a_changed_date(tmp_path):
     clean = build(project, None, cache=Cache.server(), today=TODAY, index_search=False)
     assert incremental.files == clean.files
     assert "Reported" in page(incremental.files, CLAIM).find("p", "lede").text
+
+
+def test_a_later_report_setting_what_only_the_definition_sets_is_an_error_citing_the_definition(tmp_path):
+    project = copy(tmp_path)
+    post = project / "content/articles/b-post.yaml"
+    post.write_text(post.read_text().replace("    status: corroborated\n", "    about: [ministry]\n    status: corroborated\n"))
+    with pytest.raises(BuildFailed) as failed:
+        build(project, None, today=TODAY, index_search=False, parallel=False)
+    assert [(d.code, d.file, d.line) for d in failed.value.diagnostics] == [
+        ("claim-conflict", "content/articles/b-post.yaml", 5)]
+    assert "claim 'divers-planted-charges' is defined at content/articles/z-wire.yaml:5; only that entry sets 'about'" \
+        in failed.value.diagnostics[0].message
