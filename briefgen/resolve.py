@@ -17,6 +17,7 @@ diagnostic of the cause, and the next build checks the claims.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
@@ -104,6 +105,8 @@ class Memo:
     """claim id -> the claim made from its reports and their articles: only claims without problems."""
     texts: dict[str, TextMemo] = field(default_factory=dict)
     """slug -> the article's text."""
+    parts: dict[str, tuple[Document, Partial | None]] = field(default_factory=dict)
+    """file -> (its Document, what salvage.salvaged made of it): the same Document, the same part."""
     mentioned: Memoized | None = None
     """(articles, claims, actors) and the actors they mention."""
     links: Memoized | None = None
@@ -138,14 +141,21 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
     topic_docs, actor_docs = by_kind["topic"], by_kind["actor"]
     memo.start((config, today, frozenset(texts), frozenset(topic_docs), frozenset(actor_docs)))
     parts: dict[str, Partial | None] = {}
+    """file -> the salvaged part of a file with errors."""
+    last_parts, memo.parts = memo.parts, {}
 
     def part(doc: Document | None) -> Partial | None:
-        """The valid part of ``doc``, salvaged once per resolve (only a failed file needs work)."""
-        if doc is None or doc.data is not None:
-            return salvaged(doc)
-        if doc.file not in parts:
-            parts[doc.file] = salvaged(doc)
-        return parts[doc.file]
+        """The valid part of ``doc``, salvaged once (only a failed file needs work; any other
+        file's still needs its pending suggestions left out)."""
+        if doc is None:
+            return None
+        hit = memo.parts.get(doc.file) or last_parts.get(doc.file)
+        if hit is None or hit[0] is not doc:
+            hit = (doc, salvaged(doc))
+        memo.parts[doc.file] = hit
+        if doc.data is None:
+            parts[doc.file] = hit[1]
+        return hit[1]
 
     for slug, doc in sidecars.items():
         if slug not in texts:
@@ -229,7 +239,8 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
     claims: dict[str, m.Claim] = {}
     for cid, reports in sorted(entries.items()):
         wrong = frozenset((doc.file, loc) for _, i, _, doc in reports for loc in
-                          (("claims", i, name) for name in ("statement", "status", *_DEFINED_ONCE)) if (doc.file, loc) in gaps)
+                          (("claims", i, name) for name in ("statement", "status", *_DEFINED_ONCE))
+                          if (doc.file, loc) in gaps) if gaps else frozenset()
         key = (tuple(reports), tuple(articles.get(slug) for slug, *_ in reports),
                tuple(article_outlets.get(slug) for slug, *_ in reports), unsure(cid),
                topicless.intersection(slug for slug, *_ in reports), wrong)
@@ -565,6 +576,7 @@ def _claim(cid: str, reports: list, entries: Mapping, articles: Mapping[str, m.A
                    sources, origins, outlets, first_doc.file), problems
 
 
+@functools.lru_cache(maxsize=4096)
 def name_key(name: str) -> str:
     """A name as outlets and actors are matched: case, spacing and punctuation ignored, so
     ``bbc news``, ``BBC News`` and ``B.B.C. News`` are one ('' for a name of none of them)."""
@@ -622,6 +634,9 @@ def _with_support(claims: dict[str, m.Claim], before: m.Briefing | None) -> dict
                     supporters[other].append(cid)
     out = {}
     for cid, claim in claims.items():
+        if cid not in supporters:
+            out[cid] = claim
+            continue
         found: dict[str, None] = dict.fromkeys(claim.origins)
         seen, todo = {cid}, list(supporters.get(cid, ()))
         while todo:  # breadth first, so nearer supporters' origins are listed first; cycles end
