@@ -109,6 +109,8 @@ class Registry:
         self._kinds: list[PageKind] = []
         self._named: dict[str, PageKind] = {}
         """By name: looked up once per page planned (a dict, not a walk down the list)."""
+        self._below: dict[str, tuple[PageKind, ...]] = {}
+        """Owner -> the kinds below it: asked once per entity planned. Emptied by add and remove."""
         for kind in kinds:
             self.add(kind)
 
@@ -123,10 +125,12 @@ class Registry:
         at = len(self._kinds) if before is None else [k.name for k in self._kinds].index(before)
         self._kinds.insert(at, kind)
         self._named[kind.name] = kind
+        self._below.clear()
 
     def remove(self, name: str) -> None:
         self._kinds.remove(self[name])
         del self._named[name]
+        self._below.clear()
 
     @contextmanager
     def added(self, kind: PageKind, before: str | None = None) -> Iterator[PageKind]:
@@ -152,9 +156,11 @@ class Registry:
     def __iter__(self) -> Iterator[PageKind]:
         return iter(tuple(self._kinds))
 
-    def below(self, owner: str) -> list[PageKind]:
+    def below(self, owner: str) -> tuple[PageKind, ...]:
         """The kinds planned below each page of ``owner``, in order."""
-        return [k for k in self._kinds if k.owner == owner]
+        if owner not in self._below:
+            self._below[owner] = tuple(k for k in self._kinds if k.owner == owner)
+        return self._below[owner]
 
     def nav(self, config: SiteConfig) -> list[tuple[str, str]]:
         """The header's links: (site path, label) of every enabled kind with a nav entry, by order."""
