@@ -140,8 +140,6 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
     texts, sidecars = by_kind["article"], by_kind["annotations"]
     topic_docs, actor_docs = by_kind["topic"], by_kind["actor"]
     memo.start((config, today, frozenset(texts), frozenset(topic_docs), frozenset(actor_docs)))
-    parts: dict[str, Partial | None] = {}
-    """file -> the salvaged part of a file with errors."""
     last_parts, memo.parts = memo.parts, {}
 
     def part(doc: Document | None) -> Partial | None:
@@ -153,8 +151,6 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
         if hit is None or hit[0] is not doc:
             hit = (doc, salvaged(doc))
         memo.parts[doc.file] = hit
-        if doc.data is None:
-            parts[doc.file] = hit[1]
         return hit[1]
 
     for slug, doc in sidecars.items():
@@ -260,7 +256,9 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
         for field_name in ("supports", "contradicts"):
             for other in getattr(claim, field_name):
                 if other not in claims and other not in entries and not unsure(other):
-                    slug, i, entry, doc = entries[cid][0]
+                    # the report that names it: the claim's definition (only it may set these)
+                    slug, i, entry, doc = next((r for r in entries[cid] if other in getattr(r[2], field_name)),
+                                               entries[cid][0])
                     problems.error("unknown-claim", f"claims[{i}].{field_name}: unknown claim '{other}'", doc,
                                    ("claims", i, field_name), did_you_mean(other, entries))
 
@@ -272,7 +270,11 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
         if ident not in mentioned and ident in actors and not broken_notes:  # a broken file may mention it
             problems.warn("unused-actor", f"actor '{ident}' is not mentioned by any article", doc)
     if any(d.severity == "error" for d in problems):
-        partial = {file for file, found in parts.items() if found is not None}
+        # A file with errors whose valid part was checked: only its errors are reported (its
+        # warnings may come from a placeholder). Every such file, whether or not this resolve
+        # looked at it again (the dev server reuses an unchanged article's findings).
+        partial = {doc.file for named in by_kind.values() for doc in named.values()
+                   if doc.data is None and part(doc) is not None}
         return None, _Problems(d for d in problems if d.severity == "error" or d.file not in partial)
     bodies = {}
     for slug, (body, marks) in unrendered.items():

@@ -159,3 +159,31 @@ def test_a_later_report_setting_what_only_the_definition_sets_is_an_error_citing
         ("claim-conflict", "content/articles/b-post.yaml", 5)]
     assert "claim 'divers-planted-charges' is defined at content/articles/z-wire.yaml:5; only that entry sets 'about'" \
         in failed.value.diagnostics[0].message
+
+
+def test_an_unknown_supported_claim_is_reported_where_the_definition_names_it(tmp_path):
+    """b-post sorts first but only re-reports the claim; z-wire defines it and names the unknown claim."""
+    project = copy(tmp_path)
+    wire = project / "content/articles/z-wire.yaml"
+    wire.write_text(wire.read_text().replace("    about: [navy]\n", "    about: [navy]\n    supports: [ghost-claim]\n"))
+    with pytest.raises(BuildFailed) as failed:
+        build(project, None, today=TODAY, index_search=False, parallel=False)
+    assert [(d.code, d.file, d.line, d.message) for d in failed.value.diagnostics] == [
+        ("unknown-claim", "content/articles/z-wire.yaml", 10, "claims[0].supports: unknown claim 'ghost-claim'")]
+
+
+def test_the_dev_server_leaves_out_a_broken_articles_warnings_after_an_edit_elsewhere(tmp_path):
+    """A file with errors reports only its errors (its warnings may come from a placeholder),
+    also when the dev server reuses what it found in that file last time."""
+    project = copy(tmp_path)
+    text = project / "content/articles/m-dimsum.md"
+    text.write_text(text.read_text().replace("outlet: Daily Courier", "outlet: [x]").replace("2024-02-10", "2099-01-01"))
+    cache = Cache.server()
+    found = []
+    for _ in range(2):
+        with pytest.raises(BuildFailed) as failed:
+            build(project, None, cache=cache, today=TODAY, index_search=False, parallel=False)
+        found.append([(d.severity, d.code, d.file) for d in failed.value.diagnostics])
+        post = project / "content/articles/b-post.yaml"
+        post.write_text(post.read_text() + "\n")
+    assert found[0] == found[1] == [("error", "bad-type", "content/articles/m-dimsum.md")]
