@@ -346,7 +346,8 @@ def plan(b: m.Briefing, memo: dict | None = None) -> list[Page]:
     feeds, the data file) read whole mappings, so any change there plans them again; an edit to an
     article's text alone keeps them.
     """
-    changed = reads.changes(memo["briefing"], b) if memo and "briefing" in memo else None
+    kinds = tuple(KINDS)  # a kind registered or removed since (a test's, a plugin's): plan everything again
+    changed = reads.changes(memo["briefing"], b) if memo and "briefing" in memo and memo["kinds"] == kinds else None
     if memo and changed is not None and not changed:
         return memo["pages"]
     last: dict[str, dict] = {name: memo.get(name, {}) if memo else {} for name in ("reads", "derived")}
@@ -370,7 +371,7 @@ def plan(b: m.Briefing, memo: dict | None = None) -> list[Page]:
     pages = planning.pages
     if memo is not None:
         memo.clear()
-        memo.update(briefing=b, pages=pages, **made)
+        memo.update(briefing=b, kinds=kinds, pages=pages, **made)
     return pages
 
 

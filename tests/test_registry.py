@@ -196,3 +196,19 @@ def test_one_template_line_failing_on_every_page_of_a_kind_is_one_error(tmp_path
     [problem] = failed.value.diagnostics
     assert (problem.code, problem.file, problem.line) == ("template-error", "templates/actor.html", 1)
     assert problem.message.endswith(f"(and on {actors - 1} more pages)"), problem.message
+
+
+def test_the_dev_server_plans_a_kind_registered_or_removed_between_its_builds(tmp_path):
+    """Its plan memo keeps the last pages while the briefing is unchanged, but not past a change
+    of the registry: the new kind's page is there at once, and gone once the kind is removed."""
+    from briefgen.cache import Cache
+
+    project = shutil.copytree(FIXTURES / "valid" / "basic", tmp_path / "project")
+    (project / "templates").mkdir()
+    (project / "templates" / "contested.html").write_text(CONTESTED, encoding="utf-8")
+    kind = PageKind("contested", "/contested/", "contested.html", single(_contested_page))
+    cache = Cache.server()
+    assert "contested/index.html" not in build(project, None, cache=cache, today=TODAY, index_search=False).files
+    with KINDS.added(kind, before="404"):
+        assert "contested/index.html" in build(project, None, cache=cache, today=TODAY, index_search=False).files
+    assert "contested/index.html" not in build(project, None, cache=cache, today=TODAY, index_search=False).files
