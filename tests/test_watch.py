@@ -88,3 +88,33 @@ def test_files_made_outside_the_sources_neither_rebuild_nor_walk_the_sources_aga
     seen.on_any_event(FileCreatedEvent(str(project / "notes" / "again.txt")))
     assert len(walks) == 2  # a file made among them may be a link: looked for again, once
     assert seen.changes._paths == {"content/articles/a.md", "content/articles/b.md"}
+
+
+def test_reading_the_sources_makes_no_events_only_editing_them_does(project, monkeypatch):
+    """A build reads every source: the watcher asks for edits only (watch.WATCHED), so reads cannot
+    fill inotify's queue (two events per file read overflowed it at 10,000 articles, and the dev
+    server spun catching up instead of rebuilding)."""
+    import time
+
+    kinds: list[str] = []
+    real = _Handler.on_any_event
+    monkeypatch.setattr(_Handler, "on_any_event", lambda self, event: kinds.append(event.event_type) or real(self, event))
+    sources = [project / "content" / "articles" / f"a{n}.md" for n in range(50)]
+    for source in sources:
+        source.write_text("---\ntitle: A\n---\nText.\n", encoding="utf-8")
+    changes = Changes()
+    observer = watch.watch(project, changes, ignore=[])
+    try:
+        for _ in range(3):
+            for source in sources:
+                source.read_bytes()
+        edited = sources[0]
+        edited.write_bytes(edited.read_bytes() + b"\n")
+        deadline = time.monotonic() + 10
+        while not changes._paths and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert changes._paths == {edited.relative_to(project).as_posix()}
+        assert kinds and not {"opened", "closed_no_write"} & set(kinds), kinds
+    finally:
+        observer.stop()
+        observer.join()
