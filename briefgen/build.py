@@ -485,9 +485,10 @@ class SearchIndex:
     (search.sharded), a shard made again only when one of its records changed since the last
     build (a template edit changes none). Started before the pages are rendered, and made by
     Pagefind's own process meanwhile; ``files()`` waits for it. ``reindexed`` is how many shards
-    are being made again. A context manager: a build that fails stops Pagefind."""
+    are being made again. A context manager: a build that fails stops Pagefind. ``behind``: made
+    at a lower priority (search.Indexing)."""
 
-    def __init__(self, briefing: model.Briefing, cache: Cache) -> None:
+    def __init__(self, briefing: model.Briefing, cache: Cache, behind: bool = False) -> None:
         language = search.pagefind_language(briefing.config.language)
         groups = [[record.message(language) for record in found] for found in search.sharded(search.records(briefing))]
         self.cache = cache
@@ -496,7 +497,7 @@ class SearchIndex:
         stale = {shard: found for shard, found in enumerate(groups) if shard not in self.empty
                  and (shard not in cache.search or cache.search[shard].fingerprint != self.keys[shard])}
         self.reindexed = len(stale)
-        self.indexing = search.Indexing(stale, language) if stale else None
+        self.indexing = search.Indexing(stale, language, behind=behind) if stale else None
 
     def files(self) -> dict[str, bytes]:
         made: dict[int, dict[str, bytes]] = {}
@@ -523,9 +524,10 @@ class SearchIndex:
             self.indexing.close()
 
 
-def search_index(briefing: model.Briefing, cache: Cache) -> dict[str, bytes]:
-    """The search stage on its own (the dev server indexes after it has served the pages)."""
-    with SearchIndex(briefing, cache) as searching:
+def search_index(briefing: model.Briefing, cache: Cache, behind: bool = False) -> dict[str, bytes]:
+    """The search stage on its own (the dev server indexes after it has served the pages, behind
+    the next rebuild: ``behind``)."""
+    with SearchIndex(briefing, cache, behind) as searching:
         return searching.files()
 
 

@@ -243,8 +243,10 @@ class Indexing:
     the index holds waits for a page to be rendered.)
     """
 
-    def __init__(self, shards: dict[int, list[dict]], language: str, timeout: float = 1800) -> None:
-        """``shards``: shard -> its records' messages (``Record.message``) in ``language``, Pagefind's."""
+    def __init__(self, shards: dict[int, list[dict]], language: str, timeout: float = 1800,
+                 behind: bool = False) -> None:
+        """``shards``: shard -> its records' messages (``Record.message``) in ``language``, Pagefind's;
+        ``behind``: Pagefind runs at a lower priority (workers.spawned_behind)."""
         try:
             from pagefind.service import get_executable
         except ImportError:
@@ -264,7 +266,8 @@ class Indexing:
         try:
             with workers.stops_held():  # a stop while Pagefind is forked is taken once it is, not lost
                 self.proc = subprocess.Popen([str(binary), "--service"], stdin=subprocess.PIPE, stdout=self.replies,
-                                             stderr=subprocess.DEVNULL, preexec_fn=workers.spawned)
+                                             stderr=subprocess.DEVNULL,
+                                             preexec_fn=workers.spawned_behind if behind else workers.spawned)
             requests = self.proc.stdin
             assert requests is not None  # stdin=PIPE
             payloads: list[dict] = [{"type": "NewIndex", "config": {"force_language": language}} for _ in self.shards]

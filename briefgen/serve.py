@@ -203,7 +203,7 @@ class Indexer:
             if self.state.files is not result.files:
                 continue
             try:
-                index = search_index(result.briefing, self.cache)
+                index = search_index(result.briefing, self.cache, behind=True)
             except BuildFailed as exc:
                 self.log(f"[yellow]search index not updated:[/] {shown(exc.diagnostics[0])}")
                 continue

@@ -413,7 +413,7 @@ def test_template_edit_does_not_reindex(tmp_path: Path, monkeypatch):
     first = build(project, None, cache=cache, today=TODAY)
     runs = []
     real = search.Indexing  # what runs Pagefind
-    monkeypatch.setattr(search, "Indexing", lambda *a: runs.append(1) or real(*a))
+    monkeypatch.setattr(search, "Indexing", lambda *a, **k: runs.append(1) or real(*a, **k))
     (project / "templates").mkdir(exist_ok=True)
     theme = theme_dir() / "article.html"
     (project / "templates" / "article.html").write_text(theme.read_text(encoding="utf-8") + "\n<!-- edited -->\n",

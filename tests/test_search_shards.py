@@ -9,6 +9,7 @@ the build reports how many shards it indexed again (the "search index" stage's i
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -105,3 +106,41 @@ def test_a_briefing_of_up_to_a_shard_keeps_pagefinds_usual_layout(project: Path)
 @pytest.mark.parametrize(("records", "shards"), [(0, 1), (2048, 1), (2049, 2), (29_000, 16), (10**6, 64)])
 def test_shard_count_is_a_power_of_two_up_to_the_limit(records: int, shards: int):
     assert search.shard_count(records) == shards
+
+
+def _niceness(pid: int) -> int:
+    return os.getpriority(os.PRIO_PROCESS, pid)
+
+
+@pytest.mark.parametrize("behind", [False, True])
+def test_pagefind_runs_behind_only_when_asked(project: Path, behind: bool):
+    """The dev server's index is background work: its Pagefind runs at a lower CPU priority
+    (workers.BEHIND) so that the rebuild after the next edit gets the cores first; a build's does not."""
+    from briefgen.build import load_briefing
+    from briefgen.workers import BEHIND
+
+    briefing = load_briefing(project, cache=Cache.one_off(), parallel=False)[0]
+    messages = [record.message("en") for record in search.records(briefing)]
+    indexing = search.Indexing({0: messages}, "en", behind=behind)
+    try:
+        assert indexing.proc is not None
+        assert _niceness(indexing.proc.pid) == min(_niceness(0) + (BEHIND if behind else 0), 19)
+        made, problems = indexing.files()
+        assert problems == [] and any(name.endswith("pagefind.js") for name in made[0])
+    finally:
+        indexing.close()
+
+
+def test_the_dev_server_indexes_behind_its_rebuilds(project: Path, monkeypatch: pytest.MonkeyPatch):
+    import queue
+
+    from briefgen import serve
+
+    asked: queue.Queue = queue.Queue()
+    monkeypatch.setattr(serve, "search_index", lambda briefing, cache, **how: asked.put(how) or {})
+    rebuilder = serve.Rebuilder(project, "http://127.0.0.1:1/", False, serve.State(), lambda line: None)
+    try:
+        rebuilder.run()
+    finally:
+        gc.unfreeze()  # the first build freezes what it made, for the server's life (serve.Rebuilder.run)
+    assert asked.get(timeout=60) == {"behind": True}
