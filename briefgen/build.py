@@ -490,9 +490,10 @@ class SearchIndex:
 
     def __init__(self, briefing: model.Briefing, cache: Cache, behind: bool = False) -> None:
         language = search.pagefind_language(briefing.config.language)
-        groups = [[record.message(language) for record in found] for found in search.sharded(search.records(briefing))]
+        memo = cache.memo.search_records if cache.memo is not None else None
+        groups = search.messages(briefing, language, memo)
         self.cache = cache
-        self.keys = [search.fingerprint(messages, len(groups)) for messages in groups]
+        self.keys = search.fingerprints(groups, memo)
         self.empty = {shard for shard, found in enumerate(groups) if not found and shard > 0}  # nothing to index
         stale = {shard: found for shard, found in enumerate(groups) if shard not in self.empty
                  and (shard not in cache.search or cache.search[shard].fingerprint != self.keys[shard])}

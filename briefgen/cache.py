@@ -41,6 +41,7 @@ from .parse import Document
 from .paths import output_file
 from .resolve import Memo
 from .safe_io import Folder, is_link_error
+from .search import Messages
 
 if TYPE_CHECKING:
     from .pages import Page
@@ -212,6 +213,8 @@ class ServerMemo:
     """id(entity) -> its digest, for the entities fingerprinted so far (pruned as they go)."""
     pdfs: dict[str, PdfRecord] = field(default_factory=dict)
     """PDF site path -> the PDF, by the HTML it was laid out from."""
+    search_records: Messages = field(default_factory=Messages)
+    """The last search index's records and their messages to Pagefind (touched by its indexer only)."""
 
 
 @dataclass

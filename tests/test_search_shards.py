@@ -144,3 +144,25 @@ def test_the_dev_server_indexes_behind_its_rebuilds(project: Path, monkeypatch: 
     finally:
         gc.unfreeze()  # the first build freezes what it made, for the server's life (serve.Rebuilder.run)
     assert asked.get(timeout=60) == {"behind": True}
+
+
+def test_the_dev_server_makes_again_only_the_records_of_what_changed(project: Path, monkeypatch: pytest.MonkeyPatch):
+    """Its records and their messages are kept while their entities are the same objects; a topic's
+    new title is in the records of its articles, claims and actors: every record is made again.
+    Each incremental build is also built clean and compared (verify mode), the index included."""
+    monkeypatch.setenv("BRIEFGEN_VERIFY", "1")
+    cache = Cache.server()
+    build(project, None, cache=cache)
+    assert cache.memo is not None
+    first = dict(cache.memo.search_records.made)
+    edit(project / ARTICLE, "summary: >", "summary: >\n  Shard probe wording.")
+    build(project, None, cache=cache)
+    second = dict(cache.memo.search_records.made)
+    assert second.keys() == first.keys()
+    assert {url for url in second if second[url] is not first[url]} == {
+        "/articles/seoul-says-russia-helped-north-korea-launch-spy-satellite/"}
+    edit(project / "content/topics/russia-north-korea-military-cooperation.yaml",
+         "title: Russia–North Korea military cooperation", "title: Arms and launches")
+    third = build(project, None, cache=cache)
+    assert all(cache.memo.search_records.made[url] is not second[url] for url in second)
+    assert third.verified  # and its index is a clean build's
