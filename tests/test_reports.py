@@ -38,6 +38,18 @@ def copy(tmp_path: Path) -> Path:
     return Path(shutil.copytree(REPORTS, tmp_path / "project"))
 
 
+def failing(tmp_path: Path, file: str, old: str, new: str) -> list:
+    """The diagnostics of a build of the fixture with ``old`` replaced by ``new`` in ``file``."""
+    project = copy(tmp_path)
+    edited = project / file
+    text = edited.read_text()
+    assert old in text
+    edited.write_text(text.replace(old, new))
+    with pytest.raises(BuildFailed) as failed:
+        build(project, None, today=TODAY, index_search=False, parallel=False)
+    return list(failed.value.diagnostics)
+
+
 # -- 1. each report its own chain, grade, quote, outlet and date --------------------------------
 
 def test_article_page_shows_its_own_reports_chain(site):
@@ -150,25 +162,18 @@ def test_dev_server_rebuild_follows_a_changed_date(tmp_path):
 
 
 def test_a_later_report_setting_what_only_the_definition_sets_is_an_error_citing_the_definition(tmp_path):
-    project = copy(tmp_path)
-    post = project / "content/articles/b-post.yaml"
-    post.write_text(post.read_text().replace("    status: corroborated\n", "    about: [ministry]\n    status: corroborated\n"))
-    with pytest.raises(BuildFailed) as failed:
-        build(project, None, today=TODAY, index_search=False, parallel=False)
-    assert [(d.code, d.file, d.line) for d in failed.value.diagnostics] == [
-        ("claim-conflict", "content/articles/b-post.yaml", 5)]
+    found = failing(tmp_path, "content/articles/b-post.yaml", "    status: corroborated\n",
+                    "    about: [ministry]\n    status: corroborated\n")
+    assert [(d.code, d.file, d.line) for d in found] == [("claim-conflict", "content/articles/b-post.yaml", 5)]
     assert "claim 'divers-planted-charges' is defined at content/articles/z-wire.yaml:5; only that entry sets 'about'" \
-        in failed.value.diagnostics[0].message
+        in found[0].message
 
 
 def test_an_unknown_supported_claim_is_reported_where_the_definition_names_it(tmp_path):
     """b-post sorts first but only re-reports the claim; z-wire defines it and names the unknown claim."""
-    project = copy(tmp_path)
-    wire = project / "content/articles/z-wire.yaml"
-    wire.write_text(wire.read_text().replace("    about: [navy]\n", "    about: [navy]\n    supports: [ghost-claim]\n"))
-    with pytest.raises(BuildFailed) as failed:
-        build(project, None, today=TODAY, index_search=False, parallel=False)
-    assert [(d.code, d.file, d.line, d.message) for d in failed.value.diagnostics] == [
+    found = failing(tmp_path, "content/articles/z-wire.yaml", "    about: [navy]\n",
+                    "    about: [navy]\n    supports: [ghost-claim]\n")
+    assert [(d.code, d.file, d.line, d.message) for d in found] == [
         ("unknown-claim", "content/articles/z-wire.yaml", 10, "claims[0].supports: unknown claim 'ghost-claim'")]
 
 
