@@ -141,9 +141,7 @@ class _Handler(FileSystemEventHandler):
         self._links: dict[Path, str] | None = None
         """linked_sources, found again after a file or link is created, deleted or moved."""
 
-    def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.event_type in ("opened", "closed_no_write"):
-            return
+    def on_any_event(self, event: FileSystemEvent) -> None:  # an edit's events only (WATCHED)
         if event.is_directory and event.event_type == "modified":
             return  # a folder's own "modified" only echoes the file events inside it
         for raw in (event.src_path, getattr(event, "dest_path", "")):
