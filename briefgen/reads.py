@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
+from types import MappingProxyType
 from typing import Iterator, Mapping
 
 from . import model as m
@@ -72,17 +73,22 @@ class Reading:
         self.log: set[tuple[str, object]] = set()
 
     def __getattr__(self, name: str):
+        # Called only for a name not read yet: a field's value (or its recording mapping) and a
+        # method are kept on the instance, its read being noted once and for all.
         if name in _FIELDS:
             value = getattr(self._briefing, name)
-            if isinstance(value, Mapping):
-                return _Mapping(name, value, self.log)
-            self.log.add((name, ANY))
+            if isinstance(value, (dict, MappingProxyType)) or isinstance(value, Mapping):
+                value = _Mapping(name, value, self.log)
+            else:
+                self.log.add((name, ANY))
+            self.__dict__[name] = value
             return value
         found = inspect.getattr_static(type(self._briefing), name, None)
         if isinstance(found, property) and found.fget is not None:
             return found.fget(self)
         if inspect.isfunction(found):
-            return found.__get__(self)
+            method = self.__dict__[name] = found.__get__(self)
+            return method
         raise UnrecordedRead(f"a page planner read Briefing.{name}, which is neither a field nor a method or "
                              f"property of Briefing: reads.changes could not tell when it changes, and the "
                              f"page would go stale; make it a field of Briefing, or compute it from fields")
