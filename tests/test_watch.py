@@ -6,10 +6,11 @@ server's own tests, test_serve.py, watch for real)."""
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
-from watchdog.events import FileCreatedEvent, FileModifiedEvent
+from watchdog.events import FileCreatedEvent, FileModifiedEvent, FileMovedEvent
 
 from briefgen import watch
 from briefgen.watch import Changes, _Handler
@@ -30,6 +31,12 @@ def handler(project: Path) -> _Handler:
     return _Handler(project, Changes(), [project / "site"])
 
 
+def take(seen: _Handler) -> set[str]:
+    """The batch gathered so far, taken as the dev server's rebuild loop takes it: the next
+    events belong to a new batch."""
+    return seen.changes.wait(threading.Event())
+
+
 def test_a_template_behind_a_link_to_a_linked_folder_is_watched_and_so_is_the_middle_link(project):
     (project / "shared" / "cur").symlink_to("v1")
     (project / "templates" / "x.html").symlink_to("../shared/cur/x.html")
@@ -40,7 +47,7 @@ def test_a_template_behind_a_link_to_a_linked_folder_is_watched_and_so_is_the_mi
     (project / "shared" / "cur").unlink()
     (project / "shared" / "cur").symlink_to("v2")
     seen.on_any_event(FileCreatedEvent(str(project / "shared" / "cur")))
-    assert seen.changes._paths == {"templates/x.html"}
+    assert take(seen) == {"templates/x.html"}  # the links are walked again in the next batch
     assert seen.relevant(project / "shared" / "v2" / "x.html") == "templates/x.html"
 
 
@@ -85,9 +92,27 @@ def test_files_made_outside_the_sources_neither_rebuild_nor_walk_the_sources_aga
     seen.on_any_event(FileCreatedEvent(str(project / "notes" / "again.txt")))
     assert len(walks) == 1  # an edit among the sources makes no link
     seen.on_any_event(FileCreatedEvent(str(project / "content" / "articles" / "b.md")))
+    assert take(seen) == {"content/articles/a.md", "content/articles/b.md"}
     seen.on_any_event(FileCreatedEvent(str(project / "notes" / "again.txt")))
-    assert len(walks) == 2  # a file made among them may be a link: looked for again, once
-    assert seen.changes._paths == {"content/articles/a.md", "content/articles/b.md"}
+    seen.on_any_event(FileCreatedEvent(str(project / "notes" / "more.txt")))
+    assert len(walks) == 2  # a file made among them may be a link: looked for again, once, in the next batch
+
+
+def test_a_batch_of_files_moved_out_of_the_sources_walks_the_sources_once(project, monkeypatch):
+    """``mv content/articles old-articles`` moves every article out of the sources: each move's
+    destination is looked up among the linked sources, in the links walked once for the batch (a
+    walk per event made the dev server rebuild once a second for minutes at 3,000 articles)."""
+    walks = []
+    real = watch.linked_sources
+    monkeypatch.setattr(watch, "linked_sources", lambda root: walks.append(root) or real(root))
+    seen = handler(project)
+    for n in range(500):
+        seen.on_any_event(FileMovedEvent(str(project / "content" / "articles" / f"a{n}.md"),
+                                         str(project / "old-articles" / f"a{n}.md")))
+    assert len(walks) == 1
+    assert take(seen) == {f"content/articles/a{n}.md" for n in range(500)}
+    seen.on_any_event(FileMovedEvent(str(project / "content" / "articles" / "b.md"), str(project / "old" / "b.md")))
+    assert len(walks) == 2  # the next batch: walked again, once
 
 
 def test_reading_the_sources_makes_no_events_only_editing_them_does(project, monkeypatch):
@@ -118,3 +143,44 @@ def test_reading_the_sources_makes_no_events_only_editing_them_does(project, mon
     finally:
         observer.stop()
         observer.join()
+
+
+def test_swapping_the_articles_folder_for_a_copy_walks_once_per_batch_for_real(project, monkeypatch):
+    """The tester's swap, through the real watcher: ``mv content/articles old-articles`` then
+    ``cp -r old-articles content/articles``. Each batch the rebuild loop takes costs at most one
+    walk of the sources, however many files moved."""
+    import shutil
+    import time
+
+    walks = []
+    real = watch.linked_sources
+    monkeypatch.setattr(watch, "linked_sources", lambda root: walks.append(root) or real(root))
+    articles = project / "content" / "articles"
+    for n in range(300):
+        (articles / f"a{n}.md").write_text("---\ntitle: A\n---\nText.\n", encoding="utf-8")
+    changes = Changes()
+    stop = threading.Event()
+    batches: list[set[str]] = []
+
+    def rebuild_loop() -> None:  # as serve.py's, without the build
+        while not stop.is_set():
+            batches.append(changes.wait(stop))
+
+    observer = watch.watch(project, changes, ignore=[project / "site"])
+    taker = threading.Thread(target=rebuild_loop)
+    taker.start()
+    try:
+        articles.rename(project / "old-articles")
+        shutil.copytree(project / "old-articles", articles)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and {f"content/articles/a{n}.md" for n in range(300)} - set().union(*batches):
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        changes.wake()
+        taker.join()
+        observer.stop()
+        observer.join()
+    taken = [b for b in batches if b]
+    assert set().union(*taken) >= {f"content/articles/a{n}.md" for n in range(300)}
+    assert 1 <= len(walks) <= len(taken) + 1, (len(walks), len(taken))
