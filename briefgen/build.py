@@ -72,7 +72,7 @@ class BuildResult:
 
 
 def read_project(project: Path, cache: Cache, base_url: str | None = None, parallel: bool = False,
-                 stages: Stages | None = None, edition: dt.date | None = None
+                 stages: Stages | None = None, edition: dt.date | None = None, output: Path | None = None
                  ) -> tuple[SiteConfig, list[Document], list[Diagnostic]]:
     """Stage 1 and 2: the config, then every source file parsed (or taken from the cache).
 
@@ -80,7 +80,7 @@ def read_project(project: Path, cache: Cache, base_url: str | None = None, paral
     fails), and the content is read and checked with what of the settings is valid, the rest at
     its defaults, so one broken briefgen.yaml does not hide the content's errors until the next build.
     """
-    config, source, problems = _read_config(project, cache)
+    config, source, problems = _read_config(project, cache, output)
     if base_url is not None:
         checked, more = validate(SiteConfig, {**config.model_dump(exclude_none=True), "base_url": base_url}, "--base-url", Lines())
         problems.extend(Diagnostic(d.severity, d.code, d.message.replace("base_url: ", ""), "--base-url", 0, d.hint) for d in more)
@@ -92,7 +92,7 @@ def read_project(project: Path, cache: Cache, base_url: str | None = None, paral
                                        "leave out --edition, or give the new edition's date"))
         else:
             config = config.model_copy(update={"editions": [*config.editions, Edition(date=edition)]})
-    sources, found = load.discover(project)
+    sources, found = load.discover(project, output)
     problems.extend(found)
     documents = _parse_all(sources, cache, config.allow_html, stamps.now(), parallel, stages)
     live = {s.file for s in sources} | ({source.file} if source else set())
@@ -102,9 +102,11 @@ def read_project(project: Path, cache: Cache, base_url: str | None = None, paral
     return config, documents, problems
 
 
-def _read_config(project: Path, cache: Cache) -> tuple[SiteConfig, load.SourceFile | None, list[Diagnostic]]:
+def _read_config(project: Path, cache: Cache, output: Path | None = None
+                 ) -> tuple[SiteConfig, load.SourceFile | None, list[Diagnostic]]:
     """briefgen.yaml: the settings (what of them is valid, the rest at the defaults), the file
-    read (None when there is none, or it links outside the project) and its problems."""
+    read (None when there is none, or it links outside the project or into a folder briefgen
+    writes in: ``load.written_folders``) and its problems."""
     problems: list[Diagnostic] = []
     config_doc = None
     source = load.config_source(project)
@@ -114,6 +116,10 @@ def _read_config(project: Path, cache: Cache) -> tuple[SiteConfig, load.SourceFi
         problems.append(Diagnostic("error", "outside-project", "briefgen.yaml links to a file outside the project",
                                    source.file, hint="copy the settings into the project instead"))
         source = None  # never read; the content is checked with the default settings
+    place = load.written_into(Path(source.path), load.written_folders(project, output)) if source is not None else None
+    if source is not None and place is not None:
+        problems.append(load.into_written(source.file, place, "the project's briefgen.yaml"))
+        source = None
     if source is not None:
         config_doc = _parse_all([source], cache, False, stamps.now(), parallel=False)[0]
         problems.extend(config_doc.diagnostics)
@@ -197,12 +203,13 @@ def fail_if_errors(diagnostics: list[Diagnostic], strict: bool) -> list[Diagnost
 
 
 def load_briefing(project: Path, *, base_url: str | None = None, strict: bool = False, today: dt.date | None = None,
-                  cache: Cache | None = None, parallel: bool = False,
-                  stages: Stages | None = None, edition: dt.date | None = None) -> tuple[model.Briefing, list[Diagnostic]]:
-    """Every stage up to a resolved Briefing: the sources read, parsed, validated and linked."""
+                  cache: Cache | None = None, parallel: bool = False, stages: Stages | None = None,
+                  edition: dt.date | None = None, output: Path | None = None) -> tuple[model.Briefing, list[Diagnostic]]:
+    """Every stage up to a resolved Briefing: the sources read, parsed, validated and linked.
+    ``output``: the build's output folder, which no source may lead into (``load.written_folders``)."""
     cache = cache if cache is not None else Cache.one_off()
     stages = stages or Stages()
-    config, documents, problems = read_project(project, cache, base_url, parallel, stages, edition)
+    config, documents, problems = read_project(project, cache, base_url, parallel, stages, edition, output)
     with stages.stage("resolving"):
         briefing, more = resolve(config, documents, today or build_date(),
                                  cache.memo.resolved if cache.memo is not None else None)
@@ -361,14 +368,14 @@ def _pipeline(project: Path, output: Path | None, *, base_url: str | None, stric
     if made.output is not None and output is not None and made.output.resolve() != output.resolve():
         made.written, made.output = {}, None
     try:  # the templates' problems are reported in the same round as the content's
-        assets, template_problems = collect_assets(project), []
+        assets, template_problems = collect_assets(project, output), []
     except BuildFailed as exc:
         assets, template_problems = {}, list(exc.diagnostics)
-    root_files, root_problems = load.root_files(project)
+    root_files, root_problems = load.root_files(project, output)
     template_problems += root_problems
     try:
         briefing, warnings = load_briefing(project, base_url=base_url, strict=strict, today=today, cache=cache,
-                                           parallel=parallel, stages=stages, edition=edition)
+                                           parallel=parallel, stages=stages, edition=edition, output=output)
     except BuildFailed as exc:
         raise BuildFailed([*exc.diagnostics, *template_problems]) from None
     root_files, cname_problems = root.with_cname(root_files, briefing.config.cname)

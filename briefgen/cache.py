@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 from .errors import BriefgenError
+from .load import CACHE_FOLDER
 from .parse import Document
 from .paths import output_file
 from .resolve import Memo
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
     from .pages import Page
     from .render import Renderer
 
-FOLDER = ".briefgen-cache"
+FOLDER = CACHE_FOLDER
 FILE = "build.pickle"
 FORMAT = 7
 """The shape of what the files hold (bumped when a record changes): a cache of another shape is ignored."""

@@ -6,6 +6,7 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import BriefgenError, Diagnostic
 from .paths import id_problem, suggest_id
@@ -16,6 +17,10 @@ ROOT_FILES = "static"
 .well-known/): Hugo's ``static/``. Not the theme's ``templates/static/``, served under /static/."""
 SOURCE_FOLDERS = ("content", "templates", ROOT_FILES)
 """The project folders a build reads (and CONFIG_FILE beside them)."""
+OUTPUT_FOLDER = "site"
+"""The output folder in the project unless ``-o`` names another; the dev server's watcher leaves it out."""
+CACHE_FOLDER = ".briefgen-cache"
+"""The build cache's folder in the project (cache.py)."""
 RESERVED_ROOT = {".git", ".briefgen-manifest.json"}
 """Top-level names in the output folder that belong to a deploy checkout or to briefgen itself."""
 FOLDERS = {  # folder under content/ -> {extension: document kind}
@@ -41,9 +46,58 @@ def is_editor_junk(name: str) -> bool:
             or name.startswith("#") or name == "4913")
 
 
-def discover(project: Path) -> tuple[list[SourceFile], list[Diagnostic]]:
-    """Every source file of the project, sorted; problems with names and links as diagnostics."""
+class Written(NamedTuple):
+    """A folder briefgen writes in, which no source may lead into."""
+
+    path: Path
+    """Links resolved."""
+    name: str
+    """As a diagnostic shows it: ``site/``."""
+    what: str
+    """``the output folder``, ``the build cache``."""
+
+
+def written_folders(project: Path, output: Path | None = None) -> tuple[Written, ...]:
+    """The folders briefgen writes in: the build's ``output`` (None: the dev server's, which has
+    none), the default output folder ``site/`` (always: the dev server's watcher leaves it out) and
+    the cache folder. A source read from one of them is read from what builds and ``briefgen clean``
+    overwrite, and its edits never reach the dev server."""
     root = project.resolve()
+    places = [(output, "the output folder")] if output is not None else []
+    places += [(project / OUTPUT_FOLDER, "the output folder"), (project / CACHE_FOLDER, "the build cache")]
+    written: dict[Path, Written] = {}
+    for place, what in places:
+        real = place.resolve()
+        name = real.relative_to(root).as_posix() if root in real.parents else str(place)
+        written.setdefault(real, Written(real, f"{name}/", what))
+    return tuple(written.values())
+
+
+def written_into(path: Path, written: tuple[Written, ...]) -> Written | None:
+    """The folder of ``written`` that ``path``, links followed, lies in; None for none (a link loop
+    included: ``inside`` reports it)."""
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError):
+        return None
+    return next((place for place in written if real == place.path or place.path in real.parents), None)
+
+
+def into_written(rel: str, place: Written, copy_into: str, folder: bool = False) -> Diagnostic:
+    """``error[link-into-output]`` for the link ``rel`` leading into ``place``, worded as
+    ``outside-project`` is: what is wrong, then what to do."""
+    what = "the folder is a link" if folder else "symlink points"
+    return Diagnostic("error", "link-into-output", f"{what} into {place.name}, {place.what}: briefgen writes there, and "
+                      "the dev server does not watch it for edits", rel,
+                      hint=f"copy the file{'s' if folder else ''} into {copy_into} instead")
+
+
+def discover(project: Path, output: Path | None = None) -> tuple[list[SourceFile], list[Diagnostic]]:
+    """Every source file of the project, sorted; problems with names and links as diagnostics.
+    ``output``: the build's output folder (None: the dev server's), which no source may lead into
+    (``written_folders``)."""
+    root = project.resolve()
+    written = written_folders(project, output)
     found: list[SourceFile] = []
     problems: list[Diagnostic] = []
     for folder, kinds in FOLDERS.items():
@@ -53,6 +107,10 @@ def discover(project: Path) -> tuple[list[SourceFile], list[Diagnostic]]:
         if not inside(base, root):
             problems.append(Diagnostic("error", "outside-project", "the folder is a link to a place outside the project",
                                        f"content/{folder}", hint="copy the files into the project instead"))
+            continue
+        place = written_into(base, written)
+        if place is not None:
+            problems.append(into_written(f"content/{folder}", place, f"content/{folder}/", folder=True))
             continue
         with os.scandir(base) as listing:  # file types come with the listing: no stat per file
             entries = sorted(listing, key=lambda e: e.name)
@@ -74,6 +132,10 @@ def discover(project: Path) -> tuple[list[SourceFile], list[Diagnostic]]:
             if entry.is_symlink() and not inside(base / name, root):
                 problems.append(Diagnostic("error", "outside-project", "symlink points outside the project or loops", rel,
                                            hint="copy the file into the project instead"))
+                continue
+            place = written_into(base / name, written) if entry.is_symlink() else None
+            if place is not None:
+                problems.append(into_written(rel, place, f"content/{folder}/"))
                 continue
             if _is_special(entry):
                 problems.append(Diagnostic("error", "not-a-file", "this is a pipe, socket or device, not a file: reading it "
@@ -139,11 +201,12 @@ def config_source(project: Path) -> SourceFile | None:
     return None
 
 
-def root_files(project: Path) -> tuple[dict[str, bytes], list[Diagnostic]]:
+def root_files(project: Path, output: Path | None = None) -> tuple[dict[str, bytes], list[Diagnostic]]:
     """The project's ``static/`` folder: output-relative path -> bytes, with every problem at once.
 
-    Read with the care of the sources: a link that leads outside the project (or loops) is an
-    error, as is a pipe, socket or device (checked on the open file: reading it never blocks);
+    Read with the care of the sources: a link that leads outside the project (or loops), or into a
+    folder briefgen writes in (``written_folders``: ``output`` among them), is an error, as is a
+    pipe, socket or device (checked on the open file: reading it never blocks);
     links inside the project are followed, each folder walked once. A name a site path cannot hold
     (a backslash) or one that the output folder keeps for itself (``.git``, briefgen's manifest)
     is an error. Dot-files are published (``.well-known/``, ``.htaccess``): this folder is copied
@@ -156,12 +219,18 @@ def root_files(project: Path) -> tuple[dict[str, bytes], list[Diagnostic]]:
     if not os.path.lexists(top):
         return found, problems
     walked: set[str] = set()
+    written = written_folders(project, output)
 
     def visit(path: Path, rel: str, shown: str) -> None:
-        if path.is_symlink() and not inside(path, root):
+        link = path.is_symlink()
+        if link and not inside(path, root):
             what = "the folder is a link" if os.path.isdir(path) else "symlink points"
             problems.append(Diagnostic("error", "outside-project", f"{what} to a place outside the project or loops",
                                        shown, hint="copy the file into the project instead"))
+            return
+        place = written_into(path, written) if link else None
+        if place is not None:
+            problems.append(into_written(shown, place, "static/", folder=os.path.isdir(path)))
             return
         try:
             mode = os.stat(path).st_mode

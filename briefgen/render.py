@@ -27,7 +27,7 @@ from markupsafe import Markup
 from . import model as m
 from . import vocabulary
 from .errors import BuildFailed, Diagnostic
-from .load import inside, read_regular
+from .load import inside, into_written, read_regular, written_folders, written_into
 from .kinds import PageKind
 from .pages import KINDS, Page
 from .paths import absolute_url, asset_path, href, id_problem, pagefind_path, quote_anchor, suggest_id
@@ -123,15 +123,20 @@ def _template_tree(project: Path) -> Iterator[tuple[str, Path, bool, int | None]
         yield from visit(top, "templates", top.is_symlink())
 
 
-def template_problems(project: Path) -> list[Diagnostic]:
+def template_problems(project: Path, output: Path | None = None) -> list[Diagnostic]:
     """Everything under the project's ``templates/`` (and ``templates`` itself) that a build must
     not read: a link that leads outside the project or loops (a cloned project would publish the
-    user's ``~/.bashrc`` as a static file, or render it into a page), and a pipe, socket or device
+    user's ``~/.bashrc`` as a static file, or render it into a page), a link into a folder briefgen
+    writes in (``load.written_folders``: ``output`` among them), and a pipe, socket or device
     (reading it could wait forever). Links that stay inside the project are followed, each folder
     walked once. The theme's own files are not looked at."""
     problems: list[Diagnostic] = []
+    written = written_folders(project, output)
     for rel, path, outside, mode in _template_tree(project):
-        if outside:  # worded as load.py words links under content/
+        place = written_into(path, written) if not outside and os.path.islink(path) else None
+        if place is not None:
+            problems.append(into_written(rel, place, "templates/", folder=mode is not None and stat.S_ISDIR(mode)))
+        elif outside:  # worded as load.py words links under content/
             if os.path.isdir(path):
                 problems.append(Diagnostic("error", "outside-project", "the folder is a link to a place outside the "
                                            "project", rel, hint="copy the files into the project instead"))
@@ -144,12 +149,13 @@ def template_problems(project: Path) -> list[Diagnostic]:
     return problems
 
 
-def collect_assets(project: Path) -> dict[str, Asset]:
+def collect_assets(project: Path, output: Path | None = None) -> dict[str, Asset]:
     """Theme static files, overridden by the project's templates/static/, with content-hashed names.
 
     ``BuildFailed`` first, with every problem at once, when the project's templates/ holds a link
-    out of the project or a pipe or device (``template_problems``)."""
-    problems = template_problems(project)
+    out of the project or into ``output`` or the cache folder, or a pipe or device
+    (``template_problems``)."""
+    problems = template_problems(project, output)
     if problems:
         raise BuildFailed(problems)
     files: dict[str, bytes] = {}
