@@ -118,7 +118,7 @@ def _read_config(project: Path, cache: Cache, output: Path | None = None
         source = None  # never read; the content is checked with the default settings
     place = load.written_into(Path(source.path), load.written_folders(project, output)) if source is not None else None
     if source is not None and place is not None:
-        problems.append(load.into_written(source.file, place, "the project's briefgen.yaml"))
+        problems.append(load.into_written(source.file, place, "the project's folder"))
         source = None
     if source is not None:
         config_doc = _parse_all([source], cache, False, stamps.now(), parallel=False)[0]

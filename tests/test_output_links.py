@@ -106,3 +106,14 @@ def test_links_that_stay_among_the_sources_are_still_read(project):
     (project / "content" / "articles" / "seoul-assessment.md").symlink_to("../../notes/seoul-assessment.md")
     result = build(project, None, cache=Cache.server(), index_search=False, parallel=False)
     assert result.briefing is not None and "seoul-assessment" in result.briefing.articles
+
+
+def test_settings_linked_into_site_are_refused_and_the_content_checked_with_the_defaults(project):
+    (project / "site").mkdir()
+    os.replace(project / "briefgen.yaml", project / "site" / "briefgen.yaml")
+    (project / "briefgen.yaml").symlink_to("site/briefgen.yaml")
+    with pytest.raises(BuildFailed) as failed:
+        build(project, None, cache=Cache.server(), index_search=False, parallel=False)
+    assert [str(d) for d in failed.value.diagnostics if d.severity == "error"] == [
+        f"briefgen.yaml: error[link-into-output]: symlink points into site/, the output folder: {TAIL} "
+        "(copy the file into the project's folder instead)"]
