@@ -14,9 +14,7 @@ import dataclasses
 import datetime as dt
 import gc
 import hashlib
-import io
 import os
-import pickle
 import stat
 import time
 from collections import Counter
@@ -29,7 +27,8 @@ from . import load, model, pdf, root, search, stamps
 from .cache import Cache, ContentKey, EntityDigest, ParseRecord, PrintRecord, RenderRecord, SearchRecord
 from .errors import BuildFailed, Diagnostic, errors_in
 from .links import check_links
-from .pages import Page, plan, source_of
+from .pages import Later, Page, plan, source_of
+from .reads import Ledger, by_value
 from .paths import output_file
 from .parse import Document, parse
 from .render import Renderer, collect_assets
@@ -387,7 +386,7 @@ def _pipeline(project: Path, output: Path | None, *, base_url: str | None, stric
             with stages.stage("search records"):
                 searching = later.enter_context(SearchIndex(briefing, cache))
         with stages.stage("planning"):
-            pages = plan(briefing, cache.memo.plan if cache.memo is not None else None)
+            pages = plan(briefing, cache.memo.plan if cache.memo is not None else None, cache.ledger)
         with stages.stage("rendering", len(pages)) as count:
             renderer = _renderer(project, briefing.config, assets, cache)
             files, rendered, problems = render_pages(renderer, pages, cache, count, parallel)
@@ -550,16 +549,16 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
     one-article CLI rebuild is two seconds of work to share).
     """
     files: dict[str, bytes] = {}
-    salt = _dumps((renderer.config.model_dump(), sorted((a.name, a.output) for a in renderer.assets.values())))
+    salt = by_value((renderer.config.model_dump(), sorted((a.name, a.output) for a in renderer.assets.values())))
     # Entity digests by identity, kept for the entities resolve carries over from build to build
     # (the dev server's; a CLI build keeps them for itself); the entity is stored beside its
     # digest so that its id cannot be reused while it is known.
-    memo, earlier = cache.memo, cache.pages
+    memo, earlier, ledger = cache.memo, cache.pages, cache.ledger
     digests = memo.digests if memo is not None else {}
     prints: dict[str, PrintRecord] = {}
     todo: list[int] = []
     for index, page in enumerate(pages):
-        known = memo.prints.get(page.path) if memo is not None else None
+        known = memo.prints.get(page.path) if memo is not None else _kept_print(ledger, page)
         if known is not None and known.page is page and known.template == renderer.template_digest(page.template) \
                 and known.salt == salt:
             prints[page.path] = known
@@ -625,10 +624,24 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
         del earlier.rendered[stale]
     if memo is not None:
         memo.prints = prints
+    if ledger is not None and not problems:
+        ledger.salt = salt
+        ledger.templates = {name: renderer.template_digest(name) for name in {page.template for page in pages}}
+        for path, kept in ledger.pages.items():
+            ledger.pages[path] = kept._replace(fingerprint=prints[path].fingerprint)
     cache.dirty = cache.dirty or bool(rendered) or len(earlier.rendered) != len(earlier.written)
     return files, rendered, [dataclasses.replace(d, message=f"{d.message} (and on {failed[key] - 1} more "
                                                          f"page{'s' if failed[key] > 2 else ''})")
                              if failed[key] > 1 else d for key, d in problems.items()]
+
+
+def _kept_print(ledger: Ledger | None, page: Page) -> PrintRecord | None:
+    """A page the plan kept from the last CLI build (its context ``Later``), with the fingerprint
+    it had then, the template digest and salt it was taken with."""
+    if ledger is None or not isinstance(page.context, Later):
+        return None
+    kept = ledger.pages[page.path]
+    return PrintRecord(page, ledger.templates.get(page.template, ""), ledger.salt, kept.fingerprint)
 
 
 def _forget_old_entities(cache: Cache, b: model.Briefing) -> None:
@@ -658,23 +671,12 @@ def _fingerprint(page: Page, template_digest: str, salt: bytes, digests: dict[in
                 known = digests.get(id(entity))
                 if known is None or known.entity is not entity:
                     known = digests[id(entity)] = EntityDigest(
-                        entity, hashlib.blake2b(_dumps(entity), digest_size=16).digest())
+                        entity, hashlib.blake2b(by_value(entity), digest_size=16).digest())
                 h.update(ident.encode() + known.digest)
         else:
             rest[key] = value
-    h.update(_dumps((page.path, page.kind, page.template, page.title, rest)))
+    h.update(by_value((page.path, page.kind, page.template, page.title, rest)))
     return h.digest()
-
-
-def _dumps(value: object) -> bytes:
-    """Pickle by value alone: without the memo, equal values give equal bytes whether or not
-    they share objects (a date read twice, a string interned once), so a fingerprint changes only
-    when what the page shows does."""
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=5)
-    pickler.fast = True
-    pickler.dump(value)
-    return buffer.getvalue()
 
 
 def build_date() -> dt.date:

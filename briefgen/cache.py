@@ -40,6 +40,7 @@ from .errors import BriefgenError
 from .load import CACHE_FOLDER
 from .parse import Document
 from .paths import output_file
+from .reads import Ledger
 from .resolve import Memo
 from .safe_io import Folder, is_link_error
 from .search import Messages
@@ -50,7 +51,8 @@ if TYPE_CHECKING:
 
 FOLDER = CACHE_FOLDER
 FILE = "build.pickle"
-FORMAT = 7
+PLAN_FILE = "plan.pickle"
+FORMAT = 8
 """The shape of what the files hold (bumped when a record changes): a cache of another shape is ignored."""
 
 
@@ -228,7 +230,9 @@ class Cache:
     search: dict[int, SearchRecord] = field(default_factory=dict)
     """The last search index by shard, a shard made again only when one of its records changed."""
     memo: ServerMemo | None = None
-    """In SERVER mode only: recording what the plan reads costs time a one-shot build would not win back."""
+    """In SERVER mode only: the last build's objects, for a build in the same process."""
+    ledger: Ledger | None = None
+    """In DISK mode only: what each page of the last build read, by digest (pages.plan)."""
     dirty: bool = False
     """Something was parsed, rendered or indexed anew: the on-disk copy is out of date."""
 
@@ -307,7 +311,7 @@ def key() -> bytes | None:
 LIMIT = 16 << 30
 """Bytes: no file of the cache folder is read if it is larger (at 100,000 articles the parsed
 documents take a few GB); a file briefgen did not write, like a link to /dev/zero, is never read."""
-NAMES = re.compile(r"^(build\.pickle|parsed-\d\d\.pickle|stamps\.json|\.gitignore|\..*\.briefgen-tmp)$")
+NAMES = re.compile(r"^(build\.pickle|plan\.pickle|parsed-\d\d\.pickle|stamps\.json|\.gitignore|\..*\.briefgen-tmp)$")
 """The names of the files briefgen makes in the cache folder: the only ones ``clear`` removes."""
 
 
@@ -415,7 +419,7 @@ def load(project: Path, output: Path) -> Cache:
     """The CLI's cache (Mode.DISK) of the last build into ``output``; what is missing or
     untrustworthy (another shape, another build's output folder, unsigned) is left out."""
     secret = key()
-    cache = Cache(Mode.DISK)
+    cache = Cache(Mode.DISK, ledger=Ledger())
     if secret is None:
         return cache
     head = header(output)
@@ -428,6 +432,9 @@ def load(project: Path, output: Path) -> Cache:
         if isinstance(state, tuple) and len(state) == 2 and isinstance(state[0], dict) \
                 and isinstance(state[1], dict) and all(isinstance(r, SearchRecord) for r in state[1].values()):
             cache.pages.written, cache.search, cache.pages.output = state[0], state[1], output
+        ledger = _read(where, PLAN_FILE, secret, head)
+        if isinstance(ledger, Ledger):
+            cache.ledger = ledger
         for shard in range(SHARDS):
             entries = _read(where, _shard_file(shard), secret, head)
             if isinstance(entries, dict) and all(isinstance(f, str) and _shard(f) == shard
@@ -466,6 +473,11 @@ def save(project: Path, output: Path, cache: Cache) -> None:
         state = (written, cache.search)
         write_signed_stream(project, FILE, secret, head,
                             lambda out: pickle.dump(state, out, protocol=pickle.HIGHEST_PROTOCOL))
+    if cache.ledger is not None:
+        ledger = cache.ledger
+        ledger.compact()
+        write_signed_stream(project, PLAN_FILE, secret, head,
+                            lambda out: pickle.dump(ledger, out, protocol=pickle.HIGHEST_PROTOCOL))
     changed = set(range(SHARDS)) - documents.shards
     changed.update(_shard(f) for f in documents.entries.keys() | documents.loaded.keys()
                    if documents.entries.get(f) is not documents.loaded.get(f))

@@ -34,7 +34,8 @@ class Page:
     kind: str
     """Its kind's name in the registry (``KINDS``): home, topic, actor, topic-claims, feed..."""
     template: str
-    context: dict
+    context: Mapping[str, Any]
+    """What its template shows: a dict, or for a page kept from the last CLI build, ``Later``."""
     title: str
     ident: str = ""
     """The id its route was filled with ('' for a page of none): the entity's (or, for a list
@@ -298,13 +299,14 @@ def each(ids: Callable[[m.Briefing], Iterable[str]], make: Callable[[m.Briefing,
 def numbered(total: Callable[[m.Briefing], int], make: Callable[..., Page], order: Callable[[m.Briefing], Any]) -> Planner:
     """The planner of a site-wide index on numbered pages (/articles/, /claims/, /actors/, /timeline/).
 
-    ``order(b)``, the whole index in order, is worked out once per plan (``Planning.derive``) and
-    each page cut from it (``make(b, number, whole)``): once per page is quadratic (/claims/, 16,787
+    ``order(b)``, the whole index in order, is worked out once per plan (``Planning.derive``), when
+    the first page planned needs it, and each page cut from it (``make(b, number, whole)``): once per page is quadratic (/claims/, 16,787
     claims on 336 pages, took 15 s at 10,000 articles; /actors/ would take half a minute at 100,000).
     """
     def planner(p: Planning, kind: PageKind, owner: str | None) -> list[Page]:
-        whole = p.derive((kind.name,), order)
-        return [p.keep(list_path(kind.path(), n), partial(make, number=n, whole=whole))
+        def page(b: m.Briefing, number: int) -> Page:
+            return make(b, number=number, whole=p.derive((kind.name,), order))
+        return [p.keep(list_path(kind.path(), n), _bound(page, n))
                 for n in range(1, page_count(total(p.b), p.b.config.pagination.per_page) + 1)]
     return planner
 
@@ -336,7 +338,42 @@ class Planned(NamedTuple):
     """reads.Reading's log: it is made again when any of these entries changed."""
 
 
-def plan(b: m.Briefing, memo: dict | None = None) -> list[Page]:
+class Later(Mapping):
+    """The context of a page the plan kept from the last CLI build (``reads.Ledger``): planned
+    only if something asks for it (the render stage, when the page's HTML is not in the output
+    folder as fingerprinted, or its template changed), exactly as planning would have made it."""
+
+    __slots__ = ("_make", "_context")
+
+    def __init__(self, make: Callable[[], Page]):
+        self._make: Callable[[], Page] | None = make
+        self._context: Mapping | None = None
+
+    def _made(self) -> Mapping:
+        if self._context is None:
+            assert self._make is not None
+            self._context, self._make = self._make().context, None
+        return self._context
+
+    def __getitem__(self, key: str) -> Any:
+        return self._made()[key]
+
+    def __iter__(self):
+        return iter(self._made())
+
+    def __len__(self) -> int:
+        return len(self._made())
+
+
+def registry_signature(b: m.Briefing) -> bytes:
+    """What a ledger's plan was made under: the settings and every page kind's route, template,
+    owner and planner. (The code itself is the cache's header: cache.code_digest.)"""
+    kinds = tuple((k.name, k.route, k.template, k.owner, getattr(k.plan, "__qualname__", repr(k.plan)),
+                   k.enabled(b.config)) for k in KINDS)
+    return reads.by_value((b.config.model_dump(), kinds))
+
+
+def plan(b: m.Briefing, memo: dict | None = None, ledger: reads.Ledger | None = None) -> list[Page]:
     """Every page of the site, in a fixed order: each enabled kind's of the registry (``KINDS``),
     in its order, the pages of a kind below an entity right after the entity's.
 
@@ -345,6 +382,10 @@ def plan(b: m.Briefing, memo: dict | None = None) -> list[Page]:
     lets the render stage skip it without fingerprinting it again. Whole-site pages (indexes,
     feeds, the data file) read whole mappings, so any change there plans them again; an edit to an
     article's text alone keeps them.
+
+    ``ledger`` (the CLI's, on disk) is the same record by digest: a page whose reads all digest
+    as they did is not planned, its context left to be planned ``Later`` if the render stage
+    needs it; the ledger is then this plan's.
     """
     kinds = tuple(KINDS)  # a kind registered or removed since (a test's, a plugin's): plan everything again
     changed = reads.changes(memo["briefing"], b) if memo and "briefing" in memo and memo["kinds"] == kinds else None
@@ -353,8 +394,13 @@ def plan(b: m.Briefing, memo: dict | None = None) -> list[Page]:
     last: dict[str, dict] = {name: memo.get(name, {}) if memo else {} for name in ("reads", "derived")}
     made: dict[str, dict] = {"reads": {}, "derived": {}}
     """Path -> a page's Planned ("reads"); a derive's key -> a value's Planned ("derived")."""
+    if ledger is not None:
+        moved, digests = ledger.changes(b, registry_signature(b))
+        before, ledger.pages = ledger.pages, {}
 
     def recall(store: str, key: object, make: Callable[[m.Briefing], Any]) -> Any:
+        if ledger is not None:
+            return kept(store, key, make)
         hit = last[store].get(key)
         if hit is None or changed is None or hit.read & changed:
             if memo is None:
@@ -364,12 +410,31 @@ def plan(b: m.Briefing, memo: dict | None = None) -> list[Page]:
         made[store][key] = hit
         return hit.value
 
+    def kept(store: str, key: Any, make: Callable[[m.Briefing], Any]) -> Any:
+        assert ledger is not None
+        if store == "derived":  # worked out once per plan, only if a page planned needs it
+            if key not in made[store]:
+                made[store][key] = make(b)
+            return made[store][key]
+        hit = before.get(key) if moved is not None else None
+        if hit is not None and moved.isdisjoint(hit.read):  # type: ignore[union-attr]
+            ledger.pages[key] = hit
+            return Page(key, hit.kind, hit.template, Later(lambda: make(b)), hit.title, hit.ident)
+        reading = reads.Reading(b)
+        page = make(reading)  # type: ignore[arg-type]
+        ledger.pages[key] = reads.Kept(page.kind, page.template, page.title, page.ident,
+                                       ledger.numbered(reading.log, digests), b"")
+        return page
+
     planning = Planning(b, partial(recall, "reads"), [], partial(recall, "derived"))
     for kind in KINDS:
         if kind.owner is None and kind.enabled(b.config):
             planning.pages.extend(kind.plan(planning, kind, None))
     pages = planning.pages
     if memo is not None:
+        if changed is not None:  # a value no page planned this time asked for, still as it was
+            made["derived"].update((key, hit) for key, hit in last["derived"].items()
+                                   if key not in made["derived"] and not hit.read & changed)
         memo.clear()
         memo.update(briefing=b, kinds=kinds, pages=pages, **made)
     return pages

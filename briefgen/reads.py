@@ -14,9 +14,16 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import inspect
+import io
+import pickle
+from array import array
+from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Iterator, Mapping
+from typing import Iterator, Mapping, NamedTuple
+
+from pydantic import BaseModel
 
 from . import model as m
 
@@ -172,3 +179,145 @@ def recorded(value: object, reads: Reads) -> object:
     if isinstance(value, tuple) and any(dataclasses.is_dataclass(v) or isinstance(v, tuple) for v in value):
         return tuple(recorded(v, reads) for v in value)
     return value
+
+
+def by_value(value: object) -> bytes:
+    """``value`` pickled by value alone: without pickle's memo, equal values give equal bytes
+    whether or not they share objects (a date read twice, a string interned once). What page
+    fingerprints and ``Ledger`` digests hash."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True
+    pickler.dump(value)
+    return buffer.getvalue()
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+class Digests:
+    """The digest of each entry of one Briefing that a read can name: (field, key) for a mapping's
+    entry (an absent key has a digest of its own), (field, ANY) for a whole field, worked out
+    once each. A mapping's whole digest covers its keys in order and every entry's digest, as
+    ``changes`` compares them."""
+
+    _ABSENT = b"\0absent"
+
+    def __init__(self, b: m.Briefing):
+        self.b = b
+        self._entries: dict[tuple[str, object], bytes] = {}
+        self._whole: dict[str, bytes] = {}
+
+    def __call__(self, key: tuple[str, object]) -> bytes:
+        name, entry = key
+        if entry == ANY:
+            return self.whole(name)
+        found = self._entries.get(key)
+        if found is None:
+            value = getattr(self.b, name).get(entry, _MISSING)
+            found = self._entries[key] = self._ABSENT if value is _MISSING else _digest(by_value(value))
+        return found
+
+    def whole(self, name: str) -> bytes:
+        found = self._whole.get(name)
+        if found is None:
+            value = getattr(self.b, name)
+            if isinstance(value, Mapping):
+                h = hashlib.blake2b(by_value(tuple(value)), digest_size=16)
+                for entry in value:
+                    h.update(self((name, entry)))
+                found = h.digest()
+            elif isinstance(value, BaseModel):  # the settings: its set of fields set pickles in no fixed order
+                found = _digest(by_value(value.model_dump()))
+            else:
+                found = _digest(by_value(value))
+            self._whole[name] = found
+        return found
+
+
+class Kept(NamedTuple):
+    """A page of the last CLI build as its plan and render left it: what a build needs of a page
+    none of whose reads changed, without planning it."""
+
+    kind: str
+    template: str
+    title: str
+    ident: str
+    read: array
+    """The numbers (``Ledger.keys``) of the entries its planner read, as ``Reading`` noted them."""
+    fingerprint: bytes
+    """As the render stage worked it out (b"" until then)."""
+
+
+@dataclass
+class Ledger:
+    """The dev server's plan memo for a process that plans once (the CLI), kept on disk: what each
+    page of the last build read of its Briefing, and each of those entries' digest, so that the
+    next build plans only the pages whose reads changed, and renders none of the others.
+
+    Self-contained: digests, reads and fingerprints all come from one build, so a ledger that
+    is older or newer than the rest of the cache only costs work (a page taken back must still
+    match the output folder's record of its fingerprint), never a stale page.
+    """
+
+    signature: bytes = b""
+    """Of the settings and the page-kind registry: when it differs, every page is planned again."""
+    keys: list[tuple[str, object]] = field(default_factory=list)
+    """Entry number -> (field, key), as ``Reading`` logs it."""
+    digests: list[bytes] = field(default_factory=list)
+    """Entry number -> its digest in the Briefing the pages were planned from."""
+    pages: dict[str, Kept] = field(default_factory=dict)
+    """Site path -> the page."""
+    templates: dict[str, str] = field(default_factory=dict)
+    """Template -> its digest (Renderer.template_digest) when the fingerprints were taken."""
+    salt: bytes = b""
+    """The settings and asset names the fingerprints were salted with."""
+
+    def __post_init__(self) -> None:
+        self._numbers: dict[tuple[str, object], int] = {key: n for n, key in enumerate(self.keys)}
+
+    def __getstate__(self) -> dict:
+        return {name: value for name, value in self.__dict__.items() if name != "_numbers"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.__post_init__()
+
+    def changes(self, b: m.Briefing, signature: bytes) -> tuple[set[int] | None, Digests]:
+        """The numbers of the entries whose digest differs in ``b`` (None: every page is planned
+        again), and ``b``'s digests; the ledger's digests become ``b``'s."""
+        digests = Digests(b)
+        if signature != self.signature or len(self.digests) != len(self.keys):
+            self.signature, self.keys, self.digests, self.pages = signature, [], [], {}
+            self.__post_init__()
+            return None, digests
+        now = [digests(key) for key in self.keys]
+        changed = {n for n, (was, found) in enumerate(zip(self.digests, now)) if was != found}
+        self.digests = now
+        return changed, digests
+
+    def numbered(self, log: set[tuple[str, object]], digests: Digests) -> array:
+        """A Reading's log as entry numbers, new entries added with their digest in ``digests``'s Briefing."""
+        numbers = array("I")
+        for key in log:
+            n = self._numbers.get(key)
+            if n is None:
+                n = self._numbers[key] = len(self.keys)
+                self.keys.append(key)
+                self.digests.append(digests(key))
+            numbers.append(n)
+        return numbers
+
+    def compact(self) -> None:
+        """Drop the entries no page reads any more, once they are most of the table."""
+        used = set().union(*(kept.read for kept in self.pages.values()))
+        if len(self.keys) <= 2 * len(used) + 1000:
+            return
+        order = sorted(used)
+        renumber = {old: new for new, old in enumerate(order)}
+        self.keys = [self.keys[n] for n in order]
+        self.digests = [self.digests[n] for n in order]
+        self.pages = {path: kept._replace(read=array("I", (renumber[n] for n in kept.read)))
+                      for path, kept in self.pages.items()}
+        self.__post_init__()

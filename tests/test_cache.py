@@ -144,11 +144,11 @@ def test_a_cache_this_user_did_not_sign_is_never_unpickled(tmp_path, monkeypatch
     header = caching.MAGIC + caching.header(out) + b"\n"
     body = pickle.dumps(_Payload(marker))
     files = sorted((project / ".briefgen-cache").glob("*.pickle"))
-    assert len(files) == 1 + caching.SHARDS
+    assert len(files) == 2 + caching.SHARDS  # build, plan, parsed shards
     for path in files:
         path.write_bytes(header + b"\0" * 32 + body)  # a cache shipped with a cloned project, say
     loaded = caching.load(project, out)
-    assert loaded.documents.entries == {} and loaded.pages.written == {}
+    assert loaded.documents.entries == {} and loaded.pages.written == {} and loaded.ledger == caching.Ledger()
     again = build(project, out, today=TODAY, persist=True)
     assert not marker.exists()
     assert rendered_all(again) and again.parsed == first.parsed

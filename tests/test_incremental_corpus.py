@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from briefgen import cache as caching
 from briefgen.build import Cache, StaleOutput, build
 from briefgen.errors import BuildFailed
 
@@ -52,8 +53,9 @@ def save(path: Path, data) -> None:
 
 
 class Editor:
-    def __init__(self, project: Path, rng: random.Random, cache: Cache):
-        self.content = project / "content"
+    def __init__(self, project: Path, rng: random.Random, cache: Cache | None, output: Path | None = None):
+        """``cache``: the dev server's; None for CLI builds into ``output``, with the cache on disk."""
+        self.project, self.content, self.output = project, project / "content", output
         self.rng, self.cache = rng, cache
         self.broken: tuple[Path, str] | None = None
         """A file a mistake was made in, and its text before: the next mistake puts it right."""
@@ -113,8 +115,13 @@ class Editor:
         save(path, data)
 
     def reads_of(self, path: str) -> frozenset:
-        hit = self.cache.memo.plan.get("reads", {}).get(path)
-        return hit.read if hit else frozenset()
+        if self.cache is not None:
+            hit = self.cache.memo.plan.get("reads", {}).get(path)
+            return hit.read if hit else frozenset()
+        assert self.output is not None
+        ledger = caching.load(self.project, self.output).ledger  # the CLI's, on disk
+        kept = ledger.pages.get(path) if ledger is not None else None
+        return frozenset(ledger.keys[n] for n in kept.read) if ledger is not None and kept else frozenset()
 
     def add_actor(self):
         path, data = self.pick_yaml("articles")
@@ -198,24 +205,32 @@ class Editor:
 EDITS = [name for name in vars(Editor) if not name.startswith("_") and name not in ("pick", "pick_yaml", "ids", "reads_of")]
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_incremental_plan_equals_clean_build_over_random_edits(tmp_path: Path, seed: int, monkeypatch):
+@pytest.mark.parametrize("seed,where", [(1, "server"), (2, "server"), (3, "cli")])
+def test_incremental_plan_equals_clean_build_over_random_edits(tmp_path: Path, seed: int, where: str, monkeypatch):
+    """The dev server's plan memo (``server``), and the CLI's ledger on disk (``cli``: each build
+    loads the last one's cache from the cache folder, as a new process does)."""
     monkeypatch.setenv("BRIEFGEN_VERIFY", "1")  # each incremental build also checked by a clean one
     corpus.generate(ARTICLES, seed, tmp_path, formats=("briefgen",), quiet=True)
     project = tmp_path / "briefgen"
     with (project / "briefgen.yaml").open("a", encoding="utf-8") as config:
         config.write(SMALL_PAGES)
     rng = random.Random(seed)
-    cache = Cache.server()
-    editor = Editor(project, rng, cache)
-    first, _ = outcome(project, cache)
-    assert first[0] != "failed", first
+    cache = Cache.server() if where == "server" else None
+    output = tmp_path / "site" if where == "cli" else None
+
+    def incremental():
+        if output is None:
+            return build(project, None, today=TODAY, cache=cache, index_search=False, parallel=False)
+        return build(project, output, today=TODAY, persist=True, index_search=False, parallel=False)
+
+    editor = Editor(project, rng, cache, output)
+    incremental()
     kept_some = False
     for step in range(STEPS):
         edit = rng.choice(EDITS)
         getattr(editor, edit)()
         try:  # verify mode builds clean first and fails a build that differs from it (stale-output)
-            result = build(project, None, today=TODAY, cache=cache, index_search=False, parallel=False)
+            result = incremental()
         except StaleOutput as exc:
             pytest.fail(f"seed {seed}, step {step}: after '{edit}' the incremental build differs: "
                         + "\n".join(map(str, exc.diagnostics)))

@@ -1,0 +1,68 @@
+"""The CLI's plan ledger (reads.Ledger): a rebuild plans only the pages whose reads changed.
+
+What it keeps must be what a clean build makes: the random edit walk of
+test_incremental_corpus.py (its ``cli`` case) checks that in verify mode. These tests check
+that it keeps at all, and that what it compares does not vary from one process to the next.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from briefgen import stamps
+from briefgen.build import build
+from briefgen.pages import Later
+from support import FIXTURES
+
+TODAY = dt.date(2024, 1, 1)
+
+DIGESTS = """
+import datetime as dt, hashlib, sys, dataclasses
+from pathlib import Path
+from briefgen import pages, reads
+from briefgen.build import load_briefing
+b, _ = load_briefing(Path(sys.argv[1]), today=dt.date(2024, 1, 1))
+found = reads.Digests(b)
+print(hashlib.sha256(b"".join(found.whole(f.name) for f in dataclasses.fields(b))
+                     + pages.registry_signature(b)).hexdigest())
+"""
+
+
+def project_copy(tmp_path: Path) -> Path:
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "valid" / "basic", project)
+    return project
+
+
+def test_digests_are_the_same_in_every_process(tmp_path: Path):
+    """A digest that depends on the process (a set pickled in its hash order) would plan every
+    page again in each new process, or worse, say nothing changed where something did. The
+    settings set several fields, so their model's set of fields set has an order to lose."""
+    project = project_copy(tmp_path)
+    with (project / "briefgen.yaml").open("a", encoding="utf-8") as config:
+        config.write("pagination: {per_page: 20}\ncaps: {claims: 6, actors: 4}\nsearch: false\n")
+    seen = {subprocess.run([sys.executable, "-c", DIGESTS, str(project)], capture_output=True, text=True, check=True,
+                           env={"PYTHONHASHSEED": str(seed), "PATH": "/usr/bin:/bin"}).stdout
+            for seed in range(6)}
+    assert len(seen) == 1, seen
+
+
+def test_a_cli_rebuild_after_one_article_edit_plans_only_what_read_it(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(stamps, "now", lambda: time.time_ns() + 5_000_000_000)  # stamps prove files
+    project = project_copy(tmp_path)
+    out = tmp_path / "site"
+    first = build(project, out, today=TODAY, persist=True, index_search=False)
+    assert not any(isinstance(p.context, Later) for p in first.planned)  # nothing to keep yet
+    text = project / "content" / "articles" / "satellite-launch.md"
+    text.write_text(text.read_text(encoding="utf-8") + "\nOne sentence more.\n", encoding="utf-8")
+    again = build(project, out, today=TODAY, persist=True, index_search=False)
+    kept = {p.path for p in again.planned if isinstance(p.context, Later)}
+    planned = {p.path for p in again.planned} - kept
+    assert "/articles/satellite-launch/" in planned
+    assert {"/actors/russia/", "/topics/"} <= kept, (sorted(planned), sorted(kept))
+    assert again.rendered < len(planned)
