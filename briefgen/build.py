@@ -497,11 +497,12 @@ class SearchIndex:
     def __init__(self, briefing: model.Briefing, cache: Cache, behind: bool = False) -> None:
         language = search.pagefind_language(briefing.config.language)
         memo = cache.memo.search_records if cache.memo is not None else None
-        groups = search.messages(briefing, language, memo)
+        groups = search.entries(briefing, language, memo, cache.ledger)
         self.cache = cache
-        self.keys = search.fingerprints(groups, memo)
+        self.keys = search.fingerprints(groups, memo, cache.ledger)
         self.empty = {shard for shard, found in enumerate(groups) if not found and shard > 0}  # nothing to index
-        stale = {shard: found for shard, found in enumerate(groups) if shard not in self.empty
+        stale = {shard: [entry.message() for entry in found] for shard, found in enumerate(groups)
+                 if shard not in self.empty
                  and (shard not in cache.search or cache.search[shard].fingerprint != self.keys[shard])}
         self.reindexed = len(stale)
         self.indexing = search.Indexing(stale, language, behind=behind) if stale else None

@@ -273,12 +273,24 @@ class Ledger:
     """Template -> its digest (Renderer.template_digest) when the fingerprints were taken."""
     salt: bytes = b""
     """The settings and asset names the fingerprints were salted with."""
+    search: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)
+    """Search record URL -> (the digest of the entries' digests it is made from, its message's
+    digest): a record made from the same entries is not made again (search.entries)."""
+    search_context: bytes = b""
+    """The digest of what every record is also made from (topic titles, actor names, language)."""
 
     def __post_init__(self) -> None:
         self._numbers: dict[tuple[str, object], int] = {key: n for n, key in enumerate(self.keys)}
+        self._now: Digests | None = None
 
     def __getstate__(self) -> dict:
-        return {name: value for name, value in self.__dict__.items() if name != "_numbers"}
+        return {name: value for name, value in self.__dict__.items() if name not in ("_numbers", "_now")}
+
+    def digests_of(self, b: m.Briefing) -> Digests:
+        """``b``'s digests, each worked out once however many stages ask (search, plan)."""
+        if self._now is None or self._now.b is not b:
+            self._now = Digests(b)
+        return self._now
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
@@ -287,10 +299,9 @@ class Ledger:
     def changes(self, b: m.Briefing, signature: bytes) -> tuple[set[int] | None, Digests]:
         """The numbers of the entries whose digest differs in ``b`` (None: every page is planned
         again), and ``b``'s digests; the ledger's digests become ``b``'s."""
-        digests = Digests(b)
+        digests = self.digests_of(b)
         if signature != self.signature or len(self.digests) != len(self.keys):
-            self.signature, self.keys, self.digests, self.pages = signature, [], [], {}
-            self.__post_init__()
+            self.signature, self.keys, self.digests, self.pages, self._numbers = signature, [], [], {}, {}
             return None, digests
         now = [digests(key) for key in self.keys]
         changed = {n for n, (was, found) in enumerate(zip(self.digests, now)) if was != found}

@@ -47,12 +47,12 @@ import zlib
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, NamedTuple, TypeVar
+from typing import Any, Callable, TypeVar, cast
 
 import cbor2
 
 from . import model as m
-from . import paths, vocabulary, workers
+from . import paths, reads, vocabulary, workers
 from .errors import Diagnostic
 from .paths import site_path
 
@@ -146,16 +146,40 @@ def plain_text(source: str) -> str:
 def records(b: m.Briefing) -> list[Record]:
     """One record per article, claim, actor and topic, in URL order (Pagefind's output depends on
     the order it is given records in)."""
-    return [found.record for found in _made(b, None)]
+    return [entry.record() for entry in _entries(b, None)]
 
 
-class Made(NamedTuple):
-    """A record, what it was made from and its message to Pagefind (``Messages``)."""
+class Entry:
+    """A record in the making: the record and its message to Pagefind (``Record.message``) are
+    made only when asked for, and the message's digest (what a shard's fingerprint is made of)
+    may be known without either, from the last CLI build (``reads.Ledger.search``)."""
 
-    inputs: tuple
-    """The entities it was made from (besides the names of all topics and actors)."""
-    record: Record
-    message: dict
+    __slots__ = ("url", "inputs", "_make", "_language", "_record", "_message", "_digest")
+
+    def __init__(self, url: str, inputs: object, make: Callable[[], Record], language: str | None,
+                 digest: bytes | None = None) -> None:
+        self.url, self.inputs, self._make, self._language = url, inputs, make, language
+        """``inputs``: what the record is made from: the entities (the dev server compares them),
+        or their digests' digest (the CLI)."""
+        self._record: Record | None = None
+        self._message: dict | None = None
+        self._digest = digest
+
+    def record(self) -> Record:
+        if self._record is None:
+            self._record = self._make()
+        return self._record
+
+    def message(self) -> dict:
+        if self._message is None:
+            assert self._language is not None
+            self._message = self.record().message(self._language)
+        return self._message
+
+    def digest(self) -> bytes:
+        if self._digest is None:
+            self._digest = hashlib.blake2b(json.dumps(self.message(), sort_keys=True).encode(), digest_size=16).digest()
+        return self._digest
 
 
 class Messages:
@@ -167,49 +191,66 @@ class Messages:
 
     def __init__(self) -> None:
         self.context: tuple = ()
-        self.made: dict[str, Made] = {}
-        self.prints: dict[int, tuple[list[dict], bytes]] = {}
-        """Shard -> (its messages, their fingerprint), reused while they are the same objects."""
+        self.made: dict[str, Entry] = {}
+        self.prints: dict[int, tuple[list[Entry], bytes]] = {}
+        """Shard -> (its entries, their fingerprint), reused while they are the same objects."""
 
 
-def messages(b: m.Briefing, language: str, memo: Messages | None = None) -> list[list[dict]]:
-    """Pagefind's AddRecord message (``Record.message``) of each record, by shard (``sharded``)."""
-    made = _made(b, memo, language)
-    return [[found.message for found in group] for group in _sharded(made, lambda found: found.record.url)]
+def entries(b: m.Briefing, language: str, memo: Messages | None = None,
+            ledger: reads.Ledger | None = None) -> list[list[Entry]]:
+    """Every record's ``Entry``, by shard (``sharded``), each shard in URL order.
+
+    ``memo``: the dev server's, by the entities' identity. ``ledger``: the CLI's, by the digests
+    of the entries of ``b`` a record is made from (``reads.Digests``); ``fingerprints`` then
+    records each message's digest in it for the next build."""
+    made = _entries(b, memo, language, ledger)
+    return _sharded(made, lambda entry: entry.url)
 
 
-def fingerprints(groups: list[list[dict]], memo: Messages | None = None) -> list[bytes]:
-    """``fingerprint`` of each shard's messages; with ``memo``, a shard whose messages are the
-    objects they were last time keeps its fingerprint."""
+def fingerprints(groups: list[list[Entry]], memo: Messages | None = None,
+                 ledger: reads.Ledger | None = None) -> list[bytes]:
+    """``fingerprint`` of each shard's entries; with ``memo``, a shard whose entries are the
+    objects they were last time keeps its fingerprint; into ``ledger``, each entry's digest."""
     out = []
     for shard, group in enumerate(groups):
         last = memo.prints.get(shard) if memo is not None else None
         if last is not None and len(last[0]) == len(group) and all(a is b for a, b in zip(last[0], group)):
             out.append(last[1])
         else:
-            out.append(fingerprint(group, len(groups)))
+            out.append(fingerprint([entry.digest() for entry in group], len(groups)))
     if memo is not None:
         memo.prints = {shard: (group, key) for shard, (group, key) in enumerate(zip(groups, out))}
+    if ledger is not None:
+        ledger.search = {entry.url: (cast(bytes, entry.inputs), entry.digest()) for group in groups for entry in group}
     return out
 
 
-def _made(b: m.Briefing, memo: Messages | None, language: str | None = None) -> list[Made]:
+def _entries(b: m.Briefing, memo: Messages | None, language: str | None = None,
+             ledger: reads.Ledger | None = None) -> list[Entry]:
     topic = {t: b.topics[t].title for t in b.topics}
     actor = {a: b.actors[a].name for a in b.actors}
     context = (topic, actor, language)
-    last: dict[str, Made] = {}
+    last: dict[str, Entry] = {}
     if memo is not None:
         if memo.context != context:
             memo.context, memo.made, memo.prints = context, {}, {}
         last = memo.made
-    made: dict[str, Made] = {}
+    known: dict[str, tuple[bytes, bytes]] = {}
+    if ledger is not None:
+        digests = ledger.digests_of(b)
+        context_digest = hashlib.blake2b(reads.by_value(context), digest_size=16).digest()
+        known = ledger.search if ledger.search_context == context_digest else {}
+        ledger.search_context = context_digest
+    made: dict[str, Entry] = {}
 
-    def keep(url: str, inputs: tuple, make: Callable[[], Record]) -> None:
-        hit = last.get(url)
-        if hit is None or hit.inputs != inputs:
-            record = make()
-            hit = Made(inputs, record, record.message(language) if language is not None else {})
-        made[url] = hit
+    def keep(url: str, inputs: tuple, read: tuple[tuple[str, str], ...], make: Callable[[], Record]) -> None:
+        if ledger is not None:
+            key = hashlib.blake2b(b"".join(digests(entry) for entry in read), digest_size=16).digest()
+            hit = known.get(url)
+            made[url] = Entry(url, key, make, language, hit[1] if hit is not None and hit[0] == key else None)
+            return
+        found = last.get(url)
+        made[url] = found if found is not None and found.inputs == inputs else Entry(url, inputs, make, language)
 
     def article(slug: str, a: m.Article, body: m.ArticleText | None) -> Record:
         text = " ".join(filter(None, [a.summary, plain_text(body.source) if body is not None else "",
@@ -239,16 +280,20 @@ def _made(b: m.Briefing, memo: Messages | None, language: str | None = None) -> 
         return Record(site_path("topic", ident), t.title, text, "topic", (
             ("kind", (KIND_NAMES["topic"],)), ("topic", (t.title,))))
 
+    # Each record with the Briefing's entries it is made from (besides ``context``): the CLI
+    # compares their digests, the dev server the entities themselves.
     for slug, a in b.articles.items():
         body = b.bodies.get(slug)
-        keep(site_path("article", slug), (a, body), partial(article, slug, a, body))
+        keep(site_path("article", slug), (a, body), (("articles", slug), ("bodies", slug)),
+             partial(article, slug, a, body))
     for cid, c in b.claims.items():
-        keep(site_path("claim", cid), (c,), partial(claim, cid, c))
+        keep(site_path("claim", cid), (c,), (("claims", cid),), partial(claim, cid, c))
     for ident, who in b.actors.items():
         topics = b.actor_topics.get(ident, ())
-        keep(site_path("actor", ident), (who, topics), partial(actor_record, ident, who, topics))
+        keep(site_path("actor", ident), (who, topics), (("actors", ident), ("actor_topics", ident)),
+             partial(actor_record, ident, who, topics))
     for ident, t in b.topics.items():
-        keep(site_path("topic", ident), (t,), partial(topic_record, ident, t))
+        keep(site_path("topic", ident), (t,), (("topics", ident),), partial(topic_record, ident, t))
     if memo is not None:
         memo.made = made
     return [made[url] for url in sorted(made)]
@@ -299,11 +344,11 @@ def pagefind_language(language: str) -> str:
     return language.split("-")[0].lower()
 
 
-def fingerprint(messages: list[dict], shards: int = 1) -> bytes:
-    """What an index is made of: the same messages (records, in the language they are indexed
-    in: ``Record.message``), cut into as many shards, give the same index. (Filter values are
-    sorted in the messages: some come from sets.)"""
-    return hashlib.blake2b(json.dumps([shards, messages], sort_keys=True).encode(), digest_size=20).digest()
+def fingerprint(digests: list[bytes], shards: int = 1) -> bytes:
+    """What an index is made of, from the digests of its messages (``Entry.digest``, of records in
+    the language they are indexed in): the same messages, cut into as many shards, give the same
+    index. (Filter values are sorted in the messages: some come from sets.)"""
+    return hashlib.blake2b(shards.to_bytes(2, "big") + b"".join(digests), digest_size=20).digest()
 
 
 class _Failed(Exception):

@@ -166,3 +166,30 @@ def test_the_dev_server_makes_again_only_the_records_of_what_changed(project: Pa
     third = build(project, None, cache=cache)
     assert all(cache.memo.search_records.made[url] is not second[url] for url in second)
     assert third.verified  # and its index is a clean build's
+
+
+def test_the_cli_makes_again_only_the_messages_of_the_shards_it_indexes(project: Path, small_shards: None,
+                                                                        monkeypatch: pytest.MonkeyPatch):
+    """A CLI build keeps each record's digest in its ledger (reads.Ledger.search) by the digests of
+    the entries it is made from: after an edit it makes the messages of the shards it indexes
+    again and no other; a topic's new title is in records of every shard. Each build is also built
+    clean and compared (verify mode), the index included."""
+    monkeypatch.setenv("BRIEFGEN_VERIFY", "1")
+    made: list[str] = []
+    message = search.Record.message
+    monkeypatch.setattr(search.Record, "message", lambda record, language: made.append(record.url) or message(record, language))
+    out = project.parent / "site"
+    build(project, out, persist=True)
+    assert len(made) >= 2 * 28  # the clean build's and this one's
+    made.clear()
+    edit(project / ARTICLE, "summary: >", "summary: >\n  Shard probe wording.")
+    second = build(project, out, persist=True)
+    assert second.verified and reindexed(second) == 1
+    url = "/articles/seoul-says-russia-helped-north-korea-launch-spy-satellite/"
+    shard = search.sharded(search.records(second.briefing))[search.shard_of(url, 4)]
+    assert url in made and len(made) == 28 + len(shard), made  # the clean build's, then one shard's
+    made.clear()
+    edit(project / "content/topics/russia-north-korea-military-cooperation.yaml",
+         "title: Russia–North Korea military cooperation", "title: Arms and launches")
+    third = build(project, out, persist=True)
+    assert third.verified and reindexed(third) == 4 and len(made) == 2 * 28
