@@ -278,6 +278,8 @@ class Ledger:
     digest): a record made from the same entries is not made again (search.entries)."""
     search_context: bytes = b""
     """The digest of what every record is also made from (topic titles, actor names, language)."""
+    compacted: int = 0
+    """How many entries pages read when the table was last compacted."""
 
     def __post_init__(self) -> None:
         self._numbers: dict[tuple[str, object], int] = {key: n for n, key in enumerate(self.keys)}
@@ -321,8 +323,12 @@ class Ledger:
         return numbers
 
     def compact(self) -> None:
-        """Drop the entries no page reads any more, once they are most of the table."""
+        """Drop the entries no page reads any more, once they may be most of the table (it has
+        doubled since it was last compacted)."""
+        if len(self.keys) <= 2 * self.compacted + 1000:
+            return
         used = set().union(*(kept.read for kept in self.pages.values()))
+        self.compacted = len(used)
         if len(self.keys) <= 2 * len(used) + 1000:
             return
         order = sorted(used)

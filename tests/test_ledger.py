@@ -66,3 +66,20 @@ def test_a_cli_rebuild_after_one_article_edit_plans_only_what_read_it(tmp_path: 
     assert "/articles/satellite-launch/" in planned
     assert {"/actors/russia/", "/topics/"} <= kept, (sorted(planned), sorted(kept))
     assert again.rendered < len(planned)
+
+
+def test_compacting_the_ledger_keeps_what_each_page_read():
+    """Entries no page reads any more are dropped once they outnumber the rest; each page still
+    names the same entries, with the same digests."""
+    from array import array
+
+    from briefgen.reads import Kept, Ledger
+    keys = [("articles", f"a{n}") for n in range(3000)]
+    ledger = Ledger(keys=list(keys), digests=[n.to_bytes(16, "big") for n in range(3000)])
+    ledger.pages = {"/x/": Kept("article", "article.html", "X", "x", array("I", [5, 2999]), b"f"),
+                    "/y/": Kept("article", "article.html", "Y", "y", array("I", [7]), b"g")}
+    before = {path: [(ledger.keys[n], ledger.digests[n]) for n in kept.read] for path, kept in ledger.pages.items()}
+    ledger.compact()
+    assert len(ledger.keys) == 3
+    assert {path: [(ledger.keys[n], ledger.digests[n]) for n in kept.read] for path, kept in ledger.pages.items()} == before
+    assert ledger.numbered({("articles", "a7")}, None).tolist() == list(ledger.pages["/y/"].read)  # type: ignore[arg-type]
