@@ -15,10 +15,10 @@ import datetime as dt
 import gc
 import hashlib
 import os
-import stat
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
@@ -38,7 +38,7 @@ from .schema import Edition, SiteConfig
 from .stages import Stages, StageTime
 from .validate import validate
 from .workers import fork_map
-from .write import WriteReport, check_output, check_owned, locked, write_site
+from .write import SiteFiles, WriteReport, check_output, check_owned, locked, read_output, write_site
 from .yamlfile import Lines
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +53,9 @@ class BuildResult:
     written: WriteReport | None
     """What the write stage changed; None when the build was kept in memory (dev server)."""
     seconds: float
-    files: dict[str, bytes] = field(default_factory=dict, repr=False)
-    """The whole site: output-relative path -> bytes."""
+    files: Mapping[str, bytes] = field(default_factory=dict, repr=False)
+    """The whole site: output-relative path -> bytes (a CLI build's ``SiteFiles``: the pages it took
+    back unread are read from the output folder if asked for)."""
     planned: tuple[Page, ...] = field(default=(), repr=False)
     """The pages, as planned: what each file was made from."""
     root_files: frozenset[str] = frozenset()
@@ -274,7 +275,7 @@ def _build_persisted(project: Path, output: Path, *, base_url: str | None, stric
         if verifying():
             clean = _build(project, None, base_url=base_url, strict=strict, today=today, cache=None, progress=None,
                            index_search=index_search, parallel=parallel, edition=edition)
-            _compare(clean.files, {name: _read_output(output, name) for name in clean.files},
+            _compare(clean.files, {name: read_output(output, name) for name in clean.files},
                      clean.warnings, done.warnings)
             verified = True
         return BuildResult(None, done.pages, done.warnings, 0, WriteReport((), (), done.files),
@@ -423,24 +424,14 @@ def _pipeline(project: Path, output: Path | None, *, base_url: str | None, stric
             report = write_site(output, files, frozenset(made.on_disk), replace_foreign)
     parsed = sum(t.items or 0 for t in stages.times if t.name == "parsing")
     return BuildResult(briefing, dict(sorted(kinds.items())), tuple(warnings), rendered, report,
-                       time.perf_counter() - started, files, tuple(pages), frozenset(root_files),
+                       time.perf_counter() - started, files if files.unread else files.made, tuple(pages), frozenset(root_files),
                        tuple(stages.times), verified=clean is not None, parsed=parsed, taken_back=taken_back)
 
 
 def _output_reader(output: Path | None) -> Callable[[str], bytes | None] | None:
-    """A file of the output folder as the last build left it: a regular file, never read through
-    a link at its own name (what may be reused is checked by its content: pdf.made_from)."""
-    if output is None:
-        return None
-
-    def read(file: str) -> bytes | None:
-        try:
-            fd = os.open(output / file, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-        except OSError:
-            return None
-        with os.fdopen(fd, "rb") as handle:
-            return handle.read() if stat.S_ISREG(os.fstat(fd).st_mode) else None
-    return read
+    """A file of the output folder as the last build left it (``write.read_output``; what may be
+    reused is checked by its content: pdf.made_from)."""
+    return None if output is None else partial(read_output, output)
 
 
 VERIFY = "BRIEFGEN_VERIFY"
@@ -450,13 +441,6 @@ naming the files, if the two differ: stale output becomes an error instead of a 
 
 def verifying() -> bool:
     return os.environ.get(VERIFY, "") == "1"
-
-
-def _read_output(output: Path, name: str) -> bytes | None:
-    try:
-        return (output / name).read_bytes()
-    except OSError:
-        return None
 
 
 def _compare(clean: Mapping[str, bytes], made: Mapping[str, bytes | None],
@@ -540,8 +524,9 @@ def search_index(briefing: model.Briefing, cache: Cache, behind: bool = False) -
 
 
 def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: Callable[[int, int], None] | None = None,
-                 parallel: bool = True) -> tuple[dict[str, bytes], int, list[Diagnostic]]:
-    """Render every page whose fingerprint changed; reuse the HTML of the others.
+                 parallel: bool = True) -> tuple[SiteFiles, int, list[Diagnostic]]:
+    """Render every page whose fingerprint changed; reuse the HTML of the others (a page the output
+    folder holds as an earlier run wrote it, proven by its stamp, is left there unread).
 
     A page the planner kept from this process's last build (the dev server) keeps its fingerprint.
     Every other page is fingerprinted where it would be rendered, on every core, and compared
@@ -549,7 +534,7 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
     otherwise hands back just the fingerprint (at 10,000 articles, hashing the 32,000 pages of a
     one-article CLI rebuild is two seconds of work to share).
     """
-    files: dict[str, bytes] = {}
+    files = SiteFiles({}, (), cache.pages.output)
     salt = by_value((renderer.config.model_dump(), sorted((a.name, a.output) for a in renderer.assets.values())))
     # Entity digests by identity, kept for the entities resolve carries over from build to build
     # (the dev server's; a CLI build keeps them for itself); the entity is stored beside its
@@ -564,6 +549,10 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
                 and known.salt == salt:
             prints[page.path] = known
             file = output_file(page.path)
+            if earlier.taken(page.path, known.fingerprint, file):
+                files.keep(file)
+                earlier.rendered[page.path] = RenderRecord(known.fingerprint, None)
+                continue
             html = earlier.reuse(page.path, known.fingerprint, file)
             if html is not None:
                 files[file] = html
@@ -597,6 +586,10 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
             prints[page.path] = PrintRecord(page, renderer.template_digest(page.template), salt, fingerprint)
         if result is None:
             assert fingerprint is not None  # only a fingerprinted page is left to be taken back
+            if earlier.taken(page.path, fingerprint, file):
+                files.keep(file)
+                earlier.rendered[page.path] = RenderRecord(fingerprint, None)
+                return True
             result = earlier.reuse(page.path, fingerprint, file)
             if result is None:  # the output file changed since it was written
                 return False

@@ -87,10 +87,11 @@ class ParseRecord(NamedTuple):
 
 
 class RenderRecord(NamedTuple):
-    """A page as this process rendered it."""
+    """A page as this process rendered it, or took it back."""
 
     fingerprint: bytes
-    html: bytes
+    html: bytes | None
+    """None for a page taken back from the output folder unread (``Pages.taken``)."""
 
 
 class WriteRecord(NamedTuple):
@@ -176,10 +177,27 @@ class Pages:
         """Whether an earlier build made this page with this fingerprint (``reuse`` then fetches it)."""
         return self._record(path, fingerprint) != (None, None)
 
+    def taken(self, path: str, fingerprint: bytes, file: str) -> bool:
+        """Whether the output folder holds the page an earlier run wrote with this fingerprint,
+        proven by its stat stamp alone: the file is not read (``reuse`` reads and hashes what a
+        stamp does not prove). The file is then ``on_disk``."""
+        _, stored = self._record(path, fingerprint)
+        if stored is None or self.output is None or file not in self.stamped:
+            return False
+        try:
+            st = os.lstat(self.output / file)
+        except OSError:
+            return False
+        found = stamp_of(st)
+        if not stat.S_ISREG(st.st_mode) or found != self.stamped[file]:
+            return False
+        self.on_disk[file] = found
+        return True
+
     def reuse(self, path: str, fingerprint: bytes, file: str) -> bytes | None:
         """The page's html if an earlier build rendered it with the same fingerprint."""
         hit, stored = self._record(path, fingerprint)
-        if hit is not None:
+        if hit is not None and hit.html is not None:
             return hit.html
         if stored is None or self.output is None:  # (no record without an output folder)
             return None
@@ -469,7 +487,11 @@ def save(project: Path, output: Path, cache: Cache) -> None:
             known = pages.written.get(path)
             # a page taken back from the output was just hashed and found to be the one recorded
             same = known is not None and known.fingerprint == made.fingerprint and output_file(path) in pages.on_disk
-            written[path] = known if known is not None and same else WriteRecord(made.fingerprint, digest(made.html))
+            if known is not None and same:
+                written[path] = known
+            else:
+                assert made.html is not None  # (only a page on_disk with its recorded fingerprint is unread)
+                written[path] = WriteRecord(made.fingerprint, digest(made.html))
         state = (written, cache.search)
         write_signed_stream(project, FILE, secret, head,
                             lambda out: pickle.dump(state, out, protocol=pickle.HIGHEST_PROTOCOL))

@@ -8,7 +8,7 @@ that names both.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Mapping
 
 from .errors import Diagnostic
 from .load import ROOT_FILES
@@ -28,7 +28,7 @@ def with_cname(root: dict[str, bytes], cname: str | None) -> tuple[dict[str, byt
     return {**root, CNAME: cname.encode() + b"\n"}, []
 
 
-def place(root: dict[str, bytes], site: dict[str, bytes], made_by: Callable[[], dict[str, str]]) -> list[Diagnostic]:
+def place(root: dict[str, bytes], site: Mapping[str, bytes], made_by: Callable[[], dict[str, str]]) -> list[Diagnostic]:
     """What stops ``root`` from joining ``site`` (output-relative paths): one error per root file
     that collides with a generated file, or whose folder is one, or which is a folder of one.
     ``made_by()`` names what made a generated file ("the topic page /topics/x/"), asked only for

@@ -22,7 +22,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 from urllib.parse import unquote, urlsplit
 
 from rich.markup import escape
@@ -94,7 +94,7 @@ def host_check(bound: str) -> Callable[[str], bool]:
 class State:
     """What the server shows: the last good site, and the last build's problems."""
 
-    files: dict[str, bytes] = field(default_factory=dict)
+    files: Mapping[str, bytes] = field(default_factory=dict)
     errors: list[Diagnostic] = field(default_factory=list)
     """A failed build's diagnostics (its warnings among them): the overlay."""
     warnings: list[Diagnostic] = field(default_factory=list)
@@ -103,7 +103,7 @@ class State:
     """Counts builds; starts from the clock so a page from before a server restart reloads."""
     cond: threading.Condition = field(default_factory=threading.Condition)
 
-    def publish(self, files: dict[str, bytes] | None, errors: list[Diagnostic],
+    def publish(self, files: Mapping[str, bytes] | None, errors: list[Diagnostic],
                 warnings: list[Diagnostic] | tuple[Diagnostic, ...] = ()) -> None:
         with self.cond:
             if files is not None:
@@ -215,7 +215,7 @@ class Indexer:
                     self.state.files = {**result.files, **index}
 
 
-def resolve_path(files: dict[str, bytes], raw_path: str) -> tuple[str, str | None]:
+def resolve_path(files: Mapping[str, bytes], raw_path: str) -> tuple[str, str | None]:
     """Map a request path to (status, file key or redirect target). Only built files are served."""
     path = unquote(urlsplit(raw_path).path)
     if "\x00" in path or "\\" in path or not path.startswith("/"):

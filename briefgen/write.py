@@ -27,7 +27,7 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable, Container, Iterator
+from typing import BinaryIO, Callable, Container, Iterable, Iterator, Mapping, MutableMapping
 
 from .errors import BriefgenError
 from .safe_io import Folder, Tree, is_link_error, temp_name
@@ -200,15 +200,76 @@ def _write_manifest(root: Folder, files: set[str] | list[str]) -> None:
 
 # --- the write ------------------------------------------------------------------------------------
 
+def read_output(output: Path, rel: str) -> bytes | None:
+    """A file of the output folder as it is now: a regular file, never read through a link at its
+    own name; None when there is none."""
+    try:
+        fd = os.open(output / rel, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read() if stat.S_ISREG(os.fstat(fd).st_mode) else None
+
+
+class SiteFiles(MutableMapping[str, bytes]):
+    """A built site, output-relative path -> bytes: the files the build made, and the pages it
+    took back from the output folder unread, their stat stamps proving them the bytes an earlier
+    build wrote there (``cache.Pages.taken``). Those are read from the folder only if asked for:
+    a CLI rebuild after an edit leaves most of a large site where it is, and holds none of it.
+    Names alone (iterating, ``in``) never read a file."""
+
+    def __init__(self, made: dict[str, bytes], unread: Iterable[str] = (), output: Path | None = None) -> None:
+        self.made = made
+        self.unread = {rel: None for rel in unread if rel not in made}
+        assert output is not None or not self.unread
+        self.output = output
+
+    def keep(self, rel: str) -> None:
+        """A page taken back from the output folder unread."""
+        assert self.output is not None
+        self.made.pop(rel, None)
+        self.unread[rel] = None
+
+    def __setitem__(self, rel: str, data: bytes) -> None:
+        self.unread.pop(rel, None)
+        self.made[rel] = data
+
+    def __delitem__(self, rel: str) -> None:
+        if rel not in self:
+            raise KeyError(rel)
+        self.made.pop(rel, None)
+        self.unread.pop(rel, None)
+
+    def __getitem__(self, rel: str) -> bytes:
+        if rel in self.made:
+            return self.made[rel]
+        if rel in self.unread and self.output is not None:
+            data = read_output(self.output, rel)
+            if data is not None:
+                return data
+        raise KeyError(rel)
+
+    def __contains__(self, rel: object) -> bool:
+        return rel in self.made or rel in self.unread
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.made
+        yield from self.unread
+
+    def __len__(self) -> int:
+        return len(self.made) + len(self.unread)
+
+
 def _write_bytes(data: bytes, handle: BinaryIO) -> None:
     handle.write(data)
 
 
-def write_site(output: Path, files: dict[str, bytes], known_same: Container[str] = frozenset(),
+def write_site(output: Path, files: Mapping[str, bytes], known_same: Container[str] = frozenset(),
                replace_foreign: bool = False) -> WriteReport:
     """Write ``files`` (output-relative path -> bytes) into ``output``, which must exist.
 
-    ``known_same``: files the caller has just read back from ``output`` unchanged (not re-read).
+    ``known_same``: files the caller has just found in ``output`` unchanged (neither read nor
+    compared: a ``SiteFiles``' unread pages are among them).
     ``replace_foreign``: delete what the folder holds that briefgen did not make (links included,
     never their targets) instead of refusing to write among it.
     """
@@ -220,8 +281,13 @@ def write_site(output: Path, files: dict[str, bytes], known_same: Container[str]
         old, old_bytes = _owned(root, output, replace_foreign)
         # A file is the same as the build's only if briefgen made it: a file of the user's with
         # the same bytes stays the user's (and so is never deleted later as a stale page).
-        changed = {rel: data for rel, data in files.items()
-                   if rel not in known_same and not (rel in old and _same(tree, rel, data))}
+        changed: dict[str, bytes] = {}
+        for rel in files:
+            if rel in known_same:
+                continue
+            data = files[rel]
+            if rel not in old or not _same(tree, rel, data):
+                changed[rel] = data
         in_way = _in_the_way(tree, changed, old)
         if in_way and not replace_foreign:
             raise WriteError(_in_the_way_message(output, in_way))

@@ -15,6 +15,7 @@ from briefgen import cache as caching
 from briefgen import load, stamps
 from briefgen.build import build
 from briefgen.errors import BuildFailed
+from briefgen.write import SiteFiles
 from support import FIXTURES, read_tree
 
 TODAY = dt.date(2024, 1, 1)
@@ -181,6 +182,23 @@ def test_a_page_the_last_build_left_untouched_is_not_hashed_again(tmp_path, monk
     result = build(project, out, today=TODAY, persist=True)
     assert result.parsed == 1 and result.rendered > 0 and result.rendered + result.taken_back == pages_of(result)
     assert hashed and robots not in hashed
+    assert read_tree(out) == clean_tree(tmp_path, project, "clean")
+
+
+def test_a_page_its_stamp_proves_is_left_in_the_output_unread(tmp_path, monkeypatch):
+    """A rebuild holds none of the pages it takes back by stamp: the result names them, and reads
+    one from the output folder only if asked for."""
+    settled_clock(monkeypatch)
+    project = project_copy(tmp_path)
+    out = tmp_path / "site"
+    build(project, out, today=TODAY, persist=True)
+    actor = next((project / "content" / "actors").glob("*.yaml"))
+    actor.write_text(actor.read_text(encoding="utf-8").replace("name: ", "name: Renamed ", 1), encoding="utf-8")
+    result = build(project, out, today=TODAY, persist=True)
+    files = result.files
+    assert isinstance(files, SiteFiles) and "robots.txt" in files.unread and "robots.txt" not in files.made
+    assert result.taken_back >= len(files.unread) > 0
+    assert files["robots.txt"] == (out / "robots.txt").read_bytes() and len(files) == len(read_tree(out)) - 1  # (the manifest)
     assert read_tree(out) == clean_tree(tmp_path, project, "clean")
 
 
