@@ -312,15 +312,15 @@ class Ledger:
 
     def numbered(self, log: set[tuple[str, object]], digests: Digests) -> array:
         """A Reading's log as entry numbers, new entries added with their digest in ``digests``'s Briefing."""
-        numbers = array("I")
-        for key in log:
-            n = self._numbers.get(key)
-            if n is None:
-                n = self._numbers[key] = len(self.keys)
-                self.keys.append(key)
-                self.digests.append(digests(key))
-            numbers.append(n)
-        return numbers
+        get = self._numbers.get
+        found = [get(key) for key in log]
+        if None in found:
+            for at, key in enumerate(log):
+                if found[at] is None:
+                    found[at] = self._numbers[key] = len(self.keys)
+                    self.keys.append(key)
+                    self.digests.append(digests(key))
+        return array("I", found)
 
     def compact(self) -> None:
         """Drop the entries no page reads any more, once they may be most of the table (it has
