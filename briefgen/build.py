@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
+from typing import Callable, Iterable, Mapping, NamedTuple
 
 from . import cache as caching
 from . import load, model, pdf, root, search, stamps
@@ -38,7 +38,7 @@ from .schema import Edition, SiteConfig
 from .stages import Stages, StageTime
 from .validate import validate
 from .workers import fork_map
-from .write import SiteFiles, WriteReport, check_output, check_owned, locked, read_output, write_site
+from .write import SiteFiles, WriteReport, check_output, check_owned, locked, packed, read_output, write_site
 from .yamlfile import Lines
 
 @dataclass(frozen=True, slots=True)
@@ -390,7 +390,7 @@ def _pipeline(project: Path, output: Path | None, *, base_url: str | None, stric
             pages = plan(briefing, cache.memo.plan if cache.memo is not None else None, cache.ledger)
         with stages.stage("rendering", len(pages)) as count:
             renderer = _renderer(project, briefing.config, assets, cache)
-            files, rendered, problems = render_pages(renderer, pages, cache, count, parallel)
+            files, rendered, problems = render_pages(renderer, pages, cache, count, parallel, pack=output is not None)
             taken_back = len(made.on_disk)  # (only pages are taken back by fingerprint; PDFs by their own proof)
         _forget_old_entities(cache, briefing)
         if problems:
@@ -424,7 +424,7 @@ def _pipeline(project: Path, output: Path | None, *, base_url: str | None, stric
             report = write_site(output, files, frozenset(made.on_disk), replace_foreign)
     parsed = sum(t.items or 0 for t in stages.times if t.name == "parsing")
     return BuildResult(briefing, dict(sorted(kinds.items())), tuple(warnings), rendered, report,
-                       time.perf_counter() - started, files if files.unread else files.made, tuple(pages), frozenset(root_files),
+                       time.perf_counter() - started, files if files.unread or files.packed else files.made, tuple(pages), frozenset(root_files),
                        tuple(stages.times), verified=clean is not None, parsed=parsed, taken_back=taken_back)
 
 
@@ -523,10 +523,23 @@ def search_index(briefing: model.Briefing, cache: Cache, behind: bool = False) -
         return searching.files()
 
 
+class _Packed(NamedTuple):
+    """A page rendered in a worker for the write stage: compressed there (``write.packed``)."""
+
+    data: bytes
+    digest: bytes
+    """``cache.digest`` of the html."""
+
+
+def _packing(result: bytes | Diagnostic) -> _Packed | Diagnostic:
+    return _Packed(packed(result), caching.digest(result)) if isinstance(result, bytes) else result
+
+
 def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: Callable[[int, int], None] | None = None,
-                 parallel: bool = True) -> tuple[SiteFiles, int, list[Diagnostic]]:
+                 parallel: bool = True, pack: bool = False) -> tuple[SiteFiles, int, list[Diagnostic]]:
     """Render every page whose fingerprint changed; reuse the HTML of the others (a page the output
     folder holds as an earlier run wrote it, proven by its stamp, is left there unread).
+    ``pack``: the pages are for the write stage, held compressed until then (``SiteFiles.pack``).
 
     A page the planner kept from this process's last build (the dev server) keeps its fingerprint.
     Every other page is fingerprinted where it would be rendered, on every core, and compared
@@ -560,16 +573,20 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
                 continue
         todo.append(index)
 
-    def job(index: int) -> tuple[bytes | None, bytes | Diagnostic | None]:
+    def render(page: Page) -> bytes | _Packed | Diagnostic:
+        html = renderer.render(page)
+        return _packing(html) if pack else html
+
+    def job(index: int) -> tuple[bytes | None, bytes | _Packed | Diagnostic | None]:
         """(fingerprint, html or problem); None for the html when an earlier build made the same page."""
         page = pages[index]
         if not cache.remember:
-            return None, renderer.render(page)
+            return None, render(page)
         known = prints.get(page.path)
         if known is not None:  # kept, but its output is gone or was edited: render it again
-            return known.fingerprint, renderer.render(page)
+            return known.fingerprint, render(page)
         fingerprint = _fingerprint(page, renderer.template_digest(page.template), salt, digests)
-        return fingerprint, None if earlier.made(page.path, fingerprint) else renderer.render(page)
+        return fingerprint, None if earlier.made(page.path, fingerprint) else render(page)
 
     renderer.compile({pages[index].template for index in todo})
     problems: dict[tuple, Diagnostic] = {}
@@ -577,7 +594,7 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
     """How many pages each problem stopped."""
     rendered = 0
 
-    def take(index: int, fingerprint: bytes | None, result: bytes | Diagnostic | None) -> bool:
+    def take(index: int, fingerprint: bytes | None, result: bytes | _Packed | Diagnostic | None) -> bool:
         """Add a page's outcome to the site; False when its HTML is still to be made."""
         nonlocal rendered
         page = pages[index]
@@ -600,6 +617,11 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
             problems.setdefault(key, result)
             failed[key] = failed.get(key, 0) + 1
             return True
+        if isinstance(result, _Packed):
+            files.pack(file, result.data)
+            if fingerprint is not None:
+                earlier.rendered[page.path] = RenderRecord(fingerprint, None, result.digest)
+            return True
         files[file] = result
         if fingerprint is not None:
             earlier.rendered[page.path] = RenderRecord(fingerprint, result)
@@ -613,7 +635,7 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
              if not take(index, *outcome)]
     count(len(todo), len(todo))
     for index in again:
-        take(index, prints[pages[index].path].fingerprint, renderer.render(pages[index]))
+        take(index, prints[pages[index].path].fingerprint, render(pages[index]))
     for stale in set(earlier.rendered) - {p.path for p in pages}:
         del earlier.rendered[stale]
     if memo is not None:

@@ -91,7 +91,10 @@ class RenderRecord(NamedTuple):
 
     fingerprint: bytes
     html: bytes | None
-    """None for a page taken back from the output folder unread (``Pages.taken``)."""
+    """None for a page taken back from the output folder unread (``Pages.taken``), or held
+    compressed until it is written (``write.SiteFiles.pack``)."""
+    digest: bytes | None = None
+    """``digest`` of the html, worked out where a page held compressed was rendered."""
 
 
 class WriteRecord(NamedTuple):
@@ -489,9 +492,10 @@ def save(project: Path, output: Path, cache: Cache) -> None:
             same = known is not None and known.fingerprint == made.fingerprint and output_file(path) in pages.on_disk
             if known is not None and same:
                 written[path] = known
-            else:
-                assert made.html is not None  # (only a page on_disk with its recorded fingerprint is unread)
-                written[path] = WriteRecord(made.fingerprint, digest(made.html))
+            else:  # (only a page on_disk with its recorded fingerprint is unread)
+                made_digest = made.digest if made.digest is not None else digest(made.html) if made.html is not None else None
+                assert made_digest is not None
+                written[path] = WriteRecord(made.fingerprint, made_digest)
         state = (written, cache.search)
         write_signed_stream(project, FILE, secret, head,
                             lambda out: pickle.dump(state, out, protocol=pickle.HIGHEST_PROTOCOL))

@@ -25,6 +25,7 @@ import functools
 import json
 import os
 import stat
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, Container, Iterable, Iterator, Mapping, MutableMapping
@@ -216,10 +217,13 @@ class SiteFiles(MutableMapping[str, bytes]):
     took back from the output folder unread, their stat stamps proving them the bytes an earlier
     build wrote there (``cache.Pages.taken``). Those are read from the folder only if asked for:
     a CLI rebuild after an edit leaves most of a large site where it is, and holds none of it.
-    Names alone (iterating, ``in``) never read a file."""
+    Pages rendered for the write are held compressed (``pack``), each made whole again when
+    asked for. Names alone (iterating, ``in``) never read or decompress a file."""
 
     def __init__(self, made: dict[str, bytes], unread: Iterable[str] = (), output: Path | None = None) -> None:
         self.made = made
+        self.packed: dict[str, bytes] = {}
+        """Pages held compressed (zlib) until they are written (``pack``)."""
         self.unread = {rel: None for rel in unread if rel not in made}
         assert output is not None or not self.unread
         self.output = output
@@ -227,22 +231,34 @@ class SiteFiles(MutableMapping[str, bytes]):
     def keep(self, rel: str) -> None:
         """A page taken back from the output folder unread."""
         assert self.output is not None
-        self.made.pop(rel, None)
+        self._drop(rel)
         self.unread[rel] = None
 
-    def __setitem__(self, rel: str, data: bytes) -> None:
+    def pack(self, rel: str, compressed: bytes) -> None:
+        """A page as ``packed`` makes it: a large site's pages, held until the write, take a
+        fifth of the memory (at 10,000 articles, 584 MB of HTML)."""
+        self._drop(rel)
+        self.packed[rel] = compressed
+
+    def _drop(self, rel: str) -> None:
+        self.made.pop(rel, None)
+        self.packed.pop(rel, None)
         self.unread.pop(rel, None)
+
+    def __setitem__(self, rel: str, data: bytes) -> None:
+        self._drop(rel)
         self.made[rel] = data
 
     def __delitem__(self, rel: str) -> None:
         if rel not in self:
             raise KeyError(rel)
-        self.made.pop(rel, None)
-        self.unread.pop(rel, None)
+        self._drop(rel)
 
     def __getitem__(self, rel: str) -> bytes:
         if rel in self.made:
             return self.made[rel]
+        if rel in self.packed:
+            return zlib.decompress(self.packed[rel])
         if rel in self.unread and self.output is not None:
             data = read_output(self.output, rel)
             if data is not None:
@@ -250,14 +266,21 @@ class SiteFiles(MutableMapping[str, bytes]):
         raise KeyError(rel)
 
     def __contains__(self, rel: object) -> bool:
-        return rel in self.made or rel in self.unread
+        return rel in self.made or rel in self.packed or rel in self.unread
 
     def __iter__(self) -> Iterator[str]:
         yield from self.made
+        yield from self.packed
         yield from self.unread
 
     def __len__(self) -> int:
-        return len(self.made) + len(self.unread)
+        return len(self.made) + len(self.packed) + len(self.unread)
+
+
+def packed(data: bytes) -> bytes:
+    """``data`` compressed as ``SiteFiles.pack`` holds it: zlib's fastest level (HTML shrinks to
+    about a fifth at several hundred MB/s, on the core that rendered it)."""
+    return zlib.compress(data, 1)
 
 
 def _write_bytes(data: bytes, handle: BinaryIO) -> None:

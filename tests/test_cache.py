@@ -185,6 +185,17 @@ def test_a_page_the_last_build_left_untouched_is_not_hashed_again(tmp_path, monk
     assert read_tree(out) == clean_tree(tmp_path, project, "clean")
 
 
+def test_pages_rendered_for_the_output_are_held_compressed_until_written(tmp_path):
+    project = project_copy(tmp_path)
+    out = tmp_path / "site"
+    result = build(project, out, today=TODAY, persist=True)
+    files = result.files
+    assert isinstance(files, SiteFiles) and "index.html" in files.packed and "index.html" not in files.made
+    assert len(files["index.html"]) > 2 * len(files.packed["index.html"])
+    assert {rel: files[rel] for rel in files} == read_tree(out, exclude=(".briefgen-manifest.json",))
+    assert build(project, tmp_path / "again", today=TODAY, persist=False).files == files
+
+
 def test_a_page_its_stamp_proves_is_left_in_the_output_unread(tmp_path, monkeypatch):
     """A rebuild holds none of the pages it takes back by stamp: the result names them, and reads
     one from the output folder only if asked for."""
