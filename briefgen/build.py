@@ -283,15 +283,16 @@ def _build_persisted(project: Path, output: Path, *, base_url: str | None, stric
     with _no_gc_pauses(one_shot=True):
         with stages.stage("loading cache"):
             cache = caching.load(project, output)
-        cache.pages.stamped = record.outputs if record is not None else {}
+        generation = cache.pages.generation  # stamps prove pages only with the records of the same build
+        cache.pages.stamped = record.outputs if record is not None and generation and record.generation == generation else {}
         stamps.forget(project)
         result = _build(project, output, base_url=base_url, strict=strict, today=today, cache=cache,
                         progress=stages, index_search=index_search, parallel=parallel,
                         replace_foreign=replace_foreign, edition=edition)
         with stages.stage("saving cache"):
-            caching.save(project, output, cache)
+            generation = caching.save(project, output, cache)
             stamps.record(project, output, settings, swept, swept_at, sorted(result.files), cache.pages.on_disk,
-                          stamps.summary(result.pages, result.warnings, len(result.files)))
+                          stamps.summary(result.pages, result.warnings, len(result.files)), generation)
     return dataclasses.replace(result, stages=tuple(stages.times))
 
 

@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 FOLDER = CACHE_FOLDER
 FILE = "build.pickle"
 PLAN_FILE = "plan.pickle"
-FORMAT = 8
+FORMAT = 9
 """The shape of what the files hold (bumped when a record changes): a cache of another shape is ignored."""
 
 
@@ -166,6 +166,11 @@ class Pages:
     stamped: dict[str, list[int]] = field(default_factory=dict)
     """Output file -> its stat stamp when the last successful build ended (stamps.last): a page
     with the same stamp holds the bytes that build wrote, and is not hashed to prove it."""
+    generation: bytes = b""
+    """A random token written with ``written`` (build.pickle): the stamps of the output are kept
+    with the token of the records that describe it, and ``stamped`` holds them only when the
+    tokens agree (records of an earlier build than the stamps', say after their write failed,
+    would otherwise take a page the stamps prove for the page those records fingerprint)."""
     on_disk: dict[str, list[int]] = field(default_factory=dict)
     """Output files this build took back from the output folder, known to be there as they are,
     with their stat stamps as read (what the stamps record of this build keeps for them)."""
@@ -397,8 +402,8 @@ def open_signed(where: Folder, name: str, secret: bytes, head: bytes) -> BinaryI
         return None
 
 
-def write_signed(project: Path, name: str, secret: bytes, head: bytes, body: bytes) -> None:
-    write_signed_stream(project, name, secret, head, lambda out: out.write(body))
+def write_signed(project: Path, name: str, secret: bytes, head: bytes, body: bytes) -> bool:
+    return write_signed_stream(project, name, secret, head, lambda out: out.write(body))
 
 
 class _Signing:
@@ -412,11 +417,11 @@ class _Signing:
         return self.handle.write(data)
 
 
-def write_signed_stream(project: Path, name: str, secret: bytes, head: bytes, dump) -> None:
+def write_signed_stream(project: Path, name: str, secret: bytes, head: bytes, dump) -> bool:
     """Write atomically into the cache folder what ``dump(writer)`` writes, signed; a failure
     (a full disk) only costs the next build its head start, and leaves no temporary file. The
     body streams to disk: at 100,000 articles the cache pickle is gigabytes, which a build near
-    the end of its memory cannot also hold as one bytes object."""
+    the end of its memory cannot also hold as one bytes object. True when the file is in place."""
 
     def write(handle) -> None:
         handle.write(MAGIC + head + b"\n")
@@ -433,7 +438,8 @@ def write_signed_stream(project: Path, name: str, secret: bytes, head: bytes, du
                 where.write_atomic(".gitignore", b"*\n")
             where.commit(where.write_temp(name, write), name)
     except (OSError, CacheFolderError):
-        pass
+        return False
+    return True
 
 
 def load(project: Path, output: Path) -> Cache:
@@ -450,9 +456,10 @@ def load(project: Path, output: Path) -> Cache:
     documents = cache.documents
     with where:
         state = _read(where, FILE, secret, head)
-        if isinstance(state, tuple) and len(state) == 2 and isinstance(state[0], dict) \
+        if isinstance(state, tuple) and len(state) == 3 and isinstance(state[0], dict) and isinstance(state[2], bytes) \
                 and isinstance(state[1], dict) and all(isinstance(r, SearchRecord) for r in state[1].values()):
             cache.pages.written, cache.search, cache.pages.output = state[0], state[1], output
+            cache.pages.generation = state[2]
         ledger = _read(where, PLAN_FILE, secret, head)
         if isinstance(ledger, Ledger):
             cache.ledger = ledger
@@ -477,11 +484,14 @@ def _read(where: Folder, name: str, secret: bytes, head: bytes) -> object:
         return None
 
 
-def save(project: Path, output: Path, cache: Cache) -> None:
-    """Write what changed: the page records, and the shards of parsed files that changed."""
+def save(project: Path, output: Path, cache: Cache) -> bytes:
+    """Write what changed: the page records, the ledger, and the shards of parsed files that
+    changed. Returns the generation of the page records now on disk if they describe this
+    build's output (b"" if they do not: their write failed), which the stamps of the output
+    are bound to (``Pages.generation``)."""
     secret = key()
     if secret is None:
-        return
+        return b""
     head = header(output)
     pages, documents = cache.pages, cache.documents
     if cache.dirty:
@@ -496,9 +506,13 @@ def save(project: Path, output: Path, cache: Cache) -> None:
                 made_digest = made.digest if made.digest is not None else digest(made.html) if made.html is not None else None
                 assert made_digest is not None
                 written[path] = WriteRecord(made.fingerprint, made_digest)
-        state = (written, cache.search)
-        write_signed_stream(project, FILE, secret, head,
-                            lambda out: pickle.dump(state, out, protocol=pickle.HIGHEST_PROTOCOL))
+        generation = os.urandom(16)
+        state = (written, cache.search, generation)
+        if write_signed_stream(project, FILE, secret, head,
+                               lambda out: pickle.dump(state, out, protocol=pickle.HIGHEST_PROTOCOL)):
+            pages.generation = generation
+        else:  # the records on disk, if any, are an earlier build's: no stamp of this one's output goes with them
+            pages.generation = b""
     if cache.ledger is not None:
         ledger = cache.ledger
         ledger.compact()
@@ -514,6 +528,7 @@ def save(project: Path, output: Path, cache: Cache) -> None:
     for shard, entries in sorted(shards.items()):
         write_signed_stream(project, _shard_file(shard), secret, head,
                             lambda out, entries=entries: pickle.dump(entries, out, protocol=pickle.HIGHEST_PROTOCOL))
+    return pages.generation
 
 
 SHARDS = 32

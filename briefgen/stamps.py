@@ -130,20 +130,22 @@ def forget(project: Path) -> None:
 
 
 def record(project: Path, output: Path, settings: tuple, swept: Stamps, swept_at: int, files: list[str],
-           known: Stamps, summary: dict) -> None:
+           known: Stamps, summary: dict, generation: bytes = b"") -> None:
     """Keep the stamps of a successful build.
 
     An input touched too recently for its stamp to prove anything later (saved just before the
     build, the usual habit) is recorded as unknown: the next build then does not stop at once, but
     it still trusts the output stamps, and does not hash every page to prove what it wrote.
     ``known``: stamps of output files this build read back and left as they were.
+    ``generation``: the page records' (cache.Pages.generation) that describe this output.
     """
     key = caching.key()
     if key is None:
         return
     header = caching.header(output, settings)
     trusted = {rel: s if not s or settled(s, swept_at) else UNSETTLED for rel, s in swept.items()}
-    body = json.dumps({"inputs": trusted, "outputs": outputs(output, files, known), "summary": summary},
+    body = json.dumps({"inputs": trusted, "outputs": outputs(output, files, known), "summary": summary,
+                       "generation": generation.hex()},
                       separators=(",", ":")).encode()
     caching.write_signed(project, FILE, key, header, body)
 
@@ -166,6 +168,8 @@ class Record(NamedTuple):
     outputs: Stamps
     """What it wrote, and every folder of the output."""
     summary: Summary
+    generation: bytes = b""
+    """The page records' generation these stamps go with (cache.Pages.generation)."""
 
 
 def last(project: Path, output: Path, settings: tuple) -> Record | None:
@@ -195,7 +199,8 @@ def last(project: Path, output: Path, settings: tuple) -> Record | None:
         return Record(data["inputs"], data["outputs"], Summary(
             done["pages"], done["files"],
             tuple(Diagnostic(severity, code, message, file, line, hint)
-                  for severity, code, message, file, line, hint in done["warnings"])))
+                  for severity, code, message, file, line, hint in done["warnings"])),
+            bytes.fromhex(data["generation"]))
     except (KeyError, TypeError, ValueError):  # written by no briefgen with this code: never trusted
         return None
 

@@ -304,13 +304,9 @@ def write_site(output: Path, files: Mapping[str, bytes], known_same: Container[s
         old, old_bytes = _owned(root, output, replace_foreign)
         # A file is the same as the build's only if briefgen made it: a file of the user's with
         # the same bytes stays the user's (and so is never deleted later as a stale page).
-        changed: dict[str, bytes] = {}
-        for rel in files:
-            if rel in known_same:
-                continue
-            data = files[rel]
-            if rel not in old or not _same(tree, rel, data):
-                changed[rel] = data
+        # Names only: a file's bytes are fetched where they are compared and where they are
+        # written (a SiteFiles holds a large site's pages compressed, one made whole at a time).
+        changed = [rel for rel in files if rel not in known_same and (rel not in old or not _same(tree, rel, files[rel]))]
         in_way = _in_the_way(tree, changed, old)
         if in_way and not replace_foreign:
             raise WriteError(_in_the_way_message(output, in_way))
@@ -330,7 +326,7 @@ def write_site(output: Path, files: Mapping[str, bytes], known_same: Container[s
                 folder = tree.folder(parent, create=True)
                 if (entry := folder.lstat(name)) is not None and stat.S_ISDIR(entry.st_mode):
                     raise WriteError(f"cannot write {rel}: a folder of that name is in the way")
-                folder.write_temp(name, functools.partial(_write_bytes, changed[rel]), temp=temps[rel])
+                folder.write_temp(name, functools.partial(_write_bytes, files[rel]), temp=temps[rel])
         except BaseException as exc:  # a full disk, or the build stopped (SIGTERM, Ctrl-C): take phase one back
             _take_back(tree, temps, root, old_bytes if wrote_intent else None)
             if not isinstance(exc, OSError):
@@ -370,7 +366,7 @@ def _refusal(output: Path, foreign: list[str], made_before: bool) -> str:
             "that the build does not produce")
 
 
-def _in_the_way(tree: Tree, changed: dict[str, bytes], old: set[str]) -> list[str]:
+def _in_the_way(tree: Tree, changed: list[str], old: set[str]) -> list[str]:
     """Paths where a file must be written but something briefgen did not make is: a file it did
     not record, a link, or a link in place of a folder on the way."""
     found = []

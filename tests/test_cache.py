@@ -185,6 +185,27 @@ def test_a_page_the_last_build_left_untouched_is_not_hashed_again(tmp_path, monk
     assert read_tree(out) == clean_tree(tmp_path, project, "clean")
 
 
+def test_stamps_prove_pages_only_with_the_page_records_of_their_own_build(tmp_path, monkeypatch):
+    """The output's stamps (stamps.json) say a page is as the last build left it; the page records
+    (build.pickle) say which fingerprint each page was written with. Records older than the
+    stamps (their write failed, or a cache restored from a backup) must not vouch for a page the
+    last build changed: here the page of an edit that was then undone."""
+    settled_clock(monkeypatch)
+    project = project_copy(tmp_path)
+    out = tmp_path / "site"
+    build(project, out, today=TODAY, persist=True)
+    records = project / ".briefgen-cache" / "build.pickle"
+    older = records.read_bytes()
+    article = project / "content" / "articles" / "satellite-launch.yaml"
+    before = article.read_text(encoding="utf-8")
+    article.write_text(before.replace("summary:", "summary: Undone.", 1), encoding="utf-8")
+    build(project, out, today=TODAY, persist=True)
+    article.write_text(before, encoding="utf-8")
+    records.write_bytes(older)
+    build(project, out, today=TODAY, persist=True)
+    assert read_tree(out) == clean_tree(tmp_path, project, "clean")
+
+
 def test_pages_rendered_for_the_output_are_held_compressed_until_written(tmp_path):
     project = project_copy(tmp_path)
     out = tmp_path / "site"
