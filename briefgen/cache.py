@@ -151,6 +151,8 @@ class Documents:
     """``entries`` as loaded from disk: what save compares with, entry by entry, to find the shards to write."""
     shards: set[int] = field(default_factory=set)
     """The shards that loaded intact; the others are written whole on save."""
+    saved: bool = False
+    """Written (``save_documents``) and let go: this build reads no more sources."""
 
 
 @dataclass
@@ -518,6 +520,20 @@ def save(project: Path, output: Path, cache: Cache) -> bytes:
         ledger.compact()
         write_signed_stream(project, PLAN_FILE, secret, head,
                             lambda out: pickle.dump(ledger, out, protocol=pickle.HIGHEST_PROTOCOL))
+    save_documents(project, output, cache)
+    return pages.generation
+
+
+def save_documents(project: Path, output: Path, cache: Cache) -> None:
+    """Write the shards of parsed files that changed, then let the documents go: the build needs
+    them no more once the Briefing is resolved (a cold build of 10,000 articles then renders
+    without its 22,000 parsed files in memory). A parse is a parse whether or not the build
+    succeeds, so they may be saved before it ends."""
+    secret = key()
+    documents = cache.documents
+    if secret is None or documents.saved:
+        return
+    head = header(output)
     changed = set(range(SHARDS)) - documents.shards
     changed.update(_shard(f) for f in documents.entries.keys() | documents.loaded.keys()
                    if documents.entries.get(f) is not documents.loaded.get(f))
@@ -528,7 +544,8 @@ def save(project: Path, output: Path, cache: Cache) -> bytes:
     for shard, entries in sorted(shards.items()):
         write_signed_stream(project, _shard_file(shard), secret, head,
                             lambda out, entries=entries: pickle.dump(entries, out, protocol=pickle.HIGHEST_PROTOCOL))
-    return pages.generation
+    shards.clear()
+    documents.entries, documents.loaded, documents.saved = {}, {}, True
 
 
 SHARDS = 32

@@ -206,6 +206,22 @@ def test_stamps_prove_pages_only_with_the_page_records_of_their_own_build(tmp_pa
     assert read_tree(out) == clean_tree(tmp_path, project, "clean")
 
 
+def test_sources_parsed_by_a_build_that_fails_later_are_not_parsed_again(tmp_path, monkeypatch):
+    """The parsed sources are saved (and let go) once the Briefing is resolved: a template error
+    fails the build, and the next one, with the template put right, parses nothing."""
+    settled_clock(monkeypatch)
+    project = project_copy(tmp_path)
+    out = tmp_path / "site"
+    (project / "templates").mkdir()
+    (project / "templates" / "robots.txt").write_text("{{ no_such_value.anywhere }}\n", encoding="utf-8")
+    with pytest.raises(BuildFailed):
+        build(project, out, today=TODAY, persist=True)
+    (project / "templates" / "robots.txt").unlink()
+    again = build(project, out, today=TODAY, persist=True)
+    assert again.parsed == 0 and again.rendered == pages_of(again)
+    assert read_tree(out) == clean_tree(tmp_path, project, "clean")
+
+
 def test_pages_rendered_for_the_output_are_held_compressed_until_written(tmp_path):
     project = project_copy(tmp_path)
     out = tmp_path / "site"
