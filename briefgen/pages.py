@@ -205,11 +205,6 @@ def _name(b: m.Briefing, owner: str, ident: str) -> str:
     return b.claims[ident].statement
 
 
-_LIST_SOURCES = ("topic_claims", "topic_articles", "claims", "articles", "event_ids", "actor_claims_by",
-                 "actor_claims_about", "actor_articles", "actor_published", "actor_relayed")
-"""The Briefing's fields the items of a list (a kind's ``listing``) are made from."""
-
-
 def _whole(b: m.Briefing, whole: T | None, order: Callable[[m.Briefing], T], field: str) -> T:
     """An index in order: ``whole`` when the plan worked it out once for all its pages, else
     ``order(b)``. A page cut from ``whole`` reads ``field`` whole as ``order`` would have, so the
@@ -228,15 +223,14 @@ def _touch(b: m.Briefing, fields: Iterable[str]) -> None:
 
 
 def _list_page(b: m.Briefing, kind: str, ident: str, number: int, items: list | None = None) -> Page:
-    """Page ``number`` of an entity's complete list; ``items``: the list, when the plan has it already
-    (one sort per list, not one per page)."""
+    """Page ``number`` of an entity's complete list; ``items``: the list as ``Planning.derive``
+    worked it out for the plan (one sort per list, not one per page; the plan counts what it
+    read as read by the page)."""
     lk = KINDS[kind]
     listing, owner = lk.listing, lk.owner
     assert listing is not None and owner is not None, kind
     if items is None:
         items = listing.items(b, ident)
-    else:
-        _touch(b, _LIST_SOURCES)
     entries, pager = _page_of(lk.path(ident), items, number, b.config.pagination.per_page)
     refs = _Refs(b)
     getattr(refs, owner)(ident) if owner != "claim" else refs.claim(ident, deep=False)
@@ -263,11 +257,14 @@ def _plan_list(p: Planning, kind: PageKind, ident: str | None) -> list[Page]:
     """The pages of an entity's complete list, when its own page shows only the start of it."""
     listing = kind.listing
     assert listing is not None and ident is not None, kind.name
-    items = p.derive(("list", kind.name, ident), lambda b: listing.items(b, ident))
+    key = ("list", kind.name, ident)
+    items = p.derive(key, lambda b: listing.items(b, ident))
     if len(items) <= getattr(p.b.config.caps, listing.cap):
         return []
-    base = kind.path(ident)
-    return [p.keep(list_path(base, n), partial(_list_page, kind=kind.name, ident=ident, number=n, items=items))
+
+    def page(b: m.Briefing, number: int) -> Page:
+        return _list_page(b, kind.name, ident, number, p.derive(key, lambda b: listing.items(b, ident)))
+    return [p.keep(list_path(kind.path(ident), n), _bound(page, n))
             for n in range(1, page_count(len(items), p.b.config.pagination.per_page) + 1)]
 
 
@@ -398,32 +395,50 @@ def plan(b: m.Briefing, memo: dict | None = None, ledger: reads.Ledger | None = 
         moved, digests = ledger.changes(b, registry_signature(b))
         before, ledger.pages = ledger.pages, {}
 
+    active: list[set] = []
+    """The reads of the pages being planned through a Reading, innermost last: a value derived
+    for several pages (``Planning.derive``) counts as read by each page that takes it."""
+
+    def planned(make: Callable[[m.Briefing], Any], page: bool) -> Planned:
+        reading = reads.Reading(b)
+        if page:
+            active.append(reading.log)
+        try:
+            return Planned(make(reading), frozenset(reading.log))  # type: ignore[arg-type]
+        finally:
+            if page:
+                active.pop()
+
     def recall(store: str, key: object, make: Callable[[m.Briefing], Any]) -> Any:
         if ledger is not None:
             return kept(store, key, make)
-        hit = last[store].get(key)
-        if hit is None or changed is None or hit.read & changed:
-            if memo is None:
-                return make(b)
-            reading = reads.Reading(b)
-            hit = Planned(make(reading), frozenset(reading.log))  # type: ignore[arg-type]
-        made[store][key] = hit
+        hit = made[store].get(key)  # (a value derived earlier in this plan)
+        if hit is None:
+            hit = last[store].get(key)
+            if hit is None or changed is None or hit.read & changed:  # (a one-off plan records no reads)
+                hit = planned(make, store == "reads") if memo is not None else Planned(make(b), frozenset())
+            made[store][key] = hit
+        if store == "derived" and active:
+            active[-1].update(hit.read)
         return hit.value
 
     def kept(store: str, key: Any, make: Callable[[m.Briefing], Any]) -> Any:
         assert ledger is not None
         if store == "derived":  # worked out once per plan, only if a page planned needs it
-            if key not in made[store]:
-                made[store][key] = make(b)
-            return made[store][key]
+            found = made[store].get(key)
+            if found is None:
+                found = made[store][key] = planned(make, False)
+            if active:
+                active[-1].update(found.read)
+            return found.value
         hit = before.get(key) if moved is not None else None
         if hit is not None and moved.isdisjoint(hit.read):  # type: ignore[union-attr]
             ledger.pages[key] = hit
             return Page(key, hit.kind, hit.template, Later(lambda: make(b)), hit.title, hit.ident)
-        reading = reads.Reading(b)
-        page = make(reading)  # type: ignore[arg-type]
+        found = planned(make, True)
+        page = found.value
         ledger.pages[key] = reads.Kept(page.kind, page.template, page.title, page.ident,
-                                       ledger.numbered(reading.log, digests), b"")
+                                       ledger.numbered(found.read, digests), b"")
         return page
 
     planning = Planning(b, partial(recall, "reads"), [], partial(recall, "derived"))

@@ -21,7 +21,7 @@ import pickle
 from array import array
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Iterator, Mapping, NamedTuple
+from typing import AbstractSet, Iterator, Mapping, NamedTuple
 
 from pydantic import BaseModel
 
@@ -310,7 +310,7 @@ class Ledger:
         self.digests = now
         return changed, digests
 
-    def numbered(self, log: set[tuple[str, object]], digests: Digests) -> array:
+    def numbered(self, log: AbstractSet[tuple[str, object]], digests: Digests) -> array:
         """A Reading's log as entry numbers, new entries added with their digest in ``digests``'s Briefing."""
         get = self._numbers.get
         found = [get(key) for key in log]

@@ -83,3 +83,28 @@ def test_compacting_the_ledger_keeps_what_each_page_read():
     assert len(ledger.keys) == 3
     assert {path: [(ledger.keys[n], ledger.digests[n]) for n in kept.read] for path, kept in ledger.pages.items()} == before
     assert ledger.numbered({("articles", "a7")}, None).tolist() == list(ledger.pages["/y/"].read)  # type: ignore[arg-type]
+
+
+def test_an_article_summary_plans_again_only_the_lists_that_show_it(tmp_path: Path):
+    """A complete list's pages are cut from the list worked out once per plan; what that read
+    counts as read by each of its pages, so an article's new summary plans again the lists it is
+    in, not every list of the site."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import corpus  # noqa: E402
+    import yaml
+
+    corpus.generate(60, 1, tmp_path, formats=("briefgen",), quiet=True)
+    project = tmp_path / "briefgen"
+    with (project / "briefgen.yaml").open("a", encoding="utf-8") as config:
+        config.write("pagination: {per_page: 20}\ncaps: {claims: 6, actors: 4, events: 3, articles: 4}\nsearch: false\n")
+    out = tmp_path / "site"
+    first = build(project, out, today=TODAY, persist=True)
+    lists = {p.path: p for p in first.planned if p.kind.count("-")}  # topic-claims, actor-articles...
+    assert len(lists) > 20, sorted(lists)
+    notes = sorted((project / "content" / "articles").glob("*.yaml"))[0]
+    data = yaml.safe_load(notes.read_text(encoding="utf-8"))
+    data["summary"] = "A summary no list has shown before."
+    notes.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    again = build(project, out, today=TODAY, persist=True)
+    planned = {p.path for p in again.planned if p.path in lists and not isinstance(p.context, Later)}
+    assert 0 < len(planned) < len(lists) / 2, (len(planned), len(lists))
