@@ -28,7 +28,7 @@ from .cache import Cache, ContentKey, EntityDigest, ParseRecord, PrintRecord, Re
 from .errors import BuildFailed, Diagnostic, errors_in
 from .links import check_links
 from .pages import Later, Page, plan, source_of
-from .reads import Ledger, by_value
+from .reads import Ledger, by_value, digest
 from .paths import output_file
 from .parse import Document, parse
 from .render import Renderer, collect_assets
@@ -427,8 +427,9 @@ def _pipeline(project: Path, output: Path | None, *, base_url: str | None, stric
         with stages.stage("writing", len(files)):
             report = write_site(output, files, frozenset(made.on_disk), replace_foreign)
     parsed = sum(t.items or 0 for t in stages.times if t.name == "parsing")
+    site = files if files.unread or files.packed else files.made  # (the dev server's: a plain dict)
     return BuildResult(briefing, dict(sorted(kinds.items())), tuple(warnings), rendered, report,
-                       time.perf_counter() - started, files if files.unread or files.packed else files.made, tuple(pages), frozenset(root_files),
+                       time.perf_counter() - started, site, tuple(pages), frozenset(root_files),
                        tuple(stages.times), verified=clean is not None, parsed=parsed, taken_back=taken_back)
 
 
@@ -532,7 +533,7 @@ class _Packed(NamedTuple):
 
     data: bytes
     digest: bytes
-    """``cache.digest`` of the html."""
+    """``cache.digest`` of the html, as the page records keep it."""
 
 
 def _packing(result: bytes | Diagnostic) -> _Packed | Diagnostic:
@@ -691,7 +692,7 @@ def _fingerprint(page: Page, template_digest: str, salt: bytes, digests: dict[in
                 known = digests.get(id(entity))
                 if known is None or known.entity is not entity:
                     known = digests[id(entity)] = EntityDigest(
-                        entity, hashlib.blake2b(by_value(entity), digest_size=16).digest())
+                        entity, digest(by_value(entity)))
                 h.update(ident.encode() + known.digest)
         else:
             rest[key] = value

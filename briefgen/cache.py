@@ -40,7 +40,7 @@ from .errors import BriefgenError
 from .load import CACHE_FOLDER
 from .parse import Document
 from .paths import output_file
-from .reads import Ledger
+from .reads import Ledger, digest
 from .resolve import Memo
 from .safe_io import Folder, is_link_error
 from .search import Messages
@@ -284,10 +284,6 @@ def stamp_of(st: os.stat_result) -> list[int]:
     return [st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino]
 
 
-def digest(data: bytes) -> bytes:
-    return hashlib.blake2b(data, digest_size=16).digest()
-
-
 @lru_cache(maxsize=1)
 def code_digest() -> str:
     """A hash of briefgen's own code and theme: a cache from any other code is not used."""
@@ -495,7 +491,7 @@ def save(project: Path, output: Path, cache: Cache) -> bytes:
     if secret is None:
         return b""
     head = header(output)
-    pages, documents = cache.pages, cache.documents
+    pages = cache.pages
     if cache.dirty:
         written: dict[str, WriteRecord] = {}
         for path, made in pages.rendered.items():
@@ -504,10 +500,9 @@ def save(project: Path, output: Path, cache: Cache) -> bytes:
             same = known is not None and known.fingerprint == made.fingerprint and output_file(path) in pages.on_disk
             if known is not None and same:
                 written[path] = known
-            else:  # (only a page on_disk with its recorded fingerprint is unread)
-                made_digest = made.digest if made.digest is not None else digest(made.html) if made.html is not None else None
-                assert made_digest is not None
-                written[path] = WriteRecord(made.fingerprint, made_digest)
+            else:  # (only a page on_disk with its recorded fingerprint is unread: html None, no digest)
+                assert made.digest is not None or made.html is not None
+                written[path] = WriteRecord(made.fingerprint, made.digest or digest(made.html or b""))
         generation = os.urandom(16)
         state = (written, cache.search, generation)
         if write_signed_stream(project, FILE, secret, head,

@@ -205,21 +205,10 @@ def _name(b: m.Briefing, owner: str, ident: str) -> str:
     return b.claims[ident].statement
 
 
-def _whole(b: m.Briefing, whole: T | None, order: Callable[[m.Briefing], T], field: str) -> T:
-    """An index in order: ``whole`` when the plan worked it out once for all its pages, else
-    ``order(b)``. A page cut from ``whole`` reads ``field`` whole as ``order`` would have, so the
-    dev server plans it again whenever that changes."""
-    if whole is None:
-        return order(b)
-    _touch(b, (field,))
-    return whole
-
-
-def _touch(b: m.Briefing, fields: Iterable[str]) -> None:
-    """Read these whole fields, as a page made from a list worked out once for the whole plan would
-    have: through ``reads.Reading`` that page is planned again whenever any of them changes."""
-    for name in fields:
-        len(getattr(b, name))
+def _whole(b: m.Briefing, whole: T | None, order: Callable[[m.Briefing], T]) -> T:
+    """An index in order: ``whole`` when the plan worked it out once for all its pages
+    (``Planning.derive``, whose reads count as the page's), else ``order(b)``."""
+    return order(b) if whole is None else whole
 
 
 def _list_page(b: m.Briefing, kind: str, ident: str, number: int, items: list | None = None) -> Page:
@@ -750,7 +739,7 @@ def _actors_order(b: m.Briefing) -> list[str]:
 
 def _actors_index(b: m.Briefing, number: int = 1, whole: list[str] | None = None) -> Page:
     """Page ``number`` of /actors/ (``whole``: /actors/ in order, when the plan has it already)."""
-    ordered = _whole(b, whole, _actors_order, "actors")
+    ordered = _whole(b, whole, _actors_order)
     shown, pager = _page_of(KINDS["actors"].path(), ordered, number, b.config.pagination.per_page)
     index = _Refs(b)
     for a in shown:
@@ -803,7 +792,7 @@ def _articles_order(b: m.Briefing) -> list[str]:
 
 def _articles_index(b: m.Briefing, number: int = 1, whole: list[str] | None = None) -> Page:
     """Page ``number`` of /articles/ (``whole``: /articles/ in order, when the plan has it already)."""
-    ordered = _whole(b, whole, _articles_order, "articles")
+    ordered = _whole(b, whole, _articles_order)
     shown, pager = _page_of(KINDS["articles"].path(), ordered, number, b.config.pagination.per_page)
     index = _Refs(b)
     for slug in shown:
@@ -860,7 +849,7 @@ def _claims_order(b: m.Briefing) -> _ClaimsOrder:
 def _claims_index(b: m.Briefing, number: int = 1, whole: _ClaimsOrder | None = None) -> Page:
     """Page ``number`` of /claims/: by status, strongest first, then the latest reported first
     (``whole``: /claims/ as a whole, when the plan has it already)."""
-    order = _whole(b, whole, _claims_order, "claims")
+    order = _whole(b, whole, _claims_order)
     shown, pager = _page_of(KINDS["claims"].path(), order.ordered, number, b.config.pagination.per_page)
     index = _Refs(b)
     for cid in shown:
@@ -901,7 +890,7 @@ def _timeline(b: m.Briefing, number: int = 1, whole: list[m.Event] | None = None
     publication date too while they fit on one page (else /articles/ lists them). ``whole``: every
     event in order, when the plan has it already."""
     per_page = b.config.pagination.per_page
-    events, pager = _page_of(KINDS["timeline"].path(), _whole(b, whole, _events_order, "events"), number, per_page)
+    events, pager = _page_of(KINDS["timeline"].path(), _whole(b, whole, _events_order), number, per_page)
     refs = _Refs(b)
     for e in events:
         refs.event(e)

@@ -20,7 +20,6 @@ import io
 import pickle
 from array import array
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import AbstractSet, Iterator, Mapping, NamedTuple
 
 from pydantic import BaseModel
@@ -84,7 +83,7 @@ class Reading:
         # method are kept on the instance, its read being noted once and for all.
         if name in _FIELDS:
             value = getattr(self._briefing, name)
-            if isinstance(value, (dict, MappingProxyType)) or isinstance(value, Mapping):
+            if isinstance(value, Mapping):
                 value = _Mapping(name, value, self.log)
             else:
                 self.log.add((name, ANY))
@@ -192,7 +191,8 @@ def by_value(value: object) -> bytes:
     return buffer.getvalue()
 
 
-def _digest(data: bytes) -> bytes:
+def digest(data: bytes) -> bytes:
+    """The 16-byte hash briefgen keeps of an entry, an entity, a record or a page's bytes."""
     return hashlib.blake2b(data, digest_size=16).digest()
 
 
@@ -216,7 +216,7 @@ class Digests:
         found = self._entries.get(key)
         if found is None:
             value = getattr(self.b, name).get(entry, _MISSING)
-            found = self._entries[key] = self._ABSENT if value is _MISSING else _digest(by_value(value))
+            found = self._entries[key] = self._ABSENT if value is _MISSING else digest(by_value(value))
         return found
 
     def whole(self, name: str) -> bytes:
@@ -229,9 +229,9 @@ class Digests:
                     h.update(self((name, entry)))
                 found = h.digest()
             elif isinstance(value, BaseModel):  # the settings: its set of fields set pickles in no fixed order
-                found = _digest(by_value(value.model_dump()))
+                found = digest(by_value(value.model_dump()))
             else:
-                found = _digest(by_value(value))
+                found = digest(by_value(value))
             self._whole[name] = found
         return found
 

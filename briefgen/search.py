@@ -152,15 +152,15 @@ def records(b: m.Briefing) -> list[Record]:
 class Entry:
     """A record in the making: the record and its message to Pagefind (``Record.message``) are
     made only when asked for, and the message's digest (what a shard's fingerprint is made of)
-    may be known without either, from the last CLI build (``reads.Ledger.search``)."""
+    may be known without either, from the last CLI build (``reads.Ledger.search``). ``inputs``:
+    what the record is made from: the entities (the dev server compares them), or the digest of
+    their digests (the CLI)."""
 
     __slots__ = ("url", "inputs", "_make", "_language", "_record", "_message", "_digest")
 
     def __init__(self, url: str, inputs: object, make: Callable[[], Record], language: str | None,
                  digest: bytes | None = None) -> None:
         self.url, self.inputs, self._make, self._language = url, inputs, make, language
-        """``inputs``: what the record is made from: the entities (the dev server compares them),
-        or their digests' digest (the CLI)."""
         self._record: Record | None = None
         self._message: dict | None = None
         self._digest = digest
@@ -178,7 +178,7 @@ class Entry:
 
     def digest(self) -> bytes:
         if self._digest is None:
-            self._digest = hashlib.blake2b(json.dumps(self.message(), sort_keys=True).encode(), digest_size=16).digest()
+            self._digest = reads.digest(json.dumps(self.message(), sort_keys=True).encode())
         return self._digest
 
 
@@ -238,14 +238,14 @@ def _entries(b: m.Briefing, memo: Messages | None, language: str | None = None,
     known: dict[str, tuple[bytes, bytes]] = {}
     if ledger is not None:
         digests = ledger.digests_of(b)
-        context_digest = hashlib.blake2b(reads.by_value(context), digest_size=16).digest()
+        context_digest = reads.digest(reads.by_value(context))
         known = ledger.search if ledger.search_context == context_digest else {}
         ledger.search_context = context_digest
     made: dict[str, Entry] = {}
 
     def keep(url: str, inputs: tuple, read: tuple[tuple[str, str], ...], make: Callable[[], Record]) -> None:
         if ledger is not None:
-            key = hashlib.blake2b(b"".join(digests(entry) for entry in read), digest_size=16).digest()
+            key = reads.digest(b"".join(digests(entry) for entry in read))
             hit = known.get(url)
             made[url] = Entry(url, key, make, language, hit[1] if hit is not None and hit[0] == key else None)
             return
