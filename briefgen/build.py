@@ -381,7 +381,7 @@ def _pipeline(project: Path, output: Path | None, *, base_url: str | None, stric
         raise BuildFailed([*exc.diagnostics, *template_problems]) from None
     if cache.mode is caching.Mode.DISK and output is not None:
         with stages.stage("saving parsed sources"):
-            caching.save_documents(project, output, cache)
+            caching.save_documents(project, cache)
     root_files, cname_problems = root.with_cname(root_files, briefing.config.cname)
     template_problems += cname_problems
     if template_problems:

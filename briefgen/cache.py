@@ -311,9 +311,12 @@ def _libraries() -> str:
     return ",".join(found)
 
 
-def header(output: Path, settings: tuple = ()) -> bytes:
-    """What a file in the cache folder is bound to: the code, the libraries, Python, the output folder."""
-    return repr((FORMAT, code_digest(), _libraries(), sys.version_info[:2], str(output.resolve()), settings)).encode()
+def header(output: Path | None, settings: tuple = ()) -> bytes:
+    """What a file in the cache folder is bound to: the code, the libraries, Python, and the output
+    folder (None for what does not depend on it: parses and the plan's ledger, so alternating
+    ``-o`` folders reuse them)."""
+    return repr((FORMAT, code_digest(), _libraries(), sys.version_info[:2],
+                 str(output.resolve()) if output is not None else None, settings)).encode()
 
 
 def key() -> bytes | None:
@@ -447,7 +450,7 @@ def load(project: Path, output: Path) -> Cache:
     cache = Cache(Mode.DISK, ledger=Ledger())
     if secret is None:
         return cache
-    head = header(output)
+    head, anywhere = header(output), header(None)
     where = folder(project)
     if where is None:
         return cache
@@ -458,11 +461,11 @@ def load(project: Path, output: Path) -> Cache:
                 and isinstance(state[1], dict) and all(isinstance(r, SearchRecord) for r in state[1].values()):
             cache.pages.written, cache.search, cache.pages.output = state[0], state[1], output
             cache.pages.generation = state[2]
-        ledger = _read(where, PLAN_FILE, secret, head)
+        ledger = _read(where, PLAN_FILE, secret, anywhere)
         if isinstance(ledger, Ledger):
             cache.ledger = ledger
         for shard in range(SHARDS):
-            entries = _read(where, _shard_file(shard), secret, head)
+            entries = _read(where, _shard_file(shard), secret, anywhere)
             if isinstance(entries, dict) and all(isinstance(f, str) and _shard(f) == shard
                                                  and isinstance(e, ParseRecord) for f, e in entries.items()):
                 documents.entries.update(entries)
@@ -513,13 +516,13 @@ def save(project: Path, output: Path, cache: Cache) -> bytes:
     if cache.ledger is not None:
         ledger = cache.ledger
         ledger.compact()
-        write_signed_stream(project, PLAN_FILE, secret, head,
+        write_signed_stream(project, PLAN_FILE, secret, header(None),
                             lambda out: pickle.dump(ledger, out, protocol=pickle.HIGHEST_PROTOCOL))
-    save_documents(project, output, cache)
+    save_documents(project, cache)
     return pages.generation
 
 
-def save_documents(project: Path, output: Path, cache: Cache) -> None:
+def save_documents(project: Path, cache: Cache) -> None:
     """Write the shards of parsed files that changed, then let the documents go: the build needs
     them no more once the Briefing is resolved (a cold build of 10,000 articles then renders
     without its 22,000 parsed files in memory). A parse is a parse whether or not the build
@@ -528,7 +531,7 @@ def save_documents(project: Path, output: Path, cache: Cache) -> None:
     documents = cache.documents
     if secret is None or documents.saved:
         return
-    head = header(output)
+    head = header(None)  # a parse is the same whatever folder the site is written to
     changed = set(range(SHARDS)) - documents.shards
     changed.update(_shard(f) for f in documents.entries.keys() | documents.loaded.keys()
                    if documents.entries.get(f) is not documents.loaded.get(f))

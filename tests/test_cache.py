@@ -272,13 +272,21 @@ def test_a_page_edited_in_the_output_with_its_size_and_mtime_kept_is_rebuilt(tmp
     assert read_tree(out) == clean_tree(tmp_path, project, "clean")
 
 
-def test_cache_for_another_output_folder_is_not_used(tmp_path, monkeypatch):
+def test_another_output_folder_reuses_the_parses_and_the_plan_but_not_the_page_records(tmp_path, monkeypatch):
     unsettled_clock(monkeypatch)
     project = project_copy(tmp_path)
-    first = build(project, tmp_path / "one", today=TODAY, persist=True)  # (the cache is now the one's)
+    first = build(project, tmp_path / "one", today=TODAY, persist=True)
+    assert first.parsed > 0
     other = build(project, tmp_path / "two", today=TODAY, persist=True)
-    assert rendered_all(other) and other.parsed == first.parsed  # every cache file is bound to its output
+    # what the page records say is bound to the folder they describe: every page is made again;
+    # the parses and the ledger are not, and alternating -o no longer parses the project again
+    assert other.parsed == 0 and other.rendered == pages_of(other) and other.taken_back == 0
     assert read_tree(tmp_path / "two") == clean_tree(tmp_path, project, "clean")
+    article = next((project / "content" / "articles").glob("*.md"))
+    article.write_text(article.read_text() + "\nA sentence added between two output folders.\n")
+    back = build(project, tmp_path / "one", today=TODAY, persist=True)
+    assert back.parsed == 1 and back.rendered == pages_of(back)
+    assert read_tree(tmp_path / "one") == clean_tree(tmp_path, project, "clean-after-edit")
 
 
 def test_a_build_that_changed_nothing_does_not_rewrite_the_cache(tmp_path, monkeypatch):
