@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import heapq
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
@@ -687,7 +688,17 @@ def _check_corroboration(claims: Mapping[str, m.Claim], sidecars: Mapping[str, D
 
 
 def _rank(counter: Counter) -> tuple[tuple[str, int], ...]:
-    return tuple(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
+    """Most counted first, ties by name: a total order, so ``_top`` takes the same first ``n``."""
+    return tuple(sorted(counter.items(), key=_by_count))
+
+
+def _top(counter: Counter, n: int) -> tuple[tuple[str, int], ...]:
+    """``_rank(counter)[:n]``, without sorting all of a popular actor's thousand peers."""
+    return tuple(heapq.nsmallest(n, counter.items(), key=_by_count))
+
+
+def _by_count(item: tuple[str, int]) -> tuple[int, str]:
+    return -item[1], item[0]
 
 
 def _links(articles, topics, actors, claims, article_outlets) -> dict[str, object]:
@@ -695,15 +706,15 @@ def _links(articles, topics, actors, claims, article_outlets) -> dict[str, objec
     topic_articles: dict[str, list[str]] = defaultdict(list)
     actor_articles: dict[str, list[str]] = defaultdict(list)
     peers: dict[str, Counter] = defaultdict(Counter)
+    cast_of: dict[str, list[str]] = {}  # an article's actors, and the outlet that published it
     for slug, article in articles.items():
         for t in article.topics:
             topic_articles[t].append(slug)
         ids = list(dict.fromkeys([a for a, _ in article.actors]))
+        cast_of[slug] = ids + [article_outlets[slug]] if slug in article_outlets else ids
         for a in ids:
             actor_articles[a].append(slug)
-            for b in ids:
-                if a != b:
-                    peers[a][b] += 1
+            peers[a].update([b for b in ids if b != a])
     topic_claims: dict[str, dict[str, None]] = defaultdict(dict)
     claim_topics: dict[str, set[str]] = defaultdict(set)
     for cid, claim in claims.items():
@@ -730,25 +741,30 @@ def _links(articles, topics, actors, claims, article_outlets) -> dict[str, objec
             supported[other].append(cid)
     topic_actors: dict[str, tuple] = {}
     actor_topics: dict[str, set[str]] = defaultdict(set)
+    claim_cast: dict[str, list[str]] = {}  # a claim's actors, counted once in each of its topics
     for t in topics:
-        counts: Counter = Counter()
+        named: list[str] = []
         for slug in topic_articles.get(t, ()):
-            counts.update(dict.fromkeys((a for a, _ in articles[slug].actors), 1))
-            if slug in article_outlets:  # the outlet that published it figures too
-                counts[article_outlets[slug]] += 1
+            named += cast_of[slug]
         for cid in topic_claims.get(t, ()):
-            claim = claims[cid]
-            counts.update([a for a in (claim.by, *claim.via, *claim.about) if a])
-            counts.update(set(a for s in claim.sources for a in (s.by, *s.via) if a) - {claim.by, *claim.via})
+            if (of_claim := claim_cast.get(cid)) is None:
+                claim = claims[cid]
+                of_claim = claim_cast[cid] = [a for a in (claim.by, *claim.via, *claim.about) if a] + list(
+                    {a for s in claim.sources for a in (s.by, *s.via) if a} - {claim.by, *claim.via})
+            named += of_claim
+        counts = Counter(named)
         topic_actors[t] = _rank(counts)
         for a in counts:
             actor_topics[a].add(t)
     topic_links: dict[str, tuple[str, ...]] = {}
-    cast = {t: {a for a, _ in ranked} for t, ranked in topic_actors.items()}
+    # each topic's actors as the bits of one integer: actors two topics share are one AND
+    # and a bit count (100 topics of hundreds of actors: 10,000 set intersections otherwise)
+    bit: dict[str, int] = {}
+    cast = {t: sum(1 << bit.setdefault(a, len(bit)) for a, _ in ranked) for t, ranked in topic_actors.items()}
     for t, topic in topics.items():
         mine = cast[t]
-        shared = Counter({o: len(mine & cast[o]) for o in topics if o != t and o not in topic.related})
-        topic_links[t] = tuple(topic.related) + tuple(o for o, n in _rank(shared) if n > 0)[:5]
+        shared = Counter({o: (mine & cast[o]).bit_count() for o in topics if o != t and o not in topic.related})
+        topic_links[t] = tuple(topic.related) + tuple(o for o, n in _top(shared, 5) if n > 0)
     published: dict[str, list[str]] = defaultdict(list)
     for slug in articles:
         if slug in article_outlets:
@@ -766,7 +782,7 @@ def _links(articles, topics, actors, claims, article_outlets) -> dict[str, objec
         actor_claims_by={a: tuple(v) for a, v in by.items()},
         actor_claims_about={a: tuple(v) for a, v in about.items()},
         actor_topics={a: tuple(sorted(v)) for a, v in actor_topics.items()},
-        actor_peers={a: _rank(c)[:8] for a, c in peers.items()},
+        actor_peers={a: _top(c, 8) for a, c in peers.items()},
         actor_members={a: tuple(v) for a, v in members.items()},
         claim_contradicted_by={c: tuple(v) for c, v in contradicted.items()},
         claim_supported_by={c: tuple(v) for c, v in supported.items()},
