@@ -414,6 +414,9 @@ def _pipeline(project: Path, output: Path | None, *, base_url: str | None, stric
         if briefing.config.search and index_search:
             with stages.stage("search index", searching.reindexed):  # shards made again
                 files.update(searching.files())
+                if made.stamped:  # the CLI's: index files as written, not read back to compare
+                    for name in searching.carried:
+                        made.proven(name)
     collisions = root.place(root_files, files, lambda: root.made_by(pages, assets, search.FOLDER))
     if collisions:
         raise BuildFailed(collisions)
@@ -494,6 +497,8 @@ class SearchIndex:
                  if shard not in self.empty
                  and (shard not in cache.search or cache.search[shard].fingerprint != self.keys[shard])}
         self.reindexed = len(stale)
+        self.carried: list[str] = []
+        """Output files of the shards kept from the last build (known once ``files()`` returns)."""
         self.indexing = search.Indexing(stale, language, behind=behind) if stale else None
 
     def files(self) -> dict[str, bytes]:
@@ -505,6 +510,10 @@ class SearchIndex:
         kept = {shard: SearchRecord(key, {} if shard in self.empty else made[shard] if shard in made
                                     else self.cache.search[shard].files)
                 for shard, key in enumerate(self.keys)}
+        # A shard kept as the last build recorded it is in the output as that build wrote it,
+        # where the stamps prove so (the output's stamps go with these records: Pages.generation).
+        self.carried = [name for shard, record in kept.items() if shard not in made and shard not in self.empty
+                        for name in record.files]
         if made or kept.keys() != self.cache.search.keys():
             self.cache.search = kept
             self.cache.dirty = True

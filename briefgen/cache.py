@@ -192,14 +192,22 @@ class Pages:
         proven by its stat stamp alone: the file is not read (``reuse`` reads and hashes what a
         stamp does not prove). The file is then ``on_disk``."""
         _, stored = self._record(path, fingerprint)
-        if stored is None or self.output is None or file not in self.stamped:
+        return stored is not None and self.proven(file)
+
+    def proven(self, file: str) -> bool:
+        """Whether the output file is as the last successful build left it, by its stat stamp
+        alone (not read); it is then ``on_disk``. Only for a file whose bytes that build's
+        records (this cache's, of the same generation) say: a page by its fingerprint, an
+        index file of a search shard kept as it was."""
+        recorded = self.stamped.get(file)
+        if recorded is None or self.output is None:
             return False
         try:
-            st = os.lstat(self.output / file)
+            st = os.lstat(f"{self.output}{os.sep}{file}")
         except OSError:
             return False
         found = stamp_of(st)
-        if not stat.S_ISREG(st.st_mode) or found != self.stamped[file]:
+        if not stat.S_ISREG(st.st_mode) or found != recorded:
             return False
         self.on_disk[file] = found
         return True
