@@ -280,6 +280,9 @@ class Ledger:
     """The digest of what every record is also made from (topic titles, actor names, language)."""
     compacted: int = 0
     """How many entries pages read when the table was last compacted."""
+    references: dict[bytes, tuple[str, ...] | None] = field(default_factory=dict)
+    """Template source digest -> the templates it references (render.known_references): the
+    template digests without parsing every template again in each process."""
 
     def __post_init__(self) -> None:
         self._numbers: dict[tuple[str, object], int] = {key: n for n, key in enumerate(self.keys)}

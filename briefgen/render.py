@@ -237,17 +237,42 @@ _SYNTAX = _environment()
 """Parses sources for ``_references``: the Renderers' syntax, no loader."""
 
 
-@functools.lru_cache(maxsize=1024)
+References = dict[bytes, "tuple[str, ...] | None"]
+"""The digest of a template's source -> what ``_references`` found in it."""
+
+_REFERENCES: References = {}
+_REFERENCES_KEPT = 1024
+
+
 def _references(source: str) -> tuple[str, ...] | None:
     """The templates a template's source extends, includes or imports, sorted; None when it names
     one by a value computed as the page renders ("partials/" ~ page.kind ~ ".html"): it may then use
     any other. Unparsable: none (rendering reports the syntax error, located). Parsing is the slow
-    part of a template digest and sources rarely change: kept per source text for the process."""
+    part of a template digest (270 ms for the theme) and sources rarely change: kept by the
+    digest of the source, for the process and, through ``known_references``, the CLI's next one."""
+    key = hashlib.blake2b(source.encode(), digest_size=16).digest()
+    if key in _REFERENCES:
+        return _REFERENCES[key]
     try:
         found = list(meta.find_referenced_templates(_SYNTAX.parse(source)))
     except jinja2.TemplateSyntaxError:
-        return ()
-    return None if None in found else tuple(sorted(r for r in found if r))
+        found = []
+    if len(_REFERENCES) >= _REFERENCES_KEPT:
+        _REFERENCES.clear()
+    made = _REFERENCES[key] = None if None in found else tuple(sorted(r for r in found if r))
+    return made
+
+
+def known_references() -> References:
+    """What this process found the templates it parsed to reference, to save (reads.Ledger)."""
+    return dict(_REFERENCES)
+
+
+def learn_references(known: References) -> None:
+    """Take what an earlier process found (``known_references``), from a signed cache only: a
+    source's references are a function of its digest."""
+    if len(known) < _REFERENCES_KEPT:
+        _REFERENCES.update(known)
 
 
 _PATHS_KEPT = 200_000

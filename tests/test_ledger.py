@@ -108,3 +108,28 @@ def test_an_article_summary_plans_again_only_the_lists_that_show_it(tmp_path: Pa
     again = build(project, out, today=TODAY, persist=True)
     planned = {p.path for p in again.planned if p.path in lists and not isinstance(p.context, Later)}
     assert 0 < len(planned) < len(lists) / 2, (len(planned), len(lists))
+
+
+def test_a_cli_process_does_not_parse_the_templates_again_to_digest_them(tmp_path: Path, monkeypatch):
+    """What each template references is kept in the ledger by the digest of its source: the next
+    process takes the template digests without parsing the theme (270 ms), and parses a template
+    whose source changed."""
+    from briefgen import render
+    monkeypatch.setattr(stamps, "now", lambda: time.time_ns() + 5_000_000_000)
+    project = project_copy(tmp_path)
+    out = tmp_path / "site"
+    build(project, out, today=TODAY, persist=True, index_search=False)
+    parsed: list[str] = []
+    real_parse = render._SYNTAX.parse
+    monkeypatch.setattr(render._SYNTAX, "parse", lambda source, *a, **k: parsed.append(source) or real_parse(source, *a, **k))
+    monkeypatch.setattr(render, "_REFERENCES", {})  # as in a new process
+    text = project / "content" / "articles" / "satellite-launch.md"
+    text.write_text(text.read_text(encoding="utf-8") + "\nOne sentence more.\n", encoding="utf-8")
+    again = build(project, out, today=TODAY, persist=True, index_search=False)
+    assert again.briefing is not None and again.rendered > 0 and parsed == []
+    (project / "templates").mkdir(exist_ok=True)
+    theme = render.theme_dir() / "article.html"
+    (project / "templates" / "article.html").write_text(theme.read_text(encoding="utf-8") + "{# overridden #}\n",
+                                                        encoding="utf-8")
+    build(project, out, today=TODAY, persist=True, index_search=False)
+    assert [source for source in parsed if "{# overridden #}" in source]
