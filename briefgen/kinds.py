@@ -39,6 +39,10 @@ class Planning(NamedTuple):
     pages: list[Page]
     """The pages planned so far (the feeds follow them, the sitemap lists them)."""
     derive: Derive
+    size: Derive
+    """How long a value ``derive`` would make under the same key is: an entity's complete list, to
+    count its pages. The CLI's ledger keeps it with its reads, so the list is made only for a
+    page planned again, not for every entity."""
 
 
 Planner = Callable[[Planning, "PageKind", "str | None"], "list[Page]"]

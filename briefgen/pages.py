@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Callable, Iterable, Mapping, NamedTuple, TypeVar
+from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sized, TypeVar
 
 from . import editions as ed
 from . import figures
@@ -247,14 +247,14 @@ def _plan_list(p: Planning, kind: PageKind, ident: str | None) -> list[Page]:
     listing = kind.listing
     assert listing is not None and ident is not None, kind.name
     key = ("list", kind.name, ident)
-    items = p.derive(key, lambda b: listing.items(b, ident))
-    if len(items) <= getattr(p.b.config.caps, listing.cap):
+    size = p.size(key, lambda b: listing.items(b, ident))
+    if size <= getattr(p.b.config.caps, listing.cap):
         return []
 
     def page(b: m.Briefing, number: int) -> Page:
         return _list_page(b, kind.name, ident, number, p.derive(key, lambda b: listing.items(b, ident)))
     return [p.keep(list_path(kind.path(ident), n), _bound(page, n))
-            for n in range(1, page_count(len(items), p.b.config.pagination.per_page) + 1)]
+            for n in range(1, page_count(size, p.b.config.pagination.per_page) + 1)]
 
 
 def _bound(make: Callable[[m.Briefing, T], Page], arg: T) -> Callable[[m.Briefing], Page]:
@@ -383,6 +383,7 @@ def plan(b: m.Briefing, memo: dict | None = None, ledger: reads.Ledger | None = 
     if ledger is not None:
         moved, digests = ledger.changes(b, registry_signature(b))
         before, ledger.pages = ledger.pages, {}
+        sizes_before, ledger.sizes = ledger.sizes, {}
 
     active: list[set] = []
     """The reads of the pages being planned through a Reading, innermost last: a value derived
@@ -430,7 +431,19 @@ def plan(b: m.Briefing, memo: dict | None = None, ledger: reads.Ledger | None = 
                                        ledger.numbered(found.read, digests), b"")
         return page
 
-    planning = Planning(b, partial(recall, "reads"), [], partial(recall, "derived"))
+    def size(key: tuple, make: Callable[[m.Briefing], Sized]) -> int:
+        if ledger is None or active:  # (inside a page: what it reads is the page's, as derive's are)
+            return len(recall("derived", key, make))
+        hit = sizes_before.get(key) if moved is not None else None
+        if hit is None or not moved.isdisjoint(hit[1]):  # type: ignore[union-attr]
+            found = made["derived"].get(key)
+            if found is None:
+                found = made["derived"][key] = planned(make, False)
+            hit = (len(found.value), ledger.numbered(found.read, digests))
+        ledger.sizes[key] = hit
+        return hit[0]
+
+    planning = Planning(b, partial(recall, "reads"), [], partial(recall, "derived"), size)
     for kind in KINDS:
         if kind.owner is None and kind.enabled(b.config):
             planning.pages.extend(kind.plan(planning, kind, None))

@@ -280,6 +280,8 @@ class Ledger:
     """The digest of what every record is also made from (topic titles, actor names, language)."""
     compacted: int = 0
     """How many entries pages read when the table was last compacted."""
+    sizes: dict[tuple, tuple[int, array]] = field(default_factory=dict)
+    """A derived value's key (Planning.size) -> (its length, the numbers of the entries it read)."""
     references: dict[bytes, tuple[str, ...] | None] = field(default_factory=dict)
     """Template source digest -> the templates it references (render.known_references): the
     template digests without parsing every template again in each process."""
@@ -307,6 +309,7 @@ class Ledger:
         digests = self.digests_of(b)
         if signature != self.signature or len(self.digests) != len(self.keys):
             self.signature, self.keys, self.digests, self.pages, self._numbers = signature, [], [], {}, {}
+            self.sizes = {}
             return None, digests
         now = [digests(key) for key in self.keys]
         changed = {n for n, (was, found) in enumerate(zip(self.digests, now)) if was != found}
@@ -330,7 +333,7 @@ class Ledger:
         doubled since it was last compacted)."""
         if len(self.keys) <= 2 * self.compacted + 1000:
             return
-        used = set().union(*(kept.read for kept in self.pages.values()))
+        used = set().union(*(kept.read for kept in self.pages.values()), *(read for _, read in self.sizes.values()))
         self.compacted = len(used)
         if len(self.keys) <= 2 * len(used) + 1000:
             return
@@ -340,4 +343,5 @@ class Ledger:
         self.digests = [self.digests[n] for n in order]
         self.pages = {path: kept._replace(read=array("I", (renumber[n] for n in kept.read)))
                       for path, kept in self.pages.items()}
+        self.sizes = {key: (n, array("I", (renumber[r] for r in read))) for key, (n, read) in self.sizes.items()}
         self.__post_init__()

@@ -17,7 +17,7 @@ from pathlib import Path
 from briefgen import stamps
 from briefgen.build import build
 from briefgen.pages import Later
-from support import FIXTURES
+from support import FIXTURES, read_tree
 
 TODAY = dt.date(2024, 1, 1)
 
@@ -108,6 +108,50 @@ def test_an_article_summary_plans_again_only_the_lists_that_show_it(tmp_path: Pa
     again = build(project, out, today=TODAY, persist=True)
     planned = {p.path for p in again.planned if p.path in lists and not isinstance(p.context, Later)}
     assert 0 < len(planned) < len(lists) / 2, (len(planned), len(lists))
+
+
+def test_an_edit_makes_the_complete_lists_only_of_the_pages_it_plans_again(tmp_path: Path, monkeypatch):
+    """How many pages an entity's complete list takes is kept in the ledger with what the list
+    read: a one-article edit makes no list it does not show on a page planned again (it made all
+    of them, about 1.5 s at 10,000 articles, to count their pages), and a list that grows past
+    a page gets its new page."""
+    from briefgen import reads
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import corpus  # noqa: E402
+    import yaml
+
+    corpus.generate(60, 1, tmp_path, formats=("briefgen",), quiet=True)
+    project = tmp_path / "briefgen"
+    with (project / "briefgen.yaml").open("a", encoding="utf-8") as config:
+        config.write("pagination: {per_page: 3}\ncaps: {claims: 2, actors: 2, events: 2, articles: 2}\nsearch: false\n")
+    out = tmp_path / "site"
+    build(project, out, today=TODAY, persist=True)
+    made: list[frozenset] = []
+
+    class Counted(reads.Reading):
+        def __init__(self, b):
+            super().__init__(b)
+            made.append(frozenset())
+    monkeypatch.setattr(reads, "Reading", Counted)
+    text = sorted((project / "content" / "articles").glob("*.md"))[0]
+    text.write_text(text.read_text(encoding="utf-8") + "\nOne sentence more.\n", encoding="utf-8")
+    again = build(project, out, today=TODAY, persist=True)
+    fresh = [p for p in again.planned if not isinstance(p.context, Later)]
+    assert len(made) <= 2 * len(fresh) + 2, (len(made), [p.path for p in fresh])
+    # a topic's articles list gets one more page: an article joins it
+    notes = sorted((project / "content" / "articles").glob("*.yaml"))
+    topic = yaml.safe_load(notes[0].read_text(encoding="utf-8"))["topics"][0]
+    before = {p.path for p in again.planned if p.kind == "topic-articles" and p.ident == topic}
+    for path in notes:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if topic not in data.get("topics", []):
+            data["topics"] = [*data.get("topics", []), topic]
+            path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    grown = build(project, out, today=TODAY, persist=True)
+    after = {p.path for p in grown.planned if p.kind == "topic-articles" and p.ident == topic}
+    assert len(after) > len(before)
+    build(project, tmp_path / "clean", today=TODAY, persist=False)
+    assert read_tree(out) == read_tree(tmp_path / "clean")
 
 
 def test_a_cli_process_does_not_parse_the_templates_again_to_digest_them(tmp_path: Path, monkeypatch):
