@@ -87,8 +87,17 @@ def add_stray_output_file(project: Path, out: Path) -> None:
     (out / "topics" / "stray.html").write_text("stray", encoding="utf-8")
 
 
+def add_stray_output_folder(project: Path, out: Path) -> None:
+    """A folder of the user's inside one of briefgen's (a page's own folder): only that folder is
+    stamped, not walked."""
+    page = next(p for p in (out / "articles").iterdir() if p.is_dir())
+    (page / "notes").mkdir()
+    (page / "notes" / "stray.html").write_text("stray", encoding="utf-8")
+
+
 @pytest.mark.parametrize("change", [edit_article, restore_mtime_like_cp_p, add_article, override_template,
-                                    delete_output_page, edit_output_page, add_stray_output_file])
+                                    delete_output_page, edit_output_page, add_stray_output_file,
+                                    add_stray_output_folder])
 def test_every_change_is_noticed_and_the_site_equals_a_clean_build(built, tmp_path, change):
     project, out, _ = built
     change(project, out)
@@ -99,6 +108,8 @@ def test_every_change_is_noticed_and_the_site_equals_a_clean_build(built, tmp_pa
     got = read_tree(out)
     if change is add_stray_output_file:  # not briefgen's: kept as it is (write.py, ownership)
         assert got.pop("topics/stray.html") == b"stray"
+    if change is add_stray_output_folder:
+        assert [got.pop(rel) for rel in [rel for rel in got if rel.endswith("/notes/stray.html")]] == [b"stray"]
     assert got == read_tree(clean)
 
 
