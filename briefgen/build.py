@@ -501,7 +501,16 @@ class SearchIndex:
         self.reindexed = len(stale)
         self.carried: list[str] = []
         """Output files of the shards kept from the last build (known once ``files()`` returns)."""
+        self.stopped = False
+        """``stop`` was called: ``files()`` fails, or the index was never asked for."""
         self.indexing = search.Indexing(stale, language, behind=behind) if stale else None
+
+    def stop(self) -> None:
+        """Stop Pagefind from another thread (the dev server's, when a build starts): ``files()``
+        then fails with BuildFailed. The index is left to ``__exit__`` in its own thread."""
+        self.stopped = True
+        if self.indexing is not None:
+            self.indexing.stop()
 
     def files(self) -> dict[str, bytes]:
         made: dict[int, dict[str, bytes]] = {}

@@ -459,6 +459,13 @@ class Indexing:
             time.sleep(pause)
             pause = min(0.05, pause * 2)
 
+    def stop(self) -> None:
+        """Kill the service from another thread: ``files()`` there fails at its next look (the
+        replies file stays open until ``close``, which the thread using it calls)."""
+        if self.proc is not None:
+            with contextlib.suppress(OSError):
+                self.proc.kill()
+
     def close(self) -> None:
         """Stop the service (done or not) and drop its replies."""
         if self.proc is not None:

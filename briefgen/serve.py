@@ -8,6 +8,7 @@ diagnostics in an overlay when it failed.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import ipaddress
 import json
@@ -28,7 +29,7 @@ from urllib.parse import unquote, urlsplit
 from rich.markup import escape
 from watchdog.observers.api import BaseObserver
 
-from .build import Cache, build, search_index
+from .build import Cache, SearchIndex, build
 from .errors import BriefgenError, BuildFailed, Diagnostic, printable
 from .watch import Changes, watch
 
@@ -139,8 +140,9 @@ class Rebuilder:
         what = ", ".join(sorted(changed)[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "") if changed else "initial build"
         what = shown(what)  # file names go into rich markup
         try:
-            result = build(self.project, None, base_url=self.base_url, strict=self.strict, cache=self.cache,
-                           index_search=False, parallel=changed is None and threading.active_count() == 1)
+            with self.indexer.held():
+                result = build(self.project, None, base_url=self.base_url, strict=self.strict, cache=self.cache,
+                               index_search=False, parallel=changed is None and threading.active_count() == 1)
         except BuildFailed as exc:
             self.state.publish(None, list(exc.diagnostics))
             errors = [d for d in exc.diagnostics if d.severity == "error"]
@@ -177,7 +179,10 @@ class Indexer:
     """Rebuilds the search index in the background after each build, latest build first.
 
     Pages reload as soon as they are rendered; the index (same stage as a build, same cache)
-    follows, and an index for a site that has meanwhile been rebuilt is dropped.
+    follows, and an index for a site that has meanwhile been rebuilt is dropped. A build has the
+    cores to itself (``held``): an index in the making is stopped (its Pagefind killed) and made
+    again after the build, for the site then served. (Indexing beside a build, on two cores,
+    made a one-page rebuild at 10,000 articles take 1.3 to 4.6 s instead of 1.3.)
     """
 
     def __init__(self, state: State, cache: Cache, log: Callable[[str], None]):
@@ -185,6 +190,10 @@ class Indexer:
         self.latest = None
         self.cond = threading.Condition()
         self.thread: threading.Thread | None = None  # started with the first index: the first build may fork
+        self.building = 0
+        """How many ``held`` blocks are running."""
+        self.running: SearchIndex | None = None
+        """The index in the making, to stop when a build starts."""
 
     def submit(self, result) -> None:
         if self.thread is None:
@@ -194,21 +203,54 @@ class Indexer:
             self.latest = result
             self.cond.notify()
 
+    @contextlib.contextmanager
+    def held(self):
+        """No index is made while the block runs (a build): one in the making is stopped, and
+        the site it was for indexed again afterwards unless a newer one comes."""
+        with self.cond:
+            self.building += 1
+            running = self.running
+        if running is not None:
+            running.stop()
+        try:
+            yield
+        finally:
+            with self.cond:
+                self.building -= 1
+                self.cond.notify()
+
     def loop(self) -> None:
         while True:
             with self.cond:
-                while self.latest is None:
+                while self.latest is None or self.building:
                     self.cond.wait()
                 result, self.latest = self.latest, None
             if self.state.files is not result.files:
                 continue
+            current: SearchIndex | None = None
             try:
-                index = search_index(result.briefing, self.cache, behind=True)
+                with SearchIndex(result.briefing, self.cache, behind=True) as current:
+                    with self.cond:
+                        if self.building:
+                            current.stop()
+                        else:
+                            self.running = current
+                    index = None if current.stopped else current.files()
             except BuildFailed as exc:
-                self.log(f"[yellow]search index not updated:[/] {shown(exc.diagnostics[0])}")
-                continue
+                index = None
+                if current is None or not current.stopped:
+                    self.log(f"[yellow]search index not updated:[/] {shown(exc.diagnostics[0])}")
+                    continue
             except Exception as exc:  # never let the indexer thread die
                 self.log(f"[yellow]search index not updated:[/] {shown(f'{type(exc).__name__}: {exc}')}")
+                continue
+            finally:
+                with self.cond:
+                    self.running = None
+            if index is None:  # stopped for a build: again, unless that build brings a newer site
+                with self.cond:
+                    if self.latest is None:
+                        self.latest = result
                 continue
             with self.state.cond:
                 if self.state.files is result.files:
