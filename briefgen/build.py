@@ -486,31 +486,28 @@ class SearchIndex:
     build (a template edit changes none). Started before the pages are rendered, and made by
     Pagefind's own process meanwhile; ``files()`` waits for it. ``reindexed`` is how many shards
     are being made again. A context manager: a build that fails stops Pagefind. ``behind``: made
-    at a lower priority (search.Indexing)."""
+    at a lower priority (search.Indexing); ``pause``: called between records and replies (the dev
+    server's indexer waits there while a build runs)."""
 
-    def __init__(self, briefing: model.Briefing, cache: Cache, behind: bool = False) -> None:
+    def __init__(self, briefing: model.Briefing, cache: Cache, behind: bool = False,
+                 pause: Callable[[], None] = search.go_on) -> None:
         language = search.pagefind_language(briefing.config.language)
         memo = cache.memo.search_records if cache.memo is not None else None
         groups = search.entries(briefing, language, memo, cache.ledger)
         self.cache = cache
         self.keys = search.fingerprints(groups, memo, cache.ledger)
         self.empty = {shard for shard, found in enumerate(groups) if not found and shard > 0}  # nothing to index
-        stale = {shard: [entry.message() for entry in found] for shard, found in enumerate(groups)
-                 if shard not in self.empty
-                 and (shard not in cache.search or cache.search[shard].fingerprint != self.keys[shard])}
+        stale: dict[int, list[dict]] = {}
+        for shard, found in enumerate(groups):
+            if shard not in self.empty and (shard not in cache.search or cache.search[shard].fingerprint != self.keys[shard]):
+                stale[shard] = []
+                for entry in found:
+                    pause()
+                    stale[shard].append(entry.message())
         self.reindexed = len(stale)
         self.carried: list[str] = []
         """Output files of the shards kept from the last build (known once ``files()`` returns)."""
-        self.stopped = False
-        """``stop`` was called: ``files()`` fails, or the index was never asked for."""
-        self.indexing = search.Indexing(stale, language, behind=behind) if stale else None
-
-    def stop(self) -> None:
-        """Stop Pagefind from another thread (the dev server's, when a build starts): ``files()``
-        then fails with BuildFailed. The index is left to ``__exit__`` in its own thread."""
-        self.stopped = True
-        if self.indexing is not None:
-            self.indexing.stop()
+        self.indexing = search.Indexing(stale, language, behind=behind, pause=pause) if stale else None
 
     def files(self) -> dict[str, bytes]:
         made: dict[int, dict[str, bytes]] = {}
@@ -541,10 +538,11 @@ class SearchIndex:
             self.indexing.close()
 
 
-def search_index(briefing: model.Briefing, cache: Cache, behind: bool = False) -> dict[str, bytes]:
+def search_index(briefing: model.Briefing, cache: Cache, behind: bool = False,
+                 pause: Callable[[], None] = search.go_on) -> dict[str, bytes]:
     """The search stage on its own (the dev server indexes after it has served the pages, behind
-    the next rebuild: ``behind``)."""
-    with SearchIndex(briefing, cache, behind) as searching:
+    the next rebuild: ``behind``, waiting in ``pause`` while that runs)."""
+    with SearchIndex(briefing, cache, behind, pause) as searching:
         return searching.files()
 
 

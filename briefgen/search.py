@@ -355,6 +355,10 @@ class _Failed(Exception):
     pass
 
 
+def go_on() -> None:
+    """A pause that never waits: the CLI's, whose build has nothing else to wait for."""
+
+
 class Indexing:
     """Pagefind indexes in the making, one per shard, beside the rest of the build.
 
@@ -372,9 +376,11 @@ class Indexing:
     """
 
     def __init__(self, shards: dict[int, list[dict]], language: str, timeout: float = 1800,
-                 behind: bool = False) -> None:
+                 behind: bool = False, pause: Callable[[], None] = go_on) -> None:
         """``shards``: shard -> its records' messages (``Record.message``) in ``language``, Pagefind's;
-        ``behind``: Pagefind runs at a lower priority (workers.spawned_behind)."""
+        ``behind``: Pagefind runs at a lower priority (workers.spawned_behind); ``pause``: called
+        between requests and replies, to wait while a build runs (the dev server's indexer)."""
+        self.pause = pause
         try:
             from pagefind.service import get_executable
         except ImportError:
@@ -407,6 +413,7 @@ class Indexing:
                 payloads.append({"type": "GetFiles", "index_id": number})
                 payloads.append({"type": "DeleteIndex", "index_id": number})
             for number, payload in enumerate(payloads):
+                pause()
                 requests.write(base64.b64encode(json.dumps({"message_id": number, "payload": payload}).encode())
                                + b",")
             requests.flush()  # not closed: the service stops reading, and working, at the end of its input
@@ -422,6 +429,7 @@ class Indexing:
                                    hint="set 'search: false' in briefgen.yaml to build without search")]
         made: dict[int, dict[str, bytes]] = {}
         for number, shard in enumerate(self.shards):
+            self.pause()
             folder = shard_folder(shard)
             files = {f"{folder}/{file['path'].lstrip('/')}": base64.b64decode(file["content"])
                      for file in sorted(replies[self.asked[number]]["files"], key=lambda file: file["path"])
@@ -442,6 +450,7 @@ class Indexing:
                 offset += len(chunk)
                 *done, pending = (pending + chunk).split(b",")
                 for message in done:
+                    self.pause()
                     reply = json.loads(base64.b64decode(message))
                     payload = reply["payload"]
                     if payload.get("type") == "Error":
@@ -458,13 +467,6 @@ class Indexing:
                 raise _Failed("it took too long")
             time.sleep(pause)
             pause = min(0.05, pause * 2)
-
-    def stop(self) -> None:
-        """Kill the service from another thread: ``files()`` there fails at its next look (the
-        replies file stays open until ``close``, which the thread using it calls)."""
-        if self.proc is not None:
-            with contextlib.suppress(OSError):
-                self.proc.kill()
 
     def close(self) -> None:
         """Stop the service (done or not) and drop its replies."""

@@ -29,7 +29,7 @@ from urllib.parse import unquote, urlsplit
 from rich.markup import escape
 from watchdog.observers.api import BaseObserver
 
-from .build import Cache, SearchIndex, build
+from .build import Cache, build, search_index
 from .errors import BriefgenError, BuildFailed, Diagnostic, printable
 from .watch import Changes, watch
 
@@ -180,9 +180,10 @@ class Indexer:
 
     Pages reload as soon as they are rendered; the index (same stage as a build, same cache)
     follows, and an index for a site that has meanwhile been rebuilt is dropped. A build has the
-    cores to itself (``held``): an index in the making is stopped (its Pagefind killed) and made
-    again after the build, for the site then served. (Indexing beside a build, on two cores,
-    made a one-page rebuild at 10,000 articles take 1.3 to 4.6 s instead of 1.3.)
+    interpreter to itself (``held``): the indexer starts no index while one runs and, between
+    records, waits for it to end (``pause``); Pagefind's own process goes on at a lower priority.
+    (Making records and messages beside a build made a one-page rebuild at 10,000 articles take
+    2 to 3 s instead of 1.3.)
     """
 
     def __init__(self, state: State, cache: Cache, log: Callable[[str], None]):
@@ -192,8 +193,6 @@ class Indexer:
         self.thread: threading.Thread | None = None  # started with the first index: the first build may fork
         self.building = 0
         """How many ``held`` blocks are running."""
-        self.running: SearchIndex | None = None
-        """The index in the making, to stop when a build starts."""
 
     def submit(self, result) -> None:
         if self.thread is None:
@@ -205,19 +204,22 @@ class Indexer:
 
     @contextlib.contextmanager
     def held(self):
-        """No index is made while the block runs (a build): one in the making is stopped, and
-        the site it was for indexed again afterwards unless a newer one comes."""
+        """While the block runs (a build), the indexer's thread waits (``pause``)."""
         with self.cond:
             self.building += 1
-            running = self.running
-        if running is not None:
-            running.stop()
         try:
             yield
         finally:
             with self.cond:
                 self.building -= 1
-                self.cond.notify()
+                self.cond.notify_all()
+
+    def pause(self) -> None:
+        """Called by the index in the making between records: wait while a build runs."""
+        if self.building:  # (read without the lock: a build that just began is waited for next time)
+            with self.cond:
+                while self.building:
+                    self.cond.wait()
 
     def loop(self) -> None:
         while True:
@@ -227,30 +229,13 @@ class Indexer:
                 result, self.latest = self.latest, None
             if self.state.files is not result.files:
                 continue
-            current: SearchIndex | None = None
             try:
-                with SearchIndex(result.briefing, self.cache, behind=True) as current:
-                    with self.cond:
-                        if self.building:
-                            current.stop()
-                        else:
-                            self.running = current
-                    index = None if current.stopped else current.files()
+                index = search_index(result.briefing, self.cache, behind=True, pause=self.pause)
             except BuildFailed as exc:
-                index = None
-                if current is None or not current.stopped:
-                    self.log(f"[yellow]search index not updated:[/] {shown(exc.diagnostics[0])}")
-                    continue
+                self.log(f"[yellow]search index not updated:[/] {shown(exc.diagnostics[0])}")
+                continue
             except Exception as exc:  # never let the indexer thread die
                 self.log(f"[yellow]search index not updated:[/] {shown(f'{type(exc).__name__}: {exc}')}")
-                continue
-            finally:
-                with self.cond:
-                    self.running = None
-            if index is None:  # stopped for a build: again, unless that build brings a newer site
-                with self.cond:
-                    if self.latest is None:
-                        self.latest = result
                 continue
             with self.state.cond:
                 if self.state.files is result.files:
