@@ -585,7 +585,12 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
                 and known.salt == salt:
             prints[page.path] = known
             file = output_file(page.path)
-            if earlier.taken(page.path, known.fingerprint, file):
+            if earlier.output is None:  # (the dev server's: the last build's html, in memory)
+                hit = earlier.rendered.get(page.path)
+                if hit is not None and hit.html is not None and hit.fingerprint == known.fingerprint:
+                    files.made[file] = hit.html
+                    continue
+            elif earlier.taken(page.path, known.fingerprint, file):
                 files.keep(file)
                 earlier.rendered[page.path] = RenderRecord(known.fingerprint, None)
                 continue
