@@ -346,7 +346,7 @@ def key() -> bytes | None:
 LIMIT = 16 << 30
 """Bytes: no file of the cache folder is read if it is larger (at 100,000 articles the parsed
 documents take a few GB); a file briefgen did not write, like a link to /dev/zero, is never read."""
-NAMES = re.compile(r"^(build\.pickle|plan\.pickle|parsed-\d\d\.pickle|stamps\.json|\.gitignore|\..*\.briefgen-tmp)$")
+NAMES = re.compile(r"^(build\.pickle|plan\.pickle|parsed-\d\d\.pickle|stamps\.(?:json|pickle)|\.gitignore|\..*\.briefgen-tmp)$")
 """The names of the files briefgen makes in the cache folder: the only ones ``clear`` removes."""
 
 

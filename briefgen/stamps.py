@@ -16,7 +16,7 @@ the next build does the real work. The record is bound to the code, the settings
 from __future__ import annotations
 
 import contextlib
-import json
+import pickle
 import os
 import time
 from pathlib import Path
@@ -27,7 +27,7 @@ from .errors import Diagnostic
 from .load import CONFIG_FILE
 from .render import theme_dir
 
-FILE = "stamps.json"
+FILE = "stamps.pickle"
 RACY = 100_000_000
 """Nanoseconds: more than a kernel clock tick, the granularity of timestamps on local file systems."""
 RACY_COARSE = 2_000_000_000
@@ -140,9 +140,9 @@ def record(project: Path, output: Path, settings: tuple, swept: Stamps, swept_at
         return
     header = caching.header(output, settings)
     trusted = {rel: s if not s or settled(s, swept_at) else UNSETTLED for rel, s in swept.items()}
-    body = json.dumps({"inputs": trusted, "outputs": outputs(output, files, known), "summary": summary,
-                       "generation": generation.hex()},
-                      separators=(",", ":")).encode()
+    # (a pickle: at 10,000 articles JSON took 0.6 s a build to write and read its 64,000 stamps)
+    body = pickle.dumps({"inputs": trusted, "outputs": outputs(output, files, known), "summary": summary,
+                         "generation": generation.hex()}, protocol=pickle.HIGHEST_PROTOCOL)
     caching.write_signed(project, FILE, key, header, body)
 
 
@@ -157,7 +157,7 @@ class Summary(NamedTuple):
 
 
 class Record(NamedTuple):
-    """The stamps of the last successful build into an output folder (stamps.json)."""
+    """The stamps of the last successful build into an output folder (stamps.pickle)."""
 
     inputs: Stamps
     """What it read, as ``inputs`` swept them (UNSETTLED where a stamp was not yet proof)."""
@@ -185,9 +185,11 @@ def last(project: Path, output: Path, settings: tuple) -> Record | None:
             return None
         with handle:
             try:
-                data = json.loads(handle.read())
-            except (ValueError, OSError):
+                data = pickle.loads(handle.read())
+            except Exception:  # signed, so briefgen's, but not this code's: never trusted
                 return None
+    if not isinstance(data, dict):
+        return None
     try:
         done = data["summary"]
         if not (isinstance(data["inputs"], dict) and isinstance(data["outputs"], dict)):
@@ -214,7 +216,7 @@ def unchanged(output: Path, record: Record | None, swept: Stamps) -> Summary | N
 
 
 def summary(pages: dict[str, int], warnings: tuple[Diagnostic, ...], files: int) -> dict:
-    """A Summary as stamps.json keeps it."""
+    """A Summary as stamps.pickle keeps it."""
     return {"pages": pages, "files": files,
             "warnings": [[d.severity, d.code, d.message, d.file, d.line, d.hint] for d in warnings]}
 

@@ -137,7 +137,7 @@ class _Payload:
 
 
 def test_a_cache_this_user_did_not_sign_is_never_unpickled(tmp_path, monkeypatch):
-    unsettled_clock(monkeypatch)  # the stamps (left intact) never stop the build at once
+    unsettled_clock(monkeypatch)  # no stamp is proof: the whole pipeline runs
     project = project_copy(tmp_path)
     out = tmp_path / "site"
     first = build(project, out, today=TODAY, persist=True)
@@ -145,7 +145,7 @@ def test_a_cache_this_user_did_not_sign_is_never_unpickled(tmp_path, monkeypatch
     header = caching.MAGIC + caching.header(out) + b"\n"
     body = pickle.dumps(_Payload(marker))
     files = sorted((project / ".briefgen-cache").glob("*.pickle"))
-    assert len(files) == 2 + caching.SHARDS  # build, plan, parsed shards
+    assert len(files) == 3 + caching.SHARDS  # build, plan, stamps, parsed shards
     for path in files:
         path.write_bytes(header + b"\0" * 32 + body)  # a cache shipped with a cloned project, say
     loaded = caching.load(project, out)
@@ -186,7 +186,7 @@ def test_a_page_the_last_build_left_untouched_is_not_hashed_again(tmp_path, monk
 
 
 def test_stamps_prove_pages_only_with_the_page_records_of_their_own_build(tmp_path, monkeypatch):
-    """The output's stamps (stamps.json) say a page is as the last build left it; the page records
+    """The output's stamps (stamps.pickle) say a page is as the last build left it; the page records
     (build.pickle) say which fingerprint each page was written with. Records older than the
     stamps (their write failed, or a cache restored from a backup) must not vouch for a page the
     last build changed: here the page of an edit that was then undone."""

@@ -184,7 +184,7 @@ def test_a_cache_folder_that_links_elsewhere_is_refused_and_clean_leaves_it(worl
     assert sorted(os.listdir(world / "elsewhere")) == ["keep.txt"]
 
 
-@pytest.mark.parametrize("planted", [".briefgen-cache/.gitignore", ".briefgen-cache/stamps.json",
+@pytest.mark.parametrize("planted", [".briefgen-cache/.gitignore", ".briefgen-cache/stamps.pickle",
                                      ".briefgen-cache/build.pickle", "site/.index.html.briefgen-tmp",
                                      "site/index.html"])
 def test_a_link_planted_in_the_cache_or_the_site_never_writes_its_target(world, planted):
@@ -213,15 +213,15 @@ def test_a_link_planted_in_the_cache_or_the_site_never_writes_its_target(world, 
 def test_a_pipe_or_a_device_in_the_cache_folder_is_never_read(world):
     assert briefgen(world, "build", "project").returncode == 0
     cache = world / "project/.briefgen-cache"
-    (cache / "stamps.json").unlink()
-    os.mkfifo(cache / "stamps.json")
+    (cache / "stamps.pickle").unlink()
+    os.mkfifo(cache / "stamps.pickle")
     (cache / "build.pickle").unlink()
     (cache / "build.pickle").symlink_to("/dev/zero")
     (cache / "parsed-00.pickle").unlink()
     os.mkfifo(cache / "parsed-00.pickle")
     result = briefgen(world, "build", "project", timeout=60)
     assert result.returncode == 0, result.stderr
-    assert (cache / "stamps.json").is_file() and not (cache / "build.pickle").is_symlink()
+    assert (cache / "stamps.pickle").is_file() and not (cache / "build.pickle").is_symlink()
 
 
 def test_a_full_disk_while_saving_the_cache_leaves_no_partial_file(world):
@@ -249,7 +249,7 @@ def test_a_full_disk_while_saving_the_cache_leaves_no_partial_file(world):
 
 def test_a_folder_named_like_a_cache_file_leaves_no_temporary_file(world):
     project = world / "project"
-    for name in ("build.pickle", "stamps.json", "parsed-00.pickle"):
+    for name in ("build.pickle", "stamps.pickle", "parsed-00.pickle"):
         (project / ".briefgen-cache" / name).mkdir(parents=True)
     for attempt in range(3):
         (project / "content/articles/satellite-launch.md").write_text(
