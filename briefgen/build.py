@@ -221,8 +221,13 @@ def load_briefing(project: Path, *, base_url: str | None = None, strict: bool = 
 def build(project: Path, output: Path | None, *, base_url: str | None = None, strict: bool = False,
           today: dt.date | None = None, cache: Cache | None = None, progress: Stages | None = None,
           index_search: bool = True, persist: bool = False, parallel: bool = True, replace_foreign: bool = False,
-          waiting: Callable[[str], None] | None = None, edition: dt.date | None = None) -> BuildResult:
+          waiting: Callable[[str], None] | None = None, edition: dt.date | None = None,
+          last: bool = False) -> BuildResult:
     """Run the pipeline; write into ``output`` unless it is None (the dev server serves from memory).
+
+    ``last``: the process ends after this build (the CLI's): what a persisted build made is then
+    frozen out of the garbage collector's reach rather than scanned (``_no_gc_pauses``); a
+    process that builds again (the Python API, a test) leaves it False and keeps its memory.
 
     ``persist`` keeps a cache in the project between runs (the CLI's default; --no-cache turns it
     off), and with it the stamps that let a build whose inputs and output did not change stop at
@@ -250,7 +255,7 @@ def build(project: Path, output: Path | None, *, base_url: str | None = None, st
         if disk:
             return _build_persisted(project, output, base_url=base_url, strict=strict, today=today,
                                     progress=progress, index_search=index_search, parallel=parallel,
-                                    replace_foreign=replace_foreign, edition=edition)
+                                    replace_foreign=replace_foreign, edition=edition, last=last)
         with _no_gc_pauses():
             return _build(project, output, base_url=base_url, strict=strict, today=today, cache=cache,
                           progress=progress, index_search=index_search, parallel=parallel,
@@ -259,7 +264,7 @@ def build(project: Path, output: Path | None, *, base_url: str | None = None, st
 
 def _build_persisted(project: Path, output: Path, *, base_url: str | None, strict: bool, today: dt.date | None,
                      progress: Stages | None, index_search: bool, parallel: bool,
-                     replace_foreign: bool, edition: dt.date | None = None) -> BuildResult:
+                     replace_foreign: bool, edition: dt.date | None = None, last: bool = False) -> BuildResult:
     """A CLI build: the stamps first (nothing changed: done), then the pipeline with the disk cache (Mode.DISK)."""
     started = time.perf_counter()
     stages = progress or Stages()
@@ -280,7 +285,7 @@ def _build_persisted(project: Path, output: Path, *, base_url: str | None, stric
             verified = True
         return BuildResult(None, done.pages, done.warnings, 0, WriteReport((), (), done.files),
                            time.perf_counter() - started, stages=tuple(stages.times), verified=verified)
-    with _no_gc_pauses(one_shot=True):
+    with _no_gc_pauses(one_shot=last):
         with stages.stage("loading cache"):
             cache = caching.load(project, output)
         generation = cache.pages.generation  # stamps prove pages only with the records of the same build

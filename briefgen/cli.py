@@ -97,7 +97,7 @@ def build(project_dir: Path, output: Path | None, base_url: str | None, strict: 
                        count=f"{done}/{total} {unit}" if unit and total is not None else "")
 
         result = run(project_dir, output, base_url=base_url, strict=strict, persist=not no_cache,
-                     progress=Stages(show), replace_foreign=replace_foreign, waiting=_say, edition=edition)
+                     progress=Stages(show), replace_foreign=replace_foreign, waiting=_say, edition=edition, last=True)
     for warning in result.warnings:
         err.print(str(warning), markup=False, style="yellow")
     kinds = ", ".join(f"{n} {k}" for k, n in result.pages.items())
@@ -247,7 +247,7 @@ def deploy(project_dir: Path, output: Path | None, base_url: str | None, remote:
             base_url = inferred.url
             err.print(f"No base URL given: building for {base_url} ({inferred.why}); pass --base-url to choose another",
                       markup=False, highlight=False)
-        result = run(project_dir, output, base_url=base_url, strict=strict, persist=True, waiting=_say)
+        result = run(project_dir, output, base_url=base_url, strict=strict, persist=True, waiting=_say, last=True)
         for warning in result.warnings:
             err.print(str(warning), markup=False, style="yellow")
         done = where.publish(output, message or default_message(project_dir), force)

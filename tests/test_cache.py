@@ -379,3 +379,17 @@ def test_a_problem_in_a_file_taken_from_the_cache_is_located_on_its_line(tmp_pat
     found = {(d.file, d.line, d.code) for d in failed.value.diagnostics}
     assert ("content/articles/seoul-assessment.yaml", 6, "unknown-actor") in found
     assert ("content/articles/seoul-assessment.yaml", 25, "unknown-actor") in found
+
+
+def test_a_program_that_builds_again_keeps_its_garbage_collector(tmp_path):
+    """Only a build told it is the process's last (the CLI's) freezes what it made; a program
+    calling build(persist=True) again and again froze each whole site for good (found by a tester)."""
+    import gc
+    project = project_copy(tmp_path)
+    before = gc.get_freeze_count()
+    try:
+        for _ in range(2):
+            build(project, tmp_path / "site", today=TODAY, persist=True)
+        assert gc.get_freeze_count() == before
+    finally:
+        gc.unfreeze()
