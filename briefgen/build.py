@@ -274,7 +274,8 @@ def _build_persisted(project: Path, output: Path, *, base_url: str | None, stric
         record = stamps.last(project, output, settings)
         swept_at = stamps.now()
         swept = stamps.inputs(project)
-        done = stamps.unchanged(output, record, swept)
+        # (--clean-destination-dir: what the build does not make goes, so the output is looked at)
+        done = stamps.unchanged(output, record, swept) if not replace_foreign else None
     if done is not None:
         verified = False
         if verifying():
@@ -296,7 +297,8 @@ def _build_persisted(project: Path, output: Path, *, base_url: str | None, stric
                         replace_foreign=replace_foreign, edition=edition)
         with stages.stage("saving cache"):
             generation = caching.save(project, output, cache)
-            stamps.record(project, output, settings, swept, swept_at, sorted(result.files), cache.pages.on_disk,
+            kept = {**cache.pages.on_disk, **(result.written.stamps if result.written is not None else {})}
+            stamps.record(project, output, settings, swept, swept_at, sorted(result.files), kept,
                           stamps.summary(result.pages, result.warnings, len(result.files)), generation)
     return dataclasses.replace(result, stages=tuple(stages.times))
 

@@ -42,7 +42,7 @@ from .parse import Document
 from .paths import output_file
 from .reads import Ledger, digest
 from .resolve import Memo
-from .safe_io import Folder, is_link_error
+from .safe_io import Folder, is_link_error, stamp_of
 from .search import Messages
 
 if TYPE_CHECKING:
@@ -284,12 +284,6 @@ class Cache:
     def remember(self) -> bool:
         """Fingerprint pages so the next build can skip unchanged ones (every mode but ONE_OFF)."""
         return self.mode is not Mode.ONE_OFF
-
-
-def stamp_of(st: os.stat_result) -> list[int]:
-    """A file's stat stamp, as stamps.py records it and ``reuse`` checks it: (mtime, ctime, size,
-    inode) in nanoseconds; ctime cannot be set by programs, so a restored mtime still shows."""
-    return [st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino]
 
 
 @lru_cache(maxsize=1)

@@ -33,6 +33,12 @@ def is_link_error(exc: OSError) -> bool:
     return exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK)
 
 
+def stamp_of(st: os.stat_result) -> list[int]:
+    """A file's stat stamp, as stamps.py records it and ``cache.Pages`` checks it: (mtime, ctime,
+    size, inode) in nanoseconds; ctime cannot be set by programs, so a restored mtime still shows."""
+    return [st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino]
+
+
 class Folder:
     """An open folder: names inside it are looked up without following links.
 

@@ -87,8 +87,7 @@ def inputs(project: Path) -> Stamps:
 def outputs(output: Path, files: list[str], known: Stamps | None = None) -> Stamps:
     """The files and every folder that holds one, up to the output itself (a stray file or
     folder added to one changes its stamp; one added inside a stray folder changes that
-    folder's, added to one of these); ``known``: stamps already taken, of files nothing has
-    written since."""
+    folder's, added to one of these); ``known``: stamps taken as the build left the files."""
     found: Stamps = {}
     base = str(output) + os.sep
     known = known or {}
@@ -132,7 +131,9 @@ def record(project: Path, output: Path, settings: tuple, swept: Stamps, swept_at
     An input touched too recently for its stamp to prove anything later (saved just before the
     build, the usual habit) is recorded as unknown: the next build then does not stop at once, but
     it still trusts the output stamps, and does not hash every page to prove what it wrote.
-    ``known``: stamps of output files this build read back and left as they were.
+    ``known``: stamps of output files as this build left them (taken back by their stamps, found
+    the same, or written: ``write.WriteReport.stamps``), each taken then and not now, so a page
+    another program changed meanwhile is not recorded as this build's.
     ``generation``: the page records' (cache.Pages.generation) that describe this output.
     """
     key = caching.key()

@@ -26,12 +26,12 @@ import json
 import os
 import stat
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Callable, Container, Iterable, Iterator, Mapping, MutableMapping
 
 from .errors import BriefgenError
-from .safe_io import Folder, Tree, is_link_error, temp_name
+from .safe_io import Folder, Tree, is_link_error, stamp_of, temp_name
 
 MANIFEST = ".briefgen-manifest.json"
 """The files the last successful build wrote into the output folder (output-relative, sorted)."""
@@ -52,6 +52,10 @@ class WriteReport:
     written: tuple[str, ...]
     removed: tuple[str, ...]
     unchanged: int
+    stamps: Mapping[str, list[int]] = field(default_factory=dict)
+    """The stamp of each file written, taken as it was put in place, and of each found the same
+    (``stamp_of``): what the output held as this build left it, not what it holds later, when
+    the stamps are recorded (another program may have changed a page meanwhile)."""
 
 
 # --- where the output may be ----------------------------------------------------------------------
@@ -306,7 +310,8 @@ def write_site(output: Path, files: Mapping[str, bytes], known_same: Container[s
         # the same bytes stays the user's (and so is never deleted later as a stale page).
         # Names only: a file's bytes are fetched where they are compared and where they are
         # written (a SiteFiles holds a large site's pages compressed, one made whole at a time).
-        changed = [rel for rel in files if rel not in known_same and (rel not in old or not _same(tree, rel, files[rel]))]
+        found: dict[str, list[int]] = {}
+        changed = [rel for rel in files if rel not in known_same and (rel not in old or not _same(tree, rel, files[rel], found))]
         in_way = _in_the_way(tree, changed, old)
         if in_way and not replace_foreign:
             raise WriteError(_in_the_way_message(output, in_way))
@@ -338,7 +343,10 @@ def write_site(output: Path, files: Mapping[str, bytes], known_same: Container[s
         try:
             for rel in order:
                 parent, _, name = rel.rpartition("/")
-                tree.folder(parent).replace(temps[rel], name)
+                folder = tree.folder(parent)
+                folder.replace(temps[rel], name)
+                if (placed := folder.lstat(name)) is not None:
+                    found[rel] = stamp_of(placed)
         except OSError as exc:  # something changed under the build; the manifest still lists every file
             raise WriteError(f"cannot finish writing {output}: {exc.strerror or exc}; some pages are new, some old, "
                              "and none is half-written: build again") from None
@@ -347,7 +355,7 @@ def write_site(output: Path, files: Mapping[str, bytes], known_same: Container[s
             removed += _remove_foreign(tree, set(files))
         if intent != set(files) or old_bytes is None:
             _write_manifest(root, set(files))
-    return WriteReport(tuple(sorted(changed)), tuple(sorted(removed)), len(files) - len(changed))
+    return WriteReport(tuple(sorted(changed)), tuple(sorted(removed)), len(files) - len(changed), found)
 
 
 def _join(folder: str, name: str) -> str:
@@ -418,7 +426,8 @@ def _take_back(tree: Tree, temps: dict[str, str], root: Folder, old_manifest: by
             root.write_atomic(MANIFEST, old_manifest)
 
 
-def _same(tree: Tree, rel: str, data: bytes) -> bool:
+def _same(tree: Tree, rel: str, data: bytes, found: dict[str, list[int]]) -> bool:
+    """Whether the file holds ``data``; its stamp then goes into ``found``."""
     parent, _, name = rel.rpartition("/")
     try:
         handle = tree.folder(parent).open_regular(name, len(data))
@@ -427,7 +436,11 @@ def _same(tree: Tree, rel: str, data: bytes) -> bool:
     if handle is None:
         return False
     with handle:
-        return os.fstat(handle.fileno()).st_size == len(data) and handle.read() == data
+        st = os.fstat(handle.fileno())
+        if st.st_size != len(data) or handle.read() != data:
+            return False
+    found[rel] = stamp_of(st)
+    return True
 
 
 def _remove_entry(tree: Tree, rel: str) -> None:

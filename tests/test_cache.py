@@ -260,7 +260,7 @@ def test_a_search_shard_kept_from_the_last_build_is_not_read_back_unless_its_fil
     build(project, out, today=TODAY, persist=True)
     compared: list[str] = []
     real_same = write._same
-    monkeypatch.setattr(write, "_same", lambda tree, rel, data: compared.append(rel) or real_same(tree, rel, data))
+    monkeypatch.setattr(write, "_same", lambda tree, rel, data, found: compared.append(rel) or real_same(tree, rel, data, found))
     article = next((project / "content" / "articles").glob("*.md"))
     article.write_bytes(article.read_bytes())  # a save that changes nothing: the pipeline runs, no record changes
     first = build(project, out, today=TODAY, persist=True)

@@ -85,18 +85,26 @@ def test_compacting_the_ledger_keeps_what_each_page_read():
     assert ledger.numbered({("articles", "a7")}, None).tolist() == list(ledger.pages["/y/"].read)  # type: ignore[arg-type]
 
 
-def test_an_article_summary_plans_again_only_the_lists_that_show_it(tmp_path: Path):
-    """A complete list's pages are cut from the list worked out once per plan; what that read
-    counts as read by each of its pages, so an article's new summary plans again the lists it is
-    in, not every list of the site."""
+def corpus_of_lists(tmp_path: Path, settings: str) -> Path:
+    """The benchmark's generator's 60 articles (Zipf-popular topics and actors: many complete
+    lists), with these pagination and cap ``settings`` and no search index."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
     import corpus  # noqa: E402
-    import yaml
 
     corpus.generate(60, 1, tmp_path, formats=("briefgen",), quiet=True)
     project = tmp_path / "briefgen"
     with (project / "briefgen.yaml").open("a", encoding="utf-8") as config:
-        config.write("pagination: {per_page: 20}\ncaps: {claims: 6, actors: 4, events: 3, articles: 4}\nsearch: false\n")
+        config.write(f"{settings}\nsearch: false\n")
+    return project
+
+
+def test_an_article_summary_plans_again_only_the_lists_that_show_it(tmp_path: Path):
+    """A complete list's pages are cut from the list worked out once per plan; what that read
+    counts as read by each of its pages, so an article's new summary plans again the lists it is
+    in, not every list of the site."""
+    import yaml
+
+    project = corpus_of_lists(tmp_path, "pagination: {per_page: 20}\ncaps: {claims: 6, actors: 4, events: 3, articles: 4}")
     out = tmp_path / "site"
     first = build(project, out, today=TODAY, persist=True)
     lists = {p.path: p for p in first.planned if p.kind.count("-")}  # topic-claims, actor-articles...
@@ -115,15 +123,11 @@ def test_an_edit_makes_the_complete_lists_only_of_the_pages_it_plans_again(tmp_p
     read: a one-article edit makes no list it does not show on a page planned again (it made all
     of them, about 1.5 s at 10,000 articles, to count their pages), and a list that grows past
     a page gets its new page."""
-    from briefgen import reads
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    import corpus  # noqa: E402
     import yaml
 
-    corpus.generate(60, 1, tmp_path, formats=("briefgen",), quiet=True)
-    project = tmp_path / "briefgen"
-    with (project / "briefgen.yaml").open("a", encoding="utf-8") as config:
-        config.write("pagination: {per_page: 3}\ncaps: {claims: 2, actors: 2, events: 2, articles: 2}\nsearch: false\n")
+    from briefgen import reads
+
+    project = corpus_of_lists(tmp_path, "pagination: {per_page: 3}\ncaps: {claims: 2, actors: 2, events: 2, articles: 2}")
     out = tmp_path / "site"
     build(project, out, today=TODAY, persist=True)
     made: list[frozenset] = []

@@ -159,3 +159,39 @@ def test_the_cli_says_the_site_is_up_to_date(tmp_path):
     assert second.stdout.startswith("Up to date: "), second.stdout
     assert "unused-actor" in first.stderr and second.stderr == first.stderr  # the same warnings, replayed
     assert run_briefgen("build", project, "--no-cache").stdout.startswith("Built ")
+
+
+def test_clean_destination_dir_cleans_an_output_that_is_otherwise_up_to_date(built):
+    """--clean-destination-dir deletes what the build does not make even when nothing changed
+    (it stopped at the stamps and left the strays; found by a tester)."""
+    project, out, _ = built
+    (out / "notes.txt").write_text("stray", encoding="utf-8")
+    (out / "foreign").mkdir()
+    (out / "foreign" / "a.txt").write_text("stray", encoding="utf-8")
+    assert again(project, out).briefing is not None  # the strays changed the output: looked at, kept
+    assert (out / "notes.txt").exists()
+    result = build(project, out, today=TODAY, persist=True, replace_foreign=True)
+    assert result.briefing is not None
+    assert not (out / "notes.txt").exists() and not (out / "foreign").exists()
+
+
+def test_a_page_another_program_changes_while_the_build_ends_is_not_recorded_as_the_builds(built, monkeypatch):
+    """The stamps of what a build wrote are taken as it puts each file in place, not when it
+    records them: a page changed in between (here while the cache is saved) is found changed
+    and made again by the next build (it was trusted for good; found by a tester)."""
+    project, out, _ = built
+    page = out / "robots.txt"  # written again by the change below
+    real_save = caching.save
+
+    def save_while_another_writes(*args, **kwargs):
+        page.write_bytes(page.read_bytes() + b"# another program's line\n")
+        return real_save(*args, **kwargs)
+    monkeypatch.setattr(caching, "save", save_while_another_writes)
+    override_template(project, out)  # a change that writes robots.txt again
+    assert again(project, out).briefing is not None
+    monkeypatch.setattr(caching, "save", real_save)
+    result = again(project, out)
+    assert result.briefing is not None  # not "up to date": the page is not as the build left it
+    clean = out.parent / "clean"
+    build(project, clean, today=TODAY, persist=False)
+    assert read_tree(out) == read_tree(clean)
