@@ -421,9 +421,6 @@ def _pipeline(project: Path, output: Path | None, *, base_url: str | None, stric
         if briefing.config.search and index_search:
             with stages.stage("search index", searching.reindexed):  # shards made again
                 files.update(searching.files())
-                if made.stamped:  # the CLI's: index files as written, not read back to compare
-                    for name in searching.carried:
-                        made.proven(name)
     collisions = root.place(root_files, files, lambda: root.made_by(pages, assets, search.FOLDER))
     if collisions:
         raise BuildFailed(collisions)
@@ -512,8 +509,6 @@ class SearchIndex:
                     pause()
                     stale[shard].append(entry.message())
         self.reindexed = len(stale)
-        self.carried: list[str] = []
-        """Output files of the shards kept from the last build (known once ``files()`` returns)."""
         self.indexing = search.Indexing(stale, language, behind=behind, pause=pause) if stale else None
 
     def files(self) -> dict[str, bytes]:
@@ -525,10 +520,13 @@ class SearchIndex:
         kept = {shard: SearchRecord(key, {} if shard in self.empty else made[shard] if shard in made
                                     else self.cache.search[shard].files)
                 for shard, key in enumerate(self.keys)}
-        # A shard kept as the last build recorded it is in the output as that build wrote it,
-        # where the stamps prove so (the output's stamps go with these records: Pages.generation).
-        self.carried = [name for shard, record in kept.items() if shard not in made and shard not in self.empty
-                        for name in record.files]
+        # A shard kept as the last build recorded it is in the output as that build wrote it, where
+        # the stamps prove so (the CLI's, which go with these records: Pages.generation): not read
+        # back and compared by the write.
+        for shard, record in kept.items():
+            if shard not in made:
+                for name in record.files:
+                    self.cache.pages.proven(name)
         if made or kept.keys() != self.cache.search.keys():
             self.cache.search = kept
             self.cache.dirty = True

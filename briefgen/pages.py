@@ -412,12 +412,18 @@ def plan(b: m.Briefing, memo: dict | None = None, ledger: reads.Ledger | None = 
             active[-1].update(hit.read)
         return hit.value
 
+    def derived(key: Any, make: Callable[[m.Briefing], Any]) -> Planned:
+        """A value derived for several pages, worked out once per plan (the CLI's: only if a page
+        planned needs it)."""
+        found = made["derived"].get(key)
+        if found is None:
+            found = made["derived"][key] = planned(make, False)
+        return found
+
     def kept(store: str, key: Any, make: Callable[[m.Briefing], Any]) -> Any:
         assert ledger is not None
-        if store == "derived":  # worked out once per plan, only if a page planned needs it
-            found = made[store].get(key)
-            if found is None:
-                found = made[store][key] = planned(make, False)
+        if store == "derived":
+            found = derived(key, make)
             if active:
                 active[-1].update(found.read)
             return found.value
@@ -436,9 +442,7 @@ def plan(b: m.Briefing, memo: dict | None = None, ledger: reads.Ledger | None = 
             return len(recall("derived", key, make))
         hit = sizes_before.get(key) if moved is not None else None
         if hit is None or not moved.isdisjoint(hit[1]):  # type: ignore[union-attr]
-            found = made["derived"].get(key)
-            if found is None:
-                found = made["derived"][key] = planned(make, False)
+            found = derived(key, make)
             hit = (len(found.value), ledger.numbered(found.read, digests))
         ledger.sizes[key] = hit
         return hit[0]
