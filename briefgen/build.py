@@ -31,7 +31,7 @@ from .pages import Later, Page, plan, source_of
 from .reads import Ledger, by_value, digest
 from .paths import output_file
 from .parse import Document, parse
-from .render import Renderer, collect_assets, known_references, learn_references
+from .render import Renderer, collect_assets, known_code, known_references, learn_code, learn_references
 from .resolve import resolve
 from .salvage import salvaged
 from .schema import Edition, SiteConfig
@@ -476,6 +476,7 @@ def _renderer(project: Path, config: SiteConfig, assets: dict, cache: Cache) -> 
     if cache.memo is None:
         if cache.ledger is not None:
             learn_references(cache.ledger.references)
+            learn_code(cache.ledger.compiled)
         return Renderer(project, config, assets)
     last = cache.memo.renderer
     if last is not None and last.project == project and last.config == config and last.assets == assets:
@@ -676,7 +677,7 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
     if ledger is not None and not problems:
         ledger.salt = salt
         ledger.templates = {name: renderer.template_digest(name) for name in {page.template for page in pages}}
-        ledger.references = known_references()
+        ledger.references, ledger.compiled = known_references(), known_code()
         for path, kept in ledger.pages.items():
             ledger.pages[path] = kept._replace(fingerprint=prints[path].fingerprint)
     cache.dirty = cache.dirty or bool(rendered) or len(earlier.rendered) != len(earlier.written)

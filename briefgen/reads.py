@@ -285,6 +285,9 @@ class Ledger:
     references: dict[bytes, tuple[str, ...] | None] = field(default_factory=dict)
     """Template source digest -> the templates it references (render.known_references): the
     template digests without parsing every template again in each process."""
+    compiled: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    """The templates the last build compiled (render.known_code): a CLI process compiles only
+    the templates that changed."""
 
     def __post_init__(self) -> None:
         self._numbers: dict[tuple[str, object], int] = {key: n for n, key in enumerate(self.keys)}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import marshal
 import os
 import posixpath
 import re
@@ -217,8 +218,10 @@ class _Compiled(jinja2.BytecodeCache):
     protocol, in memory): a template whose file and source are unchanged is not compiled again,
     though a new Renderer is made for every clean build (verify mode, ``--no-cache``, the dev
     server's new settings). Keyed by Jinja's bucket key (the template's name and file) and checked
-    against the source's checksum, so an edited template is compiled afresh. Never written to disk:
-    code read back from a file a project could plant would run."""
+    against the source's checksum, so an edited template is compiled afresh. The CLI's next
+    process takes them back from its signed ledger (``known_code``, ``learn_code``), never from
+    a file of its own: code read back from a file a project could plant would run, and a signed
+    cache file is one only this user's briefgen wrote (docs/security.md)."""
 
     def __init__(self) -> None:
         self._code: dict[str, tuple[str, object]] = {}
@@ -226,7 +229,11 @@ class _Compiled(jinja2.BytecodeCache):
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         kept = self._code.get(bucket.key)
         if kept is not None and kept[0] == bucket.checksum:
-            bucket.code = kept[1]  # type: ignore[assignment]
+            code = kept[1]
+            if isinstance(code, bytes):  # taken back from the ledger: unmarshalled once used
+                code = marshal.loads(code)
+                self._code[bucket.key] = (kept[0], code)
+            bucket.code = code  # type: ignore[assignment]
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         self._code[bucket.key] = (bucket.checksum, bucket.code)
@@ -273,6 +280,24 @@ def learn_references(known: References) -> None:
     source's references are a function of its digest."""
     if len(known) < _REFERENCES_KEPT:
         _REFERENCES.update(known)
+
+
+Code = dict[str, "tuple[str, bytes]"]
+"""Jinja's bucket key of a template -> (its source's checksum, its compiled code, marshalled)."""
+
+
+def known_code() -> Code:
+    """The templates this process compiled or took back, to save (reads.Ledger): marshalled,
+    so only by the Python version that made them (the cache's header names it)."""
+    return {key: (checksum, code if isinstance(code, bytes) else marshal.dumps(code))
+            for key, (checksum, code) in _COMPILED._code.items()}
+
+
+def learn_code(known: Code) -> None:
+    """Take back what an earlier process compiled (``known_code``), from a signed cache only:
+    kept code that this process compiled afresh is left as it is."""
+    for key, kept in known.items():
+        _COMPILED._code.setdefault(key, kept)
 
 
 _PATHS_KEPT = 200_000

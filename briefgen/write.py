@@ -24,6 +24,7 @@ import fcntl
 import functools
 import json
 import os
+import re
 import stat
 import zlib
 from dataclasses import dataclass, field
@@ -171,9 +172,13 @@ def _owned(root: Folder, output: Path, replace_foreign: bool) -> tuple[set[str],
 
 # --- the manifest ---------------------------------------------------------------------------------
 
+_UNSAFE = re.compile(r"(?:^|/)\.{0,2}(?:/|$)|[\\\0]")
+"""What no manifest entry may hold: an empty, ``.`` or ``..`` part (a leading or trailing slash
+is an empty part), a backslash or a NUL."""
+
+
 def _valid_rel(rel: object) -> bool:
-    return (isinstance(rel, str) and bool(rel) and not rel.startswith("/") and "\\" not in rel and "\0" not in rel
-            and all(part not in ("", ".", "..") for part in rel.split("/")))
+    return isinstance(rel, str) and bool(rel) and _UNSAFE.search(rel) is None
 
 
 def read_manifest(root: Folder) -> set[str] | None:
@@ -184,6 +189,8 @@ def read_manifest(root: Folder) -> set[str] | None:
 def _parse_manifest(raw: bytes | None) -> set[str] | None:
     if raw is None:
         return None
+    if _last_manifest[0] == raw:  # a build reads it twice: once to refuse early, once to write
+        return set(_last_manifest[1])
     try:
         data = json.loads(raw)
     except ValueError:
@@ -191,7 +198,12 @@ def _parse_manifest(raw: bytes | None) -> set[str] | None:
     files = data.get("files") if isinstance(data, dict) and data.get("generator") == "briefgen" else None
     if not isinstance(files, list) or not all(_valid_rel(rel) for rel in files):
         return None
+    _last_manifest[:] = raw, frozenset(files)
     return set(files)
+
+
+_last_manifest: list = [None, frozenset()]
+"""The last intact manifest parsed, (bytes, files): the same bytes are the same files."""
 
 
 def _manifest_bytes(files: set[str] | list[str]) -> bytes:

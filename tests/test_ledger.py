@@ -181,3 +181,36 @@ def test_a_cli_process_does_not_parse_the_templates_again_to_digest_them(tmp_pat
                                                         encoding="utf-8")
     build(project, out, today=TODAY, persist=True, index_search=False)
     assert [source for source in parsed if "{# overridden #}" in source]
+
+
+def test_a_cli_process_compiles_only_the_templates_that_changed(tmp_path: Path, monkeypatch):
+    """Compiled templates are kept in the (signed) ledger: the next process runs them without
+    compiling the theme again, compiles a template whose source changed, and its pages show it."""
+    import jinja2
+    from briefgen import render
+    monkeypatch.setattr(stamps, "now", lambda: time.time_ns() + 5_000_000_000)
+    project = project_copy(tmp_path)
+    out = tmp_path / "site"
+    build(project, out, today=TODAY, persist=True, index_search=False)
+    compiled: list[str | None] = []
+    real_compile = jinja2.Environment.compile
+
+    def compile_(env, source, name=None, *args, **kwargs):
+        compiled.append(name)
+        return real_compile(env, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", compile_)
+    monkeypatch.setattr(render._COMPILED, "_code", {})  # as in a new process
+    text = project / "content" / "articles" / "satellite-launch.md"
+    text.write_text(text.read_text(encoding="utf-8") + "\nOne sentence more.\n", encoding="utf-8")
+    again = build(project, out, today=TODAY, persist=True, index_search=False)
+    assert again.briefing is not None and again.rendered > 0 and compiled == []
+    assert "One sentence more." in (out / "articles" / "satellite-launch" / "index.html").read_text(encoding="utf-8")
+    (project / "templates").mkdir(exist_ok=True)
+    theme = render.theme_dir() / "article.html"
+    (project / "templates" / "article.html").write_text(
+        theme.read_text(encoding="utf-8").replace("</article>", "<p>overridden here</p></article>", 1), encoding="utf-8")
+    monkeypatch.setattr(render._COMPILED, "_code", {})
+    build(project, out, today=TODAY, persist=True, index_search=False)
+    assert compiled == ["article.html"]
+    assert "overridden here" in (out / "articles" / "satellite-launch" / "index.html").read_text(encoding="utf-8")
