@@ -527,10 +527,12 @@ def _claim(cid: str, reports: list, entries: Mapping, articles: Mapping[str, m.A
     read = [r for r in defining if not unknown(r[3], r[1], "statement")]
     first_report = (read or defining)[0]
     _, first_i, first, first_doc = first_report
-    statements = {textmod.normalize_quote(first.statement): first_report}
-    for r in read:
-        statements.setdefault(textmod.normalize_quote(r[2].statement), r)
-    redefined = {id(r) for r in read if statements[textmod.normalize_quote(r[2].statement)] is not first_report}
+    folded = [(textmod.normalize_quote(r[2].statement), r) for r in read]  # each statement folded once
+    first_folded = next((f for f, r in folded if r is first_report), None)
+    statements = {first_folded if first_folded is not None else textmod.normalize_quote(first.statement): first_report}
+    for f, r in folded:
+        statements.setdefault(f, r)
+    redefined = {id(r) for f, r in folded if statements[f] is not first_report}
     if redefined:
         # another claim under the same id: one cause, one diagnostic, citing every definition
         clashing = sorted(statements.values(), key=lambda r: (r[3].file, r[1]))
