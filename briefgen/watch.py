@@ -7,16 +7,18 @@ them into one rebuild.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 from watchdog.events import (DirCreatedEvent, DirDeletedEvent, DirMovedEvent, FileClosedEvent, FileCreatedEvent,
                              FileDeletedEvent, FileModifiedEvent, FileMovedEvent, FileSystemEvent,
                              FileSystemEventHandler)
 from watchdog.observers import Observer
-from watchdog.observers.api import BaseObserver
+from watchdog.observers.api import BaseObserver, ObservedWatch
 
 from .load import CONFIG_FILE, SOURCE_FOLDERS, is_editor_junk
 
@@ -33,6 +35,8 @@ class Changes:
         self._cond = threading.Condition()
         self.taken = 0
         """How many batches ``wait`` has handed out: the number of the batch now gathering."""
+        self.on_take: Callable[[], None] = lambda: None
+        """Called as a batch is handed out (the watcher's ``_Handler.settle``)."""
 
     def add(self, path: str) -> None:
         with self._cond:
@@ -49,11 +53,14 @@ class Changes:
                     if quiet_for >= QUIET:
                         taken, self._paths = self._paths, set()
                         self.taken += 1
-                        return taken
+                        break
                     self._cond.wait(QUIET - quiet_for)
                 else:
                     self._cond.wait(0.5)
-        return set()
+            else:
+                return set()
+        self.on_take()
+        return taken
 
     def wake(self) -> None:
         with self._cond:
@@ -141,6 +148,13 @@ class _Handler(FileSystemEventHandler):
         self.project = project.resolve()
         self.changes = changes
         self.ignore = [p.resolve() for p in ignore]
+        self.watches: _Watches | None = None
+        """The folders watched, kept to what the sources are read from (``watch``); None in tests
+        that call the handler directly."""
+        self._lock: threading.RLock = threading.RLock()  # type: ignore[assignment]
+        """The observer's thread handles events, the rebuild loop's settles a batch (``settle``).
+        ``watch`` makes it the observer's own lock, which the observer holds while it hands out an
+        event and takes to add or remove a watch: one lock, so the two threads cannot deadlock."""
         self._links: dict[Path, str] | None = None
         """linked_sources, found again (``links``) after a file or link is created, deleted or moved."""
         self._stale = False
@@ -151,13 +165,25 @@ class _Handler(FileSystemEventHandler):
     def on_any_event(self, event: FileSystemEvent) -> None:  # an edit's events only (WATCHED)
         if event.is_directory and event.event_type == "modified":
             return  # a folder's own "modified" only echoes the file events inside it
-        for raw in (event.src_path, getattr(event, "dest_path", "")):
-            if raw:
-                rel = self.relevant(Path(raw if isinstance(raw, str) else raw.decode()))
-                if rel:
-                    self.changes.add(rel)
-                    if event.event_type in ("created", "deleted", "moved"):
-                        self._stale = True  # a link among what the build reads may have come, gone or moved
+        with self._lock:
+            for raw in (event.src_path, getattr(event, "dest_path", "")):
+                if raw:
+                    rel = self.relevant(Path(raw if isinstance(raw, str) else raw.decode()))
+                    if rel:
+                        self.changes.add(rel)
+                        if event.event_type in ("created", "deleted", "moved"):
+                            self._stale = True  # a link among what the build reads may have come, gone or moved
+            if self.watches is not None and (self._stale or event.is_directory):
+                # (a source folder made, or a folder a link leads into: watched at once)
+                self.watches.sync(self.links())
+
+    def settle(self) -> None:
+        """As the rebuild loop takes a batch: the links walked again if something was created,
+        deleted or moved late in it, after the batch's one walk, so that the folders a new link
+        leads to are watched before the next edit there."""
+        with self._lock:
+            if self._stale and self.watches is not None:
+                self.watches.sync(self.links())
 
     def relevant(self, path: Path) -> str:
         """The project-relative path of a source file, or '' for anything a build does not read."""
@@ -205,11 +231,78 @@ folders included, reading more, and the dev server spun on that and never saw th
 (watchdog asks inotify for these events only: ``get_event_mask_from_filter``.)"""
 
 
+class _Watches:
+    """The folders watched: the project's own folder alone (briefgen.yaml, and a source folder
+    made, removed or moved), each source folder with everything below it, and, outside them,
+    where the links among the sources lead: a linked folder with everything below it, and the
+    folder holding each linked file or link passed. Never the project as a whole: its output
+    folder holds a folder per page (34,000 at 10,000 articles), and inotify needs a watch per
+    folder (ten seconds to set up there, and more than a user may have at 100,000 articles).
+    Resolved folders: events then carry absolute paths under them, deleted files included."""
+
+    MOST = 48
+    """More places than this (many links to many folders): the whole project is watched, as one
+    (each place is an inotify instance, of which a user may have 128)."""
+
+    def __init__(self, observer: BaseObserver, handler: _Handler) -> None:
+        self.observer, self.handler = observer, handler
+        self.kept: dict[tuple[str, bool], ObservedWatch] = {}
+        self._linked: tuple[dict[Path, str] | None, set[tuple[Path, bool]]] = (None, set())
+        """The last links given, and the places they need watched."""
+
+    def sync(self, links: dict[Path, str]) -> None:
+        """Watch what the sources are now read from (with ``links``), and no more."""
+        wanted = self.wanted(links)
+        if wanted == set(self.kept):
+            return
+        for place in set(self.kept) - wanted:
+            with contextlib.suppress(KeyError, OSError):
+                self.observer.unschedule(self.kept[place])
+            del self.kept[place]
+        for path, recursive in sorted(wanted - set(self.kept)):
+            try:
+                self.kept[(path, recursive)] = self.observer.schedule(self.handler, path, recursive=recursive,
+                                                                      event_filter=WATCHED)
+            except OSError:  # gone meanwhile: its removal is an event of the folder above
+                continue
+
+    def wanted(self, links: dict[Path, str]) -> set[tuple[str, bool]]:
+        project = self.handler.project
+        places = {(project, False)}
+        for name in SOURCE_FOLDERS:
+            if (project / name).is_dir():
+                places.add((project / name, True))
+        if links is not self._linked[0]:  # walked again: where its links lead
+            linked: set[tuple[Path, bool]] = set()
+            for path in links:
+                if path.relative_to(project).parts[0] in SOURCE_FOLDERS:
+                    continue  # watched with its source folder
+                if path.is_dir() and not path.is_symlink():
+                    linked.add((path, True))
+                linked.add((path.parent, False))
+            self._linked = (links, linked)
+        for folder, recursive in self._linked[1]:
+            if not folder.is_dir():  # a broken link's: the nearest folder that is, for the next one made
+                while not folder.is_dir() and project in folder.parents:
+                    folder = folder.parent
+                recursive = False
+            places.add((folder, recursive))
+        below = [folder for folder, recursive in places if recursive]
+        kept = {(str(folder), recursive) for folder, recursive in places
+                if not any(other in folder.parents or (other == folder and not recursive) for other in below)}
+        return kept if len(kept) <= self.MOST else {(str(project), True)}
+
+
 def watch(project: Path, changes: Changes, ignore: list[Path]) -> BaseObserver:
+    """Start watching ``project``'s sources for edits (``_Watches``); ``ignore``: folders whose
+    events are never edits (the output folder)."""
     observer = Observer()
-    # Watch the resolved folder: events then carry absolute paths under it, deleted files included.
-    observer.schedule(_Handler(project, changes, ignore), str(project.resolve()), recursive=True,
-                      event_filter=WATCHED)
+    handler = _Handler(project, changes, ignore)
+    handler.watches = _Watches(observer, handler)
+    handler._lock = observer._lock  # see _Handler._lock
+    with handler._lock:
+        handler.watches.sync(handler.links())
+    changes.on_take = handler.settle
     observer.daemon = True
     observer.start()
     return observer

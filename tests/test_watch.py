@@ -184,3 +184,70 @@ def test_swapping_the_articles_folder_for_a_copy_walks_once_per_batch_for_real(p
     taken = [b for b in batches if b]
     assert set().union(*taken) >= {f"content/articles/a{n}.md" for n in range(300)}
     assert 1 <= len(walks) <= len(taken) + 1, (len(walks), len(taken))
+
+
+def wait_for(changes: Changes, wanted: set[str], seconds: float = 10) -> set[str]:
+    """The changed paths once ``wanted`` are among them (or the deadline passed), taken as the
+    rebuild loop takes a batch."""
+    import time
+    deadline = time.monotonic() + seconds
+    while not wanted <= changes._paths and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return changes.wait(threading.Event())
+
+
+def inotify_watches() -> int:
+    """How many folders this process watches through inotify (Linux's /proc)."""
+    found = 0
+    for fd in os.listdir("/proc/self/fdinfo"):
+        try:
+            found += Path(f"/proc/self/fdinfo/{fd}").read_text().count("inotify wd:")
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/fdinfo").is_dir(), reason="counts inotify watches in Linux's /proc")
+def test_only_what_the_sources_are_read_from_is_watched_not_the_output(project):
+    """The output folder holds a folder per page (34,000 at 10,000 articles): watching the whole
+    project took ten seconds of inotify watches and can pass a user's limit. Watched: the project
+    folder alone, the source folders, and where their links lead; a link made or a source folder
+    made later is watched from then on."""
+    import time
+    site = project / "site"
+    for n in range(50):
+        (site / "articles" / f"a{n}").mkdir(parents=True)
+    (project / "templates" / "x.html").symlink_to("../shared/v1/x.html")
+    changes = Changes()
+    observer = watch.watch(project, changes, ignore=[site])
+    try:
+        handler = next(iter(next(iter(observer._handlers.values()))))
+        places = {Path(path).relative_to(project).as_posix() for path, _ in handler.watches.kept}
+        assert places == {".", "content", "templates", "shared/v1"}, places
+        assert inotify_watches() < 50  # one per folder watched: none of the output's 51
+        (site / "articles" / "a1" / "index.html").write_text("page", encoding="utf-8")
+        (project / "shared" / "v1" / "x.html").write_text("edited", encoding="utf-8")
+        assert wait_for(changes, {"templates/x.html"}) == {"templates/x.html"}
+
+        (project / "templates" / "y.html").symlink_to("../shared/v2/x.html")  # a link made late
+        assert wait_for(changes, {"templates/y.html"}) == {"templates/y.html"}
+        time.sleep(0.2)
+        (project / "shared" / "v2" / "x.html").write_text("edited", encoding="utf-8")
+        assert wait_for(changes, {"templates/y.html"}) == {"templates/y.html"}
+
+        (project / "templates" / "z.html").symlink_to("../shared/later/z.html")  # broken until made
+        assert wait_for(changes, {"templates/z.html"}) == {"templates/z.html"}
+        (project / "shared" / "later").mkdir()
+        time.sleep(0.2)
+        (project / "shared" / "later" / "z.html").write_text("made", encoding="utf-8")
+        assert "templates/z.html" in wait_for(changes, {"templates/z.html"})
+
+        (project / "static").mkdir()  # a source folder made while serving
+        time.sleep(0.2)
+        (project / "static" / "robots.txt").write_text("User-agent: *\n", encoding="utf-8")
+        assert "static/robots.txt" in wait_for(changes, {"static/robots.txt"})
+        places = {Path(path).relative_to(project).as_posix() for path, _ in handler.watches.kept}
+        assert not [p for p in places if p.startswith("site")], places
+    finally:
+        observer.stop()
+        observer.join()
