@@ -29,6 +29,7 @@ from urllib.parse import unquote, urlsplit
 from rich.markup import escape
 from watchdog.observers.api import BaseObserver
 
+from . import stamps
 from .build import Cache, build, search_index
 from .errors import BriefgenError, BuildFailed, Diagnostic, printable
 from .watch import Changes, watch
@@ -408,10 +409,13 @@ def serve(project: Path, host: str, port: int, strict: bool, log: Callable[[str]
             "who can reach this machine, and the dev server has no authentication. Use --host 127.0.0.1 "
             "to keep it on this machine.[/]")
     rebuilder = Rebuilder(project, base_url, strict, state, log)
+    swept = stamps.inputs(project)
     rebuilder.run()
     changes = Changes()
     stop = threading.Event()
-    observer: BaseObserver = watch(project, changes, ignore=[project / "site"])
+    observer: BaseObserver = watch(project, changes, ignore=[project / "site"])  # (its threads: after the forks)
+    for rel in stamps.edited_since(swept, stamps.inputs(project)):  # edits made while the first build ran
+        changes.add(rel)
 
     def loop() -> None:
         while not stop.is_set():

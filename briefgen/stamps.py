@@ -113,6 +113,14 @@ def settled(found: list[int] | None, since: int) -> bool:
     return max(mtime, ctime) < since - window
 
 
+def edited_since(before: Stamps, after: Stamps) -> set[str]:
+    """What ``after`` finds added, removed or changed since ``before`` was swept: the dev
+    server's edits made while its first build ran, before its watcher started. (An edit within
+    the clock tick of the first sweep, after the build read the file, and of the same size,
+    would go unseen; a file saved just before the server started is not rebuilt again.)"""
+    return {rel for rel in before.keys() | after.keys() if before.get(rel) != after.get(rel)}
+
+
 def forget(project: Path) -> None:
     """Before a build writes anything: the old record no longer describes the output."""
     try:

@@ -195,3 +195,19 @@ def test_a_page_another_program_changes_while_the_build_ends_is_not_recorded_as_
     clean = out.parent / "clean"
     build(project, clean, today=TODAY, persist=False)
     assert read_tree(out) == read_tree(clean)
+
+
+def test_edits_made_while_the_dev_server_first_builds_are_found_once_it_watches(tmp_path: Path):
+    """The dev server's watcher starts after its first build (whose workers are forked before any
+    thread starts): what was added, removed or edited meanwhile is found by sweeping the sources
+    before and after."""
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "valid" / "basic", project)
+    before = stamps.inputs(project)
+    assert stamps.edited_since(before, stamps.inputs(project)) == set()
+    article = project / "content" / "articles" / "satellite-launch.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+    (project / "content" / "actors" / "new-actor.yaml").write_text("name: New\nkind: person\n", encoding="utf-8")
+    found = stamps.edited_since(before, stamps.inputs(project))
+    assert {"content/articles/satellite-launch.md", "content/actors/new-actor.yaml"} <= found
+    assert all(rel.startswith("content/") for rel in found), found
