@@ -289,7 +289,7 @@ Code = dict[str, "tuple[str, bytes]"]
 def known_code() -> Code:
     """The templates this process compiled or took back, to save (reads.Ledger): marshalled,
     so only by the Python version that made them (the cache's header names it)."""
-    return {key: (checksum, code if isinstance(code, bytes) else marshal.dumps(code))
+    return {key: (checksum, code if isinstance(code, bytes) else marshal.dumps(code))  # type: ignore[arg-type]
             for key, (checksum, code) in _COMPILED._code.items()}
 
 
