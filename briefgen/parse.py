@@ -31,7 +31,7 @@ MODELS: dict[str, type[BaseModel]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # not slotted: pickle takes plain ones apart and puts them together in C
 class Body:
     """Parsed Markdown or plain text of an article or topic overview.
 
@@ -60,7 +60,7 @@ def _body(source: str, plain: bool, tokens: list[Token], heading: str | None = N
                 tuple(textmod.normalize_quote(b) for b in textmod.blocks(tokens)), textmod.lead(tokens), plain)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # not slotted: pickle takes plain ones apart and puts them together in C
 class Document:
     kind: str
     """One of MODELS' keys."""

@@ -89,7 +89,7 @@ def lead(tokens: list[Token]) -> str:
     return ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # not slotted: pickle takes plain ones apart and puts them together in C
 class Mark:
     claim: str
     href: str
