@@ -55,6 +55,9 @@ class Written(NamedTuple):
     """As a diagnostic shows it: ``site/``."""
     what: str
     """``the output folder``, ``the build cache``."""
+    held: bool = False
+    """As ``written_into`` found it: the link leads to a folder that holds this one (the project
+    itself, say), not into it."""
 
 
 def written_folders(project: Path, output: Path | None = None) -> tuple[Written, ...]:
@@ -74,20 +77,26 @@ def written_folders(project: Path, output: Path | None = None) -> tuple[Written,
 
 
 def written_into(path: Path, written: tuple[Written, ...]) -> Written | None:
-    """The folder of ``written`` that ``path``, links followed, lies in; None for none (a link loop
-    included: ``inside`` reports it)."""
+    """The folder of ``written`` that ``path``, links followed, lies in or holds (a link to the
+    project folder itself reaches the output below it: a template could include a page, and
+    static/ would publish the site inside itself); None for none (a link loop included:
+    ``inside`` reports it)."""
     try:
         real = path.resolve()
     except (OSError, RuntimeError):
         return None
-    return next((place for place in written if real == place.path or place.path in real.parents), None)
+    found = next((place for place in written if real == place.path or place.path in real.parents), None)
+    if found is None:
+        found = next((place._replace(held=True) for place in written if real in place.path.parents), None)
+    return found
 
 
 def into_written(rel: str, place: Written, copy_into: str, folder: bool = False) -> Diagnostic:
     """``error[link-into-output]`` for the link ``rel`` leading into ``place``, worded as
     ``outside-project`` is: what is wrong, then what to do."""
     what = "the folder is a link" if folder else "symlink points"
-    return Diagnostic("error", "link-into-output", f"{what} into {place.name}, {place.what}: briefgen writes there, and "
+    where = f"to a folder that holds {place.name}" if place.held else f"into {place.name}"
+    return Diagnostic("error", "link-into-output", f"{what} {where}, {place.what}: briefgen writes there, and "
                       "the dev server does not watch it for edits", rel,
                       hint=f"copy the file{'s' if folder else ''} into {copy_into} instead")
 

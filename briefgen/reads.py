@@ -20,11 +20,12 @@ import io
 import pickle
 from array import array
 from dataclasses import dataclass, field
-from typing import AbstractSet, Iterator, Mapping, NamedTuple
+from typing import AbstractSet, Iterable, Iterator, Mapping, NamedTuple
 
 from pydantic import BaseModel
 
 from . import model as m
+from .workers import fork_map
 
 ANY = "\0*"
 """The key of a read that depends on a whole field: a walk over a mapping, or a plain value."""
@@ -218,6 +219,13 @@ class Digests:
             value = getattr(self.b, name).get(entry, _MISSING)
             found = self._entries[key] = self._ABSENT if value is _MISSING else digest(by_value(value))
         return found
+
+    def prefetch(self, keys: Iterable[tuple[str, object]], parallel: bool) -> None:
+        """Work out the digests of ``keys`` (entries, not wholes) now, on every core
+        (``workers.fork_map``): a CLI rebuild after an edit digests every entry its ledger
+        knows (at 10,000 articles, 99,000 entries and 1.4 s in one process)."""
+        todo = [key for key in dict.fromkeys(keys) if key[1] != ANY and key not in self._entries]
+        self._entries.update(zip(todo, fork_map(self, todo, "digesting", parallel)))
 
     def whole(self, name: str) -> bytes:
         found = self._whole.get(name)

@@ -133,9 +133,13 @@ def template_problems(project: Path, output: Path | None = None) -> list[Diagnos
     walked once. The theme's own files are not looked at."""
     problems: list[Diagnostic] = []
     written = written_folders(project, output)
+    refused: list[str] = []  # links refused: what lies behind them is no second problem
     for rel, path, outside, mode in _template_tree(project):
+        if any(rel.startswith(f"{link}/") for link in refused):
+            continue
         place = written_into(path, written) if not outside and os.path.islink(path) else None
         if place is not None:
+            refused.append(rel)
             problems.append(into_written(rel, place, "templates/", folder=mode is not None and stat.S_ISDIR(mode)))
         elif outside:  # worded as load.py words links under content/
             if os.path.isdir(path):

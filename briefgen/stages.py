@@ -17,7 +17,7 @@ from typing import Callable, Iterator
 Show = Callable[[str, int, "int | None"], None]
 """(stage name, items done, items in all or None) -> None."""
 
-NAMES = ("checking stamps", "loading cache", "reading", "parsing", "resolving", "saving parsed sources",
+NAMES = ("checking stamps", "loading cache", "reading", "parsing", "resolving", "saving parsed sources", "digesting",
          "search records", "planning", "rendering", "pdf", "search index", "writing", "saving cache")
 """("search records": the records made from the Briefing and sent to Pagefind, which makes the index
 while the pages render; "search index": what is left to wait for after rendering.)"""

@@ -117,3 +117,22 @@ def test_settings_linked_into_site_are_refused_and_the_content_checked_with_the_
     assert [str(d) for d in failed.value.diagnostics if d.severity == "error"] == [
         f"briefgen.yaml: error[link-into-output]: symlink points into site/, the output folder: {TAIL} "
         "(copy the file into the project's folder instead)"]
+
+
+def test_a_link_to_a_folder_that_holds_the_output_is_refused_too(project):
+    """``templates/up -> ..`` leads to the project folder, and the output below it: a template
+    could include a built page (``{% include "up/site/robots.txt" %}``) and static/ would publish
+    the site inside itself. Refused like a link into the output, in templates/ and static/ alike,
+    and the site is left as it was."""
+    assert run_briefgen("build", project).returncode == 0
+    before = snapshot(project / "site")
+    (project / "templates").mkdir(exist_ok=True)
+    (project / "templates" / "up").symlink_to("..")
+    (project / "static").mkdir()
+    (project / "static" / "all").symlink_to("..")
+    fails_with(project,
+               f"static/all: error[link-into-output]: the folder is a link to a folder that holds site/, the output "
+               f"folder: {TAIL} (copy the files into static/ instead)",
+               f"templates/up: error[link-into-output]: the folder is a link to a folder that holds site/, the output "
+               f"folder: {TAIL} (copy the files into templates/ instead)")
+    assert snapshot(project / "site") == before
