@@ -110,7 +110,10 @@ def linked_sources(project: Path) -> dict[Path, str]:
                 continue
 
     for folder in SOURCE_FOLDERS:
-        walk(project / folder, folder, False)
+        top = project / folder
+        if top.is_symlink():  # the source folder itself is a link: all below it is read through it
+            note(top, folder)
+        walk(top, folder, top.is_symlink())
     return found
 
 
@@ -247,46 +250,52 @@ class _Watches:
     def __init__(self, observer: BaseObserver, handler: _Handler) -> None:
         self.observer, self.handler = observer, handler
         self.kept: dict[tuple[str, bool], ObservedWatch] = {}
-        self._linked: tuple[dict[Path, str] | None, set[tuple[Path, bool]]] = (None, set())
-        """The last links given, and the places they need watched."""
+        self._linked: tuple[dict[Path, str] | None, list[Path]] = (None, [])
+        """The last links given, and the paths among them outside the source folders."""
 
-    def sync(self, links: dict[Path, str]) -> None:
-        """Watch what the sources are now read from (with ``links``), and no more."""
-        wanted = self.wanted(links)
-        if wanted == set(self.kept):
-            return
-        for place in set(self.kept) - wanted:
-            with contextlib.suppress(KeyError, OSError):
-                self.observer.unschedule(self.kept[place])
-            del self.kept[place]
-        for path, recursive in sorted(wanted - set(self.kept)):
-            try:
-                self.kept[(path, recursive)] = self.observer.schedule(self.handler, path, recursive=recursive,
-                                                                      event_filter=WATCHED)
-            except OSError:  # gone meanwhile: its removal is an event of the folder above
-                continue
+    def sync(self, links: dict[Path, str], started: bool = True) -> None:
+        """Watch what the sources are now read from (with ``links``), and no more. ``started``:
+        the server is serving, so a folder watched from now on (made after a link that leads into
+        it) counts as an edit to the sources read through it: what was written there before its
+        watch began is read by the rebuild that follows. Folders made meanwhile (``mkdir -p``)
+        are watched in the same call."""
+        for _ in range(32):
+            wanted = self.wanted(links)
+            if wanted == set(self.kept):
+                return
+            for place in set(self.kept) - wanted:
+                with contextlib.suppress(KeyError, OSError):
+                    self.observer.unschedule(self.kept[place])
+                del self.kept[place]
+            added = sorted(wanted - set(self.kept))
+            for place in added:
+                try:
+                    self.kept[place] = self.observer.schedule(self.handler, place[0], recursive=place[1],
+                                                              event_filter=WATCHED)
+                except OSError:  # gone meanwhile: its removal is an event of the folder above
+                    continue
+            if started:
+                for path, source in links.items():
+                    if any(path == Path(folder) or (Path(folder) in path.parents if recursive else
+                                                    path.parent == Path(folder)) for folder, recursive in added):
+                        self.handler.changes.add(source)
 
     def wanted(self, links: dict[Path, str]) -> set[tuple[str, bool]]:
         project = self.handler.project
         places = {(project, False)}
         for name in SOURCE_FOLDERS:
-            if (project / name).is_dir():
-                places.add((project / name, True))
-        if links is not self._linked[0]:  # walked again: where its links lead
-            linked: set[tuple[Path, bool]] = set()
-            for path in links:
-                if path.relative_to(project).parts[0] in SOURCE_FOLDERS:
-                    continue  # watched with its source folder
-                if path.is_dir() and not path.is_symlink():
-                    linked.add((path, True))
-                linked.add((path.parent, False))
-            self._linked = (links, linked)
-        for folder, recursive in self._linked[1]:
-            if not folder.is_dir():  # a broken link's: the nearest folder that is, for the next one made
-                while not folder.is_dir() and project in folder.parents:
-                    folder = folder.parent
-                recursive = False
-            places.add((folder, recursive))
+            top = project / name
+            if top.is_dir() and not top.is_symlink():  # (a linked one: where it leads, below)
+                places.add((top, True))
+        if links is not self._linked[0]:  # walked again
+            self._linked = (links, [path for path in links if path.relative_to(project).parts[0] not in SOURCE_FOLDERS])
+        for path in self._linked[1]:  # (looked at each time: a folder a link leads to may be made later)
+            if path.is_dir() and not path.is_symlink():
+                places.add((path, True))
+            folder = path.parent
+            while not folder.is_dir() and project in folder.parents:  # a broken link's: the nearest that is
+                folder = folder.parent
+            places.add((folder, False))
         below = [folder for folder, recursive in places if recursive]
         kept = {(str(folder), recursive) for folder, recursive in places
                 if not any(other in folder.parents or (other == folder and not recursive) for other in below)}
@@ -301,7 +310,7 @@ def watch(project: Path, changes: Changes, ignore: list[Path]) -> BaseObserver:
     handler.watches = _Watches(observer, handler)
     handler._lock = observer._lock  # see _Handler._lock
     with handler._lock:
-        handler.watches.sync(handler.links())
+        handler.watches.sync(handler.links(), started=False)
     changes.on_take = handler.settle
     observer.daemon = True
     observer.start()

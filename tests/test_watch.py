@@ -193,7 +193,7 @@ def wait_for(changes: Changes, wanted: set[str], seconds: float = 10) -> set[str
     deadline = time.monotonic() + seconds
     while not wanted <= changes._paths and time.monotonic() < deadline:
         time.sleep(0.02)
-    return changes.wait(threading.Event())
+    return changes.wait(threading.Event()) if changes._paths else set()
 
 
 def inotify_watches() -> int:
@@ -248,6 +248,38 @@ def test_only_what_the_sources_are_read_from_is_watched_not_the_output(project):
         assert "static/robots.txt" in wait_for(changes, {"static/robots.txt"})
         places = {Path(path).relative_to(project).as_posix() for path, _ in handler.watches.kept}
         assert not [p for p in places if p.startswith("site")], places
+    finally:
+        observer.stop()
+        observer.join()
+
+
+@pytest.mark.skipif(not Path("/proc/self/fdinfo").is_dir(), reason="Linux's inotify")
+def test_a_linked_source_folder_and_folders_made_at_once_behind_a_link_are_watched(project):
+    """``templates -> shared/v1``: what lies in it, and what is made in it later, is a template
+    (found by a tester: edits there were never seen). A link to a folder two levels down that
+    does not exist yet, made with ``mkdir -p`` and written at once: every level is watched as it
+    appears, and the file written before its folder's watch began still counts."""
+    import shutil
+    shutil.rmtree(project / "templates")
+    (project / "templates").symlink_to("shared/v1")
+    changes = Changes()
+    observer = watch.watch(project, changes, ignore=[project / "site"])
+    try:
+        (project / "shared" / "v1" / "x.html").write_text("edited", encoding="utf-8")
+        assert wait_for(changes, {"templates/x.html"}) == {"templates/x.html"}
+        (project / "shared" / "v1" / "sub").mkdir()
+        (project / "shared" / "v1" / "sub" / "y.html").write_text("new", encoding="utf-8")
+        assert "templates/sub/y.html" in wait_for(changes, {"templates/sub/y.html"})
+
+        (project / "shared" / "v1" / "deep").symlink_to("../../n1/n2")
+        assert "templates/deep" in wait_for(changes, {"templates/deep"})
+        (project / "n1" / "n2").mkdir(parents=True)
+        (project / "n1" / "n2" / "z.html").write_text("made at once", encoding="utf-8")
+        assert wait_for(changes, {"templates/deep"}) & {"templates/deep", "templates/deep/z.html"}
+        import time
+        time.sleep(0.2)
+        (project / "n1" / "n2" / "z.html").write_text("edited later", encoding="utf-8")
+        assert wait_for(changes, {"templates/deep/z.html"}) == {"templates/deep/z.html"}
     finally:
         observer.stop()
         observer.join()
