@@ -229,8 +229,11 @@ class _Compiled(jinja2.BytecodeCache):
 
     def __init__(self) -> None:
         self._code: dict[str, tuple[str, object]] = {}
+        self.used: set[str] = set()
+        """The keys of the templates this process ran: what ``known_code`` keeps for the next."""
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.used.add(bucket.key)
         kept = self._code.get(bucket.key)
         if kept is not None and kept[0] == bucket.checksum:
             code = kept[1]
@@ -291,10 +294,11 @@ Code = dict[str, "tuple[str, bytes]"]
 
 
 def known_code() -> Code:
-    """The templates this process compiled or took back, to save (reads.Ledger): marshalled,
-    so only by the Python version that made them (the cache's header names it)."""
+    """The templates this process ran, to save (reads.Ledger): a template no longer used (deleted,
+    or the project moved) is not kept. Marshalled, so only for the Python version that made them
+    (the cache's header names it)."""
     return {key: (checksum, code if isinstance(code, bytes) else marshal.dumps(code))  # type: ignore[arg-type]
-            for key, (checksum, code) in _COMPILED._code.items()}
+            for key, (checksum, code) in _COMPILED._code.items() if key in _COMPILED.used}
 
 
 def learn_code(known: Code) -> None:

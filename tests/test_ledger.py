@@ -201,6 +201,7 @@ def test_a_cli_process_compiles_only_the_templates_that_changed(tmp_path: Path, 
 
     monkeypatch.setattr(jinja2.Environment, "compile", compile_)
     monkeypatch.setattr(render._COMPILED, "_code", {})  # as in a new process
+    monkeypatch.setattr(render._COMPILED, "used", set())
     text = project / "content" / "articles" / "satellite-launch.md"
     text.write_text(text.read_text(encoding="utf-8") + "\nOne sentence more.\n", encoding="utf-8")
     again = build(project, out, today=TODAY, persist=True, index_search=False)
@@ -214,3 +215,9 @@ def test_a_cli_process_compiles_only_the_templates_that_changed(tmp_path: Path, 
     build(project, out, today=TODAY, persist=True, index_search=False)
     assert compiled == ["article.html"]
     assert "overridden here" in (out / "articles" / "satellite-launch" / "index.html").read_text(encoding="utf-8")
+    kept = render.known_code()
+    (project / "templates" / "article.html").unlink()  # the theme's again: the override's code is not kept
+    monkeypatch.setattr(render._COMPILED, "_code", {})
+    monkeypatch.setattr(render._COMPILED, "used", set())
+    build(project, out, today=TODAY, persist=True, index_search=False)
+    assert render.known_code().keys() < kept.keys()  # the theme's templates, the override's gone
