@@ -147,7 +147,9 @@ class Rebuilder:
         except BuildFailed as exc:
             self.state.publish(None, list(exc.diagnostics))
             errors = [d for d in exc.diagnostics if d.severity == "error"]
-            self.log(f"[red]✗[/] {what}: build failed with {len(errors)} error(s); still serving the last good site")
+            serving = ("still serving the last good site" if self.state.files else
+                       "serving the errors until a build succeeds")
+            self.log(f"[red]✗[/] {what}: build failed with {len(errors)} error(s); {serving}")
             for d in exc.diagnostics:
                 self.log(f"    {shown(d)}")
             return

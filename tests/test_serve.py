@@ -348,6 +348,7 @@ def test_first_build_failing_serves_503_then_recovers(tmp_path: Path):
     srv = DevServer(project)
     try:
         assert srv.builds()[0].startswith("✗")
+        assert srv.builds()[0].endswith("serving the errors until a build succeeds"), srv.builds()  # no good site yet
         status, headers, body = srv.get("/")
         assert status == 503
         assert headers["cache-control"] == "no-store"
