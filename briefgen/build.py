@@ -389,7 +389,7 @@ def _pipeline(project: Path, output: Path | None, *, base_url: str | None, stric
     if cache.mode is caching.Mode.DISK and output is not None:
         with stages.stage("saving parsed sources"):
             caching.save_documents(project, cache)
-    if cache.ledger is not None and cache.ledger.keys and parallel:  # the search stage's and the plan's
+    if cache.ledger is not None and cache.ledger.keys:  # the search stage's and the plan's
         with stages.stage("digesting", len(cache.ledger.keys)):
             cache.ledger.digests_of(briefing).prefetch(cache.ledger.keys, parallel)
     root_files, cname_problems = root.with_cname(root_files, briefing.config.cname)
