@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import shutil
 import signal
 import subprocess
@@ -53,6 +54,26 @@ def test_results_come_back_in_order_with_progress_to_the_end(monkeypatch):
     assert out == [i * i for i in items]
     assert seen[-1] == (len(items), len(items))
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
+def whose(item: int) -> int:
+    return os.getpid()
+
+
+def test_each_wave_has_workers_of_its_own(monkeypatch):
+    """A worker copies each page of memory it reads from (reading a Python object writes its
+    reference count), so a long stage is done in waves, each by workers forked for it alone that
+    end with it: a worker holds copies of what its stretch of items read, not of the whole build."""
+    monkeypatch.setenv("BRIEFGEN_WORKERS", "2")
+    seen: list[int] = []
+    items = range(workers.MIN_ITEMS * 3)
+    pids = workers.fork_map(whose, items, "testing", parallel=True, progress=lambda done, total: seen.append(done),
+                            wave=workers.MIN_ITEMS)
+    waves = [set(pids[start:start + workers.MIN_ITEMS]) for start in range(0, len(items), workers.MIN_ITEMS)]
+    assert all(len(wave) == 2 and os.getpid() not in wave for wave in waves), waves
+    assert not (waves[0] & waves[1]) and not (waves[1] & waves[2]), waves
+    assert seen[-1] == len(items) and seen == sorted(seen)
+    assert workers.fork_map(square, items, "testing", parallel=True, wave=workers.MIN_ITEMS) == [i * i for i in items]
 
 
 @pytest.mark.slow
