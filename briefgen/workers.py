@@ -210,7 +210,8 @@ def affordable(wanted: int) -> int:
     A worker shares this process's memory only until it touches it, and reading a Python object
     writes its reference count: a worker can come to hold a copy of all it works from. So no more
     workers than free memory can hold copies of this process (at 100,000 articles, two render
-    workers exhausted 24 GB). BRIEFGEN_WORKERS sets the number outright.
+    workers forked once for the whole stage exhausted 24 GB; ``fork_map`` asks again for each
+    wave). BRIEFGEN_WORKERS sets the number outright.
     """
     chosen = os.environ.get("BRIEFGEN_WORKERS", "")
     if chosen.isdigit():
