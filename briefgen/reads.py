@@ -261,6 +261,9 @@ class Kept(NamedTuple):
     """The numbers (``Ledger.keys``) of the entries its planner read, as ``Reading`` noted them."""
     fingerprint: bytes
     """As the render stage worked it out (b"" until then)."""
+    derived: tuple = ()
+    """The keys of the values derived for several pages that it took (``Ledger.derived``): their
+    reads count as its own."""
 
 
 @dataclass
@@ -294,6 +297,9 @@ class Ledger:
     compacted: int = 0
     """How many entries pages read when the table was last compacted."""
     sizes: dict[tuple, tuple[int, array]] = field(default_factory=dict)
+    derived: dict[object, array] = field(default_factory=dict)
+    """A value derived for several pages (``Planning.derive``) -> the numbers of the entries it
+    read, kept once for all the pages that took it (``Kept.derived``)."""
     """A derived value's key (Planning.size) -> (its length, the numbers of the entries it read)."""
     references: dict[bytes, tuple[str, ...] | None] = field(default_factory=dict)
     """Template source digest -> the templates it references (render.known_references): the
@@ -325,7 +331,7 @@ class Ledger:
         digests = self.digests_of(b)
         if signature != self.signature or len(self.digests) != len(self.keys):
             self.signature, self.keys, self.digests, self.pages, self._numbers = signature, [], [], {}, {}
-            self.sizes = {}
+            self.sizes, self.derived = {}, {}
             return None, digests
         now = [digests(key) for key in self.keys]
         changed = {n for n, (was, found) in enumerate(zip(self.digests, now)) if was != found}
@@ -349,7 +355,8 @@ class Ledger:
         doubled since it was last compacted)."""
         if len(self.keys) <= 2 * self.compacted + 1000:
             return
-        used = set().union(*(kept.read for kept in self.pages.values()), *(read for _, read in self.sizes.values()))
+        used = set().union(*(kept.read for kept in self.pages.values()), *(read for _, read in self.sizes.values()),
+                           *self.derived.values())
         self.compacted = len(used)
         if len(self.keys) <= 2 * len(used) + 1000:
             return
@@ -360,4 +367,5 @@ class Ledger:
         self.pages = {path: kept._replace(read=array("I", (renumber[n] for n in kept.read)))
                       for path, kept in self.pages.items()}
         self.sizes = {key: (n, array("I", (renumber[r] for r in read))) for key, (n, read) in self.sizes.items()}
+        self.derived = {key: array("I", (renumber[r] for r in read)) for key, read in self.derived.items()}
         self.__post_init__()
