@@ -396,17 +396,28 @@ def plan(b: m.Briefing, memo: dict | None = None, ledger: reads.Ledger | None = 
     stale: dict[object, bool] = {}
     """A derived value's key -> whether an entry it read changed (server) or moved (CLI)."""
 
+    deriving: list[set] = []
+    """The derived values being worked out: one at most, as a value derived inside another
+    would have its reads counted as the page's, not the outer value's."""
+
+    def nested() -> None:
+        if deriving:
+            raise RuntimeError("a value derived for several pages (Planning.derive, Planning.size) asked for "
+                               "another: its reads would count as the page's, not the value's")
+
     def planned(make: Callable[[m.Briefing], Any], page: bool) -> Planned:
-        reading, taken = reads.Reading(b), set()
-        if page:
-            active.append(taken)
+        if not page:
+            nested()
+        reading, taken = reads.Reading(b), set[object]()
+        nest = active if page else deriving
+        nest.append(taken)
         try:
             return Planned(make(reading), frozenset(reading.log), frozenset(taken))  # type: ignore[arg-type]
         finally:
-            if page:
-                active.pop()
+            nest.pop()
 
     def take(key: object) -> None:
+        nested()
         if active:
             active[-1].add(key)
 

@@ -297,10 +297,10 @@ class Ledger:
     compacted: int = 0
     """How many entries pages read when the table was last compacted."""
     sizes: dict[tuple, tuple[int, array]] = field(default_factory=dict)
+    """A derived value's key (Planning.size) -> (its length, the numbers of the entries it read)."""
     derived: dict[object, array] = field(default_factory=dict)
     """A value derived for several pages (``Planning.derive``) -> the numbers of the entries it
     read, kept once for all the pages that took it (``Kept.derived``)."""
-    """A derived value's key (Planning.size) -> (its length, the numbers of the entries it read)."""
     references: dict[bytes, tuple[str, ...] | None] = field(default_factory=dict)
     """Template source digest -> the templates it references (render.known_references): the
     template digests without parsing every template again in each process."""
