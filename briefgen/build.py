@@ -674,8 +674,7 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
         if progress is not None:
             progress(len(pages) - total + done, len(pages))
 
-    again = [index for index, outcome in zip(todo, fork_map(job, todo, "rendering", parallel, count,
-                                                                          wave=PAGES_PER_WAVE))
+    again = [index for index, outcome in zip(todo, fork_map(job, todo, "rendering", parallel, count, wave=PAGES_PER_WAVE))
              if not take(index, *outcome)]
     count(len(todo), len(todo))
     for index in again:

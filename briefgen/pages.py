@@ -441,7 +441,7 @@ def plan(b: m.Briefing, memo: dict | None = None, ledger: reads.Ledger | None = 
         if hit is None:
             hit = last[store].get(key)
             if hit is None or changed is None or changed_since(hit):  # (a one-off plan records no reads)
-                hit = planned(make, store == "reads") if memo is not None else Planned(make(b), frozenset(), frozenset())
+                hit = planned(make, store == "reads") if memo is not None else Planned(make(b), frozenset())
             made[store][key] = hit
         if store == "derived":
             take(key)
