@@ -404,8 +404,9 @@ def _pipeline(project: Path, output: Path | None, *, base_url: str | None, stric
             pages = plan(briefing, cache.memo.plan if cache.memo is not None else None, cache.ledger)
         with stages.stage("rendering", len(pages)) as count:
             renderer = _renderer(project, briefing.config, assets, cache)
+            index_files = len(made.on_disk)  # the search index's, taken back already (SearchIndex)
             files, rendered, problems = render_pages(renderer, pages, cache, count, parallel, pack=output is not None)
-            taken_back = len(made.on_disk)  # (only pages are taken back by fingerprint; PDFs by their own proof)
+            taken_back = len(made.on_disk) - index_files  # (pages by fingerprint; PDFs by their own proof)
         _forget_old_entities(cache, briefing)
         if problems:
             raise BuildFailed(problems)
@@ -421,9 +422,15 @@ def _pipeline(project: Path, output: Path | None, *, base_url: str | None, stric
         for asset in assets.values():
             files[asset.output.lstrip("/")] = asset.data
         files[".nojekyll"] = b""  # GitHub Pages: serve the site as it is, no Jekyll pass
+        if cache.mode is caching.Mode.DISK and output is not None:  # while Pagefind may still be indexing
+            with stages.stage("saving plan"):
+                caching.save_ledger(project, cache)
         if briefing.config.search and index_search:
             with stages.stage("search index", searching.reindexed):  # shards made again
-                files.update(searching.files())
+                index, unread = searching.files()
+                files.update(index)
+                for name in unread:  # (only from the CLI's cache: then files is a SiteFiles into the output)
+                    files.keep(name)
     collisions = root.place(root_files, files, lambda: root.made_by(pages, assets, search.FOLDER))
     if collisions:
         raise BuildFailed(collisions)
@@ -507,7 +514,7 @@ class SearchIndex:
         self.empty = {shard for shard, found in enumerate(groups) if not found and shard > 0}  # nothing to index
         stale: dict[int, list[dict]] = {}
         for shard, found in enumerate(groups):
-            if shard not in self.empty and (shard not in cache.search or cache.search[shard].fingerprint != self.keys[shard]):
+            if shard not in self.empty and not self._kept(shard):
                 stale[shard] = []
                 for entry in found:
                     pause()
@@ -515,29 +522,45 @@ class SearchIndex:
         self.reindexed = len(stale)
         self.indexing = search.Indexing(stale, language, behind=behind, pause=pause) if stale else None
 
-    def files(self) -> dict[str, bytes]:
+    def _kept(self, shard: int) -> bool:
+        """Whether the shard's index is the last build's: made from the same records, and its
+        files still held, or else in the output folder as that build wrote them (the CLI's cache
+        keeps no bytes: ``Pages.back``)."""
+        record = self.cache.search.get(shard)
+        if record is None or record.fingerprint != self.keys[shard]:
+            return False
+        return record.files is not None or self.cache.pages.back(record.digests)
+
+    def files(self) -> tuple[dict[str, bytes], list[str]]:
+        """(the index files made or held, output-relative path -> bytes; the names of those left
+        in the output folder, taken back unread)."""
         made: dict[int, dict[str, bytes]] = {}
         if self.indexing is not None:
             made, problems = self.indexing.files()
             if problems:
                 raise BuildFailed(problems)
-        kept = {shard: SearchRecord(key, {} if shard in self.empty else made[shard] if shard in made
-                                    else self.cache.search[shard].files)
+        kept = {shard: self.cache.search[shard] if shard not in made and shard not in self.empty
+                else SearchRecord(key, {name: digest(data) for name, data in made.get(shard, {}).items()},
+                                  made.get(shard, {}))
                 for shard, key in enumerate(self.keys)}
-        # A shard kept as the last build recorded it is in the output as that build wrote it, where
-        # the stamps prove so (the CLI's, which go with these records: Pages.generation): not read
-        # back and compared by the write.
+        # A shard kept with its bytes (an earlier build of this process) is in the output as that
+        # build wrote it where the stamps prove so (the CLI's, which go with these records:
+        # Pages.generation): not read back and compared by the write.
         for shard, record in kept.items():
-            if shard not in made:
+            if shard not in made and record.files:
                 for name in record.files:
                     self.cache.pages.proven(name)
         if made or kept.keys() != self.cache.search.keys():
             self.cache.search = kept
             self.cache.dirty = True
         files = {search.SHARDS_FILE: search.shards_file([shard for shard in kept if shard not in self.empty])}
+        unread: list[str] = []
         for record in kept.values():
-            files.update(record.files)
-        return files
+            if record.files is None:
+                unread.extend(record.digests)
+            else:
+                files.update(record.files)
+        return files, unread
 
     def __enter__(self) -> SearchIndex:
         return self
@@ -552,7 +575,9 @@ def search_index(briefing: model.Briefing, cache: Cache, behind: bool = False,
     """The search stage on its own (the dev server indexes after it has served the pages, behind
     the next rebuild: ``behind``, waiting in ``pause`` while that runs)."""
     with SearchIndex(briefing, cache, behind, pause) as searching:
-        return searching.files()
+        files, unread = searching.files()
+        assert not unread  # (the dev server's records hold their bytes)
+        return files
 
 
 class _Packed(NamedTuple):

@@ -34,7 +34,7 @@ import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, NamedTuple
+from typing import TYPE_CHECKING, BinaryIO, Mapping, NamedTuple
 
 from .errors import BriefgenError
 from .load import CACHE_FOLDER
@@ -110,8 +110,14 @@ class SearchRecord(NamedTuple):
 
     fingerprint: bytes
     """Of the shard's search records, the language and the number of shards (search.fingerprint)."""
-    files: dict[str, bytes]
-    """The index files Pagefind wrote for it, under the shard's folder (none for a shard without records)."""
+    digests: dict[str, bytes]
+    """The index files Pagefind wrote for it, under the shard's folder (none for a shard without
+    records) -> ``digest`` of their bytes."""
+    files: dict[str, bytes] | None
+    """Those files' bytes while this process holds them; None as the CLI's cache keeps the
+    record (``save``): the output folder holds them, and a build takes them back from there
+    (``Pages.back``) or indexes the shard again. At 10,000 articles they were 47 of the cache's
+    51 MB, loaded and written again by every build."""
 
 
 class PrintRecord(NamedTuple):
@@ -212,6 +218,39 @@ class Pages:
         self.on_disk[file] = found
         return True
 
+    def back(self, digests: Mapping[str, bytes]) -> bool:
+        """Whether the output folder holds every one of these files (output-relative path ->
+        ``digest`` of its bytes) as the last build wrote it: proven by its stat stamp, else read
+        and hashed. Only then are they all ``on_disk`` (the write neither reads nor compares
+        them); one missing or changed file and none is."""
+        if self.output is None:
+            return False
+        found: dict[str, list[int]] = {}
+        for file, expected in digests.items():
+            if self.proven(file):
+                found[file] = self.on_disk.pop(file)
+                continue
+            read = self._read(file)
+            if read is None or digest(read[0]) != expected:
+                return False
+            found[file] = read[1]
+        self.on_disk.update(found)
+        return True
+
+    def _read(self, file: str) -> tuple[bytes, list[int]] | None:
+        """The output file's bytes and its stat stamp taken after reading them (a change while
+        they were read shows there); None for anything but a regular file, never through a link."""
+        assert self.output is not None
+        try:
+            fd = os.open(self.output / file, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+            with os.fdopen(fd, "rb") as handle:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    return None
+                data = handle.read()
+                return data, stamp_of(os.fstat(fd))
+        except OSError:
+            return None
+
     def reuse(self, path: str, fingerprint: bytes, file: str) -> bytes | None:
         """The page's html if an earlier build rendered it with the same fingerprint."""
         hit, stored = self._record(path, fingerprint)
@@ -219,16 +258,10 @@ class Pages:
             return hit.html
         if stored is None or self.output is None:  # (no record without an output folder)
             return None
-        try:  # never through a link, never a pipe: only a regular file can be the page we wrote
-            fd = os.open(self.output / file, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-            with os.fdopen(fd, "rb") as handle:
-                if not stat.S_ISREG(os.fstat(fd).st_mode):
-                    return None
-                html = handle.read()
-                st = os.fstat(handle.fileno())  # after reading: a change while we read shows here
-        except OSError:
+        read = self._read(file)  # never through a link, never a pipe: only a regular file can be the page we wrote
+        if read is None:
             return None
-        found = stamp_of(st)
+        html, found = read
         if self.stamped.get(file) != found and digest(html) != stored.digest:
             return None
         self.on_disk[file] = found
@@ -488,8 +521,8 @@ def _read(where: Folder, name: str, secret: bytes, head: bytes) -> object:
 
 
 def save(project: Path, output: Path, cache: Cache) -> bytes:
-    """Write what changed: the page records, the ledger, and the shards of parsed files that
-    changed. Returns the generation of the page records now on disk if they describe this
+    """Write what changed: the page records and the shards of parsed files that changed (the
+    ledger is written earlier: ``save_ledger``). Returns the generation of the page records now on disk if they describe this
     build's output (b"" if they do not: their write failed), which the stamps of the output
     are bound to (``Pages.generation``)."""
     secret = key()
@@ -509,19 +542,29 @@ def save(project: Path, output: Path, cache: Cache) -> bytes:
                 assert made.digest is not None or made.html is not None
                 written[path] = WriteRecord(made.fingerprint, made.digest or digest(made.html or b""))
         generation = os.urandom(16)
-        state = (written, cache.search, generation)
+        # (a shard's files are in the output folder, which these records describe)
+        state = (written, {shard: record._replace(files=None) for shard, record in cache.search.items()}, generation)
         if write_signed_stream(project, FILE, secret, head,
                                lambda out: pickle.dump(state, out, protocol=pickle.HIGHEST_PROTOCOL)):
             pages.generation = generation
         else:  # the records on disk, if any, are an earlier build's: no stamp of this one's output goes with them
             pages.generation = b""
-    if cache.ledger is not None:
-        ledger = cache.ledger
-        ledger.compact()
-        write_signed_stream(project, PLAN_FILE, secret, header(None),
-                            lambda out: pickle.dump(ledger, out, protocol=pickle.HIGHEST_PROTOCOL))
     save_documents(project, cache)
     return pages.generation
+
+
+def save_ledger(project: Path, cache: Cache) -> None:
+    """Write the plan's ledger (plan.pickle) once its pages are rendered: the build saves it
+    while Pagefind indexes (seconds of waiting at 10,000 articles), before the pages are
+    written. A ledger newer than the rest of the cache, if the build fails after this, costs
+    work, never a stale page (reads.Ledger)."""
+    secret = key()
+    if secret is None or cache.ledger is None:
+        return
+    ledger = cache.ledger
+    ledger.compact()
+    write_signed_stream(project, PLAN_FILE, secret, header(None),
+                        lambda out: pickle.dump(ledger, out, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def save_documents(project: Path, cache: Cache) -> None:
