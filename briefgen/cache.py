@@ -5,16 +5,18 @@ briefgen code that wrote it (a hash of the package's own source), to the Python 
 the output folder, and anything unexpected in it (a killed build, another version, a truncated or
 corrupt file) makes it ignored, never trusted. It is a pickle, and unpickling runs code, so it
 carries an HMAC made with a key that lives in the user's own cache folder, outside every
-project: a cache file that came with a cloned or shared project is never unpickled. Rendered pages are not stored twice: the cache
-keeps each page's fingerprint and the hash of the bytes written, and a page is taken back from
-the output folder only when those bytes are still exactly what this cache says it wrote.
+project: a cache file that came with a cloned or shared project is never unpickled. Rendered
+pages and search index files are not stored twice: the cache keeps each page's fingerprint (a
+search shard's: its records') and the hash of the bytes written, and a page or shard is taken
+back from the output folder only when those bytes are still exactly what this cache says it wrote.
 
 A ``Cache`` keeps each kind of thing apart: parsed documents (``Documents``), rendered and
 written pages (``Pages``), the search index (``SearchRecord``) and, in the dev server alone, the
 memos of resolve, plan and render (``ServerMemo``); its ``Mode`` says which build it serves.
 Every record is a named tuple.
 
-Files: build.pickle holds the page records, parsed-NN.pickle the parsed documents in SHARDS
+Files: build.pickle holds the page and search shard records, plan.pickle the plan's ledger
+(reads.Ledger), parsed-NN.pickle the parsed documents in SHARDS
 shards, each signed on its own; a build rewrites only the shards whose entries changed.
 """
 
@@ -522,9 +524,9 @@ def _read(where: Folder, name: str, secret: bytes, head: bytes) -> object:
 
 def save(project: Path, output: Path, cache: Cache) -> bytes:
     """Write what changed: the page records and the shards of parsed files that changed (the
-    ledger is written earlier: ``save_ledger``). Returns the generation of the page records now on disk if they describe this
-    build's output (b"" if they do not: their write failed), which the stamps of the output
-    are bound to (``Pages.generation``)."""
+    ledger is written earlier: ``save_ledger``). Returns the generation of the page records now
+    on disk if they describe this build's output (b"" if they do not: their write failed), which
+    the stamps of the output are bound to (``Pages.generation``)."""
     secret = key()
     if secret is None:
         return b""
