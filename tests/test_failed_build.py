@@ -68,3 +68,33 @@ def test_build_removes_pages_that_are_no_longer_produced_and_keeps_files_it_did_
     result = run_briefgen("build", project, "-o", out, "--no-cache", "--clean-destination-dir")
     assert result.returncode == 0, result.stderr
     assert not (out / "notes.html").exists()
+
+
+def test_a_build_failing_after_its_plan_was_saved_leaves_no_stale_page_for_the_next(tmp_path, monkeypatch):
+    """The plan's ledger is written as soon as the pages are rendered, before the write
+    (cache.save_ledger, while Pagefind indexes). A build that fails after that (a root file in
+    the way of the home page) writes nothing, and the build after the fix, checked against a
+    clean build (verify mode), shows the edit it made before failing."""
+    from briefgen.build import build
+    from briefgen.errors import BuildFailed
+
+    monkeypatch.setenv("BRIEFGEN_VERIFY", "1")
+    project = copy_project(BASIC, tmp_path / "project")
+    out = tmp_path / "site"
+    build(project, out, persist=True)
+    before = read_tree(out)
+    plan = project / ".briefgen-cache" / "plan.pickle"
+    saved = plan.stat().st_ino
+    sidecar = project / "content/articles/seoul-assessment.yaml"
+    sidecar.write_text(sidecar.read_text(encoding="utf-8").replace("sees no evidence", "sees no sign"), encoding="utf-8")
+    (project / "static").mkdir()
+    (project / "static/index.html").write_text("<p>mine</p>", encoding="utf-8")
+    with pytest.raises(BuildFailed) as failed:
+        build(project, out, persist=True)
+    assert [d.code for d in failed.value.diagnostics] == ["root-file-collision"]
+    assert read_tree(out) == before
+    assert plan.stat().st_ino != saved  # the case under test: this build's ledger is on disk
+    (project / "static/index.html").unlink()
+    again = build(project, out, persist=True)
+    assert again.verified
+    assert "sees no sign" in (out / "articles/seoul-assessment/index.html").read_text(encoding="utf-8")
