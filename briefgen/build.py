@@ -372,7 +372,7 @@ def _pipeline(project: Path, output: Path | None, *, base_url: str | None, stric
     stages = progress or Stages()
     cache = cache if cache is not None else Cache.one_off()
     made = cache.pages
-    made.on_disk = {}
+    made.on_disk, made.folders = {}, {}
     if made.output is not None and output is not None and made.output.resolve() != output.resolve():
         made.written, made.output = {}, None
     try:  # the templates' problems are reported in the same round as the content's

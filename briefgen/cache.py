@@ -184,6 +184,9 @@ class Pages:
     on_disk: dict[str, list[int]] = field(default_factory=dict)
     """Output files this build took back from the output folder, known to be there as they are,
     with their stat stamps as read (what the stamps record of this build keeps for them)."""
+    folders: dict[str, bool] = field(default_factory=dict)
+    """Output-relative folder -> whether it is a plain folder, as this build found it: a file is
+    taken back only from plain folders (``_plain``)."""
 
     def _record(self, path: str, fingerprint: bytes) -> tuple[RenderRecord | None, WriteRecord | None]:
         """(this process's render, the output's record) of the page, each only if its fingerprint is this."""
@@ -208,7 +211,7 @@ class Pages:
         records (this cache's, of the same generation) say: a page by its fingerprint, an
         index file of a search shard kept as it was."""
         recorded = self.stamped.get(file)
-        if recorded is None or self.output is None:
+        if recorded is None or self.output is None or not self._plain(file):
             return False
         try:
             st = os.lstat(f"{self.output}{os.sep}{file}")
@@ -243,6 +246,8 @@ class Pages:
         """The output file's bytes and its stat stamp taken after reading them (a change while
         they were read shows there); None for anything but a regular file, never through a link."""
         assert self.output is not None
+        if not self._plain(file):
+            return None
         try:
             fd = os.open(self.output / file, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
             with os.fdopen(fd, "rb") as handle:
@@ -252,6 +257,24 @@ class Pages:
                 return data, stamp_of(os.fstat(fd))
         except OSError:
             return None
+
+    def _plain(self, file: str) -> bool:
+        """Whether every folder on the way to the output file is a plain folder, not a link: a
+        stamp taken through a link to a folder elsewhere (``lstat`` follows all but the last
+        name) would take back, and leave in the site, a folder briefgen never made. Each folder
+        is looked at once a build (``folders``)."""
+        assert self.output is not None
+        folder = file.rpartition("/")[0]
+        known = self.folders.get(folder)
+        if known is None:
+            known = not folder
+            if folder and self._plain(folder):  # (its own folder first, up to the output's)
+                try:
+                    known = stat.S_ISDIR(os.lstat(f"{self.output}{os.sep}{folder}").st_mode)
+                except OSError:
+                    known = False
+            self.folders[folder] = known
+        return known
 
     def reuse(self, path: str, fingerprint: bytes, file: str) -> bytes | None:
         """The page's html if an earlier build rendered it with the same fingerprint."""

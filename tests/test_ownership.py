@@ -172,6 +172,30 @@ def test_a_folder_inside_the_site_that_links_elsewhere_is_never_written_through(
     assert sorted(os.listdir(world / "elsewhere")) == ["keep.txt"]
 
 
+def test_a_site_folder_moved_elsewhere_and_linked_back_is_never_taken_back(world):
+    """A page (or search index) folder of the site moved out and linked back holds the very files
+    the last build wrote, with their stamps (lstat follows every link but the last name): the
+    next build must not take them back as its own and leave the link in the site."""
+    from support import settle
+
+    assert briefgen(world, "build", "project").returncode == 0
+    settle()
+    assert briefgen(world, "build", "project").returncode == 0  # stamps settled: the next build trusts them
+    site = world / "project/site"
+    (site / "articles/seoul-assessment").rename(world / "elsewhere/seoul-assessment")
+    (site / "articles/seoul-assessment").symlink_to(world / "elsewhere/seoul-assessment")
+    source = world / "project/content/articles/satellite-launch.md"
+    later = source.stat().st_mtime_ns + 5_000_000_000  # a build, not the stamps' shortcut
+    os.utime(source, ns=(later, later))
+    said = refused(world, "build", "project")
+    assert "where the site must go: articles/seoul-assessment (a link to " in said, said
+    result = briefgen(world, "build", "project", "--clean-destination-dir")
+    assert result.returncode == 0, result.stderr
+    assert not (site / "articles/seoul-assessment").is_symlink()
+    assert (site / "articles/seoul-assessment/index.html").is_file()
+    assert sorted(os.listdir(world / "elsewhere/seoul-assessment")) == ["index.html"]
+
+
 def test_a_cache_folder_that_links_elsewhere_is_refused_and_clean_leaves_it(world):
     (world / "project/.briefgen-cache").symlink_to("../elsewhere")
     said = refused(world, "build", "project")
