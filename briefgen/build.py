@@ -372,7 +372,7 @@ def _pipeline(project: Path, output: Path | None, *, base_url: str | None, stric
     stages = progress or Stages()
     cache = cache if cache is not None else Cache.one_off()
     made = cache.pages
-    made.on_disk, made.folders = {}, {}
+    made.begin()
     if made.output is not None and output is not None and made.output.resolve() != output.resolve():
         made.written, made.output = {}, None
     try:  # the templates' problems are reported in the same round as the content's
@@ -539,10 +539,8 @@ class SearchIndex:
             made, problems = self.indexing.files()
             if problems:
                 raise BuildFailed(problems)
-        kept = {shard: self.cache.search[shard] if shard not in made and shard not in self.empty
-                else SearchRecord(key, {name: digest(data) for name, data in made.get(shard, {}).items()},
-                                  made.get(shard, {}))
-                for shard, key in enumerate(self.keys)}
+        kept = {shard: SearchRecord.made(key, made.get(shard, {})) if shard in made or shard in self.empty
+                else self.cache.search[shard] for shard, key in enumerate(self.keys)}
         # A shard kept with its bytes (an earlier build of this process) is in the output as that
         # build wrote it where the stamps prove so (the CLI's, which go with these records:
         # Pages.generation): not read back and compared by the write.

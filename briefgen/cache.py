@@ -121,6 +121,11 @@ class SearchRecord(NamedTuple):
     (``Pages.back``) or indexes the shard again. At 10,000 articles they were 47 of the cache's
     51 MB, loaded and written again by every build."""
 
+    @classmethod
+    def made(cls, fingerprint: bytes, files: dict[str, bytes]) -> SearchRecord:
+        """The record of a shard just indexed (or without records: no files), holding its bytes."""
+        return cls(fingerprint, {name: digest(data) for name, data in files.items()}, files)
+
 
 class PrintRecord(NamedTuple):
     """A page's fingerprint and what it was made of: a page the planner kept is not hashed again."""
@@ -187,6 +192,10 @@ class Pages:
     folders: dict[str, bool] = field(default_factory=dict)
     """Output-relative folder -> whether it is a plain folder, as this build found it: a file is
     taken back only from plain folders (``_plain``)."""
+
+    def begin(self) -> None:
+        """Forget what the last build found in the output folder (``on_disk``, ``folders``)."""
+        self.on_disk, self.folders = {}, {}
 
     def _record(self, path: str, fingerprint: bytes) -> tuple[RenderRecord | None, WriteRecord | None]:
         """(this process's render, the output's record) of the page, each only if its fingerprint is this."""
