@@ -391,7 +391,7 @@ def _pipeline(project: Path, output: Path | None, *, base_url: str | None, stric
             caching.save_documents(project, cache)
     if cache.ledger is not None and cache.ledger.keys:  # the search stage's and the plan's
         with stages.stage("digesting", len(cache.ledger.keys)):
-            cache.ledger.digests_of(briefing).prefetch(cache.ledger.keys, parallel)
+            cache.ledger.digests_of(briefing).prefetch(cache.ledger.keys)
     root_files, cname_problems = root.with_cname(root_files, briefing.config.cname)
     template_problems += cname_problems
     if template_problems:

@@ -223,24 +223,20 @@ def test_a_cli_process_compiles_only_the_templates_that_changed(tmp_path: Path, 
     assert render.known_code().keys() < kept.keys()  # the theme's templates, the override's gone
 
 
-def test_a_cli_rebuild_digests_on_every_core_what_one_process_would(tmp_path: Path, monkeypatch):
-    """After an edit, the entries the ledger knows are digested up front on forked workers (the
-    "digesting" stage): each digest is the one this process works out, and the pages are a clean
+def test_a_cli_rebuild_digests_up_front_what_each_read_would_work_out(tmp_path: Path, monkeypatch):
+    """After an edit, the entries the ledger knows are digested up front (the "digesting" stage):
+    the ledger saved keeps each entry's digest of the edited Briefing, and the pages are a clean
     build's."""
-    from briefgen import reads, workers
+    from briefgen import reads
     monkeypatch.setattr(stamps, "now", lambda: time.time_ns() + 5_000_000_000)
-    monkeypatch.setattr(workers, "MIN_ITEMS", 1)
-    monkeypatch.setenv("BRIEFGEN_WORKERS", "2")
     project = project_copy(tmp_path)
     out = tmp_path / "site"
     build(project, out, today=TODAY, persist=True, index_search=False)
     text = project / "content" / "articles" / "satellite-launch.md"
     text.write_text(text.read_text(encoding="utf-8") + "\nOne sentence more.\n", encoding="utf-8")
-    forked: list[int] = []
-    real = workers.fork_map
-    monkeypatch.setattr(reads, "fork_map", lambda do, items, *a, **k: forked.append(len(items)) or real(do, items, *a, **k))
     again = build(project, out, today=TODAY, persist=True, index_search=False)
-    assert forked and forked[0] > 10 and "digesting" in [t.name for t in again.stages]
+    digesting = [t for t in again.stages if t.name == "digesting"]
+    assert digesting and digesting[0].items > 10, again.stages
     assert again.briefing is not None
     here = reads.Digests(again.briefing)
     ledger_digests = dict(zip(*_ledger_of(project)))
