@@ -527,12 +527,15 @@ def _claim(cid: str, reports: list, entries: Mapping, articles: Mapping[str, m.A
     read = [r for r in defining if not unknown(r[3], r[1], "statement")]
     first_report = (read or defining)[0]
     _, first_i, first, first_doc = first_report
-    folded = [(textmod.normalize_quote(r[2].statement), r) for r in read]  # each statement folded once
-    first_folded = next((f for f, r in folded if r is first_report), None)
-    statements = {first_folded if first_folded is not None else textmod.normalize_quote(first.statement): first_report}
-    for f, r in folded:
-        statements.setdefault(f, r)
-    redefined = {id(r) for f, r in folded if statements[f] is not first_report}
+    redefined: set[int] = set()
+    statements: dict[str, tuple] = {}
+    if len(read) > 1:  # (one definition redefines nothing: most claims, so nothing is folded for them)
+        folded = [(textmod.normalize_quote(r[2].statement), r) for r in read]  # each statement folded once
+        first_folded = next((f for f, r in folded if r is first_report), None)
+        statements = {first_folded if first_folded is not None else textmod.normalize_quote(first.statement): first_report}
+        for f, r in folded:
+            statements.setdefault(f, r)
+        redefined = {id(r) for f, r in folded if statements[f] is not first_report}
     if redefined:
         # another claim under the same id: one cause, one diagnostic, citing every definition
         clashing = sorted(statements.values(), key=lambda r: (r[3].file, r[1]))
