@@ -48,8 +48,10 @@ def parser(allow_html: bool, is_plain: bool) -> MarkdownIt:
 
 
 def normalize_quote(quote: str) -> str:
-    """The folded form of a text: the fast path, no offsets."""
-    return _SPACE.sub(" ", quote.translate(_FOLD)).strip()
+    """The folded form of a text: the fast path, no offsets. (``str.split`` splits at the very
+    characters ``\\s`` matches, ``str.isspace``'s: the same as ``_SPACE.sub(" ", ...).strip()``
+    on every code point, in less than half the time.)"""
+    return " ".join(quote.translate(_FOLD).split())
 
 
 def _inline_text(inline: Token) -> tuple[str, list[tuple[int, int, int]]]:
@@ -85,7 +87,7 @@ def lead(tokens: list[Token]) -> str:
     """The first paragraph's text: an article's summary when the analyst gave none."""
     for i, token in enumerate(tokens):
         if token.type == "inline" and i and tokens[i - 1].type == "paragraph_open":
-            return _SPACE.sub(" ", _inline_text(token)[0]).strip()
+            return " ".join(_inline_text(token)[0].split())
     return ""
 
 

@@ -55,6 +55,19 @@ def test_normalize_quote(quote, expected):
     assert text.normalize_quote(quote) == expected
 
 
+def test_the_fold_and_the_locator_agree_on_every_space():
+    """normalize_quote (find_quote's fold) and _locate (the highlighter's, with offsets) must take
+    the same characters for space, or a quote found in an article would not be marked in it."""
+    for point in range(0x110000):
+        if 0xD800 <= point < 0xE000:
+            continue
+        source = f"a{chr(point)} {chr(point)}b"
+        assert text.normalize_quote(source) == text._SPACE.sub(" ", source.translate(text._FOLD)).strip(), hex(point)
+    for space in ("\u00a0", "\u2003", "\u3000", "\x1c", "\x85", "\u2028"):
+        source = f"said: the{space}bridge{space}{space}would open"
+        assert text._locate(source, text.normalize_quote(source), "the bridge would open") is not None
+
+
 ARTICLE = [
     "South Korea’s intelligence service said it was “too early to say” — for now.",
     "A second   paragraph,\nwith a line break and a\u00a0non-breaking space.",
