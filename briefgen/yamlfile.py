@@ -199,6 +199,9 @@ _FORBIDDEN = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff{NONC
 """What may not be typed into YAML: control characters but tab and line breaks (YAML's own rule,
 which also refuses U+FFFE and U+FFFF), and every Unicode noncharacter (docs/content-format.md).
 libyaml stops at the first; the text is searched for all of them first, so all come in one round."""
+_FORBIDDEN_ASCII = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""``_FORBIDDEN`` within ASCII: most files are ASCII (``str.isascii`` is a C scan), and this class
+is searched about fourteen times as fast as the full one."""
 
 
 _MAX_LINES_SHOWN = 100
@@ -229,7 +232,7 @@ def _forbidden(text: str, file: str, offset: int) -> list[Diagnostic]:
 def load(text: str, file: str, line_offset: int = 0) -> tuple[object, Lines, list[Diagnostic]]:
     """Parse one YAML document: (data, lines of every key and item, diagnostics)."""
     text = text.translate(_YAML_BREAKS)
-    if _FORBIDDEN.search(text):
+    if (_FORBIDDEN_ASCII if text.isascii() else _FORBIDDEN).search(text):
         return None, Lines(), _forbidden(text, file, line_offset)
     deep = _too_deep(text)
     if deep:

@@ -228,6 +228,22 @@ def test_every_forbidden_character_of_a_yaml_file_is_located_in_one_round():
     ]
 
 
+@pytest.mark.parametrize("point", [c for c in range(0x80) if c not in (0x09, 0x0A, 0x0D)])
+def test_an_ascii_file_is_refused_for_every_control_character_as_any_file_is(point):
+    """An ASCII file is searched with a class of its own (the fast path): it must refuse the same
+    characters, and say so the same way, as a file with other characters in it."""
+    for text in (f"name: a{chr(point)}b\nrole: x\n", f"name: é a{chr(point)}b\nrole: x\n"):
+        data, _, problems = yamlfile.load(text, "f.yaml")
+        if point < 0x20 or point == 0x7F:
+            assert data is None and [(p.line, p.message) for p in problems] == [
+                (1, f"the character U+{point:04X} is not allowed in YAML")], text
+            # found by the search, not by libyaml, which stops at the first: both in one round
+            data, _, problems = yamlfile.load(text.replace("role: x", f"role: {chr(point)}"), "f.yaml")
+            assert [p.line for p in problems] == [1, 2], text
+        else:
+            assert problems == [], text
+
+
 def test_a_raw_nel_in_yaml_is_an_error_on_its_line_not_a_space():
     """NEL (U+0085) is a C1 control character; it silently became a space."""
     found = messages(TopicFile, "bluf: x\ntitle: North Korea's\x85satellites\n")
