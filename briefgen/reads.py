@@ -336,8 +336,7 @@ class Ledger:
 
     def numbered(self, log: AbstractSet[tuple[str, object]], digests: Digests) -> array:
         """A Reading's log as entry numbers, new entries added with their digest in ``digests``'s Briefing."""
-        get = self._numbers.get
-        found = [get(key) for key in log]
+        found = list(map(self._numbers.get, log))  # (map: no Python frame per entry, at 10,000 articles millions)
         if None in found:
             for at, key in enumerate(log):
                 if found[at] is None:
