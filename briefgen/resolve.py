@@ -22,6 +22,7 @@ import heapq
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 from typing import Any, Iterable, Mapping, NamedTuple, TypeVar
 
 from . import closest
@@ -128,7 +129,7 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
     """``memo``: what the last resolve of this process made (the dev server's); None for one-off builds."""
     memo = memo if memo is not None else Memo(kept=False)
     before = memo.briefing
-    docs = sorted(documents, key=lambda d: d.file)
+    docs = sorted(documents, key=attrgetter("file"))
     problems = _Problems(d for doc in docs for d in doc.diagnostics)
     by_kind: dict[str, dict[str, Document]] = defaultdict(dict)
     for doc in docs:
@@ -197,8 +198,10 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
             continue
         notes = part(side)
         if notes is not None and isinstance(notes.data, Annotations):
+            reported: set[str] = set()
             for i, entry in notes.items("claims"):
-                if not any(r[0] == slug for r in entries[entry.id]):  # a second: duplicate-claim (_article)
+                if entry.id not in reported:  # a second: duplicate-claim (_article)
+                    reported.add(entry.id)
                     entries[entry.id].append((slug, i, entry, side))
             gaps.update((side.file, loc) for loc in notes.gaps if loc[0] == "claims")
 
@@ -238,9 +241,9 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
         wrong = frozenset((doc.file, loc) for _, i, _, doc in reports for loc in
                           (("claims", i, name) for name in ("statement", "status", *_DEFINED_ONCE))
                           if (doc.file, loc) in gaps) if gaps else frozenset()
-        key = (tuple(reports), tuple(articles.get(slug) for slug, *_ in reports),
-               tuple(article_outlets.get(slug) for slug, *_ in reports), unsure(cid),
-               topicless.intersection(slug for slug, *_ in reports), wrong)
+        slugs = [report[0] for report in reports]
+        key = (tuple(reports), tuple(map(articles.get, slugs)), tuple(map(article_outlets.get, slugs)), unsure(cid),
+               topicless.intersection(slugs), wrong)
         known = memo.claims.get(cid)
         if known is None or known.inputs != key:
             claim, found = _claim(cid, reports, entries, articles, article_outlets, actor_docs, unsure(cid), topicless,

@@ -78,9 +78,11 @@ def blocks(tokens: list[Token]) -> list[str]:
 
 
 def find_quote(folded_blocks: Iterable[str], quote: str) -> bool:
-    """Whether the quote lies within one block; blocks given folded by normalize_quote."""
+    """Whether the quote lies within one block; blocks given folded by normalize_quote. (One
+    search over the blocks joined by a line break: a folded quote holds none, so it cannot span
+    two blocks.)"""
     wanted = normalize_quote(quote)
-    return bool(wanted) and any(wanted in text for text in folded_blocks)
+    return bool(wanted) and wanted in "\n".join(folded_blocks)
 
 
 def lead(tokens: list[Token]) -> str:
