@@ -329,7 +329,8 @@ class Ledger:
             self.signature, self.keys, self.digests, self.pages, self._numbers = signature, [], [], {}, {}
             self.sizes, self.derived = {}, {}
             return None, digests
-        now = [digests(key) for key in self.keys]
+        known = digests._entries.get  # (prefetched: most are known; a whole field's are worked out)
+        now = [known(key) or digests(key) for key in self.keys]
         changed = {n for n, (was, found) in enumerate(zip(self.digests, now)) if was != found}
         self.digests = now
         return changed, digests
