@@ -27,6 +27,13 @@ _FOLD = str.maketrans({
     "\u00a0": " ", "\u202f": " ", "\u2009": " ",
 })
 _SPACE = re.compile(r"\s+")
+NEVER_SHOWN = [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0), *range(0xFDD0, 0xFDF0),
+               *(plane + last for plane in range(0, 0x110000, 0x10000) for last in (0xFFFE, 0xFFFF))]
+"""Code points no page or feed shows (render.without_controls drops them): C0 and C1 control
+characters but tab and line breaks, and Unicode's 66 noncharacters."""
+_FOLD_SHOWN = {**_FOLD, **dict.fromkeys(NEVER_SHOWN)}
+"""``_FOLD``, and what no page shows left out: a quote is matched against the text as a reader
+sees it (``a<U+0085>b`` reads ``ab``, not ``a b``)."""
 
 
 @lru_cache(maxsize=4)
@@ -51,7 +58,7 @@ def normalize_quote(quote: str) -> str:
     """The folded form of a text: the fast path, no offsets. (``str.split`` splits at the very
     characters ``\\s`` matches, ``str.isspace``'s: the same as ``_SPACE.sub(" ", ...).strip()``
     on every code point, in less than half the time.)"""
-    return " ".join(quote.translate(_FOLD).split())
+    return " ".join(quote.translate(_FOLD_SHOWN).split())
 
 
 def _inline_text(inline: Token) -> tuple[str, list[tuple[int, int, int]]]:
@@ -104,13 +111,18 @@ def _locate(text: str, folded: str, quote: str, wanted: str | None = None) -> tu
     """Where the quote lies in ``text`` (whose folded form is ``folded``), in original offsets.
 
     Folding maps characters one to one except that runs of whitespace become one space, so an
-    offset in the folded text moves right by what the runs before it lost.
+    offset in the folded text moves right by what the runs before it lost. A text holding a
+    character no page shows (``NEVER_SHOWN``, which folding leaves out) is mapped character by
+    character instead (``_mapped``): rare, and slower.
     """
     wanted = normalize_quote(quote) if wanted is None else wanted
     if not wanted or wanted not in folded:
         return None
     translated = text.translate(_FOLD)
-    at = _SPACE.sub(" ", translated).find(wanted)
+    spaced = _SPACE.sub(" ", translated)
+    if len(spaced.strip(" ")) != len(folded):  # (only left-out characters make the two differ)
+        return _mapped(text, wanted)
+    at = spaced.find(wanted)
     if at < 0:
         return None
     last = at + len(wanted) - 1  # quote and match end on a non-space: exact positions
@@ -124,6 +136,29 @@ def _locate(text: str, folded: str, quote: str, wanted: str | None = None) -> tu
             break
         lost += run.end() - run.start() - 1
     return (at + lost if start is None else start), last + lost + 1
+
+
+def _mapped(text: str, wanted: str) -> tuple[int, int] | None:
+    """``_locate`` for a text with characters folding leaves out: the folded text built with the
+    offset in ``text`` of each of its characters."""
+    folded: list[str] = []
+    where: list[int] = []
+    space = False
+    for at, char in enumerate(text):
+        shown = char.translate(_FOLD_SHOWN)
+        if not shown:
+            continue
+        if shown.isspace():
+            space = bool(folded)
+            continue
+        if space:
+            folded.append(" ")
+            where.append(at)
+            space = False
+        folded.append(shown)
+        where.append(at)
+    found = "".join(folded).find(wanted)
+    return None if found < 0 else (where[found], where[found + len(wanted) - 1] + 1)
 
 
 def _html(content: str) -> Token:

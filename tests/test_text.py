@@ -3,6 +3,8 @@ and quote highlighting in rendered article bodies."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from briefgen import text
@@ -62,8 +64,8 @@ def test_the_fold_and_the_locator_agree_on_every_space():
         if 0xD800 <= point < 0xE000:
             continue
         source = f"a{chr(point)} {chr(point)}b"
-        assert text.normalize_quote(source) == text._SPACE.sub(" ", source.translate(text._FOLD)).strip(), hex(point)
-    for space in ("\u00a0", "\u2003", "\u3000", "\x1c", "\x85", "\u2028"):
+        assert text.normalize_quote(source) == text._SPACE.sub(" ", source.translate(text._FOLD_SHOWN)).strip(), hex(point)
+    for space in ("\u00a0", "\u2003", "\u3000", "\u2028", "\t"):
         source = f"said: the{space}bridge{space}{space}would open"
         assert text._locate(source, text.normalize_quote(source), "the bridge would open") is not None
 
@@ -92,6 +94,17 @@ ARTICLE = [
 ])
 def test_find_quote(quote, found):
     assert quote_in(ARTICLE, quote) is found
+
+
+@pytest.mark.parametrize("between", ["\x85", "\x0b", "\x1f", "\x01", "\x9b", "\ufdd0", "\uffff"])
+def test_a_quote_is_matched_as_the_page_shows_the_text(between):
+    """A character no page shows (render.without_controls drops it) is no space in a quote: the
+    quote copied from the page matches and is marked; one with a space there matches nothing."""
+    source = f"The minister said nu{between}xi joined, and left."
+    assert quote_in([source], "nuxi joined") and not quote_in([source], "nu xi joined")
+    marked = re.findall(r'<mark class="quote"[^>]*>(.*?)</mark>', highlight(source, "said nuxi"))
+    assert marked == [f"said nu{between}xi"]  # (the page shows it without the character: "said nuxi")
+    assert quote_in(["The minister said nuxi joined."], f"said nu{between}xi")  # (a YAML escape in a quote)
 
 
 def test_highlight_marks_the_quote_and_anchors_it():
