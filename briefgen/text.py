@@ -204,21 +204,21 @@ def _mark_inline(inline: Token, ranges: list[tuple[int, int, Mark]]) -> None:
     out: list[Token] = []
     depth = 0
     waiting: list[Mark] = []
-    marking: Mark | None = None
-    """The mark whose <mark> is open in ``out``."""
+    ranges = sorted(ranges, key=lambda r: (r[0], -r[1]))  # (overlapping quotes: the one starting first outside)
+    marking: tuple[Mark, ...] = ()
+    """The marks whose <mark> is open in ``out``, outermost first: quotes that overlap nest."""
 
-    def open_mark(mark: Mark) -> None:
+    def open_marks(marks: list[Mark]) -> None:
         nonlocal marking
-        if marking is not mark:
+        if marking != tuple(marks):
             end_mark()
-            out.append(_html(f'<mark class="quote" data-claim="{mark.claim}">'))
-            marking = mark
+            out.extend(_html(f'<mark class="quote" data-claim="{mark.claim}">') for mark in marks)
+            marking = tuple(marks)
 
     def end_mark() -> None:
         nonlocal marking
-        if marking is not None:
-            out.append(_html("</mark>"))
-            marking = None
+        out.extend(_html("</mark>") for _ in marking)
+        marking = ()
 
     def close(marks: list[Mark]) -> None:
         if marks:
@@ -231,7 +231,7 @@ def _mark_inline(inline: Token, ranges: list[tuple[int, int, Mark]]) -> None:
     for index, child in enumerate(inline.children or []):
         if index in breaks:
             at = breaks[index]
-            if not any(m is marking and s <= at and at + 1 <= e for s, e, m in ranges):
+            if not all(any(m is mark and s <= at and at + 1 <= e for s, e, m in ranges) for mark in marking):
                 end_mark()
             out.append(child)
             continue
@@ -253,10 +253,9 @@ def _mark_inline(inline: Token, ranges: list[tuple[int, int, Mark]]) -> None:
         if child.type == "code_inline":
             inside = [m for s, e, m in ranges if s < end and e > start]
             out.extend(_anchor(m) for s, e, m in ranges if start <= s < end)
-            if inside:
-                out.extend([_html(f'<mark class="quote" data-claim="{inside[0].claim}">'), child, _html("</mark>")])
-            else:
-                out.append(child)
+            open_marks(inside)
+            out.append(child)
+            end_mark()
             close([m for s, e, m in ranges if start < e <= end])
             continue
         cuts = sorted({start, end, *(p for s, e, _ in ranges for p in (s, e) if start < p < end)})
@@ -267,10 +266,7 @@ def _mark_inline(inline: Token, ranges: list[tuple[int, int, Mark]]) -> None:
             if anchors:
                 end_mark()
                 out.extend(anchors)
-            if covering:
-                open_mark(covering[0])
-            else:
-                end_mark()
+            open_marks(covering)
             out.append(_text(piece))
             close([m for s, e, m in ranges if e == b])
     end_mark()

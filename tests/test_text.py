@@ -107,6 +107,26 @@ def test_a_quote_is_matched_as_the_page_shows_the_text(between):
     assert quote_in(["The minister said nuxi joined."], f"said nu{between}xi")  # (a YAML escape in a quote)
 
 
+@pytest.mark.parametrize("quotes", [
+    ("There em phasis tail", "tail end"),        # overlapping, across emphasis
+    ("em phasis tail end", "phasis tail"),       # one inside the other
+    ("tail end here", "There em phasis tail end here"),
+])
+def test_overlapping_quotes_are_each_marked_whole(quotes):
+    """Two claims quoting overlapping words: each claim's marks hold its whole quote (the words
+    both quote are marked for both, nested), not what the other claim's mark left of it."""
+    md = text.markdown(False)
+    env: dict = {}
+    tokens = md.parse("There *em  phasis* tail end here.", env)
+    marks = [(quote, text.Mark(f"c{n}", f"../../claims/c{n}/", quote)) for n, quote in enumerate(quotes)]
+    doc = parse_html(text.render(md, tokens, env, marks))
+    for n, quote in enumerate(quotes):
+        marked = " ".join(m.text for m in doc.find_all("mark", cls="quote", data_claim=f"c{n}"))
+        assert text.normalize_quote(marked) == quote
+        assert doc.find("span", cls="quote-anchor", id_=f"quote-c{n}") is not None
+        assert len(doc.find_all("a", cls="quote-claim", href=f"../../claims/c{n}/")) == 1
+
+
 def test_highlight_marks_the_quote_and_anchors_it():
     html = highlight("The minister said “the bridge will open” next month.", '"the bridge will open"')
     doc = parse_html(html)
