@@ -96,6 +96,14 @@ def test_find_quote(quote, found):
     assert quote_in(ARTICLE, quote) is found
 
 
+def test_what_quotes_leave_out_is_what_pages_drop():
+    """text.NEVER_SHOWN (left out of a quote's fold) and render's _CONTROL (dropped from every
+    page) are one set of characters: a quote is matched against the text as the page shows it."""
+    from briefgen.render import _CONTROL
+    dropped = {point for point in range(0x110000) if not 0xD800 <= point < 0xE000 and _CONTROL.match(chr(point))}
+    assert dropped == set(text.NEVER_SHOWN)
+
+
 @pytest.mark.parametrize("between", ["\x85", "\x0b", "\x1f", "\x01", "\x9b", "\ufdd0", "\uffff"])
 def test_a_quote_is_matched_as_the_page_shows_the_text(between):
     """A character no page shows (render.without_controls drops it) is no space in a quote: the
