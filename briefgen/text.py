@@ -19,6 +19,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from .paths import body_link, quote_anchor
+from .yamlfile import NEVER_SHOWN
 
 _FOLD = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
@@ -27,10 +28,6 @@ _FOLD = str.maketrans({
     "\u00a0": " ", "\u202f": " ", "\u2009": " ",
 })
 _SPACE = re.compile(r"\s+")
-NEVER_SHOWN = [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0), *range(0xFDD0, 0xFDF0),
-               *(plane + last for plane in range(0, 0x110000, 0x10000) for last in (0xFFFE, 0xFFFF))]
-"""Code points no page or feed shows (render.without_controls drops them): C0 and C1 control
-characters but tab and line breaks, and Unicode's 66 noncharacters."""
 _FOLD_SHOWN = {**_FOLD, **dict.fromkeys(NEVER_SHOWN)}
 """``_FOLD``, and what no page shows left out: a quote is matched against the text as a reader
 sees it (``a<U+0085>b`` reads ``ab``, not ``a b``)."""

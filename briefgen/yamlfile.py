@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Iterable
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -192,14 +193,25 @@ def _alias_lines(text: str) -> list[int]:
 _YAML_BREAKS = str.maketrans({"\u2028": " ", "\u2029": " "})
 """Characters PyYAML counts as line breaks and editors do not: read as spaces, so lines agree.
 (NEL, U+0085, is the third: a C1 control character, refused with the others below.)"""
-NONCHARACTERS = "\ufdd0-\ufdef" + "".join(f"{chr(plane + 0xfffe)}{chr(plane + 0xffff)}" for plane in range(0, 0x110000, 0x10000))
-"""Unicode's 66 noncharacters, for a regex character class: U+FDD0..U+FDEF and the last two code
-points of every plane (U+FFFE and U+FFFF included)."""
-_FORBIDDEN = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff{NONCHARACTERS}]")
-"""What may not be typed into YAML: control characters but tab and line breaks (YAML's own rule,
-which also refuses U+FFFE and U+FFFF), and every Unicode noncharacter (docs/content-format.md).
+NEVER_SHOWN = frozenset([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0), *range(0xFDD0, 0xFDF0),
+                         *(plane + last for plane in range(0, 0x110000, 0x10000) for last in (0xFFFE, 0xFFFF))])
+"""Code points no page or feed shows: C0 and C1 control characters but tab and line breaks, and
+Unicode's 66 noncharacters (U+FDD0..U+FDEF and the last two code points of every plane). Typed
+into YAML they are refused (``_FORBIDDEN``); from Markdown or a YAML escape they are dropped from
+every page (render.without_controls) and left out of quote matching (text.normalize_quote)."""
+
+
+def char_class(points: Iterable[int], *more: str) -> str:
+    """A regular expression's character class of these code points (and ``more``, ranges as
+    written in a class)."""
+    return "[" + "".join(map(chr, sorted(points))) + "".join(more) + "]"
+
+
+_FORBIDDEN = re.compile(char_class(NEVER_SHOWN, "\ud800-\udfff"))
+"""What may not be typed into YAML: what no page shows and surrogates (YAML's own rule refuses
+control characters but tab and line breaks, and U+FFFE and U+FFFF) (docs/content-format.md).
 libyaml stops at the first; the text is searched for all of them first, so all come in one round."""
-_FORBIDDEN_ASCII = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_FORBIDDEN_ASCII = re.compile(char_class(p for p in NEVER_SHOWN if p < 0x80))
 """``_FORBIDDEN`` within ASCII: most files are ASCII (``str.isascii`` is a C scan), and this class
 is searched about fourteen times as fast as the full one."""
 
