@@ -228,6 +228,12 @@ class Digests:
             if key[1] != ANY:
                 self(key)
 
+    def of(self, keys: Iterable[tuple[str, object]]) -> list[bytes]:
+        """The digest of each of ``keys``, in order: those worked out already (``prefetch``) read
+        straight from the table, without a call each."""
+        known = self._entries.get
+        return [known(key) or self(key) for key in keys]
+
     def whole(self, name: str) -> bytes:
         found = self._whole.get(name)
         if found is None:
@@ -329,8 +335,7 @@ class Ledger:
             self.signature, self.keys, self.digests, self.pages, self._numbers = signature, [], [], {}, {}
             self.sizes, self.derived = {}, {}
             return None, digests
-        known = digests._entries.get  # (prefetched: most are known; a whole field's are worked out)
-        now = [known(key) or digests(key) for key in self.keys]
+        now = digests.of(self.keys)
         changed = {n for n, (was, found) in enumerate(zip(self.digests, now)) if was != found}
         self.digests = now
         return changed, digests
