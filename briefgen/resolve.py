@@ -351,6 +351,7 @@ def _article(config: SiteConfig, today: dt.date, slug: str, doc: Document, head:
         _check_date(meta.published, today, config, problems, doc, ("published",))
     marks = []
     folded = body.folded
+    joined = ("\n".join(folded),)  # (find_quote searches blocks joined so: once per article, not per quote)
     reported: dict[str, int] = {}
     for i, entry in valid.items("claims"):
         if entry.id in reported:
@@ -361,7 +362,7 @@ def _article(config: SiteConfig, today: dt.date, slug: str, doc: Document, head:
         reported.setdefault(entry.id, i)
         if ("claims", i, "quote") in valid.gaps:
             continue  # its quote was wrong (salvage.PLACEHOLDERS): that error is the file's own
-        if not textmod.find_quote(folded, entry.quote):
+        if not textmod.find_quote(joined, entry.quote):
             problems.error("quote-not-found", f"claims[{i}].quote: the quote of claim '{entry.id}' is not in the article's text",
                            where, ("claims", i, "quote"), closest.hint(list(folded), entry.quote))
         marks.append((entry.quote, entry.id))
