@@ -24,6 +24,10 @@ from .load import CONFIG_FILE, SOURCE_FOLDERS, is_editor_junk
 
 QUIET = 0.05
 """Seconds without events before a rebuild starts: long enough to merge an editor's save."""
+GONE_QUIET = 0.3
+"""The same while a source that was deleted or moved away has not come back: an editor's atomic
+save (vim's rename to a backup, then a new file) comes back within it, on a busy machine too,
+so the build between the two does not fail on a missing file. A real deletion waits this long."""
 
 
 class Changes:
@@ -31,6 +35,8 @@ class Changes:
 
     def __init__(self) -> None:
         self._paths: set[str] = set()
+        self._gone: set[str] = set()
+        """Paths deleted or moved away, and not written since (``GONE_QUIET``)."""
         self._last = 0.0
         self._cond = threading.Condition()
         self.taken = 0
@@ -38,9 +44,11 @@ class Changes:
         self.on_take: Callable[[], None] = lambda: None
         """Called as a batch is handed out (the watcher's ``_Handler.settle``)."""
 
-    def add(self, path: str) -> None:
+    def add(self, path: str, gone: bool = False) -> None:
+        """``gone``: the event took the file away (deleted, or moved from ``path``)."""
         with self._cond:
             self._paths.add(path)
+            (self._gone.add if gone else self._gone.discard)(path)
             self._last = time.monotonic()
             self._cond.notify_all()
 
@@ -50,11 +58,12 @@ class Changes:
             while not stop.is_set():
                 if self._paths:
                     quiet_for = time.monotonic() - self._last
-                    if quiet_for >= QUIET:
-                        taken, self._paths = self._paths, set()
+                    wanted = GONE_QUIET if self._gone else QUIET
+                    if quiet_for >= wanted:
+                        taken, self._paths, self._gone = self._paths, set(), set()
                         self.taken += 1
                         break
-                    self._cond.wait(QUIET - quiet_for)
+                    self._cond.wait(wanted - quiet_for)
                 else:
                     self._cond.wait(0.5)
             else:
@@ -169,11 +178,12 @@ class _Handler(FileSystemEventHandler):
         if event.is_directory and event.event_type == "modified":
             return  # a folder's own "modified" only echoes the file events inside it
         with self._lock:
-            for raw in (event.src_path, getattr(event, "dest_path", "")):
+            for raw, away in ((event.src_path, event.event_type in ("deleted", "moved")),
+                              (getattr(event, "dest_path", ""), False)):
                 if raw:
                     rel = self.relevant(Path(raw if isinstance(raw, str) else raw.decode()))
                     if rel:
-                        self.changes.add(rel)
+                        self.changes.add(rel, gone=away)
                         if event.event_type in ("created", "deleted", "moved"):
                             self._stale = True  # a link among what the build reads may have come, gone or moved
             if self.watches is not None and (self._stale or event.is_directory):

@@ -283,3 +283,35 @@ def test_a_linked_source_folder_and_folders_made_at_once_behind_a_link_are_watch
     finally:
         observer.stop()
         observer.join()
+
+
+def test_a_source_moved_away_is_waited_for_until_it_comes_back(project, monkeypatch):
+    """Vim's save, through the real watcher: the article renamed to a backup, then written anew.
+    While it is gone the batch waits (GONE_QUIET, made long here), so no build sees the project
+    without it; the new file ends the wait, and the batch is the article alone."""
+    import threading
+    import time
+
+    monkeypatch.setattr(watch, "GONE_QUIET", 60.0)
+    topic = project / "content" / "articles" / "a.md"
+    text = b"---\ntitle: A\n---\nText.\n"
+    topic.write_bytes(text)
+    changes = Changes()
+    observer = watch.watch(project, changes, ignore=[project / "site"])
+    taken: list[set[str]] = []
+    stop = threading.Event()
+    waiter = threading.Thread(target=lambda: taken.append(changes.wait(stop)))
+    try:
+        time.sleep(0.3)
+        topic.rename(topic.with_name(topic.name + "~"))
+        waiter.start()
+        time.sleep(1.0)  # twenty times QUIET: an edit that left the file in place would be taken by now
+        assert not taken and changes._gone == {topic.relative_to(project).as_posix()}
+        topic.write_bytes(text)
+        waiter.join(timeout=30)
+        assert taken == [{topic.relative_to(project).as_posix()}]
+    finally:
+        stop.set()
+        changes.wake()
+        observer.stop()
+        observer.join()
