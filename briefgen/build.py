@@ -24,7 +24,7 @@ from typing import Callable, Iterable, Mapping, NamedTuple
 
 from . import cache as caching
 from . import load, model, pdf, root, search, stamps
-from .cache import Cache, ContentKey, EntityDigest, ParseRecord, PrintRecord, RenderRecord, SearchRecord
+from .cache import Cache, ContentKey, EntityDigest, ParseRecord, PrintRecord, RenderRecord, RenderedSite, SearchRecord
 from .errors import BuildFailed, Diagnostic, errors_in
 from .links import check_links
 from .pages import Later, Page, plan, source_of
@@ -92,14 +92,33 @@ def read_project(project: Path, cache: Cache, base_url: str | None = None, paral
                                        "leave out --edition, or give the new edition's date"))
         else:
             config = config.model_copy(update={"editions": [*config.editions, Edition(date=edition)]})
-    sources, found = load.discover(project, output)
-    problems.extend(found)
-    documents = _parse_all(sources, cache, config.allow_html, stamps.now(), parallel, stages)
-    live = {s.file for s in sources} | ({source.file} if source else set())
-    for stale in set(cache.documents.entries) - live:
-        del cache.documents.entries[stale]
-        cache.dirty = True
+    walk, edited = _walk(project, output, cache, config.allow_html)
+    problems.extend(walk.problems)
+    documents = _parse_all(walk.files, cache, config.allow_html, stamps.now(), parallel, stages,
+                           None if edited is None else (walk, edited))
+    if cache.memo is not None:  # (only once read: a read that fails leaves the next one to walk)
+        cache.memo.sources = walk._replace(documents=documents, allow_html=config.allow_html)
+    if edited is None:  # (else the same files as last time)
+        live = {s.file for s in walk.files} | ({source.file} if source else set())
+        for stale in set(cache.documents.entries) - live:
+            del cache.documents.entries[stale]
+            cache.dirty = True
     return config, documents, problems
+
+
+def _walk(project: Path, output: Path | None, cache: Cache, allow_html: bool) -> tuple[caching.Sources, set[str] | None]:
+    """The project's source files and the walk's problems (``load.discover``), and the only files
+    that may have changed since the last read (None: any). The dev server's next build, told by its
+    watcher which files were edited (``ServerMemo.edited``), reuses its last walk and read while
+    the walk still holds (``load.walk_holds``) and looks at the edited files alone: at 10,000
+    articles the walk and a stat of all 22,000 files took 0.15 s of an edit's 0.9."""
+    memo = cache.memo
+    if memo is not None:
+        (last, memo.sources), (edited, memo.edited) = (memo.sources, None), (memo.edited, None)
+        if (last is not None and edited is not None and last.project == project and last.output == output
+                and last.allow_html == allow_html and load.walk_holds(project, last.files, edited)):
+            return last, edited
+    return caching.Sources.walked(project, output, *load.discover(project, output)), None
 
 
 def _read_config(project: Path, cache: Cache, output: Path | None = None
@@ -137,22 +156,33 @@ def site_config(project: Path) -> SiteConfig:
 
 
 def _parse_all(sources: list[load.SourceFile], cache: Cache, allow_html: bool, swept_at: int,
-               parallel: bool, stages: Stages | None = None) -> list[Document]:
+               parallel: bool, stages: Stages | None = None,
+               edits: tuple[caching.Sources, set[str]] | None = None) -> list[Document]:
     """Every source's document: from the cache where its file is unchanged, the rest parsed on
-    every core (a cold build of 10,000 articles parses 22,000 files)."""
+    every core (a cold build of 10,000 articles parses 22,000 files). ``edits``: the last read
+    (its walk is ``sources``) and the only files that may have changed since (``_walk``): the
+    others are its documents."""
     stages = stages or Stages()
     with stages.stage("reading", len(sources)) as count:
-        found = [_lookup(s, cache, allow_html, swept_at) for s in sources]
+        if edits is None:
+            looked: Iterable[int] = range(len(sources))
+            found: list[Document | _Unparsed] = [_lookup(s, cache, allow_html, swept_at) for s in sources]
+        else:
+            walk, edited = edits
+            found = list(walk.documents)
+            looked = walk.indexes(edited)
+            for index in looked:
+                found[index] = _lookup(sources[index], cache, allow_html, swept_at)
         count(len(sources), len(sources))
-    todo = [item for item in found if not isinstance(item, Document)]
+    todo = [(index, item) for index in looked if isinstance(item := found[index], _Unparsed)]
     with stages.stage("parsing", len(todo)) as count:
-        parsed = fork_map(_parse_one, todo, "parsing", parallel, count)
+        parsed = fork_map(_parse_one, [item for _, item in todo], "parsing", parallel, count)
         count(len(todo), len(todo))
-    for item, document in zip(todo, parsed):
+    for (index, item), document in zip(todo, parsed):
         cache.documents.entries[item.source.file] = ParseRecord(item.key, document, item.proof)
         cache.dirty = True
-    fresh = iter(parsed)
-    return [item if isinstance(item, Document) else next(fresh) for item in found]
+        found[index] = document
+    return found  # type: ignore[return-value]  # (no _Unparsed is left)
 
 
 @dataclass(frozen=True, slots=True)
@@ -617,7 +647,14 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
     digests = memo.digests if memo is not None else {}
     prints: dict[str, PrintRecord] = {}
     todo: list[int] = []
-    for index, page in enumerate(pages):
+    last = _last_render(memo, pages, renderer, salt)
+    if last is not None and memo is not None:  # (the dev server's: only the pages planned again can differ)
+        todo, site = last
+        files.made.update(site)
+        prints = dict(memo.prints)
+        for index in todo:
+            del prints[pages[index].path]
+    for index, page in enumerate(pages if last is None else ()):
         known = memo.prints.get(page.path) if memo is not None else _kept_print(ledger, page)
         if known is not None and known.page is page and known.template == renderer.template_digest(page.template) \
                 and known.salt == salt:
@@ -702,10 +739,14 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
     count(len(todo), len(todo))
     for index in again:
         take(index, prints[pages[index].path].fingerprint, render(pages[index]))
-    for stale in set(earlier.rendered) - {p.path for p in pages}:
-        del earlier.rendered[stale]
+    if last is None:
+        for stale in set(earlier.rendered) - {p.path for p in pages}:
+            del earlier.rendered[stale]
     if memo is not None:
         memo.prints = prints
+        memo.rendered = None if problems else RenderedSite(
+            pages, salt, {name: renderer.template_digest(name) for name in {page.template for page in pages}}
+            if last is None else memo.rendered.templates, dict(files.made))  # type: ignore[union-attr]
     if ledger is not None and not problems:
         ledger.salt = salt
         ledger.templates = {name: renderer.template_digest(name) for name in {page.template for page in pages}}
@@ -716,6 +757,23 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
     return files, rendered, [dataclasses.replace(d, message=f"{d.message} (and on {failed[key] - 1} more "
                                                          f"page{'s' if failed[key] > 2 else ''})")
                              if failed[key] > 1 else d for key, d in problems.items()]
+
+
+def _last_render(memo: caching.ServerMemo | None, pages: list[Page], renderer: Renderer, salt: bytes
+                 ) -> tuple[list[int], dict[str, bytes]] | None:
+    """The indexes of the pages that differ from the dev server's last render, and its files,
+    when the pages are those of the last plan, in their places, but for some planned again, and
+    the templates and settings are the same: a page the planner kept is then the same object,
+    and so its HTML is. None otherwise (each page is then looked at: its fingerprint tells)."""
+    last = memo.rendered if memo is not None else None
+    if last is None or last.salt != salt or len(last.pages) != len(pages) or any(
+            renderer.template_digest(name) != digest for name, digest in last.templates.items()):
+        return None
+    todo = [index for index, (was, page) in enumerate(zip(last.pages, pages)) if was is not page]
+    if any(last.pages[index].path != pages[index].path or pages[index].template not in last.templates
+           or pages[index].path not in memo.prints for index in todo):  # type: ignore[union-attr]
+        return None
+    return todo, last.files
 
 
 def _kept_print(ledger: Ledger | None, page: Page) -> PrintRecord | None:

@@ -146,6 +146,17 @@ class EntityDigest(NamedTuple):
     digest: bytes
 
 
+class RenderedSite(NamedTuple):
+    """The dev server's last render: what the next one starts from (build._last_render)."""
+
+    pages: list["Page"]
+    salt: bytes
+    templates: dict[str, str]
+    """Each template the pages use -> its digest (``Renderer.template_digest``)."""
+    files: dict[str, bytes]
+    """The pages' files: output path -> HTML."""
+
+
 class PdfRecord(NamedTuple):
     """A topic's PDF, by the HTML it was laid out from (pdf.make)."""
 
@@ -321,6 +332,44 @@ class ServerMemo:
     """PDF site path -> the PDF, by the HTML it was laid out from."""
     search_records: Messages = field(default_factory=Messages)
     """The last search index's records and their messages to Pagefind (touched by its indexer only)."""
+    rendered: RenderedSite | None = None
+    """The last render's pages and files, when it succeeded (build._last_render)."""
+    sources: Sources | None = None
+    """The last read's walk of the project, which the next read reuses while it holds
+    (``load.walk_holds``) for the files the watcher saw edited (``edited``). None while a read
+    runs: one that fails leaves the next to walk."""
+    edited: set[str] | None = None
+    """Project-relative paths the watcher saw edited since the last read, which the next read
+    takes; None when not told (a build the watcher did not ask for): the project is walked."""
+
+    def note_edits(self, paths: set[str] | None) -> None:
+        """The watcher's batch, before a build (None: a build not asked for by edits)."""
+        self.edited = None if paths is None else (self.edited or set()) | paths
+
+
+class Sources(NamedTuple):
+    """A walk of the project (``load.discover``), what it was for, and the read that followed."""
+
+    project: Path
+    output: Path | None
+    files: list
+    """load.SourceFile, in the walk's order."""
+    problems: list
+    """The walk's diagnostics (ignored files, bad names): given again when the walk is reused."""
+    places: dict[str, int]
+    """file -> its place among ``files``."""
+    documents: list = []
+    """The read's Document of each file, in the same order."""
+    allow_html: bool = False
+    """The setting the documents were parsed under."""
+
+    @classmethod
+    def walked(cls, project: Path, output: Path | None, files: list, problems: list) -> Sources:
+        return cls(project, output, files, problems, {source.file: index for index, source in enumerate(files)})
+
+    def indexes(self, files: set[str]) -> list[int]:
+        """The places of these files among ``files`` (those it has), in order."""
+        return sorted(self.places[file] for file in files if file in self.places)
 
 
 @dataclass

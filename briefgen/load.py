@@ -163,6 +163,28 @@ def discover(project: Path, output: Path | None = None) -> tuple[list[SourceFile
     return found, problems
 
 
+def walk_holds(project: Path, sources: list[SourceFile], edited: set[str]) -> bool:
+    """Whether a walk's ``sources`` still hold after only ``edited`` (project-relative paths, the
+    watcher's) changed: each edited path under content/ is one of them, still a plain file at its
+    own path (not a link, nor read through one). A file made, removed, renamed or replaced by a
+    link, and anything a walk would judge anew, is a path no source has, or no longer a plain file:
+    the project is walked again. (Paths outside content/ are no sources: the settings, templates
+    and static files are read by every build.)"""
+    known = {s.file: s for s in sources}
+    for rel in edited:
+        if not rel.startswith("content/"):
+            continue
+        source = known.get(rel)
+        if source is None or source.path != os.path.join(str(project), rel):
+            return False
+        try:
+            if not stat.S_ISREG(os.lstat(source.path).st_mode):
+                return False
+        except OSError:
+            return False
+    return True
+
+
 def _is_dir(entry: os.DirEntry) -> bool:
     try:
         return entry.is_dir()

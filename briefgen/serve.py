@@ -140,6 +140,8 @@ class Rebuilder:
         started = time.perf_counter()
         what = ", ".join(sorted(changed)[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "") if changed else "initial build"
         what = shown(what)  # file names go into rich markup
+        assert self.cache.memo is not None
+        self.cache.memo.note_edits(changed)  # the next read looks at these files alone, while its last walk holds
         try:
             with self.indexer.held():
                 result = build(self.project, None, base_url=self.base_url, strict=self.strict, cache=self.cache,
