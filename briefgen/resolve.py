@@ -116,6 +116,8 @@ class Memo:
     briefing: m.Briefing | None = None
     """The last Briefing made: entities equal to its entities are its objects, so the stages after
     this one tell what is unchanged by identity instead of comparing again."""
+    last: LastResolve | None = None
+    """The inputs and problems of the last resolve, when it made a Briefing (``_by_difference``)."""
     kept: bool = True
     """False for a one-off resolve, whose results no later one reuses: it records no reads."""
 
@@ -124,11 +126,31 @@ class Memo:
             self.context, self.articles, self.claims, self.texts = context, {}, {}, {}
 
 
+class LastResolve(NamedTuple):
+    """What the last resolve that made a Briefing was given and found."""
+
+    documents: list[Document]
+    """Its documents in the order given, compared by identity (the parse cache hands back the same
+    one; the dev server's read gives them in the same order)."""
+    problems: list[Diagnostic]
+    """Its warnings, the very objects: an article's own are told apart by identity."""
+    names: tuple[dict[str, Document], dict[str, Document], dict[str, Document]]
+    """The documents of articles' texts, topics and actors by id: the names references are checked against."""
+    sidecars: dict[str, Document]
+    """The annotations' documents by article slug."""
+
+
 def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
             memo: Memo | None = None) -> tuple[m.Briefing | None, list[Diagnostic]]:
     """``memo``: what the last resolve of this process made (the dev server's); None for one-off builds."""
     memo = memo if memo is not None else Memo(kept=False)
     before = memo.briefing
+    documents = list(documents)
+    last, memo.last = memo.last, None
+    if last is not None and before is not None and memo.context[:2] == (config, today):
+        quick = _by_difference(config, today, memo, last, before, documents)
+        if quick is not None:
+            return quick
     docs = sorted(documents, key=attrgetter("file"))
     problems = _Problems(d for doc in docs for d in doc.diagnostics)
     by_kind: dict[str, dict[str, Document]] = defaultdict(dict)
@@ -302,7 +324,61 @@ def resolve(config: SiteConfig, documents: Iterable[Document], today: dt.date,
         if not briefing.topic_articles.get(ident):
             problems.warn("empty-topic", f"topic '{ident}' has no articles", topic_docs[ident])
     memo.briefing = briefing
+    if memo.kept:
+        memo.last = LastResolve(documents, list(problems), names, sidecars)
     return briefing, problems
+
+
+def _by_difference(config: SiteConfig, today: dt.date, memo: Memo, last: LastResolve, before: m.Briefing,
+                   documents: list[Document]) -> tuple[m.Briefing, list[Diagnostic]] | None:
+    """The last Briefing again when the documents are the last resolve's (the same files, the
+    same objects) but for article texts whose articles come out equal: only those articles' texts
+    and own problems can then differ. Everything else resolve makes (claims, backlinks, events,
+    every other check) reads an article's text only through its ``m.Article``, its problems and its
+    parsed body (``_article``); the outlet check also reads its front matter's lines, which must be
+    the same. None when that does not hold (anything else changed, an article differs, an error):
+    the whole resolve runs. An edit to an article's text at 10,000 articles took the dev server
+    0.4 s to resolve in full. The settings and day are the caller's check.
+
+    ``last`` is updated in place: the documents changed are few, the documents 22,000."""
+    if len(documents) != len(last.documents):
+        return None
+    changed = [(doc, was) for doc, was in zip(documents, last.documents) if doc is not was]
+    if any(doc.file != was.file or doc.kind != "article" or not doc.lines.same(was.lines)
+           or any(d.severity == "error" for d in doc.diagnostics) for doc, was in changed):
+        return None  # (the same files in the same places: the same names)
+    made = []
+    for doc, was in changed:
+        slug, side = doc.ident, last.sidecars.get(doc.ident)
+        old = memo.articles.get(slug)
+        side_part = memo.parts.get(side.file) if side is not None else None
+        if old is None or old.article is None or old.text is not was or old.notes is not side \
+                or (side is not None and (side_part is None or side_part[0] is not side)):
+            return None
+        head = salvaged(doc)
+        article, found, body, marks = _article(config, today, slug, doc, head, side, side_part[1] if side_part else None,
+                                               last.names)
+        if article is None or article != old.article or any(d.severity == "error" for d in found):
+            return None
+        made.append((doc, was, old, ArticleMemo(doc, side, old.article, found, body, marks), head))
+    if not made:
+        memo.last = last._replace(documents=documents)
+        return before, _Problems(last.problems)
+    gone = {id(d) for _, was, old, _, _ in made for d in (*was.diagnostics, *old.problems)}
+    problems = [d for d in last.problems if id(d) not in gone]
+    bodies = dict(before.bodies)
+    for doc, _, _, hit, head in made:
+        slug = doc.ident
+        memo.articles[slug] = hit
+        memo.parts[doc.file] = (doc, head)
+        inputs = (hit.body, hit.marks, tuple(before.claims[cid] for _, cid in hit.marks))
+        text = memo.texts[slug] = TextMemo(inputs, _text(config, slug, hit.body, hit.marks, before.claims))
+        bodies[slug] = text.text
+        problems += [*doc.diagnostics, *hit.problems]
+        last.names[0][slug] = doc
+    memo.briefing = briefing = replace(before, bodies=bodies)
+    memo.last = last._replace(documents=documents, problems=problems)
+    return briefing, _Problems(problems)
 
 
 def _ref(problems: _Problems, kind: str, ident: str | None, known: Mapping, doc: Document, loc: tuple, what: str) -> None:
@@ -477,7 +553,7 @@ def _check_date(value: dt.date, today: dt.date, config: SiteConfig, problems: _P
                       "check the date, or set 'future_dates: true' in briefgen.yaml")
 
 
-def _text(config: SiteConfig, slug: str, body, marks: list[tuple[str, str]], claims: dict[str, m.Claim]) -> textmod.ArticleText:
+def _text(config: SiteConfig, slug: str, body, marks: Iterable[tuple[str, str]], claims: Mapping[str, m.Claim]) -> textmod.ArticleText:
     """An article's text, each claim's quote to be marked and linked to the claim."""
     here = site_path("article", slug)
     spec = tuple((quote, textmod.Mark(cid, href(site_path("claim", cid), here, config.base_url), claims[cid].statement))

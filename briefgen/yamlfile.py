@@ -91,6 +91,10 @@ class Lines:
     def __init__(self, text: str = "", offset: int = 0, table: dict[tuple, int] | None = None):
         self.text, self.offset, self._table = text, offset, table
 
+    def same(self, other: Lines) -> bool:
+        """Whether ``other`` gives every key the same line: made from the same text, as far down."""
+        return self.text == other.text and self.offset == other.offset
+
     def table(self) -> dict[tuple, int]:
         if self._table is None:
             self._table = {}
