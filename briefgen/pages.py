@@ -416,10 +416,13 @@ def plan(b: m.Briefing, memo: dict | None = None, ledger: reads.Ledger | None = 
         finally:
             nest.pop()
 
+    outside: set[object] = set()
+    """The derived values the planners took outside any page (an entity's list, counted to know
+    its pages): with ``skeleton``'s reads, what decides which pages there are."""
+
     def take(key: object) -> None:
         nested()
-        if active:
-            active[-1].add(key)
+        (active[-1] if active else outside).add(key)
 
     def changed_since(hit: Planned) -> bool:
         """Whether an entry the last plan's page or value read changed, its derived values' included."""
@@ -434,9 +437,14 @@ def plan(b: m.Briefing, memo: dict | None = None, ledger: reads.Ledger | None = 
                 return True
         return False
 
+    makers: dict[str, Callable[[m.Briefing], Any]] = {}
+    """Path -> how its page is planned (the dev server's memo: ``_replan``)."""
+
     def recall(store: str, key: object, make: Callable[[m.Briefing], Any]) -> Any:
         if ledger is not None:
             return kept(store, key, make)
+        if memo is not None and store == "reads":
+            makers[key] = make  # type: ignore[index]
         hit = made[store].get(key)  # (a value derived earlier in this plan)
         if hit is None:
             hit = last[store].get(key)
@@ -493,17 +501,60 @@ def plan(b: m.Briefing, memo: dict | None = None, ledger: reads.Ledger | None = 
         ledger.sizes[key] = hit
         return hit[0]
 
-    planning = Planning(b, partial(recall, "reads"), [], partial(recall, "derived"), size)
+    if memo is not None and changed is not None and "skeleton" in memo:
+        replanned = _replan(memo, changed, made, partial(recall, "reads"), b)
+        if replanned is not None:
+            return replanned
+    skeleton = reads.Reading(b) if memo is not None else None
+    """What the planners read outside any page (which ids have pages, how many pages a list
+    takes) and the pages made afresh each time (``single(kept=False)``, the sitemap)."""
+    planning = Planning(skeleton or b, partial(recall, "reads"), [], partial(recall, "derived"), size)  # type: ignore[arg-type]
     for kind in KINDS:
         if kind.owner is None and kind.enabled(b.config):
             planning.pages.extend(kind.plan(planning, kind, None))
     pages = planning.pages
     if memo is not None:
+        assert skeleton is not None
         if changed is not None:  # a value no page planned this time asked for, still as it was
             made["derived"].update((key, hit) for key, hit in last["derived"].items()
                                    if key not in made["derived"] and not changed_since(hit))
         memo.clear()
-        memo.update(briefing=b, kinds=kinds, pages=pages, **made)
+        memo.update(briefing=b, kinds=kinds, pages=pages, **made, makers=makers,
+                    skeleton=Planned(None, frozenset(skeleton.log), frozenset(outside)))
+    return pages
+
+
+def _replan(memo: dict, changed: frozenset, made: dict[str, dict],
+            keep: Callable[[str, Callable[[m.Briefing], Page]], Page], b: m.Briefing) -> list[Page] | None:
+    """The dev server's last plan, with the pages whose reads changed planned again (``keep``,
+    into ``made``), when no change touched what decides which pages there are and in what order
+    (the planners' reads outside any page, and the values they counted lists by: the memo's
+    ``skeleton``): the pages are then the same, and only those that read a changed entry can
+    differ. The rest are the last plan's objects, found without running every planner (0.15 s of
+    an edit to one article's text at 10,000 articles, 34,000 pages). None when the pages may not
+    be the same: the whole plan runs."""
+    derived = memo["derived"]
+    stale = {key for key, hit in derived.items() if not hit.read.isdisjoint(changed)}
+    skeleton = memo["skeleton"]
+    if not skeleton.read.isdisjoint(changed) or not stale.isdisjoint(skeleton.taken):
+        return None
+    pages, reads = memo["pages"], memo["reads"]
+    again = [path for path, hit in reads.items()  # (Planned.read, Planned.taken: inline, 34,000 times)
+             if not hit[1].isdisjoint(changed) or (stale and not stale.isdisjoint(hit[2]))]
+    for path in again:
+        keep(path, memo["makers"][path])
+    if again:
+        at = memo.get("positions")
+        if at is None:
+            at = memo["positions"] = {page.path: index for index, page in enumerate(pages)}
+        pages = memo["pages"] = list(pages)
+        for path in again:
+            pages[at[path]] = made["reads"][path].value
+        reads.update(made["reads"])
+    for key in stale:
+        del derived[key]
+    derived.update(made["derived"])
+    memo["briefing"] = b
     return pages
 
 
