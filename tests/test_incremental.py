@@ -90,6 +90,8 @@ class Walk:
         self.project, self.rng, self.clock = project, rng, Clock()
         self.generated: list[str] = []
         self.counter = 0
+        self.touched: set[str] = set()
+        """What the walk wrote or removed since the last ``told``: what the dev server's watcher reports."""
 
     # helpers
     def path(self, rel: str) -> Path:
@@ -100,6 +102,19 @@ class Walk:
 
     def write(self, rel: str, text: str) -> None:
         self.clock.write(self.path(rel), text)
+        self.touched.add(rel)
+
+    def remove(self, rel: str) -> None:
+        self.path(rel).unlink()
+        self.touched.add(rel)
+
+    def told(self, cache: Cache) -> Cache:
+        """``cache``, told what the walk touched since, as the dev server's watcher tells it
+        (serve.Rebuilder): its next read looks at those files alone while its walk holds."""
+        assert cache.memo is not None
+        cache.memo.note_edits(self.touched)
+        self.touched = set()
+        return cache
 
     def token(self) -> str:
         self.counter += 1
@@ -122,6 +137,19 @@ class Walk:
         lines[start:end] = [f"summary: Edited summary {self.token()}.\n"]
         self.write(rel, "".join(lines))
         return f"summary of {rel}"
+
+    def edit_text(self) -> str:
+        """An article's text (the dev server's common edit, resolved by difference): a paragraph
+        added at the end, or at the start, where it becomes the lead a missing summary stands in
+        for, and a heading at the start becomes the title of an article without one."""
+        rel = self.rng.choice(sorted(f"content/articles/{p.name}" for p in self.path("content/articles").glob("*.md")))
+        text = self.read(rel)
+        end = text.index("\n---\n", 4) + 5
+        where = self.rng.choice(["end", "start", "heading"])
+        added = {"end": f"\nAn added paragraph {self.token()}.\n", "start": f"A new lead {self.token()}.\n\n",
+                 "heading": f"# A heading {self.token()}\n\n"}[where]
+        self.write(rel, text + added if where == "end" else text[:end] + added + text[end:])
+        return f"text of {rel} ({where})"
 
     def rename_actor(self) -> str:
         ident = self.rng.choice(self.actors())
@@ -205,8 +233,8 @@ class Walk:
         if not self.generated:
             return self.add_article()
         slug = self.generated.pop(self.rng.randrange(len(self.generated)))
-        self.path(f"content/articles/{slug}.md").unlink()
-        self.path(f"content/articles/{slug}.yaml").unlink()
+        self.remove(f"content/articles/{slug}.md")
+        self.remove(f"content/articles/{slug}.yaml")
         return f"remove article {slug}"
 
     def edit_template(self) -> str:
@@ -227,9 +255,8 @@ class Walk:
         return "macros.html override"
 
     def toggle_article_override(self) -> str:
-        path = self.path("templates/article.html")
-        if path.exists():
-            path.unlink()
+        if self.path("templates/article.html").exists():
+            self.remove("templates/article.html")
             return "remove article.html override"
         theme = (theme_dir() / "article.html").read_text(encoding="utf-8")
         assert "{% block main %}" in theme
@@ -253,7 +280,7 @@ class Walk:
         self.write("briefgen.yaml", "".join(lines))
         return "briefgen.yaml"
 
-    BREAKAGES = ["yaml-syntax", "unknown-actor", "template-syntax", "config-key"]
+    BREAKAGES = ["yaml-syntax", "unknown-actor", "template-syntax", "config-key", "quote-lost"]
 
     def break_something(self) -> tuple[str, str, str]:
         """Break one file; return (description, rel, good text) to restore."""
@@ -271,13 +298,18 @@ class Walk:
             rel = "templates/topic.html"
             good = self.read(rel)
             self.write(rel, good.replace("topic marker", "{% if %}topic marker", 1))
+        elif kind == "quote-lost":  # an edit to the text alone that loses a claim's quoted words
+            rel = f"content/articles/{MAIN}.md"
+            good = self.read(rel)
+            assert "third attempt" in good
+            self.write(rel, good.replace("third attempt", "third try"))
         else:
             rel = "briefgen.yaml"
             good = self.read(rel)
             self.write(rel, good + "titel: typo\n")
         return kind, rel, good
 
-    EDITS = ["edit_summary", "rename_actor", "edit_topic", "add_article", "remove_article", "edit_template",
+    EDITS = ["edit_summary", "edit_text", "rename_actor", "edit_topic", "add_article", "remove_article", "edit_template",
              "edit_macro", "toggle_article_override", "edit_static", "edit_config", "report_claim", "toggle_outlet_alias"]
 
 
@@ -299,15 +331,17 @@ def random_walk(root: Path, seed: int, edits: list[str]) -> None:
             kind, rel, good = walk.break_something()
             history.append(f"break {rel} ({kind})")
             with pytest.raises(BuildFailed) as failed:
-                build(walk.project, None, cache=cache, today=TODAY)
+                build(walk.project, None, cache=walk.told(cache), today=TODAY)
             assert not isinstance(failed.value, StaleOutput), where + "\n".join(map(str, failed.value.diagnostics))
-            assert any(d.file == rel for d in failed.value.diagnostics), (history, failed.value.diagnostics)
+            # (a quote the text lost is reported where it is written: in the annotations)
+            named = {rel, rel.removesuffix(".md") + ".yaml"}
+            assert any(d.file in named for d in failed.value.diagnostics), (history, failed.value.diagnostics)
             walk.write(rel, good)
             history.append(f"fix {rel}")
         else:
             history.append(getattr(walk, rng.choice(edits))())
         try:
-            incremental = build(walk.project, None, cache=cache, today=TODAY)
+            incremental = build(walk.project, None, cache=walk.told(cache), today=TODAY)
         except StaleOutput as exc:
             pytest.fail(where + "\n".join(map(str, exc.diagnostics)))
         assert incremental.verified, where
@@ -322,6 +356,115 @@ def random_walk(root: Path, seed: int, edits: list[str]) -> None:
 def test_incremental_build_equals_clean_build(tmp_path: Path, seed: int, monkeypatch):
     monkeypatch.setenv("BRIEFGEN_VERIFY", "1")  # each incremental build is also checked by a clean one in memory
     random_walk(tmp_path, seed, Walk.EDITS)
+
+
+def _text_edit(project: Path, clock: Clock, cache: Cache, added: str, at_start: bool = False) -> None:
+    """Add a paragraph to the main article's text, and tell ``cache`` as the watcher does."""
+    rel = f"content/articles/{MAIN}.md"
+    text = (project / rel).read_text(encoding="utf-8")
+    end = text.index("\n---\n", 4) + 5
+    clock.write(project / rel, text[:end] + added + "\n\n" + text[end:] if at_start else text + "\n" + added + "\n")
+    assert cache.memo is not None
+    cache.memo.note_edits({rel})
+
+
+def _count_walks(monkeypatch) -> list[Path]:
+    """The projects walked for their sources (load.discover) from now on."""
+    from briefgen import load
+
+    walks: list[Path] = []
+    discover = load.discover
+
+    def counted(project: Path, output: Path | None = None):
+        walks.append(project)
+        return discover(project, output)
+    monkeypatch.setattr(load, "discover", counted)
+    return walks
+
+
+def test_a_text_edit_is_resolved_planned_and_rendered_by_difference(tmp_path: Path, monkeypatch):
+    """The dev server's common edit, to an article's text: the file alone is read (the watcher
+    said which), resolve hands back the last Briefing but for the article's text (its entities
+    the same objects), the plan plans again only the pages that show that text, and only they are
+    rendered; the site is a clean build's."""
+    project, clock, cache = make_project(tmp_path), Clock(), Cache.server()
+    first = build(project, None, cache=cache, today=TODAY)
+    assert cache.memo is not None
+    skeleton = cache.memo.plan["skeleton"]
+    walks = _count_walks(monkeypatch)
+    _text_edit(project, clock, cache, "A paragraph added to the text.")
+    second = build(project, None, cache=cache, today=TODAY)
+    assert second.parsed == 1 and walks == []  # the project not walked again
+    assert cache.memo.plan["skeleton"] is skeleton  # the planners not run again
+    assert first.briefing is not None and second.briefing is not None
+    for name in ("articles", "claims", "actors", "topics", "events", "topic_articles", "claim_supported_by"):
+        assert getattr(second.briefing, name) is getattr(first.briefing, name), name
+    assert second.briefing.bodies[MAIN] is not first.briefing.bodies[MAIN]
+    assert [p.path for p in first.planned] == [p.path for p in second.planned]
+    replanned = {new.path for old, new in zip(first.planned, second.planned) if old is not new}
+    assert replanned == {f"/articles/{MAIN}/"}
+    assert second.rendered == 1
+    assert b"A paragraph added to the text." in second.files[f"articles/{MAIN}/index.html"]
+    clean = build(project, None, today=TODAY)
+    assert second.files == clean.files and second.warnings == clean.warnings
+
+
+def test_a_text_edit_that_changes_the_article_is_resolved_whole(tmp_path: Path):
+    """Without a summary, an article's lead stands in for it: a new first paragraph changes the
+    article itself (its summary shows on topic and index pages), so the whole resolve runs and the
+    pages that show the summary change too. A lost quote is an error, as in a clean build, and its
+    correction builds again."""
+    project, clock, cache = make_project(tmp_path), Clock(), Cache.server()
+    notes = project / f"content/articles/{MAIN}.yaml"
+    text = notes.read_text(encoding="utf-8")
+    start = text.index("summary: >")
+    end = text.index("\n", text.index("\n", start) + 1)
+    while text[end + 1:end + 3] == "  ":
+        end = text.index("\n", end + 1)
+    clock.write(notes, text[:start] + text[end + 1:])
+    first = build(project, None, cache=cache, today=TODAY)
+    _text_edit(project, clock, cache, "A new lead paragraph.", at_start=True)
+    second = build(project, None, cache=cache, today=TODAY)
+    assert first.briefing is not None and second.briefing is not None
+    assert second.briefing.articles[MAIN].summary.startswith("A new lead paragraph.")
+    assert second.briefing.articles is not first.briefing.articles
+    assert b"A new lead paragraph." in second.files["index.html"]
+    clean = build(project, None, today=TODAY)
+    assert second.files == clean.files and second.warnings == clean.warnings
+
+    rel = f"content/articles/{MAIN}.md"
+    good = (project / rel).read_text(encoding="utf-8")
+    clock.write(project / rel, good.replace("third attempt", "third try"))
+    cache.memo.note_edits({rel})  # type: ignore[union-attr]
+    with pytest.raises(BuildFailed) as failed:
+        build(project, None, cache=cache, today=TODAY)
+    assert [d.code for d in failed.value.diagnostics if d.severity == "error"] == ["quote-not-found"]
+    clock.write(project / rel, good)
+    cache.memo.note_edits({rel})  # type: ignore[union-attr]
+    assert build(project, None, cache=cache, today=TODAY).files == clean.files
+
+
+def test_the_dev_server_walks_the_project_again_when_an_edit_is_not_a_plain_edit(tmp_path: Path, monkeypatch):
+    """Told which files changed, the dev server reads those alone, while its last walk of the
+    project still holds: a file made, or replaced by a link, is walked for (a new article is
+    built; a link out of the project is refused, as ever)."""
+    project, clock, cache = make_project(tmp_path), Clock(), Cache.server()
+    build(project, None, cache=cache, today=TODAY)
+    walks = _count_walks(monkeypatch)
+    new = "content/articles/a-new-article.md"
+    clock.write(project / new, "---\ntitle: A new article\n---\nIts text.\n")
+    cache.memo.note_edits({new})  # type: ignore[union-attr]
+    made = build(project, None, cache=cache, today=TODAY)
+    assert "articles/a-new-article/index.html" in made.files and len(walks) == 1
+
+    outside = tmp_path / "outside.md"
+    outside.write_text("---\ntitle: Not ours\n---\nSecret text.\n", encoding="utf-8")
+    (project / new).unlink()
+    (project / new).symlink_to(outside)
+    cache.memo.note_edits({new})  # type: ignore[union-attr]
+    with pytest.raises(BuildFailed) as failed:
+        build(project, None, cache=cache, today=TODAY)
+    assert [(d.code, d.file) for d in failed.value.diagnostics if d.severity == "error"] == [("outside-project", new)]
 
 
 def test_topic_feed_follows_topic_rename(tmp_path: Path):

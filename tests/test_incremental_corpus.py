@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from briefgen import cache as caching
+from briefgen import stamps
 from briefgen.build import Cache, StaleOutput, build
 from briefgen.errors import BuildFailed
 
@@ -205,21 +206,29 @@ class Editor:
 EDITS = [name for name in vars(Editor) if not name.startswith("_") and name not in ("pick", "pick_yaml", "ids", "reads_of")]
 
 
-@pytest.mark.parametrize("seed,where", [(1, "server"), (2, "server"), (3, "cli")])
+@pytest.mark.parametrize("seed,where", [(1, "server"), (2, "server, unwatched"), (3, "cli")])
 def test_incremental_plan_equals_clean_build_over_random_edits(tmp_path: Path, seed: int, where: str, monkeypatch):
-    """The dev server's plan memo (``server``), and the CLI's ledger on disk (``cli``: each build
-    loads the last one's cache from the cache folder, as a new process does)."""
+    """The dev server's memos (``server``: told which files changed, as its watcher tells it, so
+    each read looks at those alone; ``unwatched``: not told, so each read walks the project and
+    looks at every file), and the CLI's ledger on disk (``cli``: each build loads the last one's
+    cache from the cache folder, as a new process does)."""
     monkeypatch.setenv("BRIEFGEN_VERIFY", "1")  # each incremental build also checked by a clean one
     corpus.generate(ARTICLES, seed, tmp_path, formats=("briefgen",), quiet=True)
     project = tmp_path / "briefgen"
     with (project / "briefgen.yaml").open("a", encoding="utf-8") as config:
         config.write(SMALL_PAGES)
     rng = random.Random(seed)
-    cache = Cache.server() if where == "server" else None
+    cache = Cache.server() if where.startswith("server") else None
     output = tmp_path / "site" if where == "cli" else None
+    swept = stamps.inputs(project)
 
     def incremental():
+        nonlocal swept
         if output is None:
+            if where == "server":  # what changed since, as the watcher reports it (serve.Rebuilder)
+                now = stamps.inputs(project)
+                cache.memo.note_edits(stamps.edited_since(swept, now))
+                swept = now
             return build(project, None, today=TODAY, cache=cache, index_search=False, parallel=False)
         return build(project, output, today=TODAY, persist=True, index_search=False, parallel=False)
 
