@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Mapping, NamedTuple
 
 from .errors import BriefgenError
-from .load import CACHE_FOLDER
+from .load import CACHE_FOLDER, linked, walk_holds
 from .parse import Document
 from .paths import output_file
 from .reads import Ledger, digest
@@ -358,6 +358,9 @@ class Sources(NamedTuple):
     """The walk's diagnostics (ignored files, bad names): given again when the walk is reused."""
     places: dict[str, int]
     """file -> its place among ``files``."""
+    linked: list[int]
+    """The places of the files read through a link or of several names (``load.linked``):
+    looked at on every read, as an edit to them may come under another name."""
     documents: list = []
     """The read's Document of each file, in the same order."""
     allow_html: bool = False
@@ -365,11 +368,16 @@ class Sources(NamedTuple):
 
     @classmethod
     def walked(cls, project: Path, output: Path | None, files: list, problems: list) -> Sources:
-        return cls(project, output, files, problems, {source.file: index for index, source in enumerate(files)})
+        return cls(project, output, files, problems, {source.file: index for index, source in enumerate(files)},
+                   linked(files))
 
-    def indexes(self, files: set[str]) -> list[int]:
-        """The places of these files among ``files`` (those it has), in order."""
-        return sorted(self.places[file] for file in files if file in self.places)
+    def holds(self, edited: set[str]) -> bool:
+        """Whether this walk still holds after only ``edited`` changed (``load.walk_holds``)."""
+        return walk_holds(self.project, self.places, self.files, edited)
+
+    def looked(self, edited: set[str]) -> list[int]:
+        """The places of the files a read after ``edited`` looks at: those edited, and the linked."""
+        return sorted({*(self.places[file] for file in edited if file in self.places), *self.linked})
 
 
 @dataclass

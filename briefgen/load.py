@@ -163,26 +163,43 @@ def discover(project: Path, output: Path | None = None) -> tuple[list[SourceFile
     return found, problems
 
 
-def walk_holds(project: Path, sources: list[SourceFile], edited: set[str]) -> bool:
-    """Whether a walk's ``sources`` still hold after only ``edited`` (project-relative paths, the
-    watcher's) changed: each edited path under content/ is one of them, still a plain file at its
-    own path (not a link, nor read through one). A file made, removed, renamed or replaced by a
-    link, and anything a walk would judge anew, is a path no source has, or no longer a plain file:
-    the project is walked again. (Paths outside content/ are no sources: the settings, templates
-    and static files are read by every build.)"""
-    known = {s.file: s for s in sources}
+def walk_holds(project: Path, places: dict[str, int], sources: list[SourceFile], edited: set[str]) -> bool:
+    """Whether a walk's ``sources`` (``places``: file -> its index) still hold after only
+    ``edited`` changed (project-relative paths, as the watcher reports them): each edited path
+    under content/ is one of the sources, still a plain file at its own path. Anything else there
+    (content/ itself, a folder, a file made, removed or renamed, one replaced by a link or read
+    through one) is a path no source has, or no plain file: the project is walked again. The
+    settings, templates/ and static/ are no sources: every build reads them. (A source whose
+    content can change under another name, a link or a file of several names, is looked at on
+    every read instead: ``linked``.)"""
     for rel in edited:
-        if not rel.startswith("content/"):
+        if rel == CONFIG_FILE or rel.partition("/")[0] in SOURCE_FOLDERS[1:]:
             continue
-        source = known.get(rel)
-        if source is None or source.path != os.path.join(str(project), rel):
+        at = places.get(rel)
+        if at is None or sources[at].path != str(project / rel):
             return False
         try:
-            if not stat.S_ISREG(os.lstat(source.path).st_mode):
+            if not stat.S_ISREG(os.lstat(sources[at].path).st_mode):
                 return False
         except OSError:
             return False
     return True
+
+
+def linked(sources: list[SourceFile]) -> list[int]:
+    """The indexes of the sources whose content can change with no event naming them: a link
+    (its target written under another name, in static/ say) or a file of several names (a hard
+    link). One lstat each: for the dev server's walk, not every build's."""
+    found = []
+    for index, source in enumerate(sources):
+        try:
+            info = os.lstat(source.path)
+        except OSError:
+            found.append(index)
+            continue
+        if not stat.S_ISREG(info.st_mode) or info.st_nlink > 1:
+            found.append(index)
+    return found
 
 
 def _is_dir(entry: os.DirEntry) -> bool:

@@ -467,6 +467,60 @@ def test_the_dev_server_walks_the_project_again_when_an_edit_is_not_a_plain_edit
     assert [(d.code, d.file) for d in failed.value.diagnostics if d.severity == "error"] == [("outside-project", new)]
 
 
+@pytest.mark.parametrize("how", ["symlink", "hard link", "symlink into static"])
+def test_an_edit_under_another_name_reaches_every_source_it_is(tmp_path: Path, how: str):
+    """A source that is a link to another file (another article, a file in static/), or a file of
+    two names: the watcher names only the file written, yet every source it is changes."""
+    project, clock, cache = make_project(tmp_path), Clock(), Cache.server()
+    main = project / f"content/articles/{MAIN}.md"
+    twin = project / "content/articles/a-twin.md"
+    written = f"content/articles/{MAIN}.md"
+    if how == "symlink":
+        twin.symlink_to(main.name)
+    elif how == "hard link":
+        os.link(main, twin)
+    else:
+        target = project / "static/twin.md"
+        target.parent.mkdir(exist_ok=True)
+        shutil.copy(main, target)
+        twin.symlink_to("../../static/twin.md")
+        main, written = target, "static/twin.md"
+    build(project, None, cache=cache, today=TODAY)
+    with main.open("a", encoding="utf-8") as text:  # (written in place: a hard link stays one)
+        text.write("\nWords written under another name.\n")
+    cache.memo.note_edits({written})  # type: ignore[union-attr]
+    served = build(project, None, cache=cache, today=TODAY)
+    assert b"Words written under another name." in served.files["articles/a-twin/index.html"]
+    assert served.files == build(project, None, today=TODAY).files
+
+
+def test_the_dev_server_walks_again_when_the_content_folder_is_replaced(tmp_path: Path):
+    """``mv content.new content``: the watcher names content/ itself, no source."""
+    project, clock, cache = make_project(tmp_path), Clock(), Cache.server()
+    build(project, None, cache=cache, today=TODAY)
+    shutil.copytree(project / "content", project / "content.new")
+    rel = f"content.new/articles/{MAIN}.md"
+    clock.write(project / rel, (project / rel).read_text(encoding="utf-8") + "\nThe new folder's words.\n")
+    (project / "content").rename(project / "content.old")
+    (project / "content.new").rename(project / "content")
+    cache.memo.note_edits({"content"})  # type: ignore[union-attr]
+    served = build(project, None, cache=cache, today=TODAY)
+    assert b"The new folder's words." in served.files[f"articles/{MAIN}/index.html"]
+
+
+def test_a_project_named_by_a_relative_path_reads_by_difference(tmp_path: Path, monkeypatch):
+    """``briefgen serve`` in the project's folder: the project is ``.``, its sources' paths
+    relative; the edited file is still known as the walk's own."""
+    project = make_project(tmp_path)
+    monkeypatch.chdir(project)
+    here, clock, cache = Path("."), Clock(), Cache.server()
+    build(here, None, cache=cache, today=TODAY)
+    walks = _count_walks(monkeypatch)
+    _text_edit(here, clock, cache, "Edited from the project's own folder.")
+    served = build(here, None, cache=cache, today=TODAY)
+    assert walks == [] and b"Edited from the project's own folder." in served.files[f"articles/{MAIN}/index.html"]
+
+
 def test_topic_feed_follows_topic_rename(tmp_path: Path):
     """Regression: the render fingerprint once ignored page.title, and a topic feed's title (topic
     title · site title) is not in its context, so a renamed topic kept its old feed title."""
