@@ -19,6 +19,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import compress, count as counting
+from operator import attrgetter, is_not
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, NamedTuple
 
@@ -442,7 +444,7 @@ def _pipeline(project: Path, output: Path | None, *, base_url: str | None, stric
         _forget_old_entities(cache, briefing)
         if problems:
             raise BuildFailed(problems)
-        kinds = Counter(p.kind for p in pages)
+        kinds = Counter(map(attrgetter("kind"), pages))
         if briefing.config.pdf.every_build:
             with stages.stage("pdf", len(briefing.topics)):
                 pdfs, problems = pdf.make(renderer.render, briefing, briefing.topics,
@@ -653,7 +655,7 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
     if last is not None and memo is not None:  # (the dev server's: only the pages planned again can differ)
         todo, site = last
         files.made.update(site)
-        prints = dict(memo.prints)
+        prints = memo.prints  # (in place: a copy of 34,000 records took longer than the rest)
         for index in todo:
             del prints[pages[index].path]
     for index, page in enumerate(pages if last is None else ()):
@@ -771,7 +773,7 @@ def _last_render(memo: caching.ServerMemo | None, pages: list[Page], renderer: R
     if last is None or last.salt != salt or len(last.pages) != len(pages) or any(
             renderer.template_digest(name) != digest for name, digest in last.templates.items()):
         return None
-    todo = [index for index, (was, page) in enumerate(zip(last.pages, pages)) if was is not page]
+    todo = list(compress(counting(), map(is_not, last.pages, pages)))  # (34,000 pages at 10,000 articles)
     if any(last.pages[index].path != pages[index].path or pages[index].template not in last.templates
            or pages[index].path not in memo.prints for index in todo):  # type: ignore[union-attr]
         return None

@@ -531,31 +531,96 @@ def _replan(memo: dict, changed: frozenset, made: dict[str, dict],
     (the planners' reads outside any page, and the values they counted lists by: the memo's
     ``skeleton``): the pages are then the same, and only those that read a changed entry can
     differ. The rest are the last plan's objects, found without running every planner (0.15 s of
-    an edit to one article's text at 10,000 articles, 34,000 pages). None when the pages may not
-    be the same: the whole plan runs."""
-    derived = memo["derived"]
-    stale = {key for key, hit in derived.items() if not hit.read.isdisjoint(changed)}
+    an edit to one article's text at 10,000 articles, 34,000 pages), and the pages that read an
+    entry are found by ``Readers``. None when the pages may not be the same: the whole plan runs."""
+    reads, derived = memo["reads"], memo["derived"]
+    readers: Readers = memo.setdefault("readers", Readers())
+    stale = readers.values_reading(changed, derived)
     skeleton = memo["skeleton"]
     if not skeleton.read.isdisjoint(changed) or not stale.isdisjoint(skeleton.taken):
         return None
-    pages, reads = memo["pages"], memo["reads"]
-    again = [path for path, hit in reads.items()  # (Planned.read, Planned.taken: inline, 34,000 times)
-             if not hit[1].isdisjoint(changed) or (stale and not stale.isdisjoint(hit[2]))]
-    for path in again:
-        keep(path, memo["makers"][path])
+    pages = memo["pages"]
+    again = readers.pages_reading(changed, reads) | readers.pages_taking(stale, reads)
     if again:
         at = memo.get("positions")
         if at is None:
             at = memo["positions"] = {page.path: index for index, page in enumerate(pages)}
+        again_in_order = sorted(again, key=at.__getitem__)
+        for path in again_in_order:
+            keep(path, memo["makers"][path])
         pages = memo["pages"] = list(pages)
-        for path in again:
+        for path in again_in_order:
             pages[at[path]] = made["reads"][path].value
+            readers.page_planned(path, reads[path], made["reads"][path])
         reads.update(made["reads"])
     for key in stale:
-        del derived[key]
+        readers.value_derived(key, derived.pop(key), made["derived"].get(key))
+    for key, hit in made["derived"].items():
+        if key not in stale and derived.get(key) is not hit:
+            readers.value_derived(key, derived.get(key), hit)
     derived.update(made["derived"])
     memo["briefing"] = b
     return pages
+
+
+class Readers:
+    """Which pages and derived values of the dev server's plan memo read an entry of the
+    Briefing, and which pages take a derived value: for an entry (or value) the first time it
+    changes, one pass over the plan; then kept up to date as pages and values are planned again,
+    so that editing the same article again finds its pages at once. Forgotten with the memo when
+    the whole plan runs again."""
+
+    def __init__(self) -> None:
+        self.pages: dict[object, set[str]] = {}
+        """entry -> the paths of the pages that read it."""
+        self.values: dict[object, set[object]] = {}
+        """entry -> the keys of the derived values that read it."""
+        self.takers: dict[object, set[str]] = {}
+        """derived value's key -> the paths of the pages that take it."""
+
+    def pages_reading(self, entries: Iterable, reads: Mapping[str, Planned]) -> set[str]:
+        self._learn(entries, reads, self.pages)
+        return set().union(*(self.pages[entry] for entry in entries))
+
+    def values_reading(self, entries: Iterable, derived: Mapping[object, Planned]) -> set[object]:
+        self._learn(entries, derived, self.values)
+        return set().union(*(self.values[entry] for entry in entries))
+
+    def pages_taking(self, keys: Iterable, reads: Mapping[str, Planned]) -> set[str]:
+        new = [key for key in keys if key not in self.takers]
+        if new:
+            for key in new:
+                self.takers[key] = set()
+            for path, hit in reads.items():
+                for key in hit.taken.intersection(new):
+                    self.takers[key].add(path)
+        return set().union(*(self.takers[key] for key in keys))
+
+    @staticmethod
+    def _learn(entries: Iterable, planned: Mapping[Any, Planned], index: dict[object, set]) -> None:
+        new = [entry for entry in entries if entry not in index]
+        if new:
+            for entry in new:
+                index[entry] = set()
+            for key, hit in planned.items():
+                for entry in hit.read.intersection(new):
+                    index[entry].add(key)
+
+    def page_planned(self, path: str, old: Planned, new: Planned) -> None:
+        """``path``'s page, planned again: what it read and took then and now."""
+        for entry in old.read.symmetric_difference(new.read):
+            if entry in self.pages:
+                (self.pages[entry].add if entry in new.read else self.pages[entry].discard)(path)
+        for key in old.taken.symmetric_difference(new.taken):
+            if key in self.takers:
+                (self.takers[key].add if key in new.taken else self.takers[key].discard)(path)
+
+    def value_derived(self, key: object, old: Planned | None, new: Planned | None) -> None:
+        """The derived value ``key``, worked out again (``new``) or dropped (None)."""
+        before, after = old.read if old else frozenset(), new.read if new else frozenset()
+        for entry in before.symmetric_difference(after):
+            if entry in self.values:
+                (self.values[entry].add if entry in after else self.values[entry].discard)(key)
 
 
 def _topic_counts(b: m.Briefing) -> dict[str, tuple[int, int]]:

@@ -521,6 +521,33 @@ def test_a_project_named_by_a_relative_path_reads_by_difference(tmp_path: Path, 
     assert walks == [] and b"Edited from the project's own folder." in served.files[f"articles/{MAIN}/index.html"]
 
 
+def test_readers_follow_pages_and_values_planned_again():
+    """pages.Readers answers which pages read an entry, which values read it and which pages
+    take a value as a pass over the plan would, after pages and values are planned again."""
+    from briefgen.pages import Planned, Readers
+
+    reads = {"/a/": Planned(None, frozenset({("bodies", "a"), ("articles", "a")}), frozenset({"list"})),
+             "/b/": Planned(None, frozenset({("articles", "b")}))}
+    derived = {"list": Planned(None, frozenset({("articles", "a"), ("articles", "b")}))}
+    readers = Readers()
+    assert readers.pages_reading([("bodies", "a")], reads) == {"/a/"}
+    assert readers.values_reading([("articles", "b")], derived) == {"list"}
+    assert readers.pages_taking(["list"], reads) == {"/a/"}
+    # /b/ now reads a's text and takes the list; /a/ no longer reads it; the list no longer reads b
+    new_b = Planned(None, frozenset({("articles", "b"), ("bodies", "a")}), frozenset({"list"}))
+    new_a = Planned(None, frozenset({("articles", "a")}))
+    readers.page_planned("/b/", reads["/b/"], new_b)
+    readers.page_planned("/a/", reads["/a/"], new_a)
+    readers.value_derived("list", derived["list"], Planned(None, frozenset({("articles", "a")})))
+    reads.update({"/a/": new_a, "/b/": new_b})
+    assert readers.pages_reading([("bodies", "a")], reads) == {"/b/"}
+    assert readers.pages_taking(["list"], reads) == {"/b/"}
+    assert readers.values_reading([("articles", "b")], derived) == set()
+    assert readers.values_reading([("articles", "a")], derived) == {"list"}
+    readers.value_derived("list", derived.pop("list"), None)  # dropped
+    assert readers.values_reading([("articles", "a")], derived) == set()
+
+
 def test_topic_feed_follows_topic_rename(tmp_path: Path):
     """Regression: the render fingerprint once ignored page.title, and a topic feed's title (topic
     title · site title) is not in its context, so a renamed topic kept its old feed title."""
