@@ -535,16 +535,16 @@ class SearchIndex:
     build (a template edit changes none). Started before the pages are rendered, and made by
     Pagefind's own process meanwhile; ``files()`` waits for it. ``reindexed`` is how many shards
     are being made again. A context manager: a build that fails stops Pagefind. ``behind``: made
-    at a lower priority (search.Indexing); ``pause``: called between records and replies (the dev
-    server's indexer waits there while a build runs)."""
+    at a lower priority (search.Indexing); ``pause``: called between records, as each is made
+    and sent, and between replies (the dev server's indexer waits there while a build runs)."""
 
     def __init__(self, briefing: model.Briefing, cache: Cache, behind: bool = False,
                  pause: Callable[[], None] = search.go_on) -> None:
         language = search.pagefind_language(briefing.config.language)
         memo = cache.memo.search_records if cache.memo is not None else None
-        groups = search.entries(briefing, language, memo, cache.ledger)
+        groups = search.entries(briefing, language, memo, cache.ledger, pause)
         self.cache = cache
-        self.keys = search.fingerprints(groups, memo, cache.ledger)
+        self.keys = search.fingerprints(groups, memo, cache.ledger, pause)
         self.empty = {shard for shard, found in enumerate(groups) if not found and shard > 0}  # nothing to index
         stale: dict[int, list[dict]] = {}
         for shard, found in enumerate(groups):

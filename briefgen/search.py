@@ -196,28 +196,38 @@ class Messages:
         """Shard -> (its entries, their fingerprint), reused while they are the same objects."""
 
 
+def go_on() -> None:
+    """A pause that never waits: the CLI's, whose build has nothing else to wait for."""
+
+
 def entries(b: m.Briefing, language: str, memo: Messages | None = None,
-            ledger: reads.Ledger | None = None) -> list[list[Entry]]:
+            ledger: reads.Ledger | None = None, pause: Callable[[], None] = go_on) -> list[list[Entry]]:
     """Every record's ``Entry``, by shard (``sharded``), each shard in URL order.
 
     ``memo``: the dev server's, by the entities' identity. ``ledger``: the CLI's, by the digests
     of the entries of ``b`` a record is made from (``reads.Digests``); ``fingerprints`` then
-    records each message's digest in it for the next build."""
-    made = _entries(b, memo, language, ledger)
-    return _sharded(made, lambda entry: entry.url)
+    records each message's digest in it for the next build. ``pause``: called before each entity
+    (the dev server's indexer waits there while a build runs)."""
+    made = _entries(b, memo, language, ledger, pause)
+    return _sharded(made, lambda entry: entry.url, pause)
 
 
 def fingerprints(groups: list[list[Entry]], memo: Messages | None = None,
-                 ledger: reads.Ledger | None = None) -> list[bytes]:
+                 ledger: reads.Ledger | None = None, pause: Callable[[], None] = go_on) -> list[bytes]:
     """``fingerprint`` of each shard's entries; with ``memo``, a shard whose entries are the
-    objects they were last time keeps its fingerprint; into ``ledger``, each entry's digest."""
+    objects they were last time keeps its fingerprint; into ``ledger``, each entry's digest.
+    ``pause``: called before each record is made (``entries``)."""
     out = []
     for shard, group in enumerate(groups):
         last = memo.prints.get(shard) if memo is not None else None
         if last is not None and len(last[0]) == len(group) and all(a is b for a, b in zip(last[0], group)):
             out.append(last[1])
         else:
-            out.append(fingerprint([entry.digest() for entry in group], len(groups)))
+            digests = []
+            for entry in group:  # (a record is made here: an article's is its text, from Markdown)
+                pause()
+                digests.append(entry.digest())
+            out.append(fingerprint(digests, len(groups)))
     if memo is not None:
         memo.prints = {shard: (group, key) for shard, (group, key) in enumerate(zip(groups, out))}
     if ledger is not None:
@@ -226,7 +236,7 @@ def fingerprints(groups: list[list[Entry]], memo: Messages | None = None,
 
 
 def _entries(b: m.Briefing, memo: Messages | None, language: str | None = None,
-             ledger: reads.Ledger | None = None) -> list[Entry]:
+             ledger: reads.Ledger | None = None, pause: Callable[[], None] = go_on) -> list[Entry]:
     topic = {t: b.topics[t].title for t in b.topics}
     actor = {a: b.actors[a].name for a in b.actors}
     context = (topic, actor, language)
@@ -244,6 +254,7 @@ def _entries(b: m.Briefing, memo: Messages | None, language: str | None = None,
     made: dict[str, Entry] = {}
 
     def keep(url: str, inputs: tuple, read: tuple[tuple[str, str], ...], make: Callable[[], Record]) -> None:
+        pause()
         if ledger is not None:
             key = reads.digest(b"".join(digests(entry) for entry in read))
             hit = known.get(url)
@@ -324,9 +335,10 @@ def sharded(found: list[Record]) -> list[list[Record]]:
     return _sharded(found, lambda record: record.url)
 
 
-def _sharded(found: list[T], url: Callable[[T], str]) -> list[list[T]]:
+def _sharded(found: list[T], url: Callable[[T], str], pause: Callable[[], None] = go_on) -> list[list[T]]:
     groups: list[list[T]] = [[] for _ in range(shard_count(len(found)))]
     for item in found:
+        pause()
         groups[shard_of(url(item), len(groups))].append(item)
     return groups
 
@@ -353,10 +365,6 @@ def fingerprint(digests: list[bytes], shards: int = 1) -> bytes:
 
 class _Failed(Exception):
     pass
-
-
-def go_on() -> None:
-    """A pause that never waits: the CLI's, whose build has nothing else to wait for."""
 
 
 class Indexing:
@@ -442,13 +450,21 @@ class Indexing:
         """The replies to the requests for files, by message number, once all have come."""
         if self.problem is not None or self.proc is None:
             raise _Failed(self.problem or "not started")
-        count, pending, offset, pause = 0, b"", 0, 0.002
+        count, pending, offset, pause = 0, bytearray(), 0, 0.002
         found: dict[int, dict] = {}
         while True:
             chunk = os.pread(self.replies.fileno(), 1 << 22, offset)
             if chunk:
                 offset += len(chunk)
-                *done, pending = (pending + chunk).split(b",")
+                pending += chunk
+                # only the new bytes are searched, and a reply is copied once: a shard's files come
+                # as one reply of megabytes, in many reads (joining and splitting the whole of it at
+                # each read held the dev server's interpreter from its rebuilds for a tenth of a second)
+                end = pending.rfind(b",", len(pending) - len(chunk))
+                if end < 0:
+                    continue
+                done = bytes(pending[:end]).split(b",")
+                del pending[:end + 1]
                 for message in done:
                     self.pause()
                     reply = json.loads(base64.b64decode(message))

@@ -180,6 +180,12 @@ class Rebuilder:
             self.indexer.submit(result)
 
 
+AFTER_BUILD = 0.25
+"""Seconds the search index waits after a build before it starts: the browsers reload the pages
+meanwhile, and the index's start (records made, Pagefind forked: a tenth of a second of the
+interpreter at 10,000 articles) would hold up the pages' requests."""
+
+
 class Indexer:
     """Rebuilds the search index in the background after each build, latest build first.
 
@@ -198,13 +204,15 @@ class Indexer:
         self.thread: threading.Thread | None = None  # started with the first index: the first build may fork
         self.building = 0
         """How many ``held`` blocks are running."""
+        self.submitted = 0.0
+        """When the latest build was handed in (time.monotonic): its index starts AFTER_BUILD later."""
 
     def submit(self, result) -> None:
         if self.thread is None:
             self.thread = threading.Thread(target=self.loop, name="briefgen-search", daemon=True)
             self.thread.start()
         with self.cond:
-            self.latest = result
+            self.latest, self.submitted = result, time.monotonic()
             self.cond.notify()
 
     @contextlib.contextmanager
@@ -229,8 +237,9 @@ class Indexer:
     def loop(self) -> None:
         while True:
             with self.cond:
-                while self.latest is None or self.building:
-                    self.cond.wait()
+                while self.latest is None or self.building or time.monotonic() < self.submitted + AFTER_BUILD:
+                    self.cond.wait(None if self.latest is None or self.building
+                                   else self.submitted + AFTER_BUILD - time.monotonic())
                 result, self.latest = self.latest, None
             if self.state.files is not result.files:
                 continue
