@@ -179,9 +179,10 @@ def walk_holds(project: Path, places: dict[str, int], sources: list[SourceFile],
         if at is None or sources[at].path != str(project / rel):
             return False
         try:
-            if not stat.S_ISREG(os.lstat(sources[at].path).st_mode):
-                return False
+            info = os.lstat(sources[at].path)
         except OSError:
+            return False
+        if not stat.S_ISREG(info.st_mode) or info.st_nlink > 1:  # (a name made for it since: ``linked``)
             return False
     return True
 

@@ -494,6 +494,26 @@ def test_an_edit_under_another_name_reaches_every_source_it_is(tmp_path: Path, h
     assert served.files == build(project, None, today=TODAY).files
 
 
+def test_a_name_made_for_a_source_while_serving_is_followed(tmp_path: Path):
+    """A hard link made to a source after the server's walk (the kernel reports the source's
+    metadata changed): from then on an edit under the other name, which no event names, reaches
+    the source at the next rebuild, as it did when every rebuild looked at every file."""
+    project, clock, cache = make_project(tmp_path), Clock(), Cache.server()
+    rel = f"content/articles/{MAIN}.md"
+    build(project, None, cache=cache, today=TODAY)
+    elsewhere = tmp_path / "elsewhere.md"
+    os.link(project / rel, elsewhere)
+    cache.memo.note_edits({rel})  # type: ignore[union-attr]
+    build(project, None, cache=cache, today=TODAY)
+    with elsewhere.open("a", encoding="utf-8") as text:
+        text.write("\nWritten under a name outside the project.\n")
+    actor = next((project / "content/actors").glob("*.yaml"))
+    clock.write(actor, actor.read_text(encoding="utf-8") + "\n")
+    cache.memo.note_edits({actor.relative_to(project).as_posix()})  # type: ignore[union-attr]
+    served = build(project, None, cache=cache, today=TODAY)
+    assert b"Written under a name outside the project." in served.files[f"articles/{MAIN}/index.html"]
+
+
 def test_the_dev_server_walks_again_when_the_content_folder_is_replaced(tmp_path: Path):
     """``mv content.new content``: the watcher names content/ itself, no source."""
     project, clock, cache = make_project(tmp_path), Clock(), Cache.server()
