@@ -9,7 +9,8 @@ each rebuild's time and its stages. ``--same``: every edit to one article (an an
 it), else a different article each time; ``--annotations``: the article's summary is edited in
 its annotations instead. The edits are appended to the files: run it on a copy
 (``python benchmarks/corpus.py -n 10000 --out /tmp/c --formats briefgen``). run.py measures the
-whole path, watcher and HTTP included, with the real server.
+whole path, watcher and HTTP included, with the real server. (With BRIEFGEN_VERIFY=1 each
+rebuild's time includes the clean build it is checked against; its stages do not.)
 """
 
 from __future__ import annotations
@@ -35,12 +36,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--same", action="store_true", help="edit one article every time")
     ap.add_argument("--annotations", action="store_true",
                     help="edit the article's summary in its annotations instead of its text")
-    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=1, help="which articles are edited (default 1)")
     args = ap.parse_args(argv)
     project = args.project.resolve()
     cache = Cache.server()
     started = time.perf_counter()
-    first = build(project, None, cache=cache, index_search=False, parallel=True)
+    base_url = "http://127.0.0.1:8000/"  # the server's own address, as serve.serve builds with
+    first = build(project, None, base_url=base_url, cache=cache, index_search=False, parallel=True)
     print(f"first build: {time.perf_counter() - started:.1f} s, {sum(first.pages.values())} pages", flush=True)
     gc.freeze()  # as the server does after its first build (serve.Rebuilder.run)
     articles = sorted((project / "content" / "articles").glob("*.md"))
@@ -51,7 +53,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.annotations:
             article = article.with_suffix(".yaml")
             lines = article.read_text(encoding="utf-8").split("\n")
-            at = next(i for i, line in enumerate(lines) if line.startswith("summary:"))
+            at = next((i for i, line in enumerate(lines) if line.startswith("summary: ") and '"' not in line
+                       and "'" not in line), None)
+            if at is None:
+                ap.error(f"{article}: --annotations edits a one-line, unquoted 'summary:' (corpus.py's)")
             lines[at] += f" Edited by serve_edit.py, edit {number}."
             article.write_text("\n".join(lines), encoding="utf-8")
         else:
@@ -62,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
             cache.memo.note_edits({article.relative_to(project).as_posix()})
         stages = Stages()
         started = time.perf_counter()
-        result = build(project, None, cache=cache, index_search=False, parallel=False, progress=stages)
+        result = build(project, None, base_url=base_url, cache=cache, index_search=False, parallel=False,
+                       progress=stages)
         took = time.perf_counter() - started
         print(f"{article.name}: {took * 1000:.0f} ms, {result.rendered} page(s) rendered; "
               + ", ".join(f"{t.name} {t.seconds * 1000:.0f} ms" for t in stages.times), flush=True)
