@@ -746,14 +746,16 @@ def render_pages(renderer: Renderer, pages: list[Page], cache: Cache, progress: 
     if last is None:
         for stale in set(earlier.rendered) - {p.path for p in pages}:
             del earlier.rendered[stale]
+    templates = ({name: renderer.template_digest(name) for name in {page.template for page in pages}}
+                 if last is None and not problems and (memo is not None or ledger is not None) else {})
     if memo is not None:
         memo.prints = prints
         memo.rendered = None if problems else RenderedSite(
-            pages, salt, {name: renderer.template_digest(name) for name in {page.template for page in pages}}
-            if last is None else memo.rendered.templates, dict(files.made))  # type: ignore[union-attr]
+            pages, salt, memo.rendered.templates if last is not None else templates,  # type: ignore[union-attr]
+            dict(files.made))
     if ledger is not None and not problems:
         ledger.salt = salt
-        ledger.templates = {name: renderer.template_digest(name) for name in {page.template for page in pages}}
+        ledger.templates = templates
         ledger.references, ledger.compiled = known_references(), known_code()
         for path, kept in ledger.pages.items():
             ledger.pages[path] = kept._replace(fingerprint=prints[path].fingerprint)

@@ -178,11 +178,7 @@ def walk_holds(project: Path, places: dict[str, int], sources: list[SourceFile],
         at = places.get(rel)
         if at is None or sources[at].path != str(project / rel):
             return False
-        try:
-            info = os.lstat(sources[at].path)
-        except OSError:
-            return False
-        if not stat.S_ISREG(info.st_mode) or info.st_nlink > 1:  # (a name made for it since: ``linked``)
+        if not _of_one_name(sources[at].path):  # (a name made for it since: ``linked``)
             return False
     return True
 
@@ -191,16 +187,16 @@ def linked(sources: list[SourceFile]) -> list[int]:
     """The indexes of the sources whose content can change with no event naming them: a link
     (its target written under another name, in static/ say) or a file of several names (a hard
     link). One lstat each: for the dev server's walk, not every build's."""
-    found = []
-    for index, source in enumerate(sources):
-        try:
-            info = os.lstat(source.path)
-        except OSError:
-            found.append(index)
-            continue
-        if not stat.S_ISREG(info.st_mode) or info.st_nlink > 1:
-            found.append(index)
-    return found
+    return [index for index, source in enumerate(sources) if not _of_one_name(source.path)]
+
+
+def _of_one_name(path: str) -> bool:
+    """Whether ``path`` is a plain file, not a link, with no other name (one hard link)."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_nlink == 1
 
 
 def _is_dir(entry: os.DirEntry) -> bool:

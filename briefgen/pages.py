@@ -579,32 +579,26 @@ class Readers:
         """derived value's key -> the paths of the pages that take it."""
 
     def pages_reading(self, entries: Iterable, reads: Mapping[str, Planned]) -> set[str]:
-        self._learn(entries, reads, self.pages)
-        return set().union(*(self.pages[entry] for entry in entries))
+        return self._found(entries, reads, self.pages, "read")
 
     def values_reading(self, entries: Iterable, derived: Mapping[object, Planned]) -> set[object]:
-        self._learn(entries, derived, self.values)
-        return set().union(*(self.values[entry] for entry in entries))
+        return self._found(entries, derived, self.values, "read")
 
     def pages_taking(self, keys: Iterable, reads: Mapping[str, Planned]) -> set[str]:
-        new = [key for key in keys if key not in self.takers]
-        if new:
-            for key in new:
-                self.takers[key] = set()
-            for path, hit in reads.items():
-                for key in hit.taken.intersection(new):
-                    self.takers[key].add(path)
-        return set().union(*(self.takers[key] for key in keys))
+        return self._found(keys, reads, self.takers, "taken")
 
     @staticmethod
-    def _learn(entries: Iterable, planned: Mapping[Any, Planned], index: dict[object, set]) -> None:
-        new = [entry for entry in entries if entry not in index]
+    def _found(wanted: Iterable, planned: Mapping[Any, Planned], index: dict[object, set], part: str) -> set:
+        """Who among ``planned`` has each of ``wanted`` in its ``part`` (read, taken), learned into
+        ``index`` by one pass for those not known yet."""
+        new = [item for item in wanted if item not in index]
         if new:
-            for entry in new:
-                index[entry] = set()
+            for item in new:
+                index[item] = set()
             for key, hit in planned.items():
-                for entry in hit.read.intersection(new):
-                    index[entry].add(key)
+                for item in getattr(hit, part).intersection(new):
+                    index[item].add(key)
+        return set().union(*(index[item] for item in wanted))
 
     def page_planned(self, path: str, old: Planned, new: Planned) -> None:
         """``path``'s page, planned again: what it read and took then and now."""
