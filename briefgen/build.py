@@ -34,7 +34,7 @@ from .reads import Ledger, by_value, digest
 from .paths import output_file
 from .parse import Document, parse
 from .render import Renderer, collect_assets, known_code, known_references, learn_code, learn_references
-from .resolve import resolve
+from .resolve import resolve, texts_again
 from .salvage import salvaged
 from .schema import Edition, SiteConfig
 from .stages import Stages, StageTime
@@ -245,11 +245,64 @@ def load_briefing(project: Path, *, base_url: str | None = None, strict: bool = 
     stages = stages or Stages()
     config, documents, problems = read_project(project, cache, base_url, parallel, stages, edition, output)
     with stages.stage("resolving"):
-        briefing, more = resolve(config, documents, today or build_date(),
-                                 cache.memo.resolved if cache.memo is not None else None)
+        if cache.mode is caching.Mode.DISK:
+            briefing, more = _resolve_persisted(project, config, documents, today or build_date(), cache)
+        else:
+            briefing, more = resolve(config, documents, today or build_date(),
+                                     cache.memo.resolved if cache.memo is not None else None)
     warnings = fail_if_errors(problems + more, strict)
     assert briefing is not None
     return briefing, warnings
+
+
+def _resolve_persisted(project: Path, config: SiteConfig, documents: list[Document], today: dt.date,
+                       cache: Cache) -> tuple[model.Briefing | None, list[Diagnostic]]:
+    """The CLI's resolve: by difference from the last build's (``resolve.texts_again``) when the
+    documents are the ones it resolved (by content: ``Resolution.inputs``) but for article texts,
+    under the same settings and day; else whole. This build's resolve becomes
+    ``cache.resolution`` (saved by ``caching.save_resolution``) when it made a Briefing."""
+    last, cache.resolution, cache.carried = cache.resolution, None, None
+    entries, loaded = cache.documents.entries, cache.documents.loaded
+    inputs: dict[str, ContentKey] | None = {}
+    for doc in documents:
+        record = entries.get(doc.file)
+        if record is None or record.document is not doc:  # (a file that could not be read: an error)
+            inputs = None
+            break
+        inputs[doc.file] = record.key  # type: ignore[index]
+    quick = changed = None
+    if last is not None and inputs is not None and last.config == config and last.today == today \
+            and inputs.keys() == last.inputs.keys():
+        changed = []
+        for doc in documents:
+            was = last.inputs[doc.file]
+            if inputs[doc.file] != was:
+                then = loaded.get(doc.file)  # (its record on disk: the document the last resolve saw)
+                if doc.kind != "article" or then is None or then.key != was:
+                    changed = None
+                    break
+                changed.append((doc, then.document))
+        before = caching.load_briefing(project, last) if changed is not None else None
+        if before is not None:
+            quick = texts_again(config, today, before, last.problems, documents, changed)
+    if quick is not None and last is not None and changed is not None and inputs is not None:
+        briefing, problems = quick
+        edited = frozenset(doc.ident for doc, _ in changed)
+        bodies = {**last.bodies, **{slug: briefing.bodies[slug] for slug in edited}}
+        generation = os.urandom(16)
+        if len(bodies) <= caching.REBASE:
+            cache.resolution = caching.Resolution(generation, last.base, config, today, inputs, list(problems), bodies)
+        else:  # (briefing.pickle written anew)
+            cache.resolution = caching.Resolution(generation, generation, config, today, inputs, list(problems), {})
+            cache.briefing = briefing
+        cache.carried = (last.generation, edited)
+        return briefing, problems
+    briefing, problems = resolve(config, documents, today, None)
+    if briefing is not None and inputs is not None:
+        generation = os.urandom(16)
+        cache.resolution = caching.Resolution(generation, generation, config, today, inputs, list(problems), {})
+        cache.briefing = briefing
+    return briefing, problems
 
 
 def build(project: Path, output: Path | None, *, base_url: str | None = None, strict: bool = False,
@@ -423,8 +476,13 @@ def _pipeline(project: Path, output: Path | None, *, base_url: str | None, stric
     if cache.mode is caching.Mode.DISK and output is not None:
         with stages.stage("saving parsed sources"):
             caching.save_documents(project, cache)
+        with stages.stage("saving resolve"):
+            caching.save_resolution(project, cache)
     if cache.ledger is not None and cache.ledger.keys:  # the search stage's and the plan's
         with stages.stage("digesting", len(cache.ledger.keys)):
+            if cache.carried is not None:
+                since, edited = cache.carried
+                cache.ledger.carry(briefing, since, {("bodies", slug) for slug in edited})
             cache.ledger.digests_of(briefing).prefetch(cache.ledger.keys)
     root_files, cname_problems = root.with_cname(root_files, briefing.config.cname)
     template_problems += cname_problems
@@ -436,6 +494,8 @@ def _pipeline(project: Path, output: Path | None, *, base_url: str | None, stric
                 searching = later.enter_context(SearchIndex(briefing, cache))
         with stages.stage("planning"):
             pages = plan(briefing, cache.memo.plan if cache.memo is not None else None, cache.ledger)
+            if cache.ledger is not None:  # (its digests are now this Briefing's)
+                cache.ledger.briefing = cache.resolution.generation if cache.resolution is not None else b""
         with stages.stage("rendering", len(pages)) as count:
             renderer = _renderer(project, briefing.config, assets, cache)
             index_files = len(made.on_disk)  # the search index's, taken back already (SearchIndex)

@@ -18,11 +18,15 @@ Every record is a named tuple.
 Files: build.pickle holds the page and search shard records, plan.pickle the plan's ledger
 (reads.Ledger), parsed-NN.pickle the parsed documents in SHARDS
 shards, each signed on its own; a build rewrites only the shards whose entries changed.
+resolve.pickle holds the last resolve's inputs and problems (``Resolution``), briefing.pickle
+the Briefing of the last whole resolve, which a resolve by difference leaves in place.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import datetime as dt
 import enum
 import errno
 import hashlib
@@ -38,13 +42,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Mapping, NamedTuple
 
-from .errors import BriefgenError
+from . import model
+from .errors import BriefgenError, Diagnostic
 from .load import CACHE_FOLDER, linked, walk_holds
 from .parse import Document
 from .paths import output_file
 from .reads import Ledger, digest
 from .resolve import Memo
 from .safe_io import Folder, is_link_error, stamp_of
+from .schema import SiteConfig
 from .search import Messages
 
 if TYPE_CHECKING:
@@ -54,7 +60,9 @@ if TYPE_CHECKING:
 FOLDER = CACHE_FOLDER
 FILE = "build.pickle"
 PLAN_FILE = "plan.pickle"
-FORMAT = 9
+RESOLVE_FILE = "resolve.pickle"
+BRIEFING_FILE = "briefing.pickle"
+FORMAT = 10
 """The shape of what the files hold (bumped when a record changes): a cache of another shape is ignored."""
 
 
@@ -163,6 +171,30 @@ class PdfRecord(NamedTuple):
     html: bytes
     """The hash of the HTML."""
     pdf: bytes
+
+
+class Resolution(NamedTuple):
+    """A CLI build's resolve, as the next build needs it to resolve by difference
+    (``resolve.texts_again``): resolve.pickle. Its Briefing is the one in briefing.pickle, the
+    last whole resolve's, with ``bodies`` in place of those of the articles edited since."""
+
+    generation: bytes
+    """This Briefing's name (random): the ledger names the Briefing its digests are of (``Ledger.briefing``)."""
+    base: bytes
+    """The generation of the Briefing in briefing.pickle that this one is, but for ``bodies``."""
+    config: SiteConfig
+    today: dt.date
+    inputs: dict[str, ContentKey]
+    """Source file -> the content of the document resolved (the settings file aside)."""
+    problems: list[Diagnostic]
+    """What the resolve found (warnings: it made a Briefing)."""
+    bodies: dict[str, object]
+    """Article slug -> its text (text.ArticleText), where it is not the base's."""
+
+
+REBASE = 256
+"""A resolve by difference writes briefing.pickle again once this many articles' texts differ
+from it (each edit's texts are otherwise carried in resolve.pickle, which every build reads)."""
 
 
 @dataclass
@@ -395,6 +427,13 @@ class Cache:
     """In DISK mode only: what each page of the last build read, by digest (pages.plan)."""
     dirty: bool = False
     """Something was parsed, rendered or indexed anew: the on-disk copy is out of date."""
+    resolution: Resolution | None = None
+    """In DISK mode only: the last build's resolve when loaded, this build's once resolved."""
+    briefing: model.Briefing | None = None
+    """In DISK mode only: the Briefing of this build's resolve, when briefing.pickle is to be written anew."""
+    carried: tuple[bytes, frozenset[str]] | None = None
+    """In DISK mode only, after a resolve by difference: the generation of the Briefing this one
+    was made from, and the articles whose texts changed (``Ledger.carry``)."""
 
     @classmethod
     def one_off(cls) -> Cache:
@@ -464,7 +503,7 @@ def key() -> bytes | None:
 LIMIT = 16 << 30
 """Bytes: no file of the cache folder is read if it is larger (at 100,000 articles the parsed
 documents take a few GB); a file briefgen did not write, like a link to /dev/zero, is never read."""
-NAMES = re.compile(r"^(build\.pickle|plan\.pickle|parsed-\d\d\.pickle|stamps\.(?:json|pickle)|\.gitignore|\..*\.briefgen-tmp)$")
+NAMES = re.compile(r"^(build\.pickle|plan\.pickle|resolve\.pickle|briefing\.pickle|parsed-\d\d\.pickle|stamps\.(?:json|pickle)|\.gitignore|\..*\.briefgen-tmp)$")
 """The names of the files briefgen makes in the cache folder: the only ones ``clear`` removes."""
 
 
@@ -590,6 +629,9 @@ def load(project: Path, output: Path) -> Cache:
         ledger = _read(where, PLAN_FILE, secret, anywhere)
         if isinstance(ledger, Ledger):
             cache.ledger = ledger
+        resolution = _read(where, RESOLVE_FILE, secret, anywhere)
+        if isinstance(resolution, Resolution):
+            cache.resolution = resolution
         for shard in range(SHARDS):
             entries = _read(where, _shard_file(shard), secret, anywhere)
             if isinstance(entries, dict) and all(isinstance(f, str) and _shard(f) == shard
@@ -598,6 +640,41 @@ def load(project: Path, output: Path) -> Cache:
                 documents.shards.add(shard)
     documents.loaded = dict(documents.entries)
     return cache
+
+
+def load_briefing(project: Path, resolution: Resolution) -> model.Briefing | None:
+    """The Briefing ``resolution`` names: briefing.pickle's, with its texts; None when the file is
+    missing, untrustworthy or of another generation (a build that failed to write it)."""
+    secret = key()
+    where = folder(project)
+    if secret is None or where is None:
+        return None
+    with where:
+        found = _read(where, BRIEFING_FILE, secret, header(None))
+    if not (isinstance(found, tuple) and len(found) == 2 and found[0] == resolution.base
+            and isinstance(found[1], model.Briefing) and resolution.bodies.keys() <= found[1].bodies.keys()):
+        return None
+    briefing = found[1]
+    if resolution.bodies:
+        briefing = dataclasses.replace(briefing, bodies={**briefing.bodies, **resolution.bodies})
+    return briefing
+
+
+def save_resolution(project: Path, cache: Cache) -> None:
+    """Write this build's resolve (resolve.pickle), and its Briefing (briefing.pickle) after a
+    whole resolve: the Briefing first, so a resolve.pickle is never newer than the Briefing it
+    names (a failure leaves the last ones, or a Resolution whose base is not on disk: unused)."""
+    secret = key()
+    resolution, briefing, cache.briefing = cache.resolution, cache.briefing, None
+    if secret is None or resolution is None:
+        return
+    head = header(None)
+    if briefing is not None and not write_signed_stream(
+            project, BRIEFING_FILE, secret, head,
+            lambda out: pickle.dump((resolution.base, briefing), out, protocol=pickle.HIGHEST_PROTOCOL)):
+        return
+    write_signed_stream(project, RESOLVE_FILE, secret, head,
+                        lambda out: pickle.dump(resolution, out, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _read(where: Folder, name: str, secret: bytes, head: bytes) -> object:

@@ -309,6 +309,8 @@ class Ledger:
     compiled: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     """The templates the last build compiled (render.known_code): a CLI process compiles only
     the templates that changed."""
+    briefing: bytes = b""
+    """The generation of the Briefing ``digests`` are of (cache.Resolution), b"" if unknown."""
 
     def __post_init__(self) -> None:
         self._numbers: dict[tuple[str, object], int] = {key: n for n, key in enumerate(self.keys)}
@@ -322,6 +324,18 @@ class Ledger:
         if self._now is None or self._now.b is not b:
             self._now = Digests(b)
         return self._now
+
+    def carry(self, b: m.Briefing, since: bytes, edited: AbstractSet[tuple[str, object]]) -> None:
+        """``b`` is the Briefing named ``since`` but for the entries ``edited`` (a resolve by
+        difference: ``resolve.texts_again``): when the ledger's digests are of that Briefing,
+        ``b``'s are taken from them, not worked out, but for those entries (and wholes). At
+        10,000 articles, working out the 99,000 entries' digests took 0.7 s."""
+        if not since or since != self.briefing or len(self.digests) != len(self.keys):
+            return
+        table = self.digests_of(b)._entries
+        for key, found in zip(self.keys, self.digests):
+            if key[1] != ANY and key not in edited:
+                table.setdefault(key, found)
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)

@@ -17,8 +17,8 @@ from typing import Callable, Iterator
 Show = Callable[[str, int, "int | None"], None]
 """(stage name, items done, items in all or None) -> None."""
 
-NAMES = ("checking stamps", "loading cache", "reading", "parsing", "resolving", "saving parsed sources", "digesting",
-         "search records", "planning", "rendering", "pdf", "saving plan", "search index", "writing", "saving cache")
+NAMES = ("checking stamps", "loading cache", "reading", "parsing", "resolving", "saving parsed sources", "saving resolve",
+         "digesting", "search records", "planning", "rendering", "pdf", "saving plan", "search index", "writing", "saving cache")
 """The stages a build may go through, in their order. ("search records": the records made from
 the Briefing and sent to Pagefind, which makes the index while the pages render and the plan's
 ledger is saved; "search index": what is left to wait for after that.)"""

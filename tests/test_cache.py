@@ -145,11 +145,14 @@ def test_a_cache_this_user_did_not_sign_is_never_unpickled(tmp_path, monkeypatch
     header = caching.MAGIC + caching.header(out) + b"\n"
     body = pickle.dumps(_Payload(marker))
     files = sorted((project / ".briefgen-cache").glob("*.pickle"))
-    assert len(files) == 3 + caching.SHARDS  # build, plan, stamps, parsed shards
+    assert len(files) == 5 + caching.SHARDS  # build, plan, stamps, resolve, briefing, parsed shards
+    kept = caching.load(project, out).resolution
+    assert kept is not None and caching.load_briefing(project, kept) is not None
     for path in files:
         path.write_bytes(header + b"\0" * 32 + body)  # a cache shipped with a cloned project, say
     loaded = caching.load(project, out)
     assert loaded.documents.entries == {} and loaded.pages.written == {} and loaded.ledger == caching.Ledger()
+    assert loaded.resolution is None and caching.load_briefing(project, kept) is None
     again = build(project, out, today=TODAY, persist=True)
     assert not marker.exists()
     assert rendered_all(again) and again.parsed == first.parsed
@@ -393,3 +396,104 @@ def test_a_program_that_builds_again_keeps_its_garbage_collector(tmp_path):
         assert gc.get_freeze_count() == before
     finally:
         gc.unfreeze()
+
+
+def _count_resolves(monkeypatch) -> list[int]:
+    """One entry per whole resolve from now on (resolve.resolve, as the build calls it)."""
+    from briefgen import build as building
+
+    calls: list[int] = []
+    whole = building.resolve
+    monkeypatch.setattr(building, "resolve", lambda *args, **kw: calls.append(1) or whole(*args, **kw))
+    return calls
+
+
+def _count_digests(monkeypatch) -> list[object]:
+    """Every value digested by value (reads.by_value, as Digests calls it) from now on."""
+    from briefgen import reads
+
+    values: list[object] = []
+    by_value = reads.by_value
+    monkeypatch.setattr(reads, "by_value", lambda value: values.append(value) or by_value(value))
+    return values
+
+
+def _append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + f"\n\n{text}\n", encoding="utf-8")
+
+
+def test_a_cli_text_edit_is_resolved_by_difference(tmp_path, monkeypatch):
+    """A CLI build after an edit to an article's text takes the last build's Briefing from the
+    cache (briefing.pickle, resolve.pickle) with the article's new text, resolving nothing, and
+    takes the digests of every other entry from the ledger; the site and warnings are a clean
+    build's. A second edit builds on the first (its text carried in resolve.pickle)."""
+    unsettled_clock(monkeypatch)
+    project = project_copy(tmp_path)
+    out = tmp_path / "site"
+    first = build(project, out, today=TODAY, persist=True)
+    resolves, digested = _count_resolves(monkeypatch), _count_digests(monkeypatch)
+    text = project / "content/articles/seoul-assessment.md"
+    _append(text, "A paragraph added to the text.")
+    second = build(project, out, today=TODAY, persist=True)
+    assert resolves == [] and second.parsed == 1
+    assert first.briefing is not None and second.briefing is not None
+    assert second.briefing.articles == first.briefing.articles
+    assert "A paragraph added" in second.briefing.bodies["seoul-assessment"].source
+    assert digested and all(not isinstance(v, type(first.briefing.articles["seoul-assessment"])) for v in digested)
+    kept = caching.load(project, out).resolution
+    assert kept is not None and kept.base != kept.generation and set(kept.bodies) == {"seoul-assessment"}
+    clean = clean_tree(tmp_path, project, "clean")
+    assert read_tree(out) == clean
+    assert second.warnings == build(project, tmp_path / "again", today=TODAY, persist=False).warnings
+
+    _append(project / "content/articles/satellite-launch.md", "Another paragraph.")
+    resolves.clear()  # (the clean builds' resolves)
+    third = build(project, out, today=TODAY, persist=True)
+    assert resolves == [] and third.parsed == 1
+    assert set(caching.load(project, out).resolution.bodies) == {"seoul-assessment", "satellite-launch"}
+    assert read_tree(out) == clean_tree(tmp_path, project, "clean2")
+
+
+@pytest.mark.parametrize("edit", ["annotations", "lead", "lost quote", "briefing.pickle lost", "another day"])
+def test_a_cli_edit_that_is_not_only_a_text_is_resolved_whole(tmp_path, monkeypatch, edit):
+    """An annotations file changed, a text whose article changes with it (its lead is the summary),
+    the last Briefing gone from the cache, another day: the whole resolve runs, and the site is a
+    clean build's. A quote lost is resolved whole, an error as in a clean build; put back, the
+    text is the one the last Briefing was made from again."""
+    unsettled_clock(monkeypatch)
+    project = project_copy(tmp_path)
+    out = tmp_path / "site"
+    build(project, out, today=TODAY, persist=True)
+    resolves = _count_resolves(monkeypatch)
+    notes, text = project / "content/articles/seoul-assessment.yaml", project / "content/articles/seoul-assessment.md"
+    today = TODAY
+    if edit == "annotations":
+        notes.write_text(notes.read_text(encoding="utf-8").replace("confirms the satellite", "says the satellite"),
+                         encoding="utf-8")
+    elif edit == "lead":
+        notes.write_text(notes.read_text(encoding="utf-8").replace("summary: South Korean", "# summary: South Korean"),
+                         encoding="utf-8")
+        build(project, out, today=TODAY, persist=True)
+        body = text.read_text(encoding="utf-8")
+        end = body.index("---", 3) + 3
+        text.write_text(body[:end] + "\n\nA new lead paragraph.\n" + body[end:], encoding="utf-8")
+    elif edit == "lost quote":
+        good = text.read_text(encoding="utf-8")
+        text.write_text(good.replace("too early to say", "too soon to say"), encoding="utf-8")
+        with pytest.raises(BuildFailed) as failed:
+            build(project, out, today=TODAY, persist=True)
+        assert [d.code for d in failed.value.diagnostics if d.severity == "error"] == ["quote-not-found"]
+        assert resolves == [1]
+        text.write_text(good, encoding="utf-8")
+    elif edit == "briefing.pickle lost":
+        (project / ".briefgen-cache" / "briefing.pickle").unlink()
+        _append(text, "A paragraph added to the text.")
+    else:
+        today = TODAY + dt.timedelta(days=1)
+        _append(text, "A paragraph added to the text.")
+    resolves.clear()
+    result = build(project, out, today=today, persist=True)
+    assert resolves == ([] if edit == "lost quote" else [1])
+    clean = tmp_path / "clean"
+    assert result.warnings == build(project, clean, today=today, persist=False).warnings
+    assert read_tree(out) == read_tree(clean)

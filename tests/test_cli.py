@@ -211,7 +211,7 @@ def test_build_verbose_prints_the_time_of_each_stage(tmp_path):
     table = lines[lines.index("Build stages") + 2:]
     names = [re.split(r"\s{2,}", line)[0] for line in table]
     assert names == ["checking stamps", "loading cache", "reading", "parsing", "resolving", "saving parsed sources",
-                     "search records", "planning", "rendering", "saving plan", "search index", "writing", "saving cache",
+                     "saving resolve", "search records", "planning", "rendering", "saving plan", "search index", "writing", "saving cache",
                      "total"], table
     for name in ("reading", "parsing", "rendering", "writing"):
         assert any(re.match(STAGE_ROW.format(name=name, items=r"\d+"), line) for line in table), (name, table)

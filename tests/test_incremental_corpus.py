@@ -145,6 +145,22 @@ class Editor:
         path.write_text(path.read_text(encoding="utf-8") + f"\nA new paragraph {self.rng.randrange(1000)}.\n",
                         encoding="utf-8")
 
+    def cut(self):
+        """A paragraph of an article's text cut: a quote may be lost (the build fails, as a clean
+        one), or the lead that stands in for a missing summary."""
+        path = self.pick("articles", ".md")
+        head, text = _front_matter(path.read_text(encoding="utf-8"))
+        paragraphs = text.split("\n\n")
+        if len(paragraphs) > 1:
+            paragraphs.pop(self.rng.randrange(len(paragraphs)))
+            path.write_text(head + "\n\n".join(paragraphs), encoding="utf-8")
+
+    def lead(self):
+        """A new first paragraph: the lead, which stands in for a missing summary."""
+        path = self.pick("articles", ".md")
+        head, text = _front_matter(path.read_text(encoding="utf-8"))
+        path.write_text(f"{head}\nA new lead {self.rng.randrange(1000)}.\n\n{text.lstrip()}", encoding="utf-8")
+
     def delete_article(self):
         path = self.pick("articles", ".md")
         path.unlink()
@@ -204,14 +220,23 @@ class Editor:
 
 
 EDITS = [name for name in vars(Editor) if not name.startswith("_") and name not in ("pick", "pick_yaml", "ids", "reads_of")]
+TEXT_EDITS = ["body", "cut", "lead", "mistake"]
+"""Edits to articles' texts alone (and the mistake put right), which a CLI build resolves by difference."""
 
 
-@pytest.mark.parametrize("seed,where", [(1, "server"), (2, "server, unwatched"), (3, "cli")])
+def _front_matter(text: str) -> tuple[str, str]:
+    """(the front matter with its fences, the text after it)."""
+    end = text.index("\n---", 3) + 4
+    return text[:end], text[end:]
+
+
+@pytest.mark.parametrize("seed,where", [(1, "server"), (2, "server, unwatched"), (3, "cli"), (4, "cli, texts")])
 def test_incremental_plan_equals_clean_build_over_random_edits(tmp_path: Path, seed: int, where: str, monkeypatch):
     """The dev server's memos (``server``: told which files changed, as its watcher tells it, so
     each read looks at those alone; ``unwatched``: not told, so each read walks the project and
     looks at every file), and the CLI's ledger on disk (``cli``: each build loads the last one's
-    cache from the cache folder, as a new process does)."""
+    cache from the cache folder, as a new process does; ``texts``: most edits to articles'
+    texts, which it resolves by difference from the last build's Briefing)."""
     monkeypatch.setenv("BRIEFGEN_VERIFY", "1")  # each incremental build also checked by a clean one
     corpus.generate(ARTICLES, seed, tmp_path, formats=("briefgen",), quiet=True)
     project = tmp_path / "briefgen"
@@ -219,7 +244,7 @@ def test_incremental_plan_equals_clean_build_over_random_edits(tmp_path: Path, s
         config.write(SMALL_PAGES)
     rng = random.Random(seed)
     cache = Cache.server() if where.startswith("server") else None
-    output = tmp_path / "site" if where == "cli" else None
+    output = tmp_path / "site" if where.startswith("cli") else None
     swept = stamps.inputs(project)
 
     def incremental():
@@ -236,7 +261,7 @@ def test_incremental_plan_equals_clean_build_over_random_edits(tmp_path: Path, s
     incremental()
     kept_some = False
     for step in range(STEPS):
-        edit = rng.choice(EDITS)
+        edit = rng.choice(TEXT_EDITS if where.endswith("texts") and rng.random() < 0.7 else EDITS)
         getattr(editor, edit)()
         try:  # verify mode builds clean first and fails a build that differs from it (stale-output)
             result = incremental()
