@@ -75,8 +75,9 @@ class BuildResult:
 
 def read_project(project: Path, cache: Cache, base_url: str | None = None, parallel: bool = False,
                  stages: Stages | None = None, edition: dt.date | None = None, output: Path | None = None
-                 ) -> tuple[SiteConfig, list[Document], list[Diagnostic]]:
-    """Stage 1 and 2: the config, then every source file parsed (or taken from the cache).
+                 ) -> tuple[SiteConfig, list[Document | caching.Unread], list[Diagnostic]]:
+    """Stage 1 and 2: the config, then every source file parsed (or taken from the cache; the
+    CLI's leaves those it proves unchanged unread: ``documents_of`` reads them).
 
     Settings with errors do not stop here: their errors are among the problems (so the build
     fails), and the content is read and checked with what of the settings is valid, the rest at
@@ -102,9 +103,10 @@ def read_project(project: Path, cache: Cache, base_url: str | None = None, paral
         cache.memo.sources = walk._replace(documents=documents, allow_html=config.allow_html)
     if edited is None:  # (else the same files as last time)
         live = {s.file for s in walk.files} | ({source.file} if source else set())
-        for stale in set(cache.documents.entries) - live:
-            del cache.documents.entries[stale]
-            cache.dirty = True
+        for stale in (cache.documents.entries.keys() | cache.documents.index.keys()) - live:
+            if cache.documents.record(stale) is not None:  # (its shard read first)
+                del cache.documents.entries[stale]
+                cache.dirty = True
     return config, documents, problems
 
 
@@ -144,7 +146,7 @@ def _read_config(project: Path, cache: Cache, output: Path | None = None
         problems.append(load.into_written(source.file, place, "the project's folder"))
         source = None
     if source is not None:
-        config_doc = _parse_all([source], cache, False, stamps.now(), parallel=False)[0]
+        config_doc = documents_of(_parse_all([source], cache, False, stamps.now(), parallel=False), cache, False)[0]
         problems.extend(config_doc.diagnostics)
     valid = salvaged(config_doc)
     config = valid.data if valid is not None and isinstance(valid.data, SiteConfig) else SiteConfig()
@@ -161,11 +163,12 @@ def site_config(project: Path) -> SiteConfig:
 
 def _parse_all(sources: list[load.SourceFile], cache: Cache, allow_html: bool, swept_at: int,
                parallel: bool, stages: Stages | None = None,
-               edits: tuple[caching.Sources, set[str]] | None = None) -> list[Document]:
+               edits: tuple[caching.Sources, set[str]] | None = None) -> list[Document | caching.Unread]:
     """Every source's document: from the cache where its file is unchanged, the rest parsed on
     every core (a cold build of 10,000 articles parses 22,000 files). ``edits``: the last read
     (its walk is ``sources``) and the only files that may have changed since (``_walk``): the
-    others are its documents."""
+    others are its documents. A file of a shard the CLI has not read, which the index proves
+    unchanged, is ``caching.Unread`` (``documents_of`` reads it)."""
     stages = stages or Stages()
     with stages.stage("reading", len(sources)) as count:
         if edits is None:
@@ -197,7 +200,29 @@ class _Unparsed:
     proof: list[int] | None
 
 
-def _lookup(source: load.SourceFile, cache: Cache, allow_html: bool, swept_at: int) -> Document | _Unparsed:
+def documents_of(found: list[Document | caching.Unread], cache: Cache, allow_html: bool) -> list[Document]:
+    """The Documents of a read: each one left unread (``caching.Unread``) taken from its shard,
+    or read and parsed again if that shard turns out not to hold it (a shard written by another
+    build than the index, or damaged since)."""
+    if not any(isinstance(item, caching.Unread) for item in found):
+        return found  # type: ignore[return-value]
+    return [_unread(item, cache, allow_html) if isinstance(item, caching.Unread) else item for item in found]
+
+
+def _unread(item: caching.Unread, cache: Cache, allow_html: bool) -> Document:
+    record = cache.documents.record(item.file)
+    if record is not None and record.key == item.key:
+        return record.document
+    looked = _lookup(item.source, cache, allow_html, stamps.now())  # (its shard read: never Unread)
+    if not isinstance(looked, _Unparsed):
+        return looked
+    document = _parse_one(looked)
+    cache.documents.entries[item.file] = ParseRecord(looked.key, document, looked.proof)
+    cache.dirty = True
+    return document
+
+
+def _lookup(source: load.SourceFile, cache: Cache, allow_html: bool, swept_at: int) -> Document | _Unparsed | caching.Unread:
     """The file's last parse when its bytes are the same, or what parsing it needs.
 
     A file whose stat stamp (mtime, ctime, size, inode) is the one recorded when it was last read,
@@ -205,8 +230,12 @@ def _lookup(source: load.SourceFile, cache: Cache, allow_html: bool, swept_at: i
     the parse is keyed on content: editors, `cp -p`, rsync and coarse file systems can change a
     file without changing its mtime or size.
     """
-    hit = cache.documents.entries.get(source.file)
     found = stamps.stamp(source.path)
+    if cache.documents.pending(source.file):  # (the CLI's: its shard not read yet)
+        known = cache.documents.index.get(source.file)
+        if known is not None and known.key.allow_html == allow_html and known.proof is not None and known.proof == found:
+            return caching.Unread(source, known.key)
+    hit = cache.documents.record(source.file)
     if hit is not None and hit.key.allow_html == allow_html and hit.proof is not None and hit.proof == found:
         return hit.document
     raw = load.read(source)
@@ -247,25 +276,30 @@ def load_briefing(project: Path, *, base_url: str | None = None, strict: bool = 
     with stages.stage("resolving"):
         if cache.mode is caching.Mode.DISK:
             briefing, more = _resolve_persisted(project, config, documents, today or build_date(), cache)
-        else:
-            briefing, more = resolve(config, documents, today or build_date(),
+        else:  # (only the CLI's read leaves documents unread)
+            briefing, more = resolve(config, documents_of(documents, cache, config.allow_html), today or build_date(),
                                      cache.memo.resolved if cache.memo is not None else None)
     warnings = fail_if_errors(problems + more, strict)
     assert briefing is not None
     return briefing, warnings
 
 
-def _resolve_persisted(project: Path, config: SiteConfig, documents: list[Document], today: dt.date,
+def _resolve_persisted(project: Path, config: SiteConfig, found: list[Document | caching.Unread], today: dt.date,
                        cache: Cache) -> tuple[model.Briefing | None, list[Diagnostic]]:
     """The CLI's resolve: by difference from the last build's (``resolve.texts_again``) when the
     documents are the ones it resolved (by content: ``Resolution.inputs``) but for article texts,
     under the same settings and day; else whole. This build's resolve becomes
-    ``cache.resolution`` (saved by ``caching.save_resolution``) when it made a Briefing."""
+    ``cache.resolution`` (saved by ``caching.save_resolution``) when it made a Briefing. ``found``:
+    the read's documents, those the index proves unchanged unread (only a whole resolve, and
+    the annotations of the texts edited, need theirs)."""
     last, cache.resolution, cache.carried = cache.resolution, None, None
-    entries, loaded = cache.documents.entries, cache.documents.loaded
+    documents = cache.documents
     inputs: dict[str, ContentKey] | None = {}
-    for doc in documents:
-        record = entries.get(doc.file)
+    for doc in found:
+        if isinstance(doc, caching.Unread):
+            inputs[doc.file] = doc.key  # type: ignore[index]
+            continue
+        record = documents.entries.get(doc.file)
         if record is None or record.document is not doc:  # (a file that could not be read: an error)
             inputs = None
             break
@@ -274,17 +308,25 @@ def _resolve_persisted(project: Path, config: SiteConfig, documents: list[Docume
     if last is not None and inputs is not None and last.config == config and last.today == today \
             and inputs.keys() == last.inputs.keys():
         changed = []
-        for doc in documents:
+        for doc in found:
             was = last.inputs[doc.file]
             if inputs[doc.file] != was:
-                then = loaded.get(doc.file)  # (its record on disk: the document the last resolve saw)
-                if doc.kind != "article" or then is None or then.key != was:
+                then = documents.loaded.get(doc.file)  # (its record on disk: the document the last resolve saw)
+                if doc.kind != "article" or isinstance(doc, caching.Unread) or then is None or then.key != was:
                     changed = None
                     break
                 changed.append((doc, then.document))
         before = caching.load_briefing(project, last) if changed is not None else None
-        if before is not None:
-            quick = texts_again(config, today, before, last.problems, documents, changed)
+        if before is not None and changed is not None:
+            kinds: dict[str, set[str]] = {"article": set(), "topic": set(), "actor": set(), "annotations": set()}
+            for doc in found:
+                if (named := kinds.get(doc.kind)) is not None:
+                    named.add(doc.ident)
+            slugs = {doc.ident for doc, _ in changed}
+            sidecars = {doc.ident: _unread(doc, cache, config.allow_html) if isinstance(doc, caching.Unread) else doc
+                        for doc in found if doc.kind == "annotations" and doc.ident in slugs}
+            quick = texts_again(config, today, before, last.problems, (kinds["article"], kinds["topic"], kinds["actor"]),
+                                sidecars, changed)
     if quick is not None and last is not None and changed is not None and inputs is not None:
         briefing, problems = quick
         edited = frozenset(doc.ident for doc, _ in changed)
@@ -297,7 +339,7 @@ def _resolve_persisted(project: Path, config: SiteConfig, documents: list[Docume
             cache.briefing = briefing
         cache.carried = (last.generation, edited)
         return briefing, problems
-    briefing, problems = resolve(config, documents, today, None)
+    briefing, problems = resolve(config, documents_of(found, cache, config.allow_html), today, None)
     if briefing is not None and inputs is not None:
         generation = os.urandom(16)
         cache.resolution = caching.Resolution(generation, generation, config, today, inputs, list(problems), {})

@@ -40,11 +40,11 @@ import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Mapping, NamedTuple
+from typing import TYPE_CHECKING, BinaryIO, Callable, Mapping, NamedTuple
 
 from . import model
 from .errors import BriefgenError, Diagnostic
-from .load import CACHE_FOLDER, linked, walk_holds
+from .load import CACHE_FOLDER, SourceFile, linked, walk_holds
 from .parse import Document
 from .paths import output_file
 from .reads import Ledger, digest
@@ -61,6 +61,7 @@ FOLDER = CACHE_FOLDER
 FILE = "build.pickle"
 PLAN_FILE = "plan.pickle"
 RESOLVE_FILE = "resolve.pickle"
+INDEX_FILE = "parsed-index.pickle"
 BRIEFING_FILE = "briefing.pickle"
 FORMAT = 10
 """The shape of what the files hold (bumped when a record changes): a cache of another shape is ignored."""
@@ -197,18 +198,83 @@ REBASE = 256
 from it (each edit's texts are otherwise carried in resolve.pickle, which every build reads)."""
 
 
+class Proof(NamedTuple):
+    """What the index of parsed files (parsed-index.pickle) knows of one without its shard: the
+    content it was last parsed from, and the stat stamp that proves the file still holds it."""
+
+    key: ContentKey
+    proof: list[int] | None
+
+
 @dataclass
 class Documents:
-    """Parsed source files: what the read and parse stages reuse (on disk in SHARDS shards)."""
+    """Parsed source files: what the read and parse stages reuse (on disk in SHARDS shards).
+
+    The CLI reads a shard only when a file of it is needed (``record``): a file whose stat stamp
+    is the one the index (``index``) recorded is known unchanged without its shard, and stands in
+    the read as ``Unread`` until something needs its Document. At 10,000 articles the 32 shards
+    took 0.65 s to read, and a rebuild after an edit to a text needs two of them."""
 
     entries: dict[str, ParseRecord] = field(default_factory=dict)
-    """Source file -> its last parse."""
+    """Source file -> its last parse (of the shards read)."""
     loaded: dict[str, ParseRecord] = field(default_factory=dict)
     """``entries`` as loaded from disk: what save compares with, entry by entry, to find the shards to write."""
     shards: set[int] = field(default_factory=set)
-    """The shards that loaded intact; the others are written whole on save."""
+    """The shards that loaded intact; the others (but those not read: ``unread``) are written whole on save."""
     saved: bool = False
     """Written (``save_documents``) and let go: this build reads no more sources."""
+    index: dict[str, Proof] = field(default_factory=dict)
+    """Source file -> its Proof, for the files of the shards not read (the CLI's, from parsed-index.pickle)."""
+    unread: set[int] = field(default_factory=set)
+    """The shards on disk not read yet."""
+    reader: Callable[[int], dict[str, ParseRecord] | None] | None = None
+    """Reads a shard from disk (None: it is missing or not to be trusted)."""
+    indexed: bool = False
+    """The index on disk is the one loaded: unless a shard changes, it is not written again."""
+
+    def pending(self, file: str) -> bool:
+        """Whether ``file``'s shard is yet to be read."""
+        return bool(self.unread) and _shard(file) in self.unread
+
+    def record(self, file: str) -> ParseRecord | None:
+        """``file``'s last parse, its shard read first if need be."""
+        if self.pending(file):
+            self.read(_shard(file))
+        return self.entries.get(file)
+
+    def read(self, shard: int) -> None:
+        self.unread.discard(shard)
+        found = self.reader(shard) if self.reader is not None else None
+        for file in [f for f in self.index if _shard(f) == shard]:
+            del self.index[file]
+        if found is not None:
+            self.entries.update(found)
+            self.loaded.update(found)
+            self.shards.add(shard)
+
+    def read_all(self) -> None:
+        for shard in sorted(self.unread):
+            self.read(shard)
+
+
+class Unread(NamedTuple):
+    """A source file the index proves unchanged since its last parse (``Documents.index``): its
+    Document is in a shard not read (``build.documents_of`` reads it when it is needed)."""
+
+    source: SourceFile
+    key: ContentKey
+
+    @property
+    def kind(self) -> str:
+        return self.source.kind
+
+    @property
+    def file(self) -> str:
+        return self.source.file
+
+    @property
+    def ident(self) -> str:
+        return self.source.ident
 
 
 @dataclass
@@ -503,7 +569,7 @@ def key() -> bytes | None:
 LIMIT = 16 << 30
 """Bytes: no file of the cache folder is read if it is larger (at 100,000 articles the parsed
 documents take a few GB); a file briefgen did not write, like a link to /dev/zero, is never read."""
-NAMES = re.compile(r"^(build\.pickle|plan\.pickle|resolve\.pickle|briefing\.pickle|parsed-\d\d\.pickle|stamps\.(?:json|pickle)|\.gitignore|\..*\.briefgen-tmp)$")
+NAMES = re.compile(r"^(build\.pickle|plan\.pickle|resolve\.pickle|briefing\.pickle|parsed-(?:\d\d|index)\.pickle|stamps\.(?:json|pickle)|\.gitignore|\..*\.briefgen-tmp)$")
 """The names of the files briefgen makes in the cache folder: the only ones ``clear`` removes."""
 
 
@@ -632,14 +698,28 @@ def load(project: Path, output: Path) -> Cache:
         resolution = _read(where, RESOLVE_FILE, secret, anywhere)
         if isinstance(resolution, Resolution):
             cache.resolution = resolution
-        for shard in range(SHARDS):
-            entries = _read(where, _shard_file(shard), secret, anywhere)
-            if isinstance(entries, dict) and all(isinstance(f, str) and _shard(f) == shard
-                                                 and isinstance(e, ParseRecord) for f, e in entries.items()):
-                documents.entries.update(entries)
-                documents.shards.add(shard)
-    documents.loaded = dict(documents.entries)
+        index = _read(where, INDEX_FILE, secret, anywhere)
+        names = set(where.names())
+    on_disk = {shard for shard in range(SHARDS) if _shard_file(shard) in names}
+    documents.reader = lambda shard: _read_shard(project, shard, secret)
+    if isinstance(index, dict) and all(isinstance(f, str) and isinstance(p, Proof) for f, p in index.items()):
+        documents.index, documents.unread, documents.indexed = index, on_disk, True
+    else:  # (no index: every shard read now)
+        documents.unread = on_disk
+        documents.read_all()
     return cache
+
+
+def _read_shard(project: Path, shard: int, secret: bytes) -> dict[str, ParseRecord] | None:
+    where = folder(project)
+    if where is None:
+        return None
+    with where:
+        entries = _read(where, _shard_file(shard), secret, header(None))
+    if isinstance(entries, dict) and all(isinstance(f, str) and _shard(f) == shard and isinstance(e, ParseRecord)
+                                         for f, e in entries.items()):
+        return entries
+    return None
 
 
 def load_briefing(project: Path, resolution: Resolution) -> model.Briefing | None:
@@ -745,18 +825,22 @@ def save_documents(project: Path, cache: Cache) -> None:
     if secret is None or documents.saved:
         return
     head = header(None)  # a parse is the same whatever folder the site is written to
-    changed = set(range(SHARDS)) - documents.shards
+    changed = set(range(SHARDS)) - documents.shards - documents.unread
     changed.update(_shard(f) for f in documents.entries.keys() | documents.loaded.keys()
                    if documents.entries.get(f) is not documents.loaded.get(f))
     shards: dict[int, dict[str, ParseRecord]] = {shard: {} for shard in changed}
     for file, entry in documents.entries.items():
         if (shard := _shard(file)) in shards:
             shards[shard][file] = entry
+    index = {**documents.index, **{file: Proof(entry.key, entry.proof) for file, entry in documents.entries.items()}}
+    if shards or not documents.indexed:  # (the index first: a shard newer than it is read when a file of it is needed, and checked)
+        write_signed_stream(project, INDEX_FILE, secret, head,
+                            lambda out: pickle.dump(index, out, protocol=pickle.HIGHEST_PROTOCOL))
     for shard, entries in sorted(shards.items()):
         write_signed_stream(project, _shard_file(shard), secret, head,
                             lambda out, entries=entries: pickle.dump(entries, out, protocol=pickle.HIGHEST_PROTOCOL))
     shards.clear()
-    documents.entries, documents.loaded, documents.saved = {}, {}, True
+    documents.entries, documents.loaded, documents.index, documents.saved = {}, {}, {}, True
 
 
 SHARDS = 32

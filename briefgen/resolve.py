@@ -23,7 +23,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from operator import attrgetter
-from typing import Any, Iterable, Mapping, NamedTuple, TypeVar
+from typing import Any, Collection, Iterable, Mapping, NamedTuple, TypeVar
 
 from . import closest
 from . import model as m
@@ -374,25 +374,17 @@ def _by_difference(config: SiteConfig, today: dt.date, memo: Memo, last: LastRes
 
 
 def texts_again(config: SiteConfig, today: dt.date, before: m.Briefing, problems: Iterable[Diagnostic],
-                documents: list[Document], changed: list[tuple[Document, Document]]
-                ) -> tuple[m.Briefing, list[Diagnostic]] | None:
-    """What a resolve of ``documents`` would make, from the Briefing ``before`` and its
-    ``problems`` (the CLI's, kept on disk): ``before`` was resolved, under these settings and day,
-    from documents equal to these but for ``changed``, pairs (document now, document then) of
-    article texts. When each of those articles comes out equal (``_same_article``), the Briefing is
-    ``before`` with their new texts, and the problems are ``problems`` with the old documents'
-    own (worked out again from the old document) replaced by the new ones'. None when that does
-    not hold: the whole resolve runs. At 10,000 articles a whole resolve takes 1.5 s."""
+                names: tuple[Collection[str], Collection[str], Collection[str]], sidecars: Mapping[str, Document],
+                changed: list[tuple[Document, Document]]) -> tuple[m.Briefing, list[Diagnostic]] | None:
+    """What a resolve would make, from the Briefing ``before`` and its ``problems`` (the CLI's,
+    kept on disk): ``before`` was resolved, under these settings and day, from documents equal
+    to this build's but for ``changed``, pairs (document now, document then) of article texts.
+    ``names``: the ids of the articles, topics and actors; ``sidecars``: the annotations of the
+    changed articles, by slug. When each of those articles comes out equal (``_same_article``),
+    the Briefing is ``before`` with their new texts, and the problems are ``problems`` with the
+    old documents' own (worked out again from the old document) replaced by the new ones'. None
+    when that does not hold: the whole resolve runs. At 10,000 articles a whole resolve takes 1.5 s."""
     problems = list(problems)
-    texts: dict[str, Document] = {}
-    topic_docs: dict[str, Document] = {}
-    actor_docs: dict[str, Document] = {}
-    sidecars: dict[str, Document] = {}
-    named = {"article": texts, "topic": topic_docs, "actor": actor_docs, "annotations": sidecars}
-    for doc in documents:  # (a resolve that made a Briefing saw no duplicate id)
-        if (found := named.get(doc.kind)) is not None:
-            found.setdefault(doc.ident, doc)
-    names = (texts, topic_docs, actor_docs)
     bodies = dict(before.bodies)
     for doc, was in changed:
         slug = doc.ident
@@ -417,7 +409,8 @@ def texts_again(config: SiteConfig, today: dt.date, before: m.Briefing, problems
 
 
 def _same_article(config: SiteConfig, today: dt.date, doc: Document, was: Document, side: Document | None,
-                  side_part: Partial | None, names: tuple[Mapping, Mapping, Mapping], article: m.Article
+                  side_part: Partial | None, names: tuple[Collection[str], Collection[str], Collection[str]],
+                  article: m.Article
                   ) -> tuple[ArticleMemo, Partial | None] | None:
     """``doc``, an article text standing where ``was`` stood (the same file, the same front matter
     lines), made with its annotations ``side``: its memo and salvaged front matter when it comes
@@ -446,7 +439,7 @@ def _ref(problems: _Problems, kind: str, ident: str | None, known: Mapping, doc:
 
 
 def _article(config: SiteConfig, today: dt.date, slug: str, doc: Document, head: Partial | None, side: Document | None,
-             valid: Partial | None, names: tuple[Mapping, Mapping, Mapping]) -> tuple[m.Article | None, list[Diagnostic], object, tuple]:
+             valid: Partial | None, names: tuple[Collection[str], Collection[str], Collection[str]]) -> tuple[m.Article | None, list[Diagnostic], object, tuple]:
     """One article from its text and annotations (``head`` and ``valid``: what of their data is
     valid, see salvaged): what depends on no other file's content."""
     texts, topic_docs, actor_docs = names

@@ -145,7 +145,7 @@ def test_a_cache_this_user_did_not_sign_is_never_unpickled(tmp_path, monkeypatch
     header = caching.MAGIC + caching.header(out) + b"\n"
     body = pickle.dumps(_Payload(marker))
     files = sorted((project / ".briefgen-cache").glob("*.pickle"))
-    assert len(files) == 5 + caching.SHARDS  # build, plan, stamps, resolve, briefing, parsed shards
+    assert len(files) == 6 + caching.SHARDS  # build, plan, stamps, resolve, briefing, parsed index and shards
     kept = caching.load(project, out).resolution
     assert kept is not None and caching.load_briefing(project, kept) is not None
     for path in files:
@@ -344,8 +344,45 @@ def test_an_edit_rewrites_only_the_shard_of_the_file_it_changed(tmp_path, monkey
     assert build(project, out, today=TODAY, persist=True).parsed == 1
     after = _shards(project)
     changed = {name for name in after if after[name] != before[name]}
-    assert changed == {caching._shard_file(caching._shard("content/articles/satellite-launch.md"))}
+    assert changed == {caching._shard_file(caching._shard("content/articles/satellite-launch.md")), caching.INDEX_FILE}
     assert read_tree(out) == clean_tree(tmp_path, project, "clean")
+
+
+def test_a_cli_rebuild_reads_only_the_shards_it_needs(tmp_path, monkeypatch):
+    """The index of parsed files (parsed-index.pickle) proves the unchanged files unchanged without
+    their shards: after an edit to a text, only its shard, its annotations' and the settings' are
+    read (resolved by difference); after an edit to annotations, the whole resolve reads every shard. A shard
+    that no longer holds what the index says (damaged) is parsed again, not trusted."""
+    settled_clock(monkeypatch)
+    project = project_copy(tmp_path)
+    out = tmp_path / "site"
+    build(project, out, today=TODAY, persist=True)
+    read: list[int] = []
+    reader = caching._read_shard
+    monkeypatch.setattr(caching, "_read_shard", lambda project, shard, secret: read.append(shard)
+                        or reader(project, shard, secret))
+    text, notes = "content/articles/satellite-launch.md", "content/articles/satellite-launch.yaml"
+    _append(project / text, "One more paragraph.")
+    assert build(project, out, today=TODAY, persist=True).parsed == 1
+    assert set(read) == {caching._shard(text), caching._shard(notes), caching._shard("briefgen.yaml")}
+    assert len(read) == len(set(read))
+    assert read_tree(out) == clean_tree(tmp_path, project, "clean")
+
+    sources = set(caching.load(project, out).documents.index)
+    assert notes in sources and len(sources) > 10
+    read.clear()
+    path = project / notes
+    path.write_text(path.read_text(encoding="utf-8").replace("succeeded", "worked"), encoding="utf-8")
+    build(project, out, today=TODAY, persist=True)
+    assert set(read) == {caching._shard(file) for file in sources}
+    assert read_tree(out) == clean_tree(tmp_path, project, "clean2")
+
+    actor = next((project / "content" / "actors").glob("*.yaml"))
+    victim = project / ".briefgen-cache" / caching._shard_file(caching._shard(f"content/actors/{actor.name}"))
+    victim.write_bytes(victim.read_bytes()[:100])  # damaged: its files are parsed again
+    path.write_text(path.read_text(encoding="utf-8").replace("worked", "succeeded"), encoding="utf-8")
+    again = build(project, out, today=TODAY, persist=True)
+    assert again.parsed >= 1 and read_tree(out) == clean_tree(tmp_path, project, "clean3")
 
 
 def test_a_shard_left_from_an_older_build_is_harmless(tmp_path, monkeypatch):
