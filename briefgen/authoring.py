@@ -45,11 +45,13 @@ class ClaimLine:
 def claims(project: Path, grep: str = "") -> list[ClaimLine]:
     """Every claim of the project, sorted by id; with ``grep``, those whose id, statement, actors or
     quotes contain it (any case)."""
-    from .build import build_date, read_project
+    from .build import build_date, documents_of, read_project
     from .cache import Cache
     from .resolve import resolve
 
-    config, documents, problems = read_project(project, Cache.one_off())
+    cache = Cache.one_off()
+    config, read, problems = read_project(project, cache)
+    documents = documents_of(read, cache, config.allow_html)
     briefing, found = resolve(config, documents, build_date())
     errors = [d for d in [*problems, *found] if d.severity == "error"]
     if briefing is None or errors:

@@ -173,7 +173,7 @@ def _parse_all(sources: list[load.SourceFile], cache: Cache, allow_html: bool, s
     with stages.stage("reading", len(sources)) as count:
         if edits is None:
             looked: Iterable[int] = range(len(sources))
-            found: list[Document | _Unparsed] = [_lookup(s, cache, allow_html, swept_at) for s in sources]
+            found: list[Document | _Unparsed | caching.Unread] = [_lookup(s, cache, allow_html, swept_at) for s in sources]
         else:
             walk, edited = edits
             found = list(walk.documents)
@@ -214,6 +214,7 @@ def _unread(item: caching.Unread, cache: Cache, allow_html: bool) -> Document:
     if record is not None and record.key == item.key:
         return record.document
     looked = _lookup(item.source, cache, allow_html, stamps.now())  # (its shard read: never Unread)
+    assert not isinstance(looked, caching.Unread)
     if not isinstance(looked, _Unparsed):
         return looked
     document = _parse_one(looked)
@@ -293,58 +294,69 @@ def _resolve_persisted(project: Path, config: SiteConfig, found: list[Document |
     the read's documents, those the index proves unchanged unread (only a whole resolve, and
     the annotations of the texts edited, need theirs)."""
     last, cache.resolution, cache.carried = cache.resolution, None, None
-    documents = cache.documents
-    inputs: dict[str, ContentKey] | None = {}
-    for doc in found:
-        if isinstance(doc, caching.Unread):
-            inputs[doc.file] = doc.key  # type: ignore[index]
-            continue
-        record = documents.entries.get(doc.file)
-        if record is None or record.document is not doc:  # (a file that could not be read: an error)
-            inputs = None
-            break
-        inputs[doc.file] = record.key  # type: ignore[index]
-    quick = changed = None
-    if last is not None and inputs is not None and last.config == config and last.today == today \
-            and inputs.keys() == last.inputs.keys():
-        changed = []
+    inputs = _inputs(found, cache)
+    changed = _texts_changed(found, inputs, last, cache) if last is not None and inputs is not None \
+        and last.config == config and last.today == today else None
+    before = caching.load_briefing(project, last) if last is not None and changed is not None else None
+    if last is not None and inputs is not None and changed is not None and before is not None:
+        kinds: dict[str, set[str]] = {"article": set(), "topic": set(), "actor": set()}
         for doc in found:
-            was = last.inputs[doc.file]
-            if inputs[doc.file] != was:
-                then = documents.loaded.get(doc.file)  # (its record on disk: the document the last resolve saw)
-                if doc.kind != "article" or isinstance(doc, caching.Unread) or then is None or then.key != was:
-                    changed = None
-                    break
-                changed.append((doc, then.document))
-        before = caching.load_briefing(project, last) if changed is not None else None
-        if before is not None and changed is not None:
-            kinds: dict[str, set[str]] = {"article": set(), "topic": set(), "actor": set(), "annotations": set()}
-            for doc in found:
-                if (named := kinds.get(doc.kind)) is not None:
-                    named.add(doc.ident)
-            slugs = {doc.ident for doc, _ in changed}
-            sidecars = {doc.ident: _unread(doc, cache, config.allow_html) if isinstance(doc, caching.Unread) else doc
-                        for doc in found if doc.kind == "annotations" and doc.ident in slugs}
-            quick = texts_again(config, today, before, last.problems, (kinds["article"], kinds["topic"], kinds["actor"]),
-                                sidecars, changed)
-    if quick is not None and last is not None and changed is not None and inputs is not None:
-        briefing, problems = quick
-        edited = frozenset(doc.ident for doc, _ in changed)
-        bodies = {**last.bodies, **{slug: briefing.bodies[slug] for slug in edited}}
-        generation = os.urandom(16)
-        if len(bodies) <= caching.REBASE:
-            cache.resolution = caching.Resolution(generation, last.base, config, today, inputs, list(problems), bodies)
-        else:  # (briefing.pickle written anew)
-            cache.resolution = caching.Resolution(generation, generation, config, today, inputs, list(problems), {})
-            cache.briefing = briefing
-        cache.carried = (last.generation, edited)
-        return briefing, problems
-    briefing, problems = resolve(config, documents_of(found, cache, config.allow_html), today, None)
-    if briefing is not None and inputs is not None:
+            if (named := kinds.get(doc.kind)) is not None:
+                named.add(doc.ident)
+        slugs = {doc.ident for doc, _ in changed}
+        sidecars = {doc.ident: _unread(doc, cache, config.allow_html) if isinstance(doc, caching.Unread) else doc
+                    for doc in found if doc.kind == "annotations" and doc.ident in slugs}
+        quick = texts_again(config, today, before, last.problems, (kinds["article"], kinds["topic"], kinds["actor"]),
+                            sidecars, changed)
+        if quick is not None:
+            briefing, problems = quick
+            bodies = {**last.bodies, **{slug: briefing.bodies[slug] for slug in slugs}}
+            generation = os.urandom(16)
+            if len(bodies) <= caching.REBASE:
+                cache.resolution = caching.Resolution(generation, last.base, config, today, inputs, list(problems), bodies)
+            else:  # (briefing.pickle written anew)
+                cache.resolution = caching.Resolution(generation, generation, config, today, inputs, list(problems), {})
+                cache.briefing = briefing
+            cache.carried = (last.generation, frozenset(slugs))
+            return briefing, problems
+    made, problems = resolve(config, documents_of(found, cache, config.allow_html), today, None)
+    if made is not None and inputs is not None:
         generation = os.urandom(16)
         cache.resolution = caching.Resolution(generation, generation, config, today, inputs, list(problems), {})
-        cache.briefing = briefing
-    return briefing, problems
+        cache.briefing = made
+    return made, problems
+
+
+def _inputs(found: list[Document | caching.Unread], cache: Cache) -> dict[str, ContentKey] | None:
+    """The content each document was parsed from (None when a file could not be read: an error)."""
+    inputs: dict[str, ContentKey] = {}
+    for doc in found:
+        if isinstance(doc, caching.Unread):
+            inputs[doc.file] = doc.key
+            continue
+        record = cache.documents.entries.get(doc.file)
+        if record is None or record.document is not doc:
+            return None
+        inputs[doc.file] = record.key
+    return inputs
+
+
+def _texts_changed(found: list[Document | caching.Unread], inputs: dict[str, ContentKey],
+                   last: caching.Resolution, cache: Cache) -> list[tuple[Document, Document]] | None:
+    """(document now, document the last resolve saw) of each file whose content differs from
+    what the last resolve had, when they are all article texts and that resolve's documents are
+    still in the parse cache; None otherwise."""
+    if inputs.keys() != last.inputs.keys():
+        return None
+    changed = []
+    for doc in found:
+        was = last.inputs[doc.file]
+        if inputs[doc.file] != was:
+            then = cache.documents.loaded.get(doc.file)  # (its record as read from disk)
+            if doc.kind != "article" or isinstance(doc, caching.Unread) or then is None or then.key != was:
+                return None
+            changed.append((doc, then.document))
+    return changed
 
 
 def build(project: Path, output: Path | None, *, base_url: str | None = None, strict: bool = False,

@@ -55,6 +55,7 @@ from .search import Messages
 
 if TYPE_CHECKING:
     from .pages import Page
+    from .text import ArticleText
     from .render import Renderer
 
 FOLDER = CACHE_FOLDER
@@ -189,8 +190,8 @@ class Resolution(NamedTuple):
     """Source file -> the content of the document resolved (the settings file aside)."""
     problems: list[Diagnostic]
     """What the resolve found (warnings: it made a Briefing)."""
-    bodies: dict[str, object]
-    """Article slug -> its text (text.ArticleText), where it is not the base's."""
+    bodies: dict[str, ArticleText]
+    """Article slug -> its text, where it is not the base's."""
 
 
 REBASE = 256

@@ -428,7 +428,8 @@ def _same_article(config: SiteConfig, today: dt.date, doc: Document, was: Docume
     return ArticleMemo(doc, side, article, found, body, marks), head
 
 
-def _ref(problems: _Problems, kind: str, ident: str | None, known: Mapping, doc: Document, loc: tuple, what: str) -> None:
+def _ref(problems: _Problems, kind: str, ident: str | None, known: Collection[str], doc: Document, loc: tuple,
+         what: str) -> None:
     if ident is not None and ident not in known:
         hint = did_you_mean(ident, known)
         if not hint and kind in ("actor", "topic"):

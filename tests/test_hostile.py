@@ -449,7 +449,8 @@ def test_a_planted_build_cache_never_runs_code(form, tmp_path):
     if form == "well-formed-header-forged-signature":  # everything right but the secret
         body = caching.MAGIC + caching.header(site) + b"\n" + os.urandom(32) + body
     (project / CACHE_FOLDER).mkdir()
-    for name in ["build.pickle", *(caching._shard_file(n) for n in range(caching.SHARDS))]:
+    for name in [caching.FILE, caching.PLAN_FILE, caching.RESOLVE_FILE, caching.BRIEFING_FILE, caching.INDEX_FILE,
+                 "stamps.pickle", *(caching._shard_file(n) for n in range(caching.SHARDS))]:
         (project / CACHE_FOLDER / name).write_bytes(body)
     result = run_briefgen("build", project, "-o", site)
     assert result.returncode == 0, result.stderr
