@@ -490,6 +490,17 @@ def test_a_cli_text_edit_is_resolved_by_difference(tmp_path, monkeypatch):
     assert set(caching.load(project, out).resolution.bodies) == {"seoul-assessment", "satellite-launch"}
     assert read_tree(out) == clean_tree(tmp_path, project, "clean2")
 
+    monkeypatch.setattr(caching, "REBASE", 2)  # a third text edited since briefing.pickle: written anew
+    _append(project / "content/articles/analyst-notes.txt", "A third paragraph.")
+    resolves.clear()
+    build(project, out, today=TODAY, persist=True)
+    kept = caching.load(project, out).resolution
+    assert resolves == [] and kept.base == kept.generation and kept.bodies == {}
+    assert caching.load_briefing(project, kept).bodies["analyst-notes"].source.endswith("A third paragraph.\n")
+    _append(project / "content/articles/seoul-assessment.md", "Once more.")
+    build(project, out, today=TODAY, persist=True)
+    assert resolves == [] and read_tree(out) == clean_tree(tmp_path, project, "clean3")
+
 
 @pytest.mark.parametrize("edit", ["annotations", "lead", "lost quote", "briefing.pickle lost", "another day"])
 def test_a_cli_edit_that_is_not_only_a_text_is_resolved_whole(tmp_path, monkeypatch, edit):
