@@ -232,6 +232,7 @@ class Documents:
     """Reads a shard from disk (None: it is missing or not to be trusted)."""
     indexed: bool = False
     """The index on disk is the one loaded: unless a shard changes, it is not written again."""
+    _indexed: dict[int, list[str]] | None = field(default=None, repr=False)
 
     def pending(self, file: str) -> bool:
         """Whether ``file``'s shard is yet to be read."""
@@ -244,10 +245,15 @@ class Documents:
         return self.entries.get(file)
 
     def read(self, shard: int) -> None:
+        """Read the shard: its records join ``entries`` and leave the index."""
         self.unread.discard(shard)
         found = self.reader(shard) if self.reader is not None else None
-        for file in [f for f in self.index if _shard(f) == shard]:
-            del self.index[file]
+        if self._indexed is None:  # (the index's files by shard, worked out once)
+            self._indexed = {}
+            for file in self.index:
+                self._indexed.setdefault(_shard(file), []).append(file)
+        for file in self._indexed.pop(shard, ()):
+            self.index.pop(file, None)
         if found is not None:
             self.entries.update(found)
             self.loaded.update(found)
